@@ -1,0 +1,229 @@
+#include "portalscan/physics/ThermalHistory.hpp"
+
+#include <array>
+#include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+#include "portalscan/physics/Units.hpp"
+
+namespace portalscan::physics::thermal {
+namespace {
+
+using boost::math::interpolators::cardinal_cubic_b_spline;
+using std::numbers::pi;
+
+// Grid in log10(x) for the per-species weights. Below xMin a species is
+// massless to 1e-9; above xMax its weight is below 1e-40 and is set to 0.
+constexpr double kLogXMin = -4.0;
+constexpr double kLogXMax = 2.0;
+constexpr int kXPointsPerDecade = 100;
+
+enum class Moment { Energy, Entropy, Number };
+
+/// Integral over p/T of the thermal distribution, normalised to the massless boson.
+double weightIntegral(Statistics s, Moment m, double x) {
+  const double sign = s == Statistics::Boson ? -1.0 : 1.0;
+  auto occupation = [&](double e) {
+    const double b = std::exp(-e);
+    return b / (1.0 + sign * b);  // 1/(e^E -+ 1), stable for large E
+  };
+  auto integrand = [&](double p) {
+    const double e = std::sqrt(p * p + x * x);
+    if (e == 0.0) return 0.0;
+    switch (m) {
+      case Moment::Energy:
+        return p * p * e * occupation(e);
+      case Moment::Entropy:
+        return p * p * (e + p * p / (3.0 * e)) * occupation(e);
+      case Moment::Number:
+        return p * p * occupation(e);
+    }
+    return 0.0;
+  };
+  const double value = boost::math::quadrature::gauss_kronrod<double, 61>::integrate(
+      integrand, 0.0, std::numeric_limits<double>::infinity(), 15, 1e-12);
+  // Massless boson: int p^3/(e^p-1) = pi^4/15; entropy (4/3) of that; number 2 zeta(3).
+  switch (m) {
+    case Moment::Energy:
+      return value * 15.0 / std::pow(pi, 4);
+    case Moment::Entropy:
+      return value * 45.0 / (4.0 * std::pow(pi, 4));
+    case Moment::Number:
+      return value / (2.0 * constants::zeta3);
+  }
+  return 0.0;
+}
+
+/// log(weight) tabulated in log10(x).
+class WeightTable {
+ public:
+  WeightTable(Statistics s, Moment m) {
+    const int n = static_cast<int>((kLogXMax - kLogXMin) * kXPointsPerDecade) + 1;
+    std::vector<double> logw(n);
+    for (int i = 0; i < n; ++i) {
+      const double x = std::pow(10.0, kLogXMin + i / static_cast<double>(kXPointsPerDecade));
+      logw[i] = std::log(weightIntegral(s, m, x));
+    }
+    massless_ = weightIntegral(s, m, 0.0);
+    spline_ = cardinal_cubic_b_spline<double>(logw.begin(), logw.end(), kLogXMin,
+                                              1.0 / kXPointsPerDecade);
+  }
+  double operator()(double x) const {
+    if (x <= 0.0) return massless_;
+    const double lx = std::log10(x);
+    if (lx <= kLogXMin) return massless_;
+    if (lx >= kLogXMax) return 0.0;
+    return std::exp(spline_(lx));
+  }
+
+ private:
+  double massless_ = 0.0;
+  cardinal_cubic_b_spline<double> spline_;
+};
+
+const WeightTable& table(Statistics s, Moment m) {
+  static const std::array<WeightTable, 6> tables = {
+      WeightTable(Statistics::Boson, Moment::Energy),
+      WeightTable(Statistics::Boson, Moment::Entropy),
+      WeightTable(Statistics::Boson, Moment::Number),
+      WeightTable(Statistics::Fermion, Moment::Energy),
+      WeightTable(Statistics::Fermion, Moment::Entropy),
+      WeightTable(Statistics::Fermion, Moment::Number)};
+  return tables[(s == Statistics::Boson ? 0 : 3) + static_cast<int>(m)];
+}
+
+struct Species {
+  double dof;
+  double mass;  // GeV
+  Statistics statistics;
+};
+
+// Species in the photon plasma (neutrinos are treated separately).
+// dof: photon 2; gluons 8x2; quarks 3 colours x 2 spins x 2 (q, qbar); charged
+// leptons 2 spins x 2; W+- 2x3; Z 3; H 1; pi+- 2; pi0 1.
+constexpr std::array<Species, 7> kPlasmaCommon = {{
+    {2, 0.0, Statistics::Boson},               // photon
+    {4, constants::m_e, Statistics::Fermion},  // e-+
+    {4, constants::m_mu, Statistics::Fermion},  // mu-+
+    {4, constants::m_tau, Statistics::Fermion},  // tau-+
+    {6, constants::M_W, Statistics::Boson},    // W+-
+    {3, constants::M_Z, Statistics::Boson},    // Z
+    {1, constants::M_H, Statistics::Boson},    // H
+}};
+constexpr std::array<Species, 7> kQuarkGluonPhase = {{
+    {16, 0.0, Statistics::Boson},  // gluons
+    {12, constants::m_u, Statistics::Fermion},
+    {12, constants::m_d, Statistics::Fermion},
+    {12, constants::m_s, Statistics::Fermion},
+    {12, constants::m_c, Statistics::Fermion},
+    {12, constants::m_b, Statistics::Fermion},
+    {12, constants::m_t, Statistics::Fermion},
+}};
+constexpr std::array<Species, 2> kHadronPhase = {{
+    {2, constants::m_pi_charged, Statistics::Boson},
+    {1, constants::m_pi0, Statistics::Boson},
+}};
+constexpr double kNeutrinoDof = 6.0;  // 3 flavours x (nu, nubar), one helicity each
+
+/// Energy (or entropy) weight of everything in the photon plasma at T.
+double plasmaSum(double temperature, Moment m) {
+  double sum = 0.0;
+  auto add = [&](const Species& sp) {
+    sum += sp.dof * table(sp.statistics, m)(sp.mass / temperature);
+  };
+  for (const auto& sp : kPlasmaCommon) add(sp);
+  if (temperature >= kQcdTransitionTemperature) {
+    for (const auto& sp : kQuarkGluonPhase) add(sp);
+  } else {
+    for (const auto& sp : kHadronPhase) add(sp);
+  }
+  return sum;
+}
+
+/// T_nu / T below neutrino decoupling, from the conserved entropy of the photon plasma.
+double neutrinoTemperatureRatio(double temperature) {
+  if (temperature >= kNeutrinoDecouplingTemperature) return 1.0;
+  const double before = plasmaSum(kNeutrinoDecouplingTemperature, Moment::Entropy);
+  const double now = plasmaSum(temperature, Moment::Entropy);
+  return std::cbrt(now / before);
+}
+
+/// g_* and g_*s tabulated in log10(T) on three smooth pieces, so that the
+/// QCD switch and neutrino decoupling stay sharp.
+class GStarTable {
+ public:
+  explicit GStarTable(Moment m) {
+    const double edges[4] = {std::log10(kMinTemperature),
+                             std::log10(kNeutrinoDecouplingTemperature),
+                             std::log10(kQcdTransitionTemperature), std::log10(kMaxTemperature)};
+    for (int piece = 0; piece < 3; ++piece) {
+      const double lo = edges[piece];
+      const double hi = edges[piece + 1];
+      const int n = std::max(8, static_cast<int>((hi - lo) * kTPointsPerDecade) + 1);
+      const double step = (hi - lo) / (n - 1);
+      std::vector<double> g(n);
+      for (int i = 0; i < n; ++i) {
+        // Evaluate strictly inside the piece so each end takes its own phase.
+        double lt = lo + i * step;
+        if (i == n - 1) lt = hi - 1e-12;
+        g[i] = direct(std::pow(10.0, lt), m);
+      }
+      splines_[piece] = cardinal_cubic_b_spline<double>(g.begin(), g.end(), lo, step);
+    }
+    top_ = direct(kMaxTemperature, m);
+    bottom_ = direct(kMinTemperature, m);
+  }
+  double operator()(double temperature) const {
+    if (temperature >= kMaxTemperature) return top_;
+    if (temperature <= kMinTemperature) return bottom_;
+    const double lt = std::log10(temperature);
+    int piece = 0;
+    if (temperature >= kQcdTransitionTemperature) {
+      piece = 2;
+    } else if (temperature >= kNeutrinoDecouplingTemperature) {
+      piece = 1;
+    }
+    return splines_[piece](lt);
+  }
+
+  static double direct(double temperature, Moment m) {
+    const double r = neutrinoTemperatureRatio(temperature);
+    const double nuWeight = table(Statistics::Fermion, m)(0.0);  // 7/8
+    const double power = m == Moment::Energy ? 4.0 : 3.0;
+    return plasmaSum(temperature, m) + kNeutrinoDof * nuWeight * std::pow(r, power);
+  }
+
+ private:
+  static constexpr int kTPointsPerDecade = 60;
+  std::array<cardinal_cubic_b_spline<double>, 3> splines_;
+  double top_ = 0.0;
+  double bottom_ = 0.0;
+};
+
+const GStarTable& energyTable() {
+  static const GStarTable t(Moment::Energy);
+  return t;
+}
+const GStarTable& entropyTable() {
+  static const GStarTable t(Moment::Entropy);
+  return t;
+}
+
+}  // namespace
+
+double energyWeight(Statistics s, double x) { return table(s, Moment::Energy)(x); }
+double entropyWeight(Statistics s, double x) { return table(s, Moment::Entropy)(x); }
+double numberWeight(Statistics s, double x) { return table(s, Moment::Number)(x); }
+
+double gStar(double temperature) { return energyTable()(temperature); }
+double gStarS(double temperature) { return entropyTable()(temperature); }
+double gStarDirect(double temperature) { return GStarTable::direct(temperature, Moment::Energy); }
+double gStarSDirect(double temperature) {
+  return GStarTable::direct(temperature, Moment::Entropy);
+}
+
+}  // namespace portalscan::physics::thermal
