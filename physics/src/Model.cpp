@@ -1,0 +1,182 @@
+#include "portalscan/physics/Model.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <stdexcept>
+
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/physics/Names.hpp"
+
+namespace portalscan::physics {
+
+namespace {
+template <typename Spec>
+std::optional<std::size_t> findName(const std::vector<Spec>& specs, std::string_view name) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+template <typename Spec>
+std::vector<std::string> namesOf(const std::vector<Spec>& specs) {
+  std::vector<std::string> names;
+  names.reserve(specs.size());
+  for (const auto& s : specs) names.push_back(s.name);
+  return names;
+}
+}  // namespace
+
+Model::Model(std::vector<ParameterSpec> parameters, std::vector<ObservableSpec> observables,
+             std::vector<BlockSpec> blocks, std::vector<OptionSpec> optionSpecs, Options options)
+    : parameters_(std::move(parameters)),
+      observables_(std::move(observables)),
+      blocks_(std::move(blocks)),
+      optionSpecs_(std::move(optionSpecs)),
+      options_(std::move(options)),
+      applies_(observables_.size(), true) {
+  assert(blocks_.size() < 32);
+  for (const auto& o : observables_) {
+    const auto b = blockIndex(o.block);
+    assert(b && "observable in an undeclared block");
+    observableBlock_.push_back(BlockMask{1} << *b);
+  }
+  for (const auto& b : blocks_) {
+    BlockMask deps = 0;
+    for (const auto& d : b.dependsOn) {
+      const auto i = blockIndex(d);
+      assert(i && "dependency on an undeclared block");
+      deps |= BlockMask{1} << *i;
+    }
+    blockDependencies_.push_back(deps);
+  }
+}
+
+std::optional<std::size_t> Model::parameterIndex(std::string_view name) const {
+  return findName(parameters_, name);
+}
+std::optional<std::size_t> Model::observableIndex(std::string_view name) const {
+  return findName(observables_, name);
+}
+std::optional<std::size_t> Model::blockIndex(std::string_view name) const {
+  return findName(blocks_, name);
+}
+std::vector<std::string> Model::parameterNames() const { return namesOf(parameters_); }
+std::vector<std::string> Model::observableNames() const { return namesOf(observables_); }
+std::vector<std::string> Model::blockNames() const { return namesOf(blocks_); }
+
+BlockMask Model::closure(BlockMask requested) const {
+  BlockMask result = requested & allBlocks();
+  for (;;) {
+    BlockMask next = result;
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+      if (result & (BlockMask{1} << i)) next |= blockDependencies_[i];
+    }
+    if (next == result) return result;
+    result = next;
+  }
+}
+
+BlockMask Model::defaultBlocks() const {
+  BlockMask m = 0;
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    if (!blocks_[i].optIn) m |= BlockMask{1} << i;
+  }
+  return m;
+}
+
+std::vector<double> Model::defaultParameterValues() const {
+  std::vector<double> values;
+  for (const auto& p : parameters_) values.push_back(p.defaultValue);
+  return values;
+}
+
+PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks,
+                            std::span<double> out) const noexcept {
+  assert(parameters.size() == parameters_.size());
+  assert(out.size() == observables_.size());
+  std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+  for (double p : parameters) {
+    if (!std::isfinite(p)) return PointStatus::InvalidInput;
+  }
+  PointStatus status;
+  try {
+    status = compute(parameters, closure(blocks), out);
+  } catch (...) {
+    // A numerical library that signals failure by throwing (Boost's root
+    // finders) must not take the scan down: the point records it.
+    status = PointStatus::SolverFailed;
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!applies_[i]) out[i] = std::numeric_limits<double>::quiet_NaN();
+  }
+  return status;
+}
+
+void Model::setApplies(std::string_view observable, bool applies) {
+  const auto i = observableIndex(observable);
+  assert(i);
+  applies_[*i] = applies;
+}
+
+BlockMask Model::mask(std::string_view block) const {
+  const auto i = blockIndex(block);
+  assert(i);
+  return BlockMask{1} << *i;
+}
+
+// --- registry ---
+
+void ModelRegistry::add(Entry entry) {
+  for (const auto& e : entries_) {
+    if (e.name == entry.name) throw std::logic_error("model '" + entry.name + "' registered twice");
+  }
+  entries_.push_back(std::move(entry));
+}
+
+std::vector<std::string> ModelRegistry::names() const {
+  std::vector<std::string> n;
+  for (const auto& e : entries_) n.push_back(e.name);
+  return n;
+}
+
+const ModelRegistry::Entry& ModelRegistry::entry(std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (e.name == name) return e;
+  }
+  throw InputError(unknownNameMessage("model", name, names()));
+}
+
+Options ModelRegistry::completeOptions(std::string_view name, const Options& options) const {
+  const Entry& e = entry(name);
+  std::vector<std::string> optionNames;
+  for (const auto& o : e.options) optionNames.push_back(o.name);
+  Options complete;
+  for (const auto& [key, value] : options) {
+    const auto spec = std::find_if(e.options.begin(), e.options.end(),
+                                   [&](const OptionSpec& o) { return o.name == key; });
+    if (spec == e.options.end()) {
+      if (optionNames.empty()) {
+        throw InputError("model '" + e.name + "' has no options (got '" + key + "')");
+      }
+      throw InputError(unknownNameMessage("option", key, optionNames, " of model '" + e.name + "'"));
+    }
+    if (std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
+      throw InputError(unknownNameMessage("value", value, spec->choices, " of option '" + key + "'"));
+    }
+    complete[key] = value;
+  }
+  for (const auto& o : e.options) {
+    if (!complete.contains(o.name)) complete[o.name] = o.defaultChoice;
+  }
+  return complete;
+}
+
+std::unique_ptr<Model> ModelRegistry::create(std::string_view name, const Options& options) const {
+  const Options complete = completeOptions(name, options);
+  return entry(name).factory(complete);
+}
+
+}  // namespace portalscan::physics
