@@ -1,12 +1,13 @@
 #include "portalscan/physics/Cosmology.hpp"
 
+#include "portalscan/physics/Units.hpp"
+
 #include <boost/math/tools/roots.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numbers>
-
-#include "portalscan/physics/Units.hpp"
 
 namespace portalscan::physics::cosmology {
 
@@ -41,8 +42,8 @@ double hubbleRate(double temperature, double gStar) {
 namespace {
 /// K in T_f^3 = K sqrt(g_*), from CN Eq. 52.
 double freezeOutK(double aChi) {
-  const double lhs = 3.0 * constants::zeta3 / (2.0 * pi * pi) * aChi * aChi * constants::G_F *
-                     constants::G_F;
+  const double lhs =
+      3.0 * constants::zeta3 / (2.0 * pi * pi) * aChi * aChi * constants::G_F * constants::G_F;
   return std::sqrt(8.0 * pi * pi * pi / 90.0) / (constants::M_Pl * lhs);
 }
 }  // namespace
@@ -56,7 +57,8 @@ double freezeOutTemperature(double aChi, const std::function<double(double)>& gS
   if (aChi == 0.0) return std::numeric_limits<double>::infinity();
   const double k = freezeOutK(aChi);
   auto f = [&](double t) { return t * t * t - k * std::sqrt(gStarOfT(t)); };
-  return increasingRoot(f, std::cbrt(k * std::sqrt(kGStarLow)), std::cbrt(k * std::sqrt(kGStarHigh)));
+  return increasingRoot(f, std::cbrt(k * std::sqrt(kGStarLow)),
+                        std::cbrt(k * std::sqrt(kGStarHigh)));
 }
 
 double reheatingTemperature(double width, double gStar) {

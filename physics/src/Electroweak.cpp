@@ -1,9 +1,9 @@
 #include "portalscan/physics/Electroweak.hpp"
 
+#include "portalscan/physics/Units.hpp"
+
 #include <cmath>
 #include <numbers>
-
-#include "portalscan/physics/Units.hpp"
 
 namespace portalscan::physics {
 
@@ -57,10 +57,9 @@ double zToPhiFFbarF(double x) {
   if (!(x > 0.0) || x >= 1.0) return 0.0;
   const double x2 = x * x;
   const double x4 = x2 * x2;
-  const double bracket = 3.0 * x * (20.0 - 8.0 * x2 + x4) / std::sqrt(4.0 - x2) *
-                             std::acos(0.5 * x * (3.0 - x2)) -
-                         3.0 * (4.0 - 6.0 * x2 + x4) * std::log(x) -
-                         0.5 * (1.0 - x2) * (47.0 - 13.0 * x2 + 2.0 * x4);
+  const double bracket =
+      3.0 * x * (20.0 - 8.0 * x2 + x4) / std::sqrt(4.0 - x2) * std::acos(0.5 * x * (3.0 - x2)) -
+      3.0 * (4.0 - 6.0 * x2 + x4) * std::log(x) - 0.5 * (1.0 - x2) * (47.0 - 13.0 * x2 + 2.0 * x4);
   return constants::G_F * constants::M_Z * constants::M_Z / (24.0 * std::numbers::sqrt2 * pi * pi) *
          bracket;
 }

@@ -1,17 +1,17 @@
 #include "portalscan/physics/HiddenKevFermion.hpp"
 
+#include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/Electroweak.hpp"
+#include "portalscan/physics/ScalarDecays.hpp"
+#include "portalscan/physics/ThermalHistory.hpp"
+#include "portalscan/physics/Units.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
 #include <numbers>
-
-#include "portalscan/physics/Cosmology.hpp"
-#include "portalscan/physics/Electroweak.hpp"
-#include "portalscan/physics/ScalarDecays.hpp"
-#include "portalscan/physics/ThermalHistory.hpp"
-#include "portalscan/physics/Units.hpp"
 
 namespace portalscan::physics {
 
@@ -33,22 +33,64 @@ constexpr int kChiRc = 4;
 // Observable slots, in the order of the specification list below.
 enum Obs : std::size_t {
   // spectrum
-  m_nu_1, m_nu_2, m_nu_3, m_chi_light, m_chi_heavy, delta_m_chi, U2_chi_light, U2_chi_heavy,
-  U2e_chi_light, U2e_chi_heavy, theta_eq9, m_ee, m_ee_active, m_beta,
+  m_nu_1,
+  m_nu_2,
+  m_nu_3,
+  m_chi_light,
+  m_chi_heavy,
+  delta_m_chi,
+  U2_chi_light,
+  U2_chi_heavy,
+  U2e_chi_light,
+  U2e_chi_heavy,
+  theta_eq9,
+  m_ee,
+  m_ee_active,
+  m_beta,
   // chi decays
-  Gamma_chi_light_3nu, Gamma_chi_light_nugamma, tau_chi_light, Gamma_chi_heavy_3nu,
-  Gamma_chi_heavy_nugamma, tau_chi_heavy, E_xray_light, E_xray_heavy,
+  Gamma_chi_light_3nu,
+  Gamma_chi_light_nugamma,
+  tau_chi_light,
+  Gamma_chi_heavy_3nu,
+  Gamma_chi_heavy_nugamma,
+  tau_chi_heavy,
+  E_xray_light,
+  E_xray_heavy,
   // beta decay
-  E_kink_light, E_kink_heavy,
+  E_kink_light,
+  E_kink_heavy,
   // electroweak
-  s_epsilon, M_3, eta, M_Z_shifted, M_Zs, delta_rho, Gamma_Z_chichi, delta_Gamma_Z_inv,
-  BR_Z_mumu_phi, BR_Z_bb_phi,
+  s_epsilon,
+  M_3,
+  eta,
+  M_Z_shifted,
+  M_Zs,
+  delta_rho,
+  Gamma_Z_chichi,
+  delta_Gamma_Z_inv,
+  BR_Z_mumu_phi,
+  BR_Z_bb_phi,
   // cosmology
-  sin_alpha, A_chi, T_freezeout, Y_chi, Omega_chi_thermal, Gamma_phi_SM, Gamma_phi_chichi,
-  Gamma_phi, tau_phi, BR_phi_chichi, T_reheat, T_dec_phi, Y_phi, dilution, Omega_chi,
-  Omega_chi_h2, Omega_chi_over_DM,
+  sin_alpha,
+  A_chi,
+  T_freezeout,
+  Y_chi,
+  Omega_chi_thermal,
+  Gamma_phi_SM,
+  Gamma_phi_chichi,
+  Gamma_phi,
+  tau_phi,
+  BR_phi_chichi,
+  T_reheat,
+  T_dec_phi,
+  Y_phi,
+  dilution,
+  Omega_chi,
+  Omega_chi_h2,
+  Omega_chi_over_DM,
   // higgs
-  Gamma_h_phiphi, BR_h_inv,
+  Gamma_h_phiphi,
+  BR_h_inv,
   kObservableCount
 };
 
@@ -117,11 +159,9 @@ std::vector<ObservableSpec> observableSpecs() {
        "CN Eqs. 49-50"},
       {"sin_alpha", "1", co, "phi^0-h mixing, kappa v v_s/(M_H^2 - m_phi^2)", "CN Eq. 1 (derived)"},
       {"A_chi", "1", co, "|eta| g_s/g_2", "CN Eq. 51"},
-      {"T_freezeout", "GeV", co, "chi freeze-out temperature, g_* = SM + chi + phi^0",
-       "CN Eq. 52"},
+      {"T_freezeout", "GeV", co, "chi freeze-out temperature, g_* = SM + chi + phi^0", "CN Eq. 52"},
       {"Y_chi", "1", co, "n/s of one Majorana chi state at freeze-out (g = 2)", "CN Eq. 55"},
-      {"Omega_chi_thermal", "1", co, "Omega of the stable chi states before dilution",
-       "CN Eq. 56"},
+      {"Omega_chi_thermal", "1", co, "Omega of the stable chi states before dilution", "CN Eq. 56"},
       {"Gamma_phi_SM", "GeV", co, "phi^0 width to SM particles", "CN Eqs. 64-65 (corrected)"},
       {"Gamma_phi_chichi", "GeV", co, "phi^0 width to chi pairs (Majorana)", "CN Eq. 67"},
       {"Gamma_phi", "GeV", co, "total phi^0 width", "CN Eqs. 64-67"},
@@ -154,7 +194,9 @@ std::vector<BlockSpec> blockSpecs() {
       {"chi_decays", "chi lifetimes and X-ray lines", false, {"spectrum"}},
       {"beta_decay", "tritium kink positions", false, {"spectrum"}},
       {"electroweak", "kinetic mixing: rho parameter, Z widths", false, {}},
-      {"cosmology", "freeze-out, phi^0 decay, entropy dilution, relic density", false,
+      {"cosmology",
+       "freeze-out, phi^0 decay, entropy dilution, relic density",
+       false,
        {"spectrum", "chi_decays", "electroweak"}},
       {"higgs", "invisible Higgs decay", false, {}},
   };
@@ -166,8 +208,8 @@ struct Inputs {
 
 Inputs read(std::span<const double> p) {
   using P = HiddenKevFermion::Parameter;
-  return {p[P::M_N], p[P::y_e], p[P::y_mu], p[P::y_tau], p[P::f_L], p[P::f_R],
-          p[P::v_s], p[P::M_chi], p[P::epsilon], p[P::g_s], p[P::m_phi], p[P::kappa]};
+  return {p[P::M_N], p[P::y_e],   p[P::y_mu],    p[P::y_tau], p[P::f_L],   p[P::f_R],
+          p[P::v_s], p[P::M_chi], p[P::epsilon], p[P::g_s],   p[P::m_phi], p[P::kappa]};
 }
 
 /// The Dirac column m_D = (y v, f_L v_s, f_R v_s)/sqrt2 (physics.md conventions).
@@ -202,7 +244,7 @@ ChiDecay chiDecay(const HiddenKevFermion::Spectrum& s, int i) {
   }
   if (cleanMixing(u2) == 0.0) return d;
   const double gf2 = constants::G_F * constants::G_F;
-  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                   // Eq. 13
+  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                      // Eq. 13
   d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
   d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
   return d;
@@ -265,8 +307,7 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
   if ((s.masses(a) > 0.0) != (s.masses(b) > 0.0)) {
     double cross = 0.0;
     for (int i : s.active) cross += s.mixing(kChiL, i) * s.mixing(kChiRc, i);
-    const double sum = -2.0 * in.Mchi * cross +
-                       s.mixing.col(a).dot(seesaw * s.mixing.col(a)) +
+    const double sum = -2.0 * in.Mchi * cross + s.mixing.col(a).dot(seesaw * s.mixing.col(a)) +
                        s.mixing.col(b).dot(seesaw * s.mixing.col(b));
     diff = (s.masses(a) > 0.0 ? 1.0 : -1.0) * sum;
   } else {
@@ -437,10 +478,11 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[T_reheat] = tr;
     // CN Eqs. 58-59 with the SM Yukawa m_mu/v: sigma = kappa^2 m_mu^2/M_H^4, n sigma = T^2/M_Pl.
     const double mh2 = constants::M_H * constants::M_H;
-    const double tdec = in.kappa == 0.0 ? kInf
-                                        : mh2 * mh2 /
-                                              (in.kappa * in.kappa * constants::m_mu *
-                                               constants::m_mu * constants::M_Pl);
+    const double tdec =
+        in.kappa == 0.0
+            ? kInf
+            : mh2 * mh2 /
+                  (in.kappa * in.kappa * constants::m_mu * constants::m_mu * constants::M_Pl);
     out[T_dec_phi] = tdec;
     const double tdecEval = std::min(tdec, thermal::kMaxTemperature);
     const double yPhi = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi,

@@ -1,14 +1,14 @@
 #include "portalscan/physics/Model.hpp"
 
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/physics/Names.hpp"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <exception>
 #include <limits>
 #include <stdexcept>
-
-#include "portalscan/physics/Error.hpp"
-#include "portalscan/physics/Names.hpp"
 
 namespace portalscan::physics {
 
@@ -161,10 +161,12 @@ Options ModelRegistry::completeOptions(std::string_view name, const Options& opt
       if (optionNames.empty()) {
         throw InputError("model '" + e.name + "' has no options (got '" + key + "')");
       }
-      throw InputError(unknownNameMessage("option", key, optionNames, " of model '" + e.name + "'"));
+      throw InputError(
+          unknownNameMessage("option", key, optionNames, " of model '" + e.name + "'"));
     }
     if (std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
-      throw InputError(unknownNameMessage("value", value, spec->choices, " of option '" + key + "'"));
+      throw InputError(
+          unknownNameMessage("value", value, spec->choices, " of option '" + key + "'"));
     }
     complete[key] = value;
   }

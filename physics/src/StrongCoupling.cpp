@@ -1,12 +1,13 @@
 #include "portalscan/physics/StrongCoupling.hpp"
 
+#include "portalscan/physics/Units.hpp"
+
 #include <boost/math/tools/roots.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numbers>
-
-#include "portalscan/physics/Units.hpp"
 
 namespace portalscan::physics {
 namespace {

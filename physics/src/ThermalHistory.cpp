@@ -1,14 +1,15 @@
 #include "portalscan/physics/ThermalHistory.hpp"
 
-#include <array>
+#include "portalscan/physics/Units.hpp"
+
 #include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
+
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <vector>
-
-#include "portalscan/physics/Units.hpp"
 
 namespace portalscan::physics::thermal {
 namespace {
@@ -106,13 +107,13 @@ struct Species {
 // dof: photon 2; gluons 8x2; quarks 3 colours x 2 spins x 2 (q, qbar); charged
 // leptons 2 spins x 2; W+- 2x3; Z 3; H 1; pi+- 2; pi0 1.
 constexpr std::array<Species, 7> kPlasmaCommon = {{
-    {2, 0.0, Statistics::Boson},               // photon
-    {4, constants::m_e, Statistics::Fermion},  // e-+
-    {4, constants::m_mu, Statistics::Fermion},  // mu-+
+    {2, 0.0, Statistics::Boson},                 // photon
+    {4, constants::m_e, Statistics::Fermion},    // e-+
+    {4, constants::m_mu, Statistics::Fermion},   // mu-+
     {4, constants::m_tau, Statistics::Fermion},  // tau-+
-    {6, constants::M_W, Statistics::Boson},    // W+-
-    {3, constants::M_Z, Statistics::Boson},    // Z
-    {1, constants::M_H, Statistics::Boson},    // H
+    {6, constants::M_W, Statistics::Boson},      // W+-
+    {3, constants::M_Z, Statistics::Boson},      // Z
+    {1, constants::M_H, Statistics::Boson},      // H
 }};
 constexpr std::array<Species, 7> kQuarkGluonPhase = {{
     {16, 0.0, Statistics::Boson},  // gluons
@@ -222,8 +223,6 @@ double numberWeight(Statistics s, double x) { return table(s, Moment::Number)(x)
 double gStar(double temperature) { return energyTable()(temperature); }
 double gStarS(double temperature) { return entropyTable()(temperature); }
 double gStarDirect(double temperature) { return GStarTable::direct(temperature, Moment::Energy); }
-double gStarSDirect(double temperature) {
-  return GStarTable::direct(temperature, Moment::Entropy);
-}
+double gStarSDirect(double temperature) { return GStarTable::direct(temperature, Moment::Entropy); }
 
 }  // namespace portalscan::physics::thermal

@@ -1,16 +1,17 @@
 #include "portalscan/scanner/Cli.hpp"
 
-#include <CLI/CLI.hpp>
-#include <iomanip>
-#include <iostream>
-#include <set>
-
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Model.hpp"
 #include "portalscan/physics/Names.hpp"
 #include "portalscan/scanner/PointReport.hpp"
 #include "portalscan/scanner/Text.hpp"
+
 #include "portalscan_version.hpp"
+#include <CLI/CLI.hpp>
+
+#include <iomanip>
+#include <iostream>
+#include <set>
 
 namespace portalscan::scanner {
 namespace {
@@ -213,16 +214,19 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->type_name("NAME=VALUE");
   point->add_option("--option", pointArgs.options, "NAME=VALUE: a model option (repeatable)")
       ->type_name("NAME=VALUE");
-  point->add_option("--block", pointArgs.blocks,
-                    "Observable block to compute (repeatable; 'all' includes opt-in blocks)")
+  point
+      ->add_option("--block", pointArgs.blocks,
+                   "Observable block to compute (repeatable; 'all' includes opt-in blocks)")
       ->type_name("NAME");
-  point->add_option("--observable", pointArgs.observables,
-                    "Report only this observable (repeatable; computes only what it needs)")
+  point
+      ->add_option("--observable", pointArgs.observables,
+                   "Report only this observable (repeatable; computes only what it needs)")
       ->type_name("NAME");
   point->add_flag("--json", pointArgs.json, "Print one JSON object");
 
   ListArgs listArgs;
-  auto* list = app.add_subcommand("list", "List models, constraints, or a model's parameters and observables");
+  auto* list = app.add_subcommand(
+      "list", "List models, constraints, or a model's parameters and observables");
   list->add_option("WHAT", listArgs.what, "models | constraints | parameters | observables")
       ->required();
   list->add_option("MODEL", listArgs.model, "Model (for parameters and observables)");
@@ -230,6 +234,17 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->type_name("NAME=VALUE");
   list->add_flag("--json", listArgs.json, "Print JSON");
 
+  // CLI11 reports an unknown first word only as "a subcommand is required": name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      commands.push_back(sub->get_name());
+    }
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      err << "portalscan: error: " << unknownNameMessage("command", argv[1], commands) << "\n";
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

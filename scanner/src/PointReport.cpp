@@ -1,9 +1,9 @@
 #include "portalscan/scanner/PointReport.hpp"
 
+#include "portalscan/scanner/Text.hpp"
+
 #include <iomanip>
 #include <ostream>
-
-#include "portalscan/scanner/Text.hpp"
 
 namespace portalscan::scanner {
 

@@ -1,10 +1,10 @@
 #include "portalscan/scanner/Text.hpp"
 
+#include "portalscan/physics/Error.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-
-#include "portalscan/physics/Error.hpp"
 
 namespace portalscan::scanner {
 
@@ -14,6 +14,9 @@ double parseFiniteNumber(std::string_view text, std::string_view what) {
   const char* end = text.data() + text.size();
   if (!text.empty() && *begin == '+') ++begin;  // from_chars does not take a leading '+'
   const auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec == std::errc::result_out_of_range && ptr == end) {
+    throw InputError(std::string(what) + " is not a finite number: '" + std::string(text) + "'");
+  }
   if (text.empty() || ec != std::errc() || ptr != end) {
     throw InputError(std::string(what) + " is not a number: '" + std::string(text) + "'");
   }

@@ -4,9 +4,9 @@
 /// Phys. Rev. D 31 (1985) 681). Temperatures and masses in GeV, the full
 /// Planck mass M_Pl = 1.22089e19 GeV throughout.
 
-#include <functional>
-
 #include "portalscan/physics/ThermalHistory.hpp"
+
+#include <functional>
 
 namespace portalscan::physics::cosmology {
 

@@ -5,10 +5,10 @@
 /// (epsilon) and a Higgs portal (kappa). Conventions and corrections to the
 /// printed paper: shared/physics.md, docs/physics/hidden_kev_fermion.md.
 
-#include <memory>
-
 #include "portalscan/physics/MassMatrix.hpp"
 #include "portalscan/physics/Model.hpp"
+
+#include <memory>
 
 namespace portalscan::physics {
 
@@ -16,7 +16,19 @@ class HiddenKevFermion final : public Model {
  public:
   /// Parameter order of `evaluate`.
   enum Parameter : std::size_t {
-    M_N, y_e, y_mu, y_tau, f_L, f_R, v_s, M_chi, epsilon, g_s, m_phi, kappa, kParameterCount
+    M_N,
+    y_e,
+    y_mu,
+    y_tau,
+    f_L,
+    f_R,
+    v_s,
+    M_chi,
+    epsilon,
+    g_s,
+    m_phi,
+    kappa,
+    kParameterCount
   };
 
   explicit HiddenKevFermion(const Options& options = {});
@@ -30,8 +42,8 @@ class HiddenKevFermion final : public Model {
 
   /// The light neutral-fermion spectrum in the basis {nu_e, nu_mu, nu_tau, chi_L, chi_R^c}.
   struct Spectrum {
-    RealVector<5> masses;  ///< signed eigenvalues, GeV
-    RealMatrix<5> mixing;  ///< column i is the eigenvector of masses(i): U_alpha i
+    RealVector<5> masses;       ///< signed eigenvalues, GeV
+    RealMatrix<5> mixing;       ///< column i is the eigenvector of masses(i): U_alpha i
     int active[3] = {0, 1, 2};  ///< the three active states, ascending |m|
     int light = 3;              ///< chi state with the smaller |m|
     int heavy = 4;              ///< the other chi state

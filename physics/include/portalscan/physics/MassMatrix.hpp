@@ -18,6 +18,7 @@
 /// (a complex Gram-Schmidt picks an independent set in their eigenspaces).
 
 #include <Eigen/Core>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -74,7 +75,8 @@ SymmetricEigensystem<N> diagonaliseSymmetric(const RealMatrix<N>& m, int maxSwee
     for (int i = 0; i < N - 1; ++i) {
       for (int j = i + 1; j < N; ++j) {
         const double aij = std::abs(a(i, j));
-        if (aij <= floor || aij <= eps * std::sqrt(std::abs(a(i, i))) * std::sqrt(std::abs(a(j, j))))
+        if (aij <= floor ||
+            aij <= eps * std::sqrt(std::abs(a(i, i))) * std::sqrt(std::abs(a(j, j))))
           continue;
         if (aij > largest) {
           largest = aij;

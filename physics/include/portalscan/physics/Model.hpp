@@ -7,6 +7,8 @@
 /// those and the blocks they depend on. Per-point failure is a PointStatus,
 /// never an exception out of `evaluate`.
 
+#include "portalscan/physics/Status.hpp"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,8 +17,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "portalscan/physics/Status.hpp"
 
 namespace portalscan::physics {
 

@@ -17,9 +17,12 @@ enum class PointStatus : std::int8_t {
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
 };
 
-inline constexpr std::array<std::string_view, 6> kPointStatusNames = {
-    "ok", "invalid_input", "unphysical_parameter", "solver_failed", "non_finite_result",
-    "constraint_observable_nan"};
+inline constexpr std::array<std::string_view, 6> kPointStatusNames = {"ok",
+                                                                      "invalid_input",
+                                                                      "unphysical_parameter",
+                                                                      "solver_failed",
+                                                                      "non_finite_result",
+                                                                      "constraint_observable_nan"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];

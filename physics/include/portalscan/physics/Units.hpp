@@ -50,10 +50,10 @@ namespace constants {
 using std::numbers::pi;
 
 // --- Electroweak (PDG 2024) ---
-inline constexpr double G_F = 1.1663788e-5;  ///< Fermi constant, GeV^-2
-inline constexpr double M_W = 80.3692;       ///< W mass, GeV (PDG 2024 world average)
-inline constexpr double M_Z = 91.1880;       ///< Z mass, GeV
-inline constexpr double M_H = 125.20;        ///< Higgs mass, GeV
+inline constexpr double G_F = 1.1663788e-5;           ///< Fermi constant, GeV^-2
+inline constexpr double M_W = 80.3692;                ///< W mass, GeV (PDG 2024 world average)
+inline constexpr double M_Z = 91.1880;                ///< Z mass, GeV
+inline constexpr double M_H = 125.20;                 ///< Higgs mass, GeV
 inline constexpr double alpha = 1.0 / 137.035999177;  ///< fine-structure constant at q^2 = 0
 /// Higgs vev v = (sqrt2 G_F)^(-1/2) = 246.22 GeV, with <H> = v/sqrt2.
 inline constexpr double v = 1.0 / detail::constexprSqrt(std::numbers::sqrt2 * G_F);
@@ -63,10 +63,10 @@ inline constexpr double g2 = 2.0 * M_W / v;  ///< SU(2) coupling, g_2 = 2 M_W / 
 inline constexpr double sin2ThetaW_onShell = 1.0 - (M_W * M_W) / (M_Z * M_Z);
 /// Low-energy (Q -> 0) MS-bar weak mixing angle, for nuclear weak charges (PDG 2024 EW review).
 inline constexpr double sin2ThetaW_lowEnergy = 0.23857;
-inline constexpr double Gamma_H_SM = 4.10e-3;   ///< SM Higgs width, GeV (LHC Higgs WG)
+inline constexpr double Gamma_H_SM = 4.10e-3;     ///< SM Higgs width, GeV (LHC Higgs WG)
 inline constexpr double Gamma_Z_nunu = 167.2e-3;  ///< SM Gamma(Z -> nu nubar) per flavour, GeV
-inline constexpr double BR_Z_mumu = 0.033662;   ///< BR(Z -> mu+ mu-)
-inline constexpr double BR_Z_bb = 0.1512;       ///< BR(Z -> b bbar)
+inline constexpr double BR_Z_mumu = 0.033662;     ///< BR(Z -> mu+ mu-)
+inline constexpr double BR_Z_bb = 0.1512;         ///< BR(Z -> b bbar)
 
 // --- Lepton and hadron masses, GeV (PDG 2024) ---
 inline constexpr double m_e = 0.51099895e-3;
@@ -95,11 +95,13 @@ inline constexpr double tau_tau_seconds = 290.3e-15;
 /// Full Planck mass G_N^(-1/2), GeV (PDG 2024). CN's 87.5 MeV and 1.11 MeV use 1.0e19.
 inline constexpr double M_Pl = 1.22089e19;
 inline constexpr double ageOfUniverseInGyr = 13.797;  ///< Planck 2018 (TT,TE,EE+lowE+lensing)
-inline constexpr double ageOfUniverseInSeconds = ageOfUniverseInGyr * 1e9 * units::julianYearInSeconds;
+inline constexpr double ageOfUniverseInSeconds =
+    ageOfUniverseInGyr * 1e9 * units::julianYearInSeconds;
 inline constexpr double s0_perCm3 = 2891.2;  ///< present entropy density, cm^-3 (T_0 = 2.7255 K)
-inline constexpr double rhoCritOverH2_GeVPerCm3 = 1.05367e-5;  ///< rho_c / h^2, GeV cm^-3 (PDG 2024)
-inline constexpr double h = 0.674;            ///< reduced Hubble constant (Planck 2018)
-inline constexpr double OmegaCh2 = 0.1200;    ///< cold dark matter density (Planck 2018)
+inline constexpr double rhoCritOverH2_GeVPerCm3 =
+    1.05367e-5;                             ///< rho_c / h^2, GeV cm^-3 (PDG 2024)
+inline constexpr double h = 0.674;          ///< reduced Hubble constant (Planck 2018)
+inline constexpr double OmegaCh2 = 0.1200;  ///< cold dark matter density (Planck 2018)
 inline constexpr double OmegaCh2_sigma = 0.0012;
 inline constexpr double zeta3 = 1.2020569031595942853997;  ///< Riemann zeta(3)
 

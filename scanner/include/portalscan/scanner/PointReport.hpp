@@ -2,14 +2,14 @@
 /// One point evaluated for `portalscan point`: the model's observables (and,
 /// once a chain is configured, the constraint verdicts), as text or JSON.
 
+#include "portalscan/physics/Model.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <iosfwd>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "portalscan/physics/Model.hpp"
 
 namespace portalscan::scanner {
 
@@ -18,7 +18,8 @@ struct PointReport {
   std::vector<double> parameters;
   std::vector<double> observables;
   physics::BlockMask blocks = 0;
-  std::vector<bool> shown;  ///< observables to report (those of the computed blocks, or a selection)
+  std::vector<bool>
+      shown;  ///< observables to report (those of the computed blocks, or a selection)
   PointStatus status = PointStatus::Ok;
 };
 
@@ -29,7 +30,8 @@ PointReport evaluatePoint(const physics::Model& model, std::vector<double> param
 PointReport evaluatePoint(const physics::Model& model, std::vector<double> parameters,
                           const std::vector<std::size_t>& observables);
 
-/// design.md's JSON object {"model", "parameters", "observables", "constraints", "allowed", "status"}.
+/// design.md's JSON object {"model", "parameters", "observables", "constraints", "allowed",
+/// "status"}.
 nlohmann::json toJson(const PointReport& report);
 
 /// Human-readable table: parameters, then observables by block with units.

@@ -1,11 +1,11 @@
 #pragma once
 /// Parsing and formatting of user-facing values (command line and tables).
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace portalscan::scanner {
 

@@ -1,0 +1,64 @@
+// Cost of the physics kernels per point and per observable block.
+// Run: build/release/tests/bench/bench_kernels
+
+#include "portalscan/physics/Model.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+namespace {
+
+using portalscan::physics::BlockMask;
+using portalscan::physics::Model;
+using portalscan::physics::ModelRegistry;
+
+/// Parameters jittered around the defaults so no cache or branch sees one point.
+std::vector<std::vector<double>> jitteredPoints(const Model& model, int n) {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> u(0.5, 2.0);
+  std::vector<std::vector<double>> points;
+  for (int i = 0; i < n; ++i) {
+    auto p = model.defaultParameterValues();
+    for (double& x : p) x *= u(rng);
+    points.push_back(p);
+  }
+  return points;
+}
+
+void kernel(benchmark::State& state, const std::string& modelName, const std::string& block) {
+  const auto model = ModelRegistry::builtin().create(modelName);
+  const BlockMask blocks =
+      block == "default" ? model->defaultBlocks() : BlockMask{1} << *model->blockIndex(block);
+  const auto points = jitteredPoints(*model, 1024);
+  std::vector<double> out(model->observables().size());
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model->evaluate(points[i++ & 1023], blocks, out));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void registerKernels() {
+  const auto& registry = ModelRegistry::builtin();
+  for (const auto& name : registry.names()) {
+    const auto model = registry.create(name);
+    std::vector<std::string> blocks = {"default"};
+    for (const auto& b : model->blocks()) blocks.push_back(b.name);
+    for (const auto& b : blocks) {
+      benchmark::RegisterBenchmark(("kernel/" + name + "/" + b).c_str(),
+                                   [name, b](benchmark::State& s) { kernel(s, name, b); });
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  registerKernels();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,63 @@
+#pragma once
+// Runs the built portalscan binary as a user would and captures exit code,
+// stdout and stderr.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace portalscan::test {
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+  int errLines() const {
+    int n = 0;
+    for (char c : err) n += c == '\n';
+    return n;
+  }
+};
+
+inline std::string readFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// A fresh scratch directory per test process.
+inline std::filesystem::path scratchDirectory() {
+  static const std::filesystem::path dir = [] {
+    auto d =
+        std::filesystem::temp_directory_path() / ("portalscan-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+/// `args` is appended to the binary path as a shell command line.
+inline CliResult runCli(const std::string& args, const std::string& workdir = "") {
+  static int counter = 0;
+  const auto dir = scratchDirectory();
+  const auto out = dir / ("out" + std::to_string(counter) + ".txt");
+  const auto err = dir / ("err" + std::to_string(counter++) + ".txt");
+  std::string command;
+  if (!workdir.empty()) command = "cd '" + workdir + "' && ";
+  command += std::string("'") + PORTALSCAN_BINARY + "' " + args + " > '" + out.string() + "' 2> '" +
+             err.string() + "'";
+  const int status = std::system(command.c_str());
+  CliResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = readFile(out);
+  r.err = readFile(err);
+  return r;
+}
+
+}  // namespace portalscan::test
