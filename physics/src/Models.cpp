@@ -1,4 +1,5 @@
 #include "portalscan/physics/HiddenKevFermion.hpp"
+#include "portalscan/physics/LfvNsi.hpp"
 #include "portalscan/physics/Model.hpp"
 
 namespace portalscan::physics {
@@ -10,6 +11,10 @@ const ModelRegistry& ModelRegistry::builtin() {
            "Chang & Ng: keV fermion chi from a U(1)_s hidden sector (seesaw, kinetic-mixing and "
            "Higgs portals)",
            HiddenKevFermion::optionSpecifications(), &HiddenKevFermion::create});
+    r.add({std::string(LfvNsi::kName),
+           "Farzan: light Z' with lepton-flavour-violating neutrino couplings from an inverse "
+           "seesaw (NSI)",
+           LfvNsi::optionSpecifications(), &LfvNsi::create});
     return r;
   }();
   return registry;

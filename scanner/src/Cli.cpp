@@ -161,10 +161,13 @@ int runList(const ListArgs& args, std::ostream& out) {
       j.push_back({{"name", p.name},
                    {"unit", p.unit},
                    {"default", p.defaultValue},
-                   {"description", p.description}});
+                   {"description", p.description},
+                   {"applies_to", p.appliesTo.empty() ? "all options" : p.appliesTo}});
       if (!args.json) {
         out << std::left << std::setw(16) << p.name << std::setw(6) << unitText(p.unit)
-            << std::setw(12) << formatNumber(p.defaultValue) << p.description << "\n";
+            << std::setw(12) << formatNumber(p.defaultValue) << p.description;
+        if (!p.appliesTo.empty()) out << " (used with " << p.appliesTo << ")";
+        out << "\n";
       }
     }
     if (args.json) out << j.dump(2) << "\n";

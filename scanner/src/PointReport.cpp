@@ -78,7 +78,7 @@ void printText(const PointReport& r, std::ostream& out) {
       const std::string unit = o.unit == "1" ? "" : o.unit;
       out << "  " << std::left << std::setw(26) << o.name << std::setw(14)
           << formatNumber(r.observables[i]) << std::setw(6) << unit << o.description;
-      if (!model.applies(i)) out << " [does not apply: " << o.appliesTo << "]";
+      if (!model.applies(i)) out << " [only for " << o.appliesTo << "]";
       out << "\n";
     }
   }

@@ -26,8 +26,9 @@ std::vector<std::vector<double>> jitteredPoints(const Model& model, int n) {
   return points;
 }
 
-void kernel(benchmark::State& state, const std::string& modelName, const std::string& block) {
-  const auto model = ModelRegistry::builtin().create(modelName);
+void kernel(benchmark::State& state, const std::string& modelName,
+            const portalscan::physics::Options& options, const std::string& block) {
+  const auto model = ModelRegistry::builtin().create(modelName, options);
   const BlockMask blocks =
       block == "default" ? model->defaultBlocks() : BlockMask{1} << *model->blockIndex(block);
   const auto points = jitteredPoints(*model, 1024);
@@ -48,8 +49,15 @@ void registerKernels() {
     for (const auto& b : model->blocks()) blocks.push_back(b.name);
     for (const auto& b : blocks) {
       benchmark::RegisterBenchmark(("kernel/" + name + "/" + b).c_str(),
-                                   [name, b](benchmark::State& s) { kernel(s, name, b); });
+                                   [name, b](benchmark::State& s) { kernel(s, name, {}, b); });
     }
+  }
+  // lfv_nsi in mass_matrix mode diagonalises one block per flavour (4x4 Majorana, 5x5 Dirac).
+  for (const std::string version : {"lepton_number_violating", "lepton_number_conserving"}) {
+    const portalscan::physics::Options options = {{"mixing", "mass_matrix"}, {"version", version}};
+    benchmark::RegisterBenchmark(
+        ("kernel/lfv_nsi[mass_matrix," + version + "]/default").c_str(),
+        [options](benchmark::State& s) { kernel(s, "lfv_nsi", options, "default"); });
   }
 }
 

@@ -85,6 +85,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"UnknownListKind", "list modles", "did you mean 'models'"},
         BadInput{"ListWithoutModel", "list observables", "needs a MODEL"},
         BadInput{"ListUnknownModel", "list observables hiden_kev_fermion", "did you mean"},
+        BadInput{"UnknownOptionValue", "point lfv_nsi --option flavours=e-nu",
+                 "did you mean 'e-mu'"},
+        BadInput{"UnknownOption", "point lfv_nsi --option flavour=e-mu", "did you mean 'flavours'"},
+        BadInput{"OptionWithoutValue", "point lfv_nsi --option flavours", "expected NAME=VALUE"},
+        BadInput{"OptionForModelWithout", "point hidden_kev_fermion --option flavours=e-mu",
+                 "has no options"},
         BadInput{"UnknownCommand", "frobnicate", "frobnicate"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return std::string(param.param.name); });
 
@@ -116,6 +122,28 @@ TEST(CliList, ModelsParametersObservablesAsJson) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(CliPoint, OptionsAndObservablesThatDoNotApply) {
+  const CliResult r = runCli("point lfv_nsi --option flavours=mu-tau --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["options"]["flavours"], "mu-tau");
+  EXPECT_TRUE(j["observables"]["R_mue"].is_null());  // e-mu only
+  EXPECT_TRUE(j["observables"]["BR_tau_mu_Zprime"].is_number());
+}
+
+TEST(CliList, ObservablesSayForWhichOptionsTheyApply) {
+  const CliResult r = runCli("list observables lfv_nsi --json");
+  ASSERT_EQ(r.code, 0);
+  for (const auto& o : nlohmann::json::parse(r.out)) {
+    if (o["name"] == "R_mue") {
+      EXPECT_EQ(o["applies_to"], "flavours=e-mu");
+    }
+    if (o["name"] == "g_nu") {
+      EXPECT_EQ(o["applies_to"], "all options");
+    }
+  }
 }
 
 TEST(CliHelp, HelpAndVersionExitZero) {

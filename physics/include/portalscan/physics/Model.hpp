@@ -25,6 +25,8 @@ struct ParameterSpec {
   std::string unit;  ///< "GeV" or "1"
   double defaultValue = 0.0;
   std::string description;
+  /// Options for which it is used, e.g. "mixing=mass_matrix"; empty: always.
+  std::string appliesTo = {};
 };
 
 struct ObservableSpec {

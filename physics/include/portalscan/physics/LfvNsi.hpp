@@ -1,0 +1,84 @@
+#pragma once
+/// Model `lfv_nsi`: Y. Farzan, "A model for lepton flavor violating
+/// non-standard neutrino interactions", arXiv:1912.09408v2 (YF). A light Z' of
+/// a U'(1) couples off-diagonally to nu_alpha nu_beta through the sterile
+/// states of an inverse seesaw, and to matter through gauged B - L or through
+/// kinetic mixing. Conventions and every departure from the printed paper:
+/// shared/physics.md and docs/physics/lfv_nsi.md.
+
+#include "portalscan/physics/MassMatrix.hpp"
+#include "portalscan/physics/Model.hpp"
+
+#include <memory>
+
+namespace portalscan::physics {
+
+class LfvNsi final : public Model {
+ public:
+  enum Parameter : std::size_t {
+    g_psi,
+    m_Zprime,
+    sin_alpha_mix,
+    sin_beta_mix,
+    m_psi,
+    mt_alpha,
+    mt_beta,
+    m_Ntilde,
+    g_B,
+    a_e,
+    a_mu,
+    a_tau,
+    delta,
+    M_1,
+    M_2,
+    m_1,
+    m_2,
+    M_N,
+    mu,
+    kParameterCount
+  };
+  enum class Flavour { E = 0, Mu = 1, Tau = 2 };
+  enum class MatterCoupling { BMinusL, KineticMixing };
+  enum class Mixing { Phenomenological, MassMatrix };
+
+  explicit LfvNsi(const Options& options = {});
+
+  std::string_view name() const override { return kName; }
+  std::string_view reference() const override;
+
+  static constexpr std::string_view kName = "lfv_nsi";
+  static std::unique_ptr<Model> create(const Options& options);
+  static std::vector<OptionSpec> optionSpecifications();
+
+  Flavour alpha() const { return alpha_; }
+  Flavour beta() const { return beta_; }
+  bool leptonNumberViolating() const { return lnv_; }
+
+  /// One flavour block of the inverse seesaw in mass_matrix mode (YF Eqs. 10-14, 17).
+  /// Basis: (nu, Ntilde_L, Ntilde_R^c, N_R^c) for the Majorana N of the lepton-number
+  /// violating version (Eq. 7), and (nu, Ntilde_L, Ntilde_R^c, N_R^c, N_L) for the
+  /// Dirac N of the conserving version (Eq. 17). The mu terms of Eq. 11 sit on the
+  /// Ntilde_L and Ntilde_R^c diagonal; mu_21 = 0 keeps the two blocks apart.
+  struct Block {
+    double lightMass = 0.0;    ///< |m| of the state continuous with nu (the null vector at mu = 0)
+    double nuComponent = 0.0;  ///< its nu component
+    double nComponent = 0.0;   ///< its N admixture (sqrt of the sum over N_R^c, N_L): sin(alpha)
+    std::vector<double> masses;  ///< the whole signed spectrum, ascending
+    bool converged = false;
+  };
+  static Block massMatrixBlock(bool leptonNumberViolating, double mt, double bigM, double smallM,
+                               double majoranaOrDiracMN, double mu);
+
+ protected:
+  PointStatus compute(std::span<const double> parameters, BlockMask blocks,
+                      std::span<double> out) const override;
+
+ private:
+  Flavour alpha_ = Flavour::E;
+  Flavour beta_ = Flavour::Mu;
+  bool lnv_ = false;
+  MatterCoupling matter_ = MatterCoupling::BMinusL;
+  Mixing mixing_ = Mixing::Phenomenological;
+};
+
+}  // namespace portalscan::physics

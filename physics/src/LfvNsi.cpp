@@ -1,0 +1,371 @@
+#include "portalscan/physics/LfvNsi.hpp"
+
+#include "portalscan/physics/Units.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace portalscan::physics {
+
+using std::numbers::pi;
+using std::numbers::sqrt2;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+enum Obs : std::size_t {
+  // couplings
+  g_nu,
+  g_e,
+  g_u,
+  g_d,
+  anomaly_sum,
+  unitarity_product,
+  v_phi,
+  m_Zprime_echo,
+  sin_alpha_mix_derived,
+  sin_beta_mix_derived,
+  m_nu_alpha_block,
+  m_nu_beta_block,
+  U2_eN_majorana,
+  U2_muN_majorana,
+  m_sterile_min,
+  // nsi
+  eps_ab_e,
+  eps_ab_u,
+  eps_ab_d,
+  eps_aa_q,
+  eps_bb_q,
+  // lfv
+  R_mue,
+  BR_mu_e_Zprime,
+  BR_tau_e_Zprime,
+  BR_tau_mu_Zprime,
+  // higgs
+  Gamma_h_inv,
+  BR_h_inv,
+  kObservableCount
+};
+
+constexpr BlockMask kCouplings = 1u << 0;
+constexpr BlockMask kNsi = 1u << 1;
+constexpr BlockMask kLfv = 1u << 2;
+constexpr BlockMask kHiggs = 1u << 3;
+
+const char* const kBMinusL = "matter_coupling=b_minus_l";
+const char* const kMassMatrix = "mixing=mass_matrix";
+
+std::vector<ParameterSpec> parameterSpecs() {
+  return {
+      {"g_psi", "1", 0.1, "U'(1) gauge coupling of the sterile psi_1, psi_2 (YF Eq. 9)"},
+      {"m_Zprime", "GeV", 0.05, "Z' mass (a free parameter in both mixing modes)"},
+      {"sin_alpha_mix", "1", 0.03, "nu_alpha - N_1 mixing sin(alpha) (YF Eq. 15)",
+       "mixing=phenomenological"},
+      {"sin_beta_mix", "1", 0.03, "nu_beta - N_2 mixing sin(beta) (YF Eq. 15)",
+       "mixing=phenomenological"},
+      {"m_psi", "GeV", 1.0, "sterile mass in the one-loop LFV estimates (YF Eq. 19)"},
+      {"mt_alpha", "GeV", 1.0, "lambda_alpha v/sqrt2, Dirac mass nu_alpha - Ntilde_1R (YF Eq. 10)"},
+      {"mt_beta", "GeV", 1.0, "lambda_beta v/sqrt2, Dirac mass nu_beta - Ntilde_2R (YF Eq. 10)"},
+      {"m_Ntilde", "GeV", 1.0, "mass of the Ntilde states in h -> nu Ntilde"},
+      {"g_B", "1", 3e-4, "U'(1) coupling of B - sum a_alpha L_alpha (YF Eq. 20)", kBMinusL},
+      {"a_e", "1", 0.0, "electron-lepton-number charge a_e (YF Eq. 20)", kBMinusL},
+      {"a_mu", "1", 0.0, "muon-lepton-number charge a_mu (YF Eq. 20)", kBMinusL},
+      {"a_tau", "1", 3.0, "tau-lepton-number charge a_tau (YF Eq. 20)", kBMinusL},
+      {"delta", "1", 1e-4, "kinetic mixing, L contains -(delta/2) Z'_mn B^mn (YF Eq. 21)",
+       "matter_coupling=kinetic_mixing"},
+      {"M_1", "GeV", 1.0, "Dirac mass Ntilde_1L - Ntilde_1R (YF Eq. 10)", kMassMatrix},
+      {"M_2", "GeV", 1.0, "Dirac mass Ntilde_2L - Ntilde_2R (YF Eq. 10)", kMassMatrix},
+      {"m_1", "GeV", 1.0, "Y_1 v_phi, mixing N_1 - Ntilde_1R (YF Eq. 13)", kMassMatrix},
+      {"m_2", "GeV", 1.0, "Y_2 v_phi, mixing N_2 - Ntilde_2R (YF Eq. 13)", kMassMatrix},
+      {"M_N", "GeV", 1.0, "N mass: Majorana (YF Eq. 7) or Dirac (YF Eq. 17) by version",
+       kMassMatrix},
+      {"mu", "GeV", 1e-9,
+       "inverse-seesaw lepton-number-violating masses mu_1L = mu_2L = mu_1R = mu_2R (YF Eq. 11)",
+       kMassMatrix},
+  };
+}
+
+std::vector<ObservableSpec> observableSpecs() {
+  const std::string c = "couplings", n = "nsi", l = "lfv", h = "higgs";
+  const std::string lnvE = "version=lepton_number_violating, flavours=e-mu|e-tau";
+  const std::string lnvMu = "version=lepton_number_violating, flavours=e-mu|mu-tau";
+  return {
+      {"g_nu", "1", c, "(g_nu)_alpha beta = g_psi sin(alpha) sin(beta)", "YF Eq. 15"},
+      {"g_e", "1", c, "Z' coupling to electrons", "YF Eqs. 20, 22"},
+      {"g_u", "1", c, "Z' coupling to up quarks", "YF Eqs. 20, 22"},
+      {"g_d", "1", c, "Z' coupling to down quarks", "YF Eqs. 20, 22"},
+      {"anomaly_sum", "1", c, "a_e + a_mu + a_tau (3 cancels the anomalies)", "YF Sec. II.B",
+       kBMinusL},
+      {"unitarity_product", "1", c, "sin(alpha) sin(beta)", "YF Eq. 18"},
+      {"v_phi", "GeV", c, "U'(1) breaking vev, m_Zprime/(sqrt2 g_psi)", "YF Eq. 16 (with sqrt2)"},
+      {"m_Zprime", "GeV", c, "Z' mass (echo of the parameter, for constraints)", "YF Eq. 16"},
+      {"sin_alpha_mix_derived", "1", c, "N_1 admixture of the light nu_alpha state",
+       "YF Eqs. 11-14", kMassMatrix},
+      {"sin_beta_mix_derived", "1", c, "N_2 admixture of the light nu_beta state", "YF Eqs. 11-14",
+       kMassMatrix},
+      {"m_nu_alpha_block", "GeV", c, "|m| of the light state of the alpha block (inverse seesaw)",
+       "YF Eqs. 11-14", kMassMatrix},
+      {"m_nu_beta_block", "GeV", c, "|m| of the light state of the beta block (inverse seesaw)",
+       "YF Eqs. 11-14", kMassMatrix},
+      {"U2_eN_majorana", "1", c, "|U_eN|^2 of the Majorana N (0vbb-relevant mixing)",
+       "YF Sec. II.A.3", lnvE},
+      {"U2_muN_majorana", "1", c, "|U_muN|^2 of the Majorana N (B -> pi mu mu-relevant mixing)",
+       "YF Sec. II.A.3", lnvMu},
+      {"m_sterile_min", "GeV", c, "min(m_psi, m_Ntilde)", "YF Sec. II.A.3"},
+      {"eps_ab_e", "1", n, "NSI epsilon_alpha beta on electrons", "YF Eq. 6"},
+      {"eps_ab_u", "1", n, "NSI epsilon_alpha beta on up quarks", "YF Eq. 6"},
+      {"eps_ab_d", "1", n, "NSI epsilon_alpha beta on down quarks", "YF Eq. 6"},
+      {"eps_aa_q", "1", n, "diagonal NSI epsilon_alpha alpha on quarks", "YF Eq. 23", kBMinusL},
+      {"eps_bb_q", "1", n, "diagonal NSI epsilon_beta beta on quarks", "YF Eq. 23", kBMinusL},
+      {"R_mue", "1", l, "mu -> e conversion rate over muon capture (estimate)", "YF Eq. 19",
+       "flavours=e-mu"},
+      {"BR_mu_e_Zprime", "1", l, "BR(mu -> e Z'), one-loop estimate as printed; 0 if closed",
+       "YF Sec. II.A.3", "flavours=e-mu"},
+      {"BR_tau_e_Zprime", "1", l, "BR(tau -> e Z'), one-loop estimate as printed; 0 if closed",
+       "YF Sec. II.A.3", "flavours=e-tau"},
+      {"BR_tau_mu_Zprime", "1", l, "BR(tau -> mu Z'), one-loop estimate as printed; 0 if closed",
+       "YF Sec. II.A.3", "flavours=mu-tau"},
+      {"Gamma_h_inv", "GeV", h, "Gamma(h -> nu Ntilde) summed over both flavours",
+       "YF Sec. II.A.3 (corrected)"},
+      {"BR_h_inv", "1", h, "Gamma_inv/(Gamma_H^SM + Gamma_inv)", "YF Sec. II.A.3"},
+  };
+}
+
+std::vector<BlockSpec> blockSpecs() {
+  return {
+      {"couplings", "Z' couplings to neutrinos and matter, mixings", false, {}},
+      {"nsi", "NSI parameters epsilon", false, {"couplings"}},
+      {"lfv", "mu -> e conversion and l -> l' Z'", false, {"couplings"}},
+      {"higgs", "invisible Higgs decay to nu Ntilde", false, {}},
+  };
+}
+
+/// One-loop estimate of YF Sec. II.A.3, as printed:
+/// Gamma(l_a -> l_b Z') = m_a/(4 pi) (m_psi^2/m_W^2 g_nu/(16 pi^2))^2 g^4 m_a^2/m_Z'^2, over the
+/// total width of l_a; 0 when m_Z' >= m_a - m_b.
+double lfvBranchingRatio(double ma, double mb, double lifetimeSeconds, double gNu, double mPsi,
+                         double mZp) {
+  if (mZp >= ma - mb) return 0.0;
+  const double loop = mPsi * mPsi / (constants::M_W * constants::M_W) * gNu / (16 * pi * pi);
+  const double g4 = std::pow(constants::g2, 4);
+  const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma / (mZp * mZp);
+  return width / (units::hbarInGeVSeconds / lifetimeSeconds);
+}
+
+}  // namespace
+
+std::vector<OptionSpec> LfvNsi::optionSpecifications() {
+  return {
+      {"flavours", {"e-mu", "e-tau", "mu-tau"}, "e-mu", "the pair (alpha, beta) coupled by Z'"},
+      {"version",
+       {"lepton_number_conserving", "lepton_number_violating"},
+       "lepton_number_conserving",
+       "Dirac N (YF Eq. 17) or Majorana N (YF Eq. 7): the N mass term in mass_matrix mode and "
+       "which lepton-number-violating observables and constraints apply"},
+      {"matter_coupling",
+       {"b_minus_l", "kinetic_mixing"},
+       "b_minus_l",
+       "Z' coupling to matter: gauged B - sum a_alpha L_alpha (YF Eq. 20) or kinetic mixing with "
+       "hypercharge (YF Eq. 21)"},
+      {"mixing",
+       {"phenomenological", "mass_matrix"},
+       "phenomenological",
+       "sin(alpha), sin(beta) as inputs, or derived from the mass matrices of YF Eqs. 11-14"},
+  };
+}
+
+LfvNsi::LfvNsi(const Options& options)
+    : Model(parameterSpecs(), observableSpecs(), blockSpecs(), optionSpecifications(), options) {
+  assert(observables().size() == kObservableCount);
+  assert(observables()[BR_h_inv].name == "BR_h_inv");
+  assert(parameters().size() == kParameterCount);
+  assert(mask("couplings") == kCouplings && mask("higgs") == kHiggs);
+  auto option = [&](const char* key) {
+    const auto it = this->options().find(key);
+    assert(it != this->options().end());
+    return it->second;
+  };
+  const std::string flavours = option("flavours");
+  if (flavours == "e-tau") {
+    alpha_ = Flavour::E;
+    beta_ = Flavour::Tau;
+  } else if (flavours == "mu-tau") {
+    alpha_ = Flavour::Mu;
+    beta_ = Flavour::Tau;
+  }
+  lnv_ = option("version") == "lepton_number_violating";
+  matter_ = option("matter_coupling") == "kinetic_mixing" ? MatterCoupling::KineticMixing
+                                                          : MatterCoupling::BMinusL;
+  mixing_ = option("mixing") == "mass_matrix" ? Mixing::MassMatrix : Mixing::Phenomenological;
+
+  // What does not apply to these options is NaN (physics.md).
+  setApplies("R_mue", flavours == "e-mu");
+  setApplies("BR_mu_e_Zprime", flavours == "e-mu");
+  setApplies("BR_tau_e_Zprime", flavours == "e-tau");
+  setApplies("BR_tau_mu_Zprime", flavours == "mu-tau");
+  const bool bMinusL = matter_ == MatterCoupling::BMinusL;
+  setApplies("anomaly_sum", bMinusL);
+  setApplies("eps_aa_q", bMinusL);
+  setApplies("eps_bb_q", bMinusL);
+  const bool matrix = mixing_ == Mixing::MassMatrix;
+  for (auto name :
+       {"sin_alpha_mix_derived", "sin_beta_mix_derived", "m_nu_alpha_block", "m_nu_beta_block"}) {
+    setApplies(name, matrix);
+  }
+  const bool hasE = alpha_ == Flavour::E || beta_ == Flavour::E;
+  const bool hasMu = alpha_ == Flavour::Mu || beta_ == Flavour::Mu;
+  setApplies("U2_eN_majorana", lnv_ && hasE);
+  setApplies("U2_muN_majorana", lnv_ && hasMu);
+}
+
+std::string_view LfvNsi::reference() const {
+  return "Y. Farzan, A model for lepton flavor violating non-standard neutrino interactions, "
+         "arXiv:1912.09408v2";
+}
+
+std::unique_ptr<Model> LfvNsi::create(const Options& options) {
+  return std::make_unique<LfvNsi>(options);
+}
+
+LfvNsi::Block LfvNsi::massMatrixBlock(bool leptonNumberViolating, double mt, double bigM,
+                                      double smallM, double majoranaOrDiracMN, double mu) {
+  Block b;
+  auto fill = [&](auto& m) {
+    m.setZero();
+    m(0, 2) = m(2, 0) = mt;      // nu - Ntilde_R^c, YF Eq. 10
+    m(1, 2) = m(2, 1) = bigM;    // Ntilde_L - Ntilde_R^c, YF Eq. 10
+    m(2, 3) = m(3, 2) = smallM;  // Ntilde_R^c - N_R^c, YF Eq. 13
+    m(1, 1) = mu;                // YF Eq. 11, mu_L
+    m(2, 2) = mu;                // YF Eq. 11, mu_R
+  };
+  auto extract = [&](const auto& eig, int nStates) {
+    b.converged = eig.converged;
+    for (int k = 0; k < nStates; ++k) b.masses.push_back(eig.values(k));
+    int light = 0;
+    for (int k = 1; k < nStates; ++k) {
+      if (std::abs(eig.vectors(0, k)) > std::abs(eig.vectors(0, light))) light = k;
+    }
+    b.lightMass = std::abs(eig.values(light));
+    b.nuComponent = std::abs(eig.vectors(0, light));
+    double n2 = 0.0;
+    for (int r = 3; r < nStates; ++r) n2 += eig.vectors(r, light) * eig.vectors(r, light);
+    b.nComponent = std::sqrt(n2);
+  };
+  if (leptonNumberViolating) {
+    RealMatrix<4> m;
+    fill(m);
+    m(3, 3) = majoranaOrDiracMN;  // Majorana N, YF Eqs. 7, 14
+    extract(diagonaliseSymmetric<4>(m), 4);
+  } else {
+    RealMatrix<5> m;
+    fill(m);
+    m(3, 4) = m(4, 3) = majoranaOrDiracMN;  // Dirac N: N_R^c - N_L, YF Eq. 17
+    extract(diagonaliseSymmetric<5>(m), 5);
+  }
+  return b;
+}
+
+PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
+                            std::span<double> out) const {
+  using P = Parameter;
+  if (!(p[P::m_Zprime] > 0.0) || p[P::m_psi] < 0.0 || p[P::m_Ntilde] < 0.0 ||
+      std::abs(p[P::sin_alpha_mix]) > 1.0 || std::abs(p[P::sin_beta_mix]) > 1.0) {
+    return PointStatus::UnphysicalParameter;
+  }
+  const double mZp = p[P::m_Zprime];
+
+  // --- couplings ---
+  double sinA = std::abs(p[P::sin_alpha_mix]);
+  double sinB = std::abs(p[P::sin_beta_mix]);
+  if (mixing_ == Mixing::MassMatrix) {
+    const Block a =
+        massMatrixBlock(lnv_, p[P::mt_alpha], p[P::M_1], p[P::m_1], p[P::M_N], p[P::mu]);
+    const Block b = massMatrixBlock(lnv_, p[P::mt_beta], p[P::M_2], p[P::m_2], p[P::M_N], p[P::mu]);
+    if (!a.converged || !b.converged) return PointStatus::SolverFailed;
+    sinA = a.nComponent;
+    sinB = b.nComponent;
+    out[sin_alpha_mix_derived] = sinA;
+    out[sin_beta_mix_derived] = sinB;
+    out[m_nu_alpha_block] = a.lightMass;
+    out[m_nu_beta_block] = b.lightMass;
+  }
+  const double gNu = p[P::g_psi] * sinA * sinB;  // YF Eq. 15
+  double ge, gu, gd, gq;
+  if (matter_ == MatterCoupling::BMinusL) {
+    // YF Eq. 20: U'(1) = B - sum a_alpha L_alpha with coupling g_B: quarks g_B/3, leptons -a g_B.
+    gu = gd = gq = p[P::g_B] / 3.0;
+    ge = 0.0 - p[P::a_e] * p[P::g_B];  // 0.0 - : no -0 for a_e = 0
+  } else {
+    // YF Eq. 22 with L = -(delta/2) Z'_mn B^mn: g_f = Q_f e c_W delta (on-shell c_W, alpha(0)).
+    const double e = std::sqrt(4 * pi * constants::alpha);
+    const double ecd = e * std::sqrt(1 - constants::sin2ThetaW_onShell) * p[P::delta];
+    ge = -ecd;
+    gu = 2.0 / 3.0 * ecd;
+    gd = -1.0 / 3.0 * ecd;
+    gq = ecd / 3.0;  // g_p/3, the per-quark proton coupling used in Eq. 19 (an estimate)
+  }
+  out[g_nu] = gNu;
+  out[g_e] = ge;
+  out[g_u] = gu;
+  out[g_d] = gd;
+  out[anomaly_sum] = p[P::a_e] + p[P::a_mu] + p[P::a_tau];
+  out[unitarity_product] = sinA * sinB;
+  out[v_phi] = mZp / (sqrt2 * p[P::g_psi]);  // m_Z' = sqrt2 g_psi v_phi (YF Eq. 16 drops sqrt2)
+  out[m_Zprime_echo] = mZp;
+  const double sinOf[3] = {alpha_ == Flavour::E ? sinA : (beta_ == Flavour::E ? sinB : kNaN),
+                           alpha_ == Flavour::Mu ? sinA : (beta_ == Flavour::Mu ? sinB : kNaN),
+                           kNaN};
+  out[U2_eN_majorana] = sinOf[0] * sinOf[0];
+  out[U2_muN_majorana] = sinOf[1] * sinOf[1];
+  out[m_sterile_min] = std::min(p[P::m_psi], p[P::m_Ntilde]);
+
+  // --- NSI, YF Eq. 6: eps^f = g_f g_nu / (2 sqrt2 G_F m_Z'^2) ---
+  if (blocks & kNsi) {
+    const double norm = 2.0 * sqrt2 * constants::G_F * mZp * mZp;
+    out[eps_ab_e] = ge * gNu / norm;
+    out[eps_ab_u] = gu * gNu / norm;
+    out[eps_ab_d] = gd * gNu / norm;
+    // YF Eq. 23: the B - L charge couples nu_gamma with -a_gamma g_B: eps_gg^q = -a_gamma g_B
+    // g_q/norm.
+    const double charge[3] = {p[P::a_e], p[P::a_mu], p[P::a_tau]};
+    out[eps_aa_q] = 0.0 - charge[static_cast<int>(alpha_)] * p[P::g_B] * gq / norm;
+    out[eps_bb_q] = 0.0 - charge[static_cast<int>(beta_)] * p[P::g_B] * gq / norm;
+  }
+
+  // --- LFV ---
+  if (blocks & kLfv) {
+    // YF Eq. 19: R ~ (g_nu g_q)^2/(16 pi^2)^2 (m_psi^2/(m_mu^2 + m_Z'^2))^2.
+    const double mPsi2 = p[P::m_psi] * p[P::m_psi];
+    const double ratio = mPsi2 / (constants::m_mu * constants::m_mu + mZp * mZp);
+    out[R_mue] = std::pow(gNu * gq / (16 * pi * pi), 2) * ratio * ratio;
+    out[BR_mu_e_Zprime] = lfvBranchingRatio(constants::m_mu, constants::m_e,
+                                            constants::tau_mu_seconds, gNu, p[P::m_psi], mZp);
+    out[BR_tau_e_Zprime] = lfvBranchingRatio(constants::m_tau, constants::m_e,
+                                             constants::tau_tau_seconds, gNu, p[P::m_psi], mZp);
+    out[BR_tau_mu_Zprime] = lfvBranchingRatio(constants::m_tau, constants::m_mu,
+                                              constants::tau_tau_seconds, gNu, p[P::m_psi], mZp);
+  }
+
+  // --- Higgs: h -> nu Ntilde-bar + nubar Ntilde per flavour, with L = -(lambda/sqrt2) h nu_L N_R
+  // and lambda = sqrt2 mt/v: lambda^2 m_H (1 - m_N^2/m_H^2)^2/(16 pi) (YF prints lambda^2 m_H/(4
+  // pi)).
+  if (blocks & kHiggs) {
+    const double r = p[P::m_Ntilde] * p[P::m_Ntilde] / (constants::M_H * constants::M_H);
+    double width = 0.0;
+    if (r < 1.0) {
+      for (double mt : {p[P::mt_alpha], p[P::mt_beta]}) {
+        const double lambda = sqrt2 * mt / constants::v;
+        width += lambda * lambda * constants::M_H * (1 - r) * (1 - r) / (16 * pi);
+      }
+    }
+    out[Gamma_h_inv] = width;
+    out[BR_h_inv] = width / (constants::Gamma_H_SM + width);
+  }
+  return PointStatus::Ok;
+}
+
+}  // namespace portalscan::physics

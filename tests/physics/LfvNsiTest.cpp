@@ -1,0 +1,266 @@
+// Model lfv_nsi (Farzan, arXiv:1912.09408): expected values computed here
+// from YF's equations (with the corrections of the audit §3) or cited from it.
+
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/physics/LfvNsi.hpp"
+#include "portalscan/physics/Units.hpp"
+
+#include "common/FloatComparisons.hpp"
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace portalscan::physics {
+namespace {
+
+using P = LfvNsi::Parameter;
+using std::numbers::pi;
+using std::numbers::sqrt2;
+
+class LfvNsiTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Model> model = ModelRegistry::builtin().create("lfv_nsi");
+  std::vector<double> p = model->defaultParameterValues();
+  std::vector<double> out = std::vector<double>(model->observables().size());
+
+  void use(const Options& options) {
+    model = ModelRegistry::builtin().create("lfv_nsi", options);
+    out.assign(model->observables().size(), 0.0);
+  }
+  PointStatus evaluate() { return model->evaluate(p, model->allBlocks(), out); }
+  double get(std::string_view name) const { return out[*model->observableIndex(name)]; }
+  /// sin(alpha) = sin(beta) = sqrt(s) in phenomenological mode: g_nu = g_psi s.
+  void setMixingProduct(double s) { p[P::sin_alpha_mix] = p[P::sin_beta_mix] = std::sqrt(s); }
+};
+
+TEST_F(LfvNsiTest, Eq6AtThePapersExample) {
+  // YF Sec. II.B: g_nu = 1e-3 g_psi, m_Z' = 0.5 GeV g_psi, g_q = 1e-3 gives eps^q = 0.12/g_psi;
+  // exactly g_q g_nu/(2 sqrt2 G_F m_Z'^2) = 1e-6/(2 sqrt2 G_F 0.25 g_psi) = 0.1212/g_psi.
+  setMixingProduct(1e-3);
+  p[P::g_B] = 3e-3;
+  for (double gPsi : {0.02, 0.1, 1.0}) {
+    p[P::g_psi] = gPsi;
+    p[P::m_Zprime] = 0.5 * gPsi;
+    ASSERT_EQ(evaluate(), PointStatus::Ok);
+    const double expected = 1e-6 / (2 * sqrt2 * constants::G_F * 0.25 * gPsi);
+    EXPECT_REL(get("eps_ab_u"), expected, 1e-12);
+    EXPECT_REL(get("eps_ab_d"), expected, 1e-12);
+    EXPECT_REL(get("eps_ab_u") * gPsi, 0.1212, 1e-3);
+  }
+  // eps^e = 0.0121 for g_e = 0.1 g_nu, independently of g_psi (audit §3): a_e g_B = -0.1 g_nu.
+  p[P::g_psi] = 0.1;
+  p[P::m_Zprime] = 0.05;
+  p[P::a_e] = 0.1 * 1e-4 / 3e-3;  // g_e = -a_e g_B = -1e-5 = -0.1 g_nu
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(std::abs(get("eps_ab_e")), 0.0121, 3e-3);  // the audit quotes 3 digits
+}
+
+TEST_F(LfvNsiTest, Eq19MuToEConversion) {
+  // YF Eq. 19 at g_nu = 1e-3, g_q = 1e-4, m_psi = 1 GeV, m_Z' -> 0:
+  // R = (g_nu g_q)^2/(16 pi^2)^2 (m_psi^2/m_mu^2)^2 = 3.22e-15 (the paper prints 5e-15, audit §3).
+  p[P::g_psi] = 1.0;
+  setMixingProduct(1e-3);
+  p[P::g_B] = 3e-4;
+  p[P::m_Zprime] = 1e-6;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const double expected = std::pow(1e-3 * 1e-4 / (16 * pi * pi), 2) *
+                          std::pow(1.0 / (constants::m_mu * constants::m_mu), 2);
+  EXPECT_REL(get("R_mue"), expected, 1e-9);
+  EXPECT_REL(get("R_mue"), 3.22e-15, 2e-3);
+}
+
+TEST_F(LfvNsiTest, Eq23DiagonalToOffDiagonalRatio) {
+  // YF Eq. 23: eps_mumu^q = -3 a_mu g_q/(g_nu)_ab eps_ab^q. For flavours mu-tau, eps_aa_q is
+  // eps_mumu and eps_bb_q eps_tautau (audit §3: -9.000000 at its test point).
+  use({{"flavours", "mu-tau"}});
+  p[P::a_mu] = 1.5;
+  p[P::a_tau] = 1.5;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const double gq = p[P::g_B] / 3, gnu = get("g_nu");
+  EXPECT_REL(get("eps_aa_q") / get("eps_ab_u"), -3 * p[P::a_mu] * gq / gnu, 1e-12);
+  EXPECT_REL(get("eps_bb_q") / get("eps_ab_u"), -3 * p[P::a_tau] * gq / gnu, 1e-12);
+  EXPECT_EQ(get("anomaly_sum"), 3.0);
+}
+
+TEST_F(LfvNsiTest, MatterCouplingRelationsOfTheText) {
+  // Kinetic mixing: eps^p = 2 eps^u + eps^d = -eps^e; B - L: eps^q = -eps^e/(3 a_e) (YF Sec. II.B).
+  use({{"matter_coupling", "kinetic_mixing"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(2 * get("eps_ab_u") + get("eps_ab_d"), -get("eps_ab_e"), 1e-12);
+  const double e = std::sqrt(4 * pi * constants::alpha);
+  EXPECT_REL(get("g_e"), -e * std::sqrt(1 - constants::sin2ThetaW_onShell) * p[P::delta], 1e-14);
+  EXPECT_TRUE(std::isnan(get("eps_aa_q")));  // a B - L quantity
+
+  use({});
+  p[P::a_e] = 0.5;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("eps_ab_u"), -get("eps_ab_e") / (3 * p[P::a_e]), 1e-12);
+}
+
+TEST_F(LfvNsiTest, OneLoopLfvEstimatesAsPrinted) {
+  // audit item 16: the formula of YF Sec. II.A.3 at g_nu = 1e-3, m_psi = 1 GeV, m_Z' = 10 MeV
+  // gives BR(mu -> e Z') = 0.547 (the paper quotes ~1e-5) and BR(tau -> l Z') = 3.4e-4.
+  p[P::g_psi] = 1.0;
+  setMixingProduct(1e-3);
+  p[P::m_Zprime] = 0.01;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_mu_e_Zprime"), 0.547, 2e-3);
+  const double g4 = std::pow(2 * constants::M_W / constants::v, 4);
+  const double loop = 1.0 / (constants::M_W * constants::M_W) * 1e-3 / (16 * pi * pi);
+  const double width =
+      constants::m_mu / (4 * pi) * loop * loop * g4 * std::pow(constants::m_mu / 0.01, 2);
+  EXPECT_REL(get("BR_mu_e_Zprime"), width * constants::tau_mu_seconds / units::hbarInGeVSeconds,
+             1e-12);
+  use({{"flavours", "e-tau"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_tau_e_Zprime"), 3.4e-4, 2e-2);  // the audit quotes 2 digits
+  // Closed when m_Z' >= m_alpha - m_beta.
+  use({});
+  p[P::m_Zprime] = 0.2;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("BR_mu_e_Zprime"), 0.0);
+}
+
+TEST_F(LfvNsiTest, HiggsInvisibleBoundOnMt) {
+  // audit item 17: with Gamma = lambda^2 m_H (1 - m_N^2/m_H^2)^2/(16 pi) per flavour (nu Nbar and
+  // nubar N together), lambda = sqrt2 mt/v, both channels, BR < 0.107 (ATLAS) needs mt < 1.73 GeV.
+  // Solved here: BR/(1 - BR) Gamma_SM = 2 x 2 mt^2 m_H (1 - r)^2/(16 pi v^2).
+  const double r = p[P::m_Ntilde] * p[P::m_Ntilde] / (constants::M_H * constants::M_H);
+  const double width = 0.107 / (1 - 0.107) * constants::Gamma_H_SM;
+  const double mt = std::sqrt(width * 16 * pi * constants::v * constants::v /
+                              (4 * constants::M_H * (1 - r) * (1 - r)));
+  EXPECT_REL(mt, 1.73, 3e-3);
+  p[P::mt_alpha] = p[P::mt_beta] = mt;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_h_inv"), 0.107, 1e-12);
+  // The paper's lambda^2 m_H/(4 pi) is 4x larger: at mt = 2 GeV it would give 0.39 (two channels),
+  // the recomputed width 0.138.
+  p[P::mt_alpha] = p[P::mt_beta] = 2.0;
+  p[P::m_Ntilde] = 0.0;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_h_inv"), 0.138, 5e-3);
+}
+
+TEST_F(LfvNsiTest, Eq14HasAZeroDeterminantAndANullVectorWithoutN) {
+  // audit item 15: at mu = 0 the matrix of YF Eq. 14 has det = 0 with null vector
+  // (M_2, -mt, 0, 0)/norm: no N_2 component, so sin(beta) = 0 for the printed matrix.
+  const double mt = 0.7, M2 = 1.3, m2 = 0.9, MN = 2.1;
+  const auto b = LfvNsi::massMatrixBlock(true, mt, M2, m2, MN, 0.0);
+  ASSERT_TRUE(b.converged);
+  EXPECT_LT(b.lightMass, 1e-15);
+  EXPECT_REL(b.nuComponent, M2 / std::sqrt(M2 * M2 + mt * mt), 1e-14);
+  EXPECT_LT(b.nComponent, 1e-15);
+  // audit §3: for all masses 1 GeV the spectrum is 0, 0.618, -1.618, 2.000.
+  const auto unit = LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, 0.0);
+  std::vector<double> m = unit.masses;
+  std::sort(m.begin(), m.end());
+  EXPECT_REL(m[0], -(1 + std::sqrt(5.0)) / 2, 1e-14);
+  EXPECT_ABS(m[1], 0.0, 1e-15);
+  EXPECT_REL(m[2], (std::sqrt(5.0) - 1) / 2, 1e-14);
+  EXPECT_REL(m[3], 2.0, 1e-14);
+}
+
+TEST_F(LfvNsiTest, NAdmixtureGrowsLinearlyWithMu) {
+  // audit §3: with mu_L = mu_R = mu and all masses 1 GeV the N_2 component is 3.5e-10, 3.5e-7,
+  // 3.5e-4 for mu = 1e-9, 1e-6, 1e-3 GeV: linear in mu, so g_nu ~ mu^2.
+  use({{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}});
+  double previous = 0.0;
+  for (double mu : {1e-9, 1e-6, 1e-3}) {
+    p[P::mu] = mu;
+    ASSERT_EQ(evaluate(), PointStatus::Ok);
+    EXPECT_REL(get("sin_beta_mix_derived"), 3.5355e-1 * mu, 1e-3);
+    EXPECT_REL(get("g_nu"),
+               p[P::g_psi] * get("sin_alpha_mix_derived") * get("sin_beta_mix_derived"), 1e-14);
+    if (previous > 0) {
+      EXPECT_REL(get("sin_beta_mix_derived") / previous, 1e3, 1e-3);
+    }
+    previous = get("sin_beta_mix_derived");
+  }
+}
+
+TEST_F(LfvNsiTest, VersionChangesTheNMassTerm) {
+  // Lepton-number conserving (YF Eq. 17): N is Dirac, the 5x5 block conserves lepton number at
+  // mu = 0, so its spectrum is symmetric, +-m pairs and one zero. Lepton-number violating (Eq. 7):
+  // a Majorana M_N, no such symmetry (0, 0.618, -1.618, 2.000).
+  const auto dirac = LfvNsi::massMatrixBlock(false, 1, 1, 1, 1, 0.0);
+  ASSERT_EQ(dirac.masses.size(), 5u);
+  std::vector<double> m = dirac.masses;
+  std::sort(m.begin(), m.end());
+  for (int k = 0; k < 2; ++k) EXPECT_REL(m[k], -m[4 - k], 1e-13);
+  EXPECT_ABS(m[2], 0.0, 1e-15);
+  const auto majorana = LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, 0.0);
+  ASSERT_EQ(majorana.masses.size(), 4u);
+  // Both keep the massless, N-free light state of audit item 15 at mu = 0.
+  EXPECT_LT(dirac.nComponent, 1e-15);
+  // With mu on, the Dirac pairs split only by O(mu) (pseudo-Dirac), while the Majorana spectrum
+  // stays split at O(1): |m| of the heavy states pair up within 10 mu for the Dirac N only.
+  const double mu = 1e-6;
+  auto heavyMagnitudes = [](const LfvNsi::Block& b) {
+    std::vector<double> a;
+    for (double x : b.masses) {
+      if (std::abs(x) > 1e-3) a.push_back(std::abs(x));
+    }
+    std::sort(a.begin(), a.end());
+    return a;
+  };
+  const auto diracHeavy = heavyMagnitudes(LfvNsi::massMatrixBlock(false, 1, 1, 1, 1, mu));
+  ASSERT_EQ(diracHeavy.size(), 4u);
+  EXPECT_LT(diracHeavy[1] - diracHeavy[0], 10 * mu);
+  EXPECT_LT(diracHeavy[3] - diracHeavy[2], 10 * mu);
+  const auto majoranaHeavy = heavyMagnitudes(LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, mu));
+  ASSERT_EQ(majoranaHeavy.size(), 3u);
+  EXPECT_GT(majoranaHeavy[1] - majoranaHeavy[0], 0.1);
+}
+
+TEST_F(LfvNsiTest, VersionDecidesWhichLeptonNumberViolatingObservablesApply) {
+  ASSERT_EQ(evaluate(), PointStatus::Ok);  // conserving, e-mu
+  EXPECT_TRUE(std::isnan(get("U2_eN_majorana")));
+  EXPECT_TRUE(std::isnan(get("U2_muN_majorana")));
+  use({{"version", "lepton_number_violating"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("U2_eN_majorana"), p[P::sin_alpha_mix] * p[P::sin_alpha_mix], 1e-14);
+  EXPECT_REL(get("U2_muN_majorana"), p[P::sin_beta_mix] * p[P::sin_beta_mix], 1e-14);
+  use({{"version", "lepton_number_violating"}, {"flavours", "mu-tau"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isnan(get("U2_eN_majorana")));
+  EXPECT_REL(get("U2_muN_majorana"), p[P::sin_alpha_mix] * p[P::sin_alpha_mix], 1e-14);
+}
+
+TEST_F(LfvNsiTest, ObservablesThatDoNotApplyAreNaN) {
+  use({{"flavours", "mu-tau"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isnan(get("R_mue")));
+  EXPECT_TRUE(std::isnan(get("BR_mu_e_Zprime")));
+  EXPECT_TRUE(std::isnan(get("BR_tau_e_Zprime")));
+  EXPECT_FALSE(std::isnan(get("BR_tau_mu_Zprime")));
+  EXPECT_TRUE(std::isnan(get("sin_beta_mix_derived")));  // phenomenological mode
+  EXPECT_FALSE(model->applies(*model->observableIndex("R_mue")));
+}
+
+TEST_F(LfvNsiTest, VevWithTheSqrt2OfEq16) {
+  // m_Z' = sqrt2 g_psi v_phi for a unit-charge phi with <phi> = v_phi (audit §3: Eq. 16 drops
+  // sqrt2).
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("v_phi"), p[P::m_Zprime] / (sqrt2 * p[P::g_psi]), 1e-15);
+  EXPECT_REL(get("unitarity_product"), p[P::sin_alpha_mix] * p[P::sin_beta_mix], 1e-15);
+}
+
+TEST_F(LfvNsiTest, UnknownOptionValuesAreRefused) {
+  EXPECT_THROW(ModelRegistry::builtin().create("lfv_nsi", {{"flavours", "e-nu"}}), InputError);
+  EXPECT_THROW(ModelRegistry::builtin().create("lfv_nsi", {{"flavour", "e-mu"}}), InputError);
+  EXPECT_EQ(ModelRegistry::builtin().completeOptions("lfv_nsi", {}).at("version"),
+            "lepton_number_conserving");
+}
+
+TEST_F(LfvNsiTest, FailedPointsAreAStatus) {
+  p[P::m_Zprime] = -0.1;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+  p = model->defaultParameterValues();
+  p[P::sin_alpha_mix] = 1.5;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+}
+
+}  // namespace
+}  // namespace portalscan::physics
