@@ -2,34 +2,76 @@
 
 #include "portalscan/scanner/Text.hpp"
 
+#include <cmath>
 #include <iomanip>
 #include <ostream>
 
 namespace portalscan::scanner {
 
 PointReport evaluatePoint(const physics::Model& model, std::vector<double> parameters,
-                          physics::BlockMask blocks) {
+                          physics::BlockMask blocks, const constraints::Chain* chain) {
   PointReport r;
   r.model = &model;
   r.parameters = std::move(parameters);
   r.observables.assign(model.observables().size(), 0.0);
-  r.blocks = model.closure(blocks);
+  const physics::BlockMask shownBlocks = model.closure(blocks);
+  r.blocks = model.closure(blocks | (chain ? chain->blocks() : 0));
   r.status = model.evaluate(r.parameters, r.blocks, r.observables);
   for (std::size_t i = 0; i < r.observables.size(); ++i) {
-    r.shown.push_back((model.blockOf(i) & r.blocks) != 0);
+    r.shown.push_back((model.blockOf(i) & shownBlocks) != 0);
+  }
+  r.allowed = r.status == PointStatus::Ok;
+  if (chain) {
+    r.chain = chain;
+    r.pass.resize(chain->constraints().size());
+    r.statistic.resize(chain->constraints().size());
+    const auto verdict = chain->judge(r.observables, r.status, r.pass, r.statistic);
+    r.allowed = verdict.allowed;
+    r.status = verdict.status;
   }
   return r;
 }
 
 PointReport evaluatePoint(const physics::Model& model, std::vector<double> parameters,
-                          const std::vector<std::size_t>& observables) {
+                          const std::vector<std::size_t>& observables,
+                          const constraints::Chain* chain) {
   physics::BlockMask blocks = 0;
   for (std::size_t i : observables) blocks |= model.blockOf(i);
-  PointReport r = evaluatePoint(model, std::move(parameters), blocks);
+  PointReport r = evaluatePoint(model, std::move(parameters), blocks, chain);
   r.shown.assign(r.observables.size(), false);
   for (std::size_t i : observables) r.shown[i] = true;
   return r;
 }
+
+namespace {
+nlohmann::json limitJson(const constraints::Limit& l) {
+  switch (l.kind) {
+    case constraints::Kind::Upper:
+    case constraints::Kind::Lower:
+      return numberToJson(l.value);
+    case constraints::Kind::Window:
+      return nlohmann::json::array({l.low, l.high});
+    case constraints::Kind::Gaussian:
+      return {{"mean", l.value}, {"sigma", l.sigma}};
+  }
+  return nullptr;
+}
+
+std::string limitText(const constraints::Constraint& c) {
+  const auto& l = c.limit;
+  switch (l.kind) {
+    case constraints::Kind::Upper:
+      return "< " + formatNumber(l.value);
+    case constraints::Kind::Lower:
+      return "> " + formatNumber(l.value);
+    case constraints::Kind::Window:
+      return "in [" + formatNumber(l.low) + ", " + formatNumber(l.high) + "]";
+    case constraints::Kind::Gaussian:
+      return "= " + formatNumber(l.value) + " +- " + formatNumber(l.sigma);
+  }
+  return "";
+}
+}  // namespace
 
 nlohmann::json toJson(const PointReport& r) {
   const auto& model = *r.model;
@@ -49,8 +91,20 @@ nlohmann::json toJson(const PointReport& r) {
     observables[model.observables()[i].name] = numberToJson(r.observables[i]);
   }
   j["observables"] = observables;
-  j["constraints"] = nlohmann::json::object();
-  j["allowed"] = r.status == PointStatus::Ok;
+  nlohmann::json constraintsJson = nlohmann::json::object();
+  if (r.chain) {
+    for (std::size_t k = 0; k < r.chain->constraints().size(); ++k) {
+      const auto& c = r.chain->constraints()[k];
+      const double x = r.observables[c.observableIndex];
+      constraintsJson[c.name] = {
+          {"allowed", r.pass[k] != 0},   {"value", numberToJson(c.absolute ? std::abs(x) : x)},
+          {"limit", limitJson(c.limit)}, {"kind", constraints::toString(c.limit.kind)},
+          {"observable", c.observable},  {"statistic", numberToJson(r.statistic[k])},
+          {"variant", c.variant}};
+    }
+  }
+  j["constraints"] = constraintsJson;
+  j["allowed"] = r.allowed;
   j["status"] = std::string(toString(r.status));
   return j;
 }
@@ -82,6 +136,18 @@ void printText(const PointReport& r, std::ostream& out) {
       out << "\n";
     }
   }
+  if (r.chain) {
+    out << "\nconstraints\n";
+    for (std::size_t k = 0; k < r.chain->constraints().size(); ++k) {
+      const auto& c = r.chain->constraints()[k];
+      const double x = r.observables[c.observableIndex];
+      out << "  " << std::left << std::setw(22) << c.name << std::setw(6)
+          << (r.pass[k] ? "pass" : "FAIL") << (c.absolute ? "|" + c.observable + "|" : c.observable)
+          << " = " << formatNumber(c.absolute ? std::abs(x) : x) << " " << limitText(c) << "  ("
+          << c.variant << ")\n";
+    }
+  }
+  out << "\nallowed: " << (r.allowed ? "yes" : "no") << "\n";
 }
 
 }  // namespace portalscan::scanner

@@ -109,6 +109,48 @@ inline constexpr double zeta3 = 1.2020569031595942853997;  ///< Riemann zeta(3)
 /// Tritium beta-decay endpoint Q, GeV (recoil and molecular effects neglected, as in CN).
 inline constexpr double Q_tritium = 18.5906e-6;
 inline constexpr double N_A = 6.02214076e23;  ///< Avogadro constant, mol^-1 (exact)
+
+/// The constants above with their units, for the provenance record of an output file.
+struct NamedConstant {
+  const char* name;
+  double value;
+  const char* unit;
+};
+inline constexpr NamedConstant kTable[] = {{"G_F", G_F, "GeV^-2"},
+                                           {"M_W", M_W, "GeV"},
+                                           {"M_Z", M_Z, "GeV"},
+                                           {"M_H", M_H, "GeV"},
+                                           {"alpha", alpha, "1"},
+                                           {"v", v, "GeV"},
+                                           {"sin2ThetaW_onShell", sin2ThetaW_onShell, "1"},
+                                           {"sin2ThetaW_lowEnergy", sin2ThetaW_lowEnergy, "1"},
+                                           {"Gamma_H_SM", Gamma_H_SM, "GeV"},
+                                           {"Gamma_Z_nunu", Gamma_Z_nunu, "GeV"},
+                                           {"BR_Z_mumu", BR_Z_mumu, "1"},
+                                           {"BR_Z_bb", BR_Z_bb, "1"},
+                                           {"m_e", m_e, "GeV"},
+                                           {"m_mu", m_mu, "GeV"},
+                                           {"m_tau", m_tau, "GeV"},
+                                           {"m_pi_charged", m_pi_charged, "GeV"},
+                                           {"m_pi0", m_pi0, "GeV"},
+                                           {"m_K_charged", m_K_charged, "GeV"},
+                                           {"m_p", m_p, "GeV"},
+                                           {"m_n", m_n, "GeV"},
+                                           {"m_s", m_s, "GeV"},
+                                           {"m_c", m_c, "GeV"},
+                                           {"m_b", m_b, "GeV"},
+                                           {"m_t", m_t, "GeV"},
+                                           {"alpha_s_MZ", alpha_s_MZ, "1"},
+                                           {"tau_mu", tau_mu_seconds, "s"},
+                                           {"tau_tau", tau_tau_seconds, "s"},
+                                           {"M_Pl", M_Pl, "GeV"},
+                                           {"age_of_universe", ageOfUniverseInSeconds, "s"},
+                                           {"s0", s0_perCm3, "cm^-3"},
+                                           {"rho_c_over_h2", rhoCritOverH2_GeVPerCm3, "GeV cm^-3"},
+                                           {"h", h, "1"},
+                                           {"Omega_c_h2", OmegaCh2, "1"},
+                                           {"Q_tritium", Q_tritium, "GeV"},
+                                           {"hbar", units::hbarInGeVSeconds, "GeV s"}};
 }  // namespace constants
 
 }  // namespace portalscan

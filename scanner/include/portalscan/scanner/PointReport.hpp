@@ -2,6 +2,7 @@
 /// One point evaluated for `portalscan point`: the model's observables (and,
 /// once a chain is configured, the constraint verdicts), as text or JSON.
 
+#include "portalscan/constraints/Chain.hpp"
 #include "portalscan/physics/Model.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,14 +22,20 @@ struct PointReport {
   std::vector<bool>
       shown;  ///< observables to report (those of the computed blocks, or a selection)
   PointStatus status = PointStatus::Ok;
+  const constraints::Chain* chain = nullptr;  ///< judged when set
+  std::vector<std::uint8_t> pass;
+  std::vector<double> statistic;
+  bool allowed = false;
 };
 
-/// Evaluates `model` at `parameters` for `blocks`, reporting every observable they hold.
+/// Evaluates `model` at `parameters` for `blocks` (and what `chain` needs), reporting every
+/// observable they hold, and judges the point with `chain` if given.
 PointReport evaluatePoint(const physics::Model& model, std::vector<double> parameters,
-                          physics::BlockMask blocks);
-/// Evaluates only what the named observables need and reports only them.
+                          physics::BlockMask blocks, const constraints::Chain* chain = nullptr);
+/// Evaluates only what the named observables (and the chain) need; reports only them.
 PointReport evaluatePoint(const physics::Model& model, std::vector<double> parameters,
-                          const std::vector<std::size_t>& observables);
+                          const std::vector<std::size_t>& observables,
+                          const constraints::Chain* chain = nullptr);
 
 /// design.md's JSON object {"model", "parameters", "observables", "constraints", "allowed",
 /// "status"}.

@@ -1,0 +1,85 @@
+#pragma once
+/// Scan configurations: the JSON format of docs/config.md, parsed and
+/// validated before any work starts. Every error is an InputError whose
+/// message is one line naming the problem (with a "did you mean" for names).
+
+#include "portalscan/constraints/Chain.hpp"
+#include "portalscan/physics/Model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace portalscan::scanner {
+
+enum class Scale { Linear, Log };
+enum class SamplerKind { Grid, Random, Sobol, LatinHypercube };
+
+std::string toString(Scale s);
+std::string toString(SamplerKind k);
+
+/// A scanned parameter: its range, prior and (grid) node count.
+struct Axis {
+  std::string name;
+  std::size_t parameter = 0;
+  double low = 0.0;
+  double high = 0.0;
+  Scale scale = Scale::Linear;
+  std::uint64_t points = 0;  ///< grid nodes along this axis (grid sampler only)
+};
+
+/// parameter = factor * source (e.g. f_R = f_L).
+struct Derived {
+  std::string name;
+  std::size_t parameter = 0;
+  std::size_t source = 0;
+  double factor = 1.0;
+};
+
+enum class Keep { All, Allowed };
+
+struct OutputConfig {
+  std::string path;
+  Keep keep = Keep::All;
+  std::vector<std::size_t> observables;  ///< indices into the model's observables, in model order
+  physics::BlockMask blocks = 0;         ///< blocks to compute (chain + stored observables, closed)
+  int compression = 1;                   ///< gzip level 0-9 (with shuffle)
+  std::uint64_t chunkPoints = 4096;      ///< points per chunk: the unit of work, writing and resume
+};
+
+struct ScanConfig {
+  std::string model;
+  physics::Options options;                      ///< complete (defaults filled)
+  std::shared_ptr<const physics::Model> kernel;  ///< the configured model
+  std::vector<double> baseValues;  ///< every parameter: default, or fixed by the config
+  std::vector<Axis> axes;
+  std::vector<Derived> derived;
+  SamplerKind sampler = SamplerKind::Grid;
+  std::uint64_t points = 0;  ///< total points (the grid's product, or the sampler's count)
+  std::uint64_t seed = 1;
+  std::vector<constraints::Request> constraintRequests;
+  constraints::Chain chain;
+  OutputConfig output;
+  int threads = 0;  ///< 0: every available core
+
+  /// The validated configuration with every default written out (stored in the file).
+  nlohmann::ordered_json canonical;
+  /// Hash of everything that decides the file's contents (not the output path,
+  /// threads or compression): what --resume and merge compare.
+  std::string identityHash;
+};
+
+/// Parses and validates a configuration. `source` names it in messages.
+ScanConfig parseConfig(const nlohmann::ordered_json& json, const std::string& source);
+
+/// Reads a JSON file and parses it; a missing or malformed file is an InputError.
+ScanConfig loadConfig(const std::filesystem::path& path);
+
+/// Rewrites the output path (the command line's -o), keeping the identity.
+void setOutputPath(ScanConfig& config, const std::string& path);
+
+}  // namespace portalscan::scanner

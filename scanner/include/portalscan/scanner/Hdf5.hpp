@@ -1,0 +1,131 @@
+#pragma once
+/// One thin RAII layer over the HDF5 C API. Every call is checked; a failure
+/// becomes an IoError carrying HDF5's own message (its error stack is walked,
+/// never printed). Handles close themselves. Only what portalscan needs:
+/// files, groups, 1-D (and 2-D) extendible chunked datasets of a few numeric
+/// types, and scalar attributes.
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portalscan::scanner::h5 {
+
+/// An owned hid_t with its close function.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& other) noexcept;
+  Handle& operator=(Handle&& other) noexcept;
+  ~Handle();
+
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  /// Closes now; a failing close is reported (unlike the destructor's).
+  void close();
+
+ private:
+  hid_t id_ = -1;
+  Closer closer_ = nullptr;
+};
+
+/// Native HDF5 type of a C++ element type.
+template <typename T>
+hid_t nativeType();
+
+/// Attribute access shared by files' root groups, groups and datasets.
+class Object {
+ public:
+  hid_t id() const { return handle_.get(); }
+  bool hasAttribute(const std::string& name) const;
+  void setAttribute(const std::string& name, std::string_view value);
+  void setAttribute(const std::string& name, double value);
+  void setAttribute(const std::string& name, std::int64_t value);
+  void setAttribute(const std::string& name, const std::vector<double>& values);
+  std::string stringAttribute(const std::string& name) const;
+  double doubleAttribute(const std::string& name) const;
+  std::int64_t intAttribute(const std::string& name) const;
+  std::vector<double> doublesAttribute(const std::string& name) const;
+
+ protected:
+  Object() = default;
+  explicit Object(Handle h) : handle_(std::move(h)) {}
+  Handle handle_;
+};
+
+class Dataset : public Object {
+ public:
+  Dataset() = default;
+  explicit Dataset(Handle h) : Object(std::move(h)) {}
+
+  /// Rows (first dimension) and columns (second, 1 for a 1-D dataset).
+  std::uint64_t rows() const;
+  std::uint64_t columns() const;
+  /// Appends `rows` rows (row-major, `columns()` values each).
+  template <typename T>
+  void append(const T* data, std::uint64_t rows);
+  /// Shrinks or grows to `rows` rows (resume discards what was not committed).
+  void resize(std::uint64_t rows);
+  template <typename T>
+  std::vector<T> read() const;
+  /// Rows [begin, end), row-major.
+  template <typename T>
+  std::vector<T> read(std::uint64_t begin, std::uint64_t end) const;
+  /// The HDF5 class of the element type (H5T_FLOAT, H5T_INTEGER) and its size.
+  H5T_class_t typeClass() const;
+  std::size_t typeSize() const;
+  bool typeSigned() const;
+};
+
+class Group : public Object {
+ public:
+  Group() = default;
+  explicit Group(Handle h) : Object(std::move(h)) {}
+
+  Group createGroup(const std::string& name);
+  Group openGroup(const std::string& name) const;
+  bool contains(const std::string& name) const;
+  /// Names of the direct members, in creation or alphabetical order (HDF5's index).
+  std::vector<std::string> members() const;
+
+  /// An extendible dataset with `columns` columns (1: 1-D), chunked by
+  /// `chunkRows` rows, gzip `compression` 0-9 (with shuffle; 0: none).
+  template <typename T>
+  Dataset createDataset(const std::string& name, std::uint64_t chunkRows, int compression,
+                        std::uint64_t columns = 1);
+  Dataset openDataset(const std::string& name) const;
+};
+
+class File {
+ public:
+  enum class Mode { ReadOnly, ReadWrite };
+  /// Creates a new file; fails if it exists unless `overwrite`.
+  static File create(const std::string& path, bool overwrite);
+  static File open(const std::string& path, Mode mode);
+
+  Group& root() { return root_; }
+  const Group& root() const { return root_; }
+  const std::string& path() const { return path_; }
+  /// Pushes every buffer of the file to the operating system (H5Fflush).
+  void flush();
+  /// Closes the root group and the file, reporting failures.
+  void close();
+
+ private:
+  std::string path_;
+  Handle file_;
+  Group root_;
+};
+
+/// Turns HDF5's automatic error printing off once per process (errors are
+/// reported through exceptions instead).
+void silenceErrorPrinting();
+
+}  // namespace portalscan::scanner::h5

@@ -1,0 +1,120 @@
+#include "portalscan/scanner/CatalogueJson.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <stdexcept>
+
+namespace portalscan::scanner {
+
+extern const char kCatalogueJson[];  // generated from constraints/data/catalogue.json
+
+namespace {
+
+using constraints::Kind;
+using constraints::Limit;
+using nlohmann::json;
+
+void checkKeys(const json& j, const std::set<std::string>& allowed, const std::string& where) {
+  if (!j.is_object()) throw std::logic_error("catalogue: " + where + " is not an object");
+  for (const auto& [key, value] : j.items()) {
+    if (!allowed.contains(key))
+      throw std::logic_error("catalogue: unknown key '" + key + "' in " + where);
+  }
+}
+
+Kind parseKind(const std::string& s, const std::string& where) {
+  if (s == "upper") return Kind::Upper;
+  if (s == "lower") return Kind::Lower;
+  if (s == "window") return Kind::Window;
+  if (s == "gaussian") return Kind::Gaussian;
+  throw std::logic_error("catalogue: unknown kind '" + s + "' in " + where);
+}
+
+Limit parseLimit(const json& j, Kind defaultKind, const std::string& where) {
+  checkKeys(
+      j,
+      {"kind", "value", "low", "high", "sigma", "cl", "experiment", "arxiv", "reference", "note"},
+      where);
+  Limit l;
+  l.kind = j.contains("kind") ? parseKind(j.at("kind").get<std::string>(), where) : defaultKind;
+  l.value = j.value("value", 0.0);
+  l.low = j.value("low", 0.0);
+  l.high = j.value("high", 0.0);
+  l.sigma = j.value("sigma", 0.0);
+  l.cl = j.value("cl", 0.95);
+  l.experiment = j.value("experiment", "");
+  l.arxiv = j.value("arxiv", "");
+  l.reference = j.value("reference", "");
+  l.note = j.value("note", "");
+  if (l.experiment.empty() && l.reference.empty()) {
+    throw std::logic_error("catalogue: " + where + " has no source");
+  }
+  return l;
+}
+
+}  // namespace
+
+constraints::Catalogue parseCatalogue(std::string_view text) {
+  const json root = json::parse(text);
+  checkKeys(root, {"format", "comment", "constraints"}, "the catalogue");
+  std::vector<constraints::Entry> entries;
+  for (const json& c : root.at("constraints")) {
+    constraints::Entry e;
+    e.name = c.at("name").get<std::string>();
+    const std::string where = "constraint '" + e.name + "'";
+    checkKeys(c,
+              {"name", "family", "description", "kind", "absolute", "opt_in", "default_variant",
+               "variants", "condition", "uses"},
+              where);
+    e.family = c.at("family").get<std::string>();
+    e.description = c.at("description").get<std::string>();
+    const Kind kind = parseKind(c.at("kind").get<std::string>(), where);
+    e.absolute = c.value("absolute", false);
+    e.optIn = c.value("opt_in", false);
+    e.defaultVariant = c.value("default_variant", "current");
+    for (const auto& [name, limit] : c.at("variants").items()) {
+      e.variants[name] = parseLimit(limit, kind, where + " variant '" + name + "'");
+    }
+    if (c.contains("condition")) {
+      const json& cond = c.at("condition");
+      checkKeys(cond, {"observable", "below"}, where + " condition");
+      e.condition = constraints::Condition{cond.at("observable").get<std::string>(),
+                                           cond.at("below").get<double>()};
+    }
+    for (const json& u : c.at("uses")) {
+      checkKeys(u, {"model", "options", "observable", "variants"}, where + " use");
+      constraints::Use use;
+      use.model = u.at("model").get<std::string>();
+      use.observable = u.at("observable").get<std::string>();
+      if (u.contains("options")) {
+        for (const auto& [option, values] : u.at("options").items()) {
+          use.options[option] = values.get<std::vector<std::string>>();
+        }
+      }
+      if (u.contains("variants")) {
+        for (const auto& [name, limit] : u.at("variants").items()) {
+          // A per-use override keeps the entry's variant fields it does not set.
+          json merged =
+              c.at("variants").contains(name) ? c.at("variants").at(name) : json::object();
+          merged.update(limit);
+          use.variants[name] = parseLimit(merged, kind, where + " use variant '" + name + "'");
+        }
+      }
+      if (!e.limitFor(use, e.defaultVariant)) {
+        throw std::logic_error("catalogue: " + where + " has no default variant '" +
+                               e.defaultVariant + "' for model " + use.model);
+      }
+      e.uses.push_back(std::move(use));
+    }
+    entries.push_back(std::move(e));
+  }
+  return constraints::Catalogue(std::move(entries));
+}
+
+const constraints::Catalogue& builtinCatalogue() {
+  static const constraints::Catalogue catalogue = parseCatalogue(kCatalogueJson);
+  return catalogue;
+}
+
+}  // namespace portalscan::scanner

@@ -1,0 +1,48 @@
+#pragma once
+// The commands behind the CLI (private to the scanner library).
+
+#include "portalscan/physics/Model.hpp"
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace portalscan::scanner {
+
+struct PointArgs {
+  std::string model;
+  std::vector<std::string> sets;
+  std::vector<std::string> options;
+  std::vector<std::string> blocks;
+  std::vector<std::string> observables;
+  bool json = false;
+};
+
+struct ListArgs {
+  std::string what;
+  std::string model;
+  std::vector<std::string> options;
+  bool json = false;
+};
+
+struct RunArgs {
+  std::string config;
+  std::string output;
+  int threads = -1;  ///< -1: the config's
+  bool force = false;
+};
+
+struct InfoArgs {
+  std::string file;
+  bool json = false;
+};
+
+int runPoint(const PointArgs& args, std::ostream& out);
+int runList(const ListArgs& args, std::ostream& out);
+int runScan(const RunArgs& args, std::ostream& out, std::ostream& err);
+int runInfo(const InfoArgs& args, std::ostream& out);
+
+/// "--option NAME=VALUE" list to options.
+physics::Options parseOptions(const std::vector<std::string>& assignments);
+
+}  // namespace portalscan::scanner

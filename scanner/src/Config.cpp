@@ -1,0 +1,518 @@
+#include "portalscan/scanner/Config.hpp"
+
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/physics/Names.hpp"
+#include "portalscan/scanner/CatalogueJson.hpp"
+
+#include <boost/random/sobol.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace portalscan::scanner {
+namespace {
+
+using nlohmann::ordered_json;
+
+/// Prefixes every message with the config's name and the JSON path.
+class Context {
+ public:
+  Context(std::string source, std::string path = {})
+      : source_(std::move(source)), path_(std::move(path)) {}
+  Context operator/(const std::string& key) const {
+    return Context(source_, path_.empty() ? key : path_ + "." + key);
+  }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw InputError(source_ + ": " + (path_.empty() ? "" : path_ + ": ") + message);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string source_;
+  std::string path_;
+};
+
+void checkKeys(const ordered_json& j, const std::vector<std::string>& allowed, const Context& ctx) {
+  if (!j.is_object()) ctx.fail("expected an object");
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      ctx.fail(unknownNameMessage("key", key, allowed));
+    }
+  }
+}
+
+double finiteNumber(const ordered_json& j, const Context& ctx) {
+  if (!j.is_number()) ctx.fail("expected a number, got " + j.dump());
+  const double v = j.get<double>();
+  if (!std::isfinite(v)) ctx.fail("expected a finite number");
+  return v;
+}
+
+std::uint64_t positiveInteger(const ordered_json& j, const Context& ctx, bool allowZero = false) {
+  if (!j.is_number_integer() ||
+      (j.is_number_integer() && j.get<std::int64_t>() < 0 && !j.is_number_unsigned())) {
+    ctx.fail("expected a non-negative integer, got " + j.dump());
+  }
+  const auto v = j.get<std::uint64_t>();
+  if (v == 0 && !allowZero) ctx.fail("must be at least 1 (zero points)");
+  return v;
+}
+
+std::string stringValue(const ordered_json& j, const Context& ctx) {
+  if (!j.is_string()) ctx.fail("expected a string, got " + j.dump());
+  return j.get<std::string>();
+}
+
+std::string choice(const ordered_json& j, const std::vector<std::string>& choices,
+                   const Context& ctx) {
+  const std::string s = stringValue(j, ctx);
+  if (std::find(choices.begin(), choices.end(), s) == choices.end()) {
+    ctx.fail(unknownNameMessage("value", s, choices));
+  }
+  return s;
+}
+
+/// FNV-1a, 64 bit: a stable digest of the canonical identity text.
+std::string fnv1a(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
+}
+
+/// The shape a limit override was given in.
+enum class LimitShape { Value, Window, Gaussian };
+
+struct RequestedConstraint {
+  constraints::Request request;
+  std::optional<LimitShape> shape;
+};
+
+RequestedConstraint parseConstraint(const ordered_json& j, const Context& ctx) {
+  RequestedConstraint r;
+  if (j.is_string()) {
+    r.request.name = j.get<std::string>();
+    return r;
+  }
+  checkKeys(j, {"name", "variant", "limit"}, ctx);
+  if (!j.contains("name")) ctx.fail("a constraint needs a 'name'");
+  r.request.name = stringValue(j.at("name"), ctx / "name");
+  if (j.contains("variant")) r.request.variant = stringValue(j.at("variant"), ctx / "variant");
+  if (j.contains("limit")) {
+    const ordered_json& l = j.at("limit");
+    const Context lc = ctx / "limit";
+    constraints::Limit limit;
+    if (l.is_number()) {
+      limit.value = finiteNumber(l, lc);
+      r.shape = LimitShape::Value;
+    } else if (l.is_array()) {
+      if (l.size() != 2) lc.fail("a window limit is [low, high]");
+      limit.low = finiteNumber(l[0], lc);
+      limit.high = finiteNumber(l[1], lc);
+      if (!(limit.low < limit.high)) lc.fail("a window needs low < high");
+      r.shape = LimitShape::Window;
+    } else if (l.is_object()) {
+      checkKeys(l, {"mean", "sigma"}, lc);
+      if (!l.contains("mean") || !l.contains("sigma")) lc.fail("a Gaussian limit is {mean, sigma}");
+      limit.value = finiteNumber(l.at("mean"), lc / "mean");
+      limit.sigma = finiteNumber(l.at("sigma"), lc / "sigma");
+      if (!(limit.sigma > 0)) lc.fail("sigma must be positive");
+      r.shape = LimitShape::Gaussian;
+    } else {
+      lc.fail("expected a number, [low, high] or {mean, sigma}");
+    }
+    r.request.override = limit;
+  }
+  return r;
+}
+
+ordered_json limitJson(const constraints::Limit& l) {
+  switch (l.kind) {
+    case constraints::Kind::Upper:
+    case constraints::Kind::Lower:
+      return l.value;
+    case constraints::Kind::Window:
+      return ordered_json::array({l.low, l.high});
+    case constraints::Kind::Gaussian:
+      return ordered_json{{"mean", l.value}, {"sigma", l.sigma}};
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string toString(Scale s) { return s == Scale::Log ? "log" : "lin"; }
+
+std::string toString(SamplerKind k) {
+  switch (k) {
+    case SamplerKind::Grid:
+      return "grid";
+    case SamplerKind::Random:
+      return "random";
+    case SamplerKind::Sobol:
+      return "sobol";
+    case SamplerKind::LatinHypercube:
+      return "lhs";
+  }
+  return "?";
+}
+
+ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
+  const Context root(source);
+  checkKeys(j,
+            {"description", "model", "options", "parameters", "sampler", "constraints", "output",
+             "threads"},
+            root);
+  ScanConfig c;
+  const auto& registry = physics::ModelRegistry::builtin();
+
+  // --- model and options ---
+  if (!j.contains("model"))
+    root.fail("missing 'model' (one of the models of 'portalscan list models')");
+  c.model = stringValue(j.at("model"), root / "model");
+  physics::Options requested;
+  if (j.contains("options")) {
+    const Context oc = root / "options";
+    if (!j.at("options").is_object()) oc.fail("expected an object");
+    for (const auto& [key, value] : j.at("options").items()) {
+      requested[key] = stringValue(value, oc / key);
+    }
+  }
+  try {
+    registry.entry(c.model);
+  } catch (const InputError& e) {
+    (root / "model").fail(e.what());
+  }
+  try {
+    c.options = registry.completeOptions(c.model, requested);
+  } catch (const InputError& e) {
+    (root / "options").fail(e.what());
+  }
+  c.kernel = registry.create(c.model, c.options);
+  const physics::Model& model = *c.kernel;
+
+  // --- sampler (first: the grid decides whether axes carry point counts) ---
+  ordered_json samplerJson = j.contains("sampler") ? j.at("sampler") : ordered_json::object();
+  const Context sc = root / "sampler";
+  checkKeys(samplerJson, {"kind", "points", "seed"}, sc);
+  const std::string kind =
+      samplerJson.contains("kind")
+          ? choice(samplerJson.at("kind"), {"grid", "random", "sobol", "lhs"}, sc / "kind")
+          : "grid";
+  c.sampler = kind == "grid"     ? SamplerKind::Grid
+              : kind == "random" ? SamplerKind::Random
+              : kind == "sobol"  ? SamplerKind::Sobol
+                                 : SamplerKind::LatinHypercube;
+  if (samplerJson.contains("seed"))
+    c.seed = positiveInteger(samplerJson.at("seed"), sc / "seed", true);
+  const bool grid = c.sampler == SamplerKind::Grid;
+  if (grid && samplerJson.contains("points")) {
+    (sc / "points").fail("a grid's points are set per parameter (\"points\" in each range)");
+  }
+  if (!grid) {
+    if (!samplerJson.contains("points")) sc.fail("the " + kind + " sampler needs 'points'");
+    c.points = positiveInteger(samplerJson.at("points"), sc / "points");
+  }
+
+  // --- parameters ---
+  c.baseValues = model.defaultParameterValues();
+  const Context pc = root / "parameters";
+  std::map<std::string, std::pair<std::string, double>> derivedSources;  // name -> (source, factor)
+  if (j.contains("parameters")) {
+    if (!j.at("parameters").is_object()) pc.fail("expected an object");
+    for (const auto& [name, spec] : j.at("parameters").items()) {
+      const Context ctx = pc / name;
+      const auto index = model.parameterIndex(name);
+      if (!index) {
+        ctx.fail(unknownNameMessage("parameter", name, model.parameterNames(),
+                                    " of model '" + c.model + "'"));
+      }
+      if (spec.is_number()) {
+        c.baseValues[*index] = finiteNumber(spec, ctx);
+        continue;
+      }
+      checkKeys(spec, {"value", "range", "scale", "points", "equal_to", "factor"}, ctx);
+      if (spec.contains("value")) {
+        if (spec.size() != 1) ctx.fail("a fixed parameter has only 'value'");
+        c.baseValues[*index] = finiteNumber(spec.at("value"), ctx / "value");
+        continue;
+      }
+      if (spec.contains("equal_to")) {
+        if (spec.contains("range") || spec.contains("scale") || spec.contains("points")) {
+          ctx.fail("a derived parameter ('equal_to') has no range");
+        }
+        const double factor =
+            spec.contains("factor") ? finiteNumber(spec.at("factor"), ctx / "factor") : 1.0;
+        derivedSources[name] = {stringValue(spec.at("equal_to"), ctx / "equal_to"), factor};
+        continue;
+      }
+      if (!spec.contains("range"))
+        ctx.fail("expected a number, {\"value\"}, {\"range\"} or {\"equal_to\"}");
+      if (spec.contains("factor")) (ctx / "factor").fail("'factor' belongs to a derived parameter");
+      const ordered_json& range = spec.at("range");
+      const Context rc = ctx / "range";
+      if (!range.is_array() || range.size() != 2) rc.fail("expected [low, high]");
+      Axis axis;
+      axis.name = name;
+      axis.parameter = *index;
+      axis.low = finiteNumber(range[0], rc);
+      axis.high = finiteNumber(range[1], rc);
+      if (axis.low > axis.high) {
+        rc.fail("inverted range [" + range[0].dump() + ", " + range[1].dump() + "]: low > high");
+      }
+      if (axis.low == axis.high) {
+        rc.fail("empty range [" + range[0].dump() + ", " + range[1].dump() +
+                "]: use a fixed value instead");
+      }
+      if (spec.contains("scale")) {
+        axis.scale = choice(spec.at("scale"), {"lin", "log"}, ctx / "scale") == "log"
+                         ? Scale::Log
+                         : Scale::Linear;
+      }
+      if (axis.scale == Scale::Log && !(axis.low > 0.0)) {
+        rc.fail("a log range must be positive (it touches zero or is negative)");
+      }
+      if (grid) {
+        if (!spec.contains("points")) ctx.fail("the grid sampler needs 'points' for each range");
+        axis.points = positiveInteger(spec.at("points"), ctx / "points");
+      } else if (spec.contains("points")) {
+        (ctx / "points")
+            .fail("per-parameter points belong to the grid sampler; the " + kind +
+                  " sampler takes 'points' in 'sampler'");
+      }
+      c.axes.push_back(axis);
+    }
+  }
+  for (const auto& [name, sourceAndFactor] : derivedSources) {
+    const Context ctx = pc / name / "equal_to";
+    const auto& [sourceName, factor] = sourceAndFactor;
+    const auto sourceIndex = model.parameterIndex(sourceName);
+    if (!sourceIndex) {
+      ctx.fail(unknownNameMessage("parameter", sourceName, model.parameterNames(),
+                                  " of model '" + c.model + "'"));
+    }
+    if (derivedSources.contains(sourceName)) ctx.fail("'" + sourceName + "' is itself derived");
+    if (sourceName == name) ctx.fail("a parameter cannot equal itself");
+    c.derived.push_back({name, *model.parameterIndex(name), *sourceIndex, factor});
+  }
+  if (grid) {
+    c.points = 1;
+    for (const Axis& a : c.axes) {
+      if (c.points > std::numeric_limits<std::uint64_t>::max() / a.points) {
+        pc.fail("the grid has more than 2^64 points");
+      }
+      c.points *= a.points;
+    }
+  }
+  if (c.sampler == SamplerKind::Sobol &&
+      c.axes.size() > boost::random::default_sobol_table::max_dimension) {
+    sc.fail("Sobol supports at most " +
+            std::to_string(boost::random::default_sobol_table::max_dimension) +
+            " scanned parameters");
+  }
+
+  // --- constraints ---
+  const Context cc = root / "constraints";
+  std::vector<RequestedConstraint> asked;
+  const ordered_json constraintsJson =
+      j.contains("constraints") ? j.at("constraints") : ordered_json("default");
+  const auto defaults = constraints::Chain::defaultRequests(builtinCatalogue(), model);
+  auto addDefaults = [&] {
+    for (const auto& d : defaults) asked.push_back({d, std::nullopt});
+  };
+  if (constraintsJson.is_string()) {
+    if (constraintsJson.get<std::string>() == "default") {
+      addDefaults();
+    } else {
+      asked.push_back(parseConstraint(constraintsJson, cc));
+    }
+  } else if (constraintsJson.is_array()) {
+    std::vector<RequestedConstraint> explicitOnes;
+    bool withDefaults = false;
+    for (std::size_t i = 0; i < constraintsJson.size(); ++i) {
+      const ordered_json& item = constraintsJson[i];
+      if (item.is_string() && item.get<std::string>() == "default") {
+        withDefaults = true;
+      } else {
+        explicitOnes.push_back(parseConstraint(item, cc / ("[" + std::to_string(i) + "]")));
+      }
+    }
+    if (withDefaults) addDefaults();
+    for (auto& e : explicitOnes) {  // an explicit entry replaces the default one of that name
+      auto same = std::find_if(asked.begin(), asked.end(), [&](const RequestedConstraint& a) {
+        return a.request.name == e.request.name;
+      });
+      if (same != asked.end() && withDefaults) {
+        *same = e;
+      } else {
+        asked.push_back(e);
+      }
+    }
+  } else {
+    cc.fail("expected \"default\" or a list of constraints");
+  }
+  for (const auto& a : asked) c.constraintRequests.push_back(a.request);
+  try {
+    c.chain = constraints::Chain(builtinCatalogue(), model, c.constraintRequests);
+  } catch (const InputError& e) {
+    cc.fail(e.what());
+  }
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    if (!asked[i].shape) continue;
+    const constraints::Kind k = c.chain.constraints()[i].limit.kind;
+    const bool ok = (*asked[i].shape == LimitShape::Value &&
+                     (k == constraints::Kind::Upper || k == constraints::Kind::Lower)) ||
+                    (*asked[i].shape == LimitShape::Window && k == constraints::Kind::Window) ||
+                    (*asked[i].shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian);
+    if (!ok) {
+      cc.fail("the limit of '" + asked[i].request.name + "' has the wrong shape for a " +
+              constraints::toString(k) + " limit");
+    }
+  }
+
+  // --- output ---
+  const ordered_json outputJson = j.contains("output") ? j.at("output") : ordered_json::object();
+  const Context oc = root / "output";
+  checkKeys(outputJson, {"path", "keep", "observables", "compression", "chunk_points"}, oc);
+  if (outputJson.contains("path")) {
+    c.output.path = stringValue(outputJson.at("path"), oc / "path");
+    if (c.output.path.empty()) (oc / "path").fail("empty path");
+  } else {
+    c.output.path = std::filesystem::path(source).stem().string() + ".h5";
+  }
+  if (outputJson.contains("keep")) {
+    c.output.keep = choice(outputJson.at("keep"), {"all", "allowed"}, oc / "keep") == "allowed"
+                        ? Keep::Allowed
+                        : Keep::All;
+  }
+  if (outputJson.contains("compression")) {
+    const std::uint64_t level =
+        positiveInteger(outputJson.at("compression"), oc / "compression", true);
+    if (level > 9) (oc / "compression").fail("gzip levels are 0-9");
+    c.output.compression = static_cast<int>(level);
+  }
+  if (outputJson.contains("chunk_points")) {
+    c.output.chunkPoints = positiveInteger(outputJson.at("chunk_points"), oc / "chunk_points");
+  }
+  physics::BlockMask stored = c.chain.blocks();
+  std::vector<bool> keepObservable(model.observables().size(), false);
+  const ordered_json observablesJson =
+      outputJson.contains("observables") ? outputJson.at("observables") : ordered_json("chain");
+  const Context obc = oc / "observables";
+  if (observablesJson.is_string()) {
+    const std::string which = choice(observablesJson, {"chain", "all"}, obc);
+    stored = which == "all" ? model.allBlocks() : model.closure(c.chain.blocks());
+    for (std::size_t i = 0; i < keepObservable.size(); ++i) {
+      keepObservable[i] = (model.blockOf(i) & stored) && model.applies(i);
+    }
+  } else if (observablesJson.is_array()) {
+    for (const auto& item : observablesJson) {
+      const std::string name = stringValue(item, obc);
+      const auto index = model.observableIndex(name);
+      if (!index) {
+        obc.fail(unknownNameMessage("observable", name, model.observableNames(),
+                                    " of model '" + c.model + "'"));
+      }
+      if (!model.applies(*index)) {
+        obc.fail("observable '" + name + "' does not apply to these options (only for " +
+                 model.observables()[*index].appliesTo + ")");
+      }
+      keepObservable[*index] = true;
+      stored |= model.blockOf(*index);
+    }
+  } else {
+    obc.fail("expected \"chain\", \"all\" or a list of observable names");
+  }
+  for (std::size_t i = 0; i < keepObservable.size(); ++i) {
+    if (keepObservable[i]) c.output.observables.push_back(i);
+  }
+  c.output.blocks = model.closure(stored | c.chain.blocks());
+
+  // --- threads ---
+  if (j.contains("threads")) {
+    c.threads = static_cast<int>(positiveInteger(j.at("threads"), root / "threads", true));
+  }
+
+  // --- the canonical form: every default written out ---
+  ordered_json canonical;
+  if (j.contains("description")) canonical["description"] = j.at("description");
+  canonical["model"] = c.model;
+  canonical["options"] = ordered_json::object();
+  for (const auto& [k, v] : c.options) canonical["options"][k] = v;
+  ordered_json params = ordered_json::object();
+  for (std::size_t i = 0; i < model.parameters().size(); ++i) {
+    const std::string& name = model.parameters()[i].name;
+    auto axis =
+        std::find_if(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.parameter == i; });
+    auto der = std::find_if(c.derived.begin(), c.derived.end(),
+                            [&](const Derived& d) { return d.parameter == i; });
+    if (axis != c.axes.end()) {
+      ordered_json a{{"range", {axis->low, axis->high}}, {"scale", toString(axis->scale)}};
+      if (grid) a["points"] = axis->points;
+      params[name] = a;
+    } else if (der != c.derived.end()) {
+      params[name] = {{"equal_to", model.parameters()[der->source].name}, {"factor", der->factor}};
+    } else {
+      params[name] = c.baseValues[i];
+    }
+  }
+  canonical["parameters"] = params;
+  canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
+  ordered_json chainJson = ordered_json::array();
+  for (const auto& con : c.chain.constraints()) {
+    ordered_json e{{"name", con.name},
+                   {"variant", con.variant},
+                   {"kind", constraints::toString(con.limit.kind)},
+                   {"observable", con.observable},
+                   {"limit", limitJson(con.limit)}};
+    chainJson.push_back(e);
+  }
+  canonical["constraints"] = chainJson;
+  ordered_json observableNames = ordered_json::array();
+  for (std::size_t i : c.output.observables) observableNames.push_back(model.observables()[i].name);
+  canonical["output"] = {{"path", c.output.path},
+                         {"keep", c.output.keep == Keep::All ? "all" : "allowed"},
+                         {"observables", observableNames},
+                         {"compression", c.output.compression},
+                         {"chunk_points", c.output.chunkPoints}};
+  canonical["threads"] = c.threads;
+  ordered_json identity = canonical;
+  identity.erase("description");
+  identity.erase("threads");
+  identity["output"].erase("path");
+  identity["output"].erase("compression");
+  c.identityHash = fnv1a(identity.dump());
+  c.canonical = std::move(canonical);
+  return c;
+}
+
+ScanConfig loadConfig(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw InputError("cannot read config '" + path.string() + "': " +
+                     (std::filesystem::exists(path) ? "permission denied" : "no such file"));
+  }
+  ordered_json j;
+  try {
+    j = ordered_json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    throw InputError(path.string() + ": not valid JSON (" + what.substr(what.find(']') + 2) + ")");
+  }
+  return parseConfig(j, path.string());
+}
+
+void setOutputPath(ScanConfig& config, const std::string& path) {
+  config.output.path = path;
+  config.canonical["output"]["path"] = path;
+}
+
+}  // namespace portalscan::scanner

@@ -1,0 +1,188 @@
+#include "portalscan/scanner/Executor.hpp"
+
+#include "portalscan/scanner/Sampler.hpp"
+
+#include <omp.h>
+
+#include <chrono>
+#include <exception>
+#include <mutex>
+
+namespace portalscan::scanner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// Per-thread scratch for one chunk: unit-cube coordinates, parameters,
+/// observables and kernel statuses of every point, row-major.
+struct Scratch {
+  std::vector<double> u;
+  std::vector<double> parameters;
+  std::vector<double> observables;
+  std::vector<PointStatus> status;
+  std::vector<std::uint8_t> pass;
+  std::vector<double> statistic;
+};
+
+class ChunkEvaluator {
+ public:
+  explicit ChunkEvaluator(const ScanConfig& config)
+      : config_(config),
+        model_(*config.kernel),
+        sampler_(makeSampler(config)),
+        space_(config),
+        nParameters_(model_.parameters().size()),
+        nObservables_(model_.observables().size()),
+        nConstraints_(config.chain.constraints().size()) {}
+
+  void evaluate(ChunkRange range, Scratch& s, ChunkBuffer& out) const {
+    const auto [begin, end] = range;
+    const std::uint64_t n = end - begin;
+    const std::uint64_t cap = config_.output.chunkPoints;
+    const std::size_t d = sampler_->dimension();
+    out.reset(cap, nParameters_, config_.output.observables.size(), nConstraints_);
+    out.begin = begin;
+    out.end = end;
+    s.u.resize(cap * d);
+    s.parameters.resize(cap * nParameters_);
+    s.observables.resize(cap * nObservables_);
+    s.status.resize(cap);
+    s.pass.resize(nConstraints_);
+    s.statistic.resize(nConstraints_);
+
+    auto t = Clock::now();
+    sampler_->fill(begin, end, std::span(s.u.data(), n * d));
+    out.samplingSeconds = since(t);
+
+    t = Clock::now();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::span<double> p(s.parameters.data() + i * nParameters_, nParameters_);
+      space_.map(std::span(s.u.data() + i * d, d), p);
+      s.status[i] =
+          model_.evaluate(p, config_.output.blocks,
+                          std::span(s.observables.data() + i * nObservables_, nObservables_));
+    }
+    out.kernelSeconds = since(t);
+
+    t = Clock::now();
+    const bool keepAll = config_.output.keep == Keep::All;
+    const auto& stored = config_.output.observables;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const double* obs = s.observables.data() + i * nObservables_;
+      const auto verdict =
+          config_.chain.judge(std::span(obs, nObservables_), s.status[i], s.pass, s.statistic);
+      ++out.statusCounts[static_cast<std::size_t>(verdict.status)];
+      out.allowedCount += verdict.allowed ? 1 : 0;
+      for (std::size_t k = 0; k < nConstraints_; ++k) out.excluded[k] += s.pass[k] ? 0 : 1;
+      if (!keepAll && !verdict.allowed) continue;
+      const std::uint64_t row = out.rows++;
+      const double* p = s.parameters.data() + i * nParameters_;
+      for (std::size_t j = 0; j < nParameters_; ++j) out.parameters[j * cap + row] = p[j];
+      for (std::size_t j = 0; j < stored.size(); ++j)
+        out.observables[j * cap + row] = obs[stored[j]];
+      for (std::size_t k = 0; k < nConstraints_; ++k) {
+        out.pass[k * cap + row] = s.pass[k];
+        out.statistic[k * cap + row] = s.statistic[k];
+      }
+      out.allowed[row] = verdict.allowed ? 1 : 0;
+      out.status[row] = static_cast<std::int8_t>(verdict.status);
+      out.index[row] = begin + i;
+    }
+    out.chainSeconds = since(t);
+  }
+
+ private:
+  const ScanConfig& config_;
+  const physics::Model& model_;
+  std::unique_ptr<Sampler> sampler_;
+  ParameterSpace space_;
+  std::size_t nParameters_;
+  std::size_t nObservables_;
+  std::size_t nConstraints_;
+};
+
+}  // namespace
+
+std::vector<ChunkRange> allChunks(const ScanConfig& config) {
+  std::vector<ChunkRange> chunks;
+  const std::uint64_t c = config.output.chunkPoints;
+  for (std::uint64_t b = 0; b < config.points; b += c) {
+    chunks.emplace_back(b, std::min(config.points, b + c));
+  }
+  return chunks;
+}
+
+RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
+                      ScanWriter& writer, Progress* progress, const std::atomic<bool>* stop,
+                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
+  const ChunkEvaluator evaluator(config);
+  RunStatistics stats;
+  stats.threads = config.threads > 0 ? config.threads : omp_get_max_threads();
+  stats.excluded.assign(config.chain.constraints().size(), 0);
+  const auto start = Clock::now();
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  std::mutex
+      statsMutex;  // the counters are touched only in the ordered section; the mutex documents it
+  const std::int64_t nChunks = static_cast<std::int64_t>(chunks.size());
+
+#pragma omp parallel num_threads(stats.threads)
+  {
+    Scratch scratch;
+    ChunkBuffer buffer;
+#pragma omp for ordered schedule(dynamic, 1)
+    for (std::int64_t k = 0; k < nChunks; ++k) {
+      bool computed = false;
+      if (!failed.load() && !(stop && stop->load())) {
+        try {
+          evaluator.evaluate(chunks[static_cast<std::size_t>(k)], scratch, buffer);
+          computed = true;
+        } catch (...) {
+          std::lock_guard lock(statsMutex);
+          if (!failure) failure = std::current_exception();
+          failed = true;
+        }
+      }
+#pragma omp ordered
+      {
+        if (computed && !failed.load()) {
+          try {
+            const auto t = Clock::now();
+            writer.append(buffer);
+            std::lock_guard lock(statsMutex);
+            stats.writeSeconds += since(t);
+            stats.points += buffer.end - buffer.begin;
+            stats.rows += buffer.rows;
+            stats.allowed += buffer.allowedCount;
+            for (std::size_t j = 0; j < stats.excluded.size(); ++j)
+              stats.excluded[j] += buffer.excluded[j];
+            for (std::size_t j = 0; j < kStatusCount; ++j)
+              stats.status[j] += buffer.statusCounts[j];
+            stats.samplingSeconds += buffer.samplingSeconds;
+            stats.kernelSeconds += buffer.kernelSeconds;
+            stats.chainSeconds += buffer.chainSeconds;
+            if (progress)
+              progress->update(alreadyDone + stats.points, alreadyAllowed + stats.allowed);
+          } catch (...) {
+            std::lock_guard lock(statsMutex);
+            if (!failure) failure = std::current_exception();
+            failed = true;
+          }
+        }
+      }
+    }
+  }
+  stats.seconds = since(start);
+  if (failure) std::rethrow_exception(failure);
+  std::uint64_t planned = 0;
+  for (const auto& [b, e] : chunks) planned += e - b;
+  stats.stopped = stats.points < planned;
+  if (progress) progress->finish(alreadyDone + stats.points, alreadyAllowed + stats.allowed);
+  return stats;
+}
+
+}  // namespace portalscan::scanner

@@ -1,0 +1,401 @@
+#include "portalscan/scanner/Hdf5.hpp"
+
+#include "portalscan/physics/Error.hpp"
+
+#include <array>
+#include <mutex>
+
+namespace portalscan::scanner::h5 {
+namespace {
+
+herr_t collectMessage(unsigned n, const H5E_error2_t* e, void* data) {
+  auto* messages = static_cast<std::string*>(data);
+  if (e->desc && *e->desc) {
+    if (!messages->empty()) messages->append("; ");
+    messages->append(e->desc);
+  }
+  return n >= 3 ? 1 : 0;  // the innermost few entries say what went wrong
+}
+
+/// Throws an IoError with `what` and HDF5's error stack, then clears the stack.
+[[noreturn]] void fail(const std::string& what) {
+  std::string messages;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collectMessage, &messages);
+  H5Eclear2(H5E_DEFAULT);
+  throw IoError(what + (messages.empty() ? "" : " (HDF5: " + messages + ")"));
+}
+
+hid_t check(hid_t id, const std::string& what) {
+  if (id < 0) fail(what);
+  return id;
+}
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) fail(what);
+}
+
+Handle dataspaceOf(hid_t dataset) {
+  return Handle(check(H5Dget_space(dataset), "cannot get a dataspace"), H5Sclose);
+}
+
+std::array<hsize_t, 2> extent(hid_t dataset) {
+  Handle space = dataspaceOf(dataset);
+  std::array<hsize_t, 2> dims{0, 1};
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 1 || rank > 2) fail("unexpected dataset rank");
+  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "cannot read dimensions");
+  if (rank == 1) dims[1] = 1;
+  return dims;
+}
+
+int rankOf(hid_t dataset) { return H5Sget_simple_extent_ndims(dataspaceOf(dataset).get()); }
+
+Handle stringType() {
+  Handle t(check(H5Tcopy(H5T_C_S1), "cannot copy the string type"), H5Tclose);
+  check(H5Tset_size(t.get(), H5T_VARIABLE), "cannot make a variable-length string type");
+  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot set UTF-8");
+  return t;
+}
+
+Handle scalarSpace() {
+  return Handle(check(H5Screate(H5S_SCALAR), "cannot create a scalar dataspace"), H5Sclose);
+}
+
+void replaceAttribute(hid_t object, const std::string& name) {
+  const htri_t exists = H5Aexists(object, name.c_str());
+  if (exists < 0) fail("cannot query attribute '" + name + "'");
+  if (exists > 0) check(H5Adelete(object, name.c_str()), "cannot replace attribute '" + name + "'");
+}
+
+Handle openAttribute(hid_t object, const std::string& name) {
+  return Handle(
+      check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "cannot open attribute '" + name + "'"),
+      H5Aclose);
+}
+
+}  // namespace
+
+void silenceErrorPrinting() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+// --- Handle ---
+
+Handle::Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) { other.id_ = -1; }
+
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    if (id_ >= 0 && closer_) closer_(id_);
+    id_ = other.id_;
+    closer_ = other.closer_;
+    other.id_ = -1;
+  }
+  return *this;
+}
+
+Handle::~Handle() {
+  if (id_ >= 0 && closer_) closer_(id_);
+}
+
+void Handle::close() {
+  if (id_ >= 0 && closer_) {
+    const herr_t status = closer_(id_);
+    id_ = -1;
+    check(status, "cannot close an HDF5 object");
+  }
+}
+
+// --- types ---
+
+template <>
+hid_t nativeType<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t nativeType<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
+template <>
+hid_t nativeType<std::int8_t>() {
+  return H5T_NATIVE_INT8;
+}
+template <>
+hid_t nativeType<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+
+// --- attributes ---
+
+bool Object::hasAttribute(const std::string& name) const {
+  const htri_t exists = H5Aexists(id(), name.c_str());
+  if (exists < 0) fail("cannot query attribute '" + name + "'");
+  return exists > 0;
+}
+
+void Object::setAttribute(const std::string& name, std::string_view value) {
+  replaceAttribute(id(), name);
+  Handle type = stringType();
+  Handle space = scalarSpace();
+  Handle attr(
+      check(H5Acreate2(id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "cannot create attribute '" + name + "'"),
+      H5Aclose);
+  const std::string copy(value);
+  const char* data = copy.c_str();
+  check(H5Awrite(attr.get(), type.get(), &data), "cannot write attribute '" + name + "'");
+}
+
+void Object::setAttribute(const std::string& name, double value) {
+  setAttribute(name, std::vector<double>{value});
+}
+
+void Object::setAttribute(const std::string& name, std::int64_t value) {
+  replaceAttribute(id(), name);
+  Handle space = scalarSpace();
+  Handle attr(
+      check(H5Acreate2(id(), name.c_str(), H5T_NATIVE_INT64, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "cannot create attribute '" + name + "'"),
+      H5Aclose);
+  check(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), "cannot write attribute '" + name + "'");
+}
+
+void Object::setAttribute(const std::string& name, const std::vector<double>& values) {
+  replaceAttribute(id(), name);
+  Handle space;
+  if (values.size() == 1) {
+    space = scalarSpace();
+  } else {
+    const hsize_t n = values.size();
+    space = Handle(check(H5Screate_simple(1, &n, nullptr), "cannot create a dataspace"), H5Sclose);
+  }
+  Handle attr(check(H5Acreate2(id(), name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT,
+                               H5P_DEFAULT),
+                    "cannot create attribute '" + name + "'"),
+              H5Aclose);
+  check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, values.data()),
+        "cannot write attribute '" + name + "'");
+}
+
+std::string Object::stringAttribute(const std::string& name) const {
+  Handle attr = openAttribute(id(), name);
+  Handle type = stringType();
+  char* data = nullptr;
+  check(H5Aread(attr.get(), type.get(), &data), "cannot read attribute '" + name + "'");
+  std::string value = data ? data : "";
+  H5free_memory(data);
+  return value;
+}
+
+double Object::doubleAttribute(const std::string& name) const {
+  const auto v = doublesAttribute(name);
+  if (v.empty()) fail("attribute '" + name + "' is empty");
+  return v.front();
+}
+
+std::int64_t Object::intAttribute(const std::string& name) const {
+  Handle attr = openAttribute(id(), name);
+  std::int64_t value = 0;
+  check(H5Aread(attr.get(), H5T_NATIVE_INT64, &value), "cannot read attribute '" + name + "'");
+  return value;
+}
+
+std::vector<double> Object::doublesAttribute(const std::string& name) const {
+  Handle attr = openAttribute(id(), name);
+  Handle space(check(H5Aget_space(attr.get()), "cannot get attribute space"), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0) fail("cannot size attribute '" + name + "'");
+  std::vector<double> values(static_cast<std::size_t>(n));
+  check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()),
+        "cannot read attribute '" + name + "'");
+  return values;
+}
+
+// --- datasets ---
+
+std::uint64_t Dataset::rows() const { return extent(id())[0]; }
+std::uint64_t Dataset::columns() const { return extent(id())[1]; }
+
+template <typename T>
+void Dataset::append(const T* data, std::uint64_t rows) {
+  if (rows == 0) return;
+  const int rank = rankOf(id());
+  auto dims = extent(id());
+  const hsize_t start[2] = {dims[0], 0};
+  const hsize_t count[2] = {rows, dims[1]};
+  hsize_t grown[2] = {dims[0] + rows, dims[1]};
+  check(H5Dset_extent(id(), grown), "cannot extend a dataset");
+  Handle fileSpace = dataspaceOf(id());
+  check(H5Sselect_hyperslab(fileSpace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+        "cannot select rows");
+  Handle memSpace(check(H5Screate_simple(rank, count, nullptr), "cannot create a dataspace"),
+                  H5Sclose);
+  check(H5Dwrite(id(), nativeType<T>(), memSpace.get(), fileSpace.get(), H5P_DEFAULT, data),
+        "cannot write rows");
+}
+
+void Dataset::resize(std::uint64_t rows) {
+  auto dims = extent(id());
+  hsize_t target[2] = {rows, dims[1]};
+  check(H5Dset_extent(id(), target), "cannot resize a dataset");
+}
+
+template <typename T>
+std::vector<T> Dataset::read() const {
+  return read<T>(0, rows());
+}
+
+template <typename T>
+std::vector<T> Dataset::read(std::uint64_t begin, std::uint64_t end) const {
+  const auto dims = extent(id());
+  if (end > dims[0] || begin > end) fail("row range out of bounds");
+  std::vector<T> out((end - begin) * dims[1]);
+  if (out.empty()) return out;
+  const int rank = rankOf(id());
+  const hsize_t start[2] = {begin, 0};
+  const hsize_t count[2] = {end - begin, dims[1]};
+  Handle fileSpace = dataspaceOf(id());
+  check(H5Sselect_hyperslab(fileSpace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+        "cannot select rows");
+  Handle memSpace(check(H5Screate_simple(rank, count, nullptr), "cannot create a dataspace"),
+                  H5Sclose);
+  check(H5Dread(id(), nativeType<T>(), memSpace.get(), fileSpace.get(), H5P_DEFAULT, out.data()),
+        "cannot read rows");
+  return out;
+}
+
+H5T_class_t Dataset::typeClass() const {
+  Handle t(check(H5Dget_type(id()), "cannot get a dataset type"), H5Tclose);
+  return H5Tget_class(t.get());
+}
+
+std::size_t Dataset::typeSize() const {
+  Handle t(check(H5Dget_type(id()), "cannot get a dataset type"), H5Tclose);
+  return H5Tget_size(t.get());
+}
+
+bool Dataset::typeSigned() const {
+  Handle t(check(H5Dget_type(id()), "cannot get a dataset type"), H5Tclose);
+  return H5Tget_sign(t.get()) == H5T_SGN_2;
+}
+
+template void Dataset::append<double>(const double*, std::uint64_t);
+template void Dataset::append<std::uint8_t>(const std::uint8_t*, std::uint64_t);
+template void Dataset::append<std::int8_t>(const std::int8_t*, std::uint64_t);
+template void Dataset::append<std::uint64_t>(const std::uint64_t*, std::uint64_t);
+template std::vector<double> Dataset::read<double>() const;
+template std::vector<std::uint8_t> Dataset::read<std::uint8_t>() const;
+template std::vector<std::int8_t> Dataset::read<std::int8_t>() const;
+template std::vector<std::uint64_t> Dataset::read<std::uint64_t>() const;
+template std::vector<double> Dataset::read<double>(std::uint64_t, std::uint64_t) const;
+template std::vector<std::uint8_t> Dataset::read<std::uint8_t>(std::uint64_t, std::uint64_t) const;
+template std::vector<std::int8_t> Dataset::read<std::int8_t>(std::uint64_t, std::uint64_t) const;
+template std::vector<std::uint64_t> Dataset::read<std::uint64_t>(std::uint64_t,
+                                                                 std::uint64_t) const;
+
+// --- groups ---
+
+Group Group::createGroup(const std::string& name) {
+  return Group(Handle(check(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                            "cannot create group '" + name + "'"),
+                      H5Gclose));
+}
+
+Group Group::openGroup(const std::string& name) const {
+  return Group(
+      Handle(check(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), "cannot open group '" + name + "'"),
+             H5Gclose));
+}
+
+bool Group::contains(const std::string& name) const {
+  const htri_t exists = H5Lexists(id(), name.c_str(), H5P_DEFAULT);
+  if (exists < 0) fail("cannot look up '" + name + "'");
+  return exists > 0;
+}
+
+std::vector<std::string> Group::members() const {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  check(H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names),
+        "cannot list a group");
+  return names;
+}
+
+template <typename T>
+Dataset Group::createDataset(const std::string& name, std::uint64_t chunkRows, int compression,
+                             std::uint64_t columns) {
+  const int rank = columns == 1 ? 1 : 2;
+  const hsize_t dims[2] = {0, columns};
+  const hsize_t maxDims[2] = {H5S_UNLIMITED, columns};
+  const hsize_t chunk[2] = {chunkRows, columns};
+  Handle space(check(H5Screate_simple(rank, dims, maxDims), "cannot create a dataspace"), H5Sclose);
+  Handle plist(check(H5Pcreate(H5P_DATASET_CREATE), "cannot create a property list"), H5Pclose);
+  check(H5Pset_chunk(plist.get(), rank, chunk), "cannot set chunking");
+  if (compression > 0) {
+    check(H5Pset_shuffle(plist.get()), "cannot set the shuffle filter");
+    check(H5Pset_deflate(plist.get(), static_cast<unsigned>(compression)),
+          "cannot set gzip compression");
+  }
+  return Dataset(Handle(check(H5Dcreate2(id(), name.c_str(), nativeType<T>(), space.get(),
+                                         H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+                              "cannot create dataset '" + name + "'"),
+                        H5Dclose));
+}
+
+template Dataset Group::createDataset<double>(const std::string&, std::uint64_t, int,
+                                              std::uint64_t);
+template Dataset Group::createDataset<std::uint8_t>(const std::string&, std::uint64_t, int,
+                                                    std::uint64_t);
+template Dataset Group::createDataset<std::int8_t>(const std::string&, std::uint64_t, int,
+                                                   std::uint64_t);
+template Dataset Group::createDataset<std::uint64_t>(const std::string&, std::uint64_t, int,
+                                                     std::uint64_t);
+
+Dataset Group::openDataset(const std::string& name) const {
+  return Dataset(
+      Handle(check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "cannot open dataset '" + name + "'"),
+             H5Dclose));
+}
+
+// --- files ---
+
+File File::create(const std::string& path, bool overwrite) {
+  silenceErrorPrinting();
+  File f;
+  f.path_ = path;
+  f.file_ = Handle(check(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                         "cannot create '" + path + "'"),
+                   H5Fclose);
+  f.root_ =
+      Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
+  return f;
+}
+
+File File::open(const std::string& path, Mode mode) {
+  silenceErrorPrinting();
+  File f;
+  f.path_ = path;
+  f.file_ =
+      Handle(check(H5Fopen(path.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
+                           H5P_DEFAULT),
+                   "cannot open '" + path + "'"),
+             H5Fclose);
+  f.root_ =
+      Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
+  return f;
+}
+
+void File::flush() {
+  check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), "cannot flush '" + path_ + "'");
+}
+
+void File::close() {
+  root_ = Group();
+  file_.close();
+}
+
+}  // namespace portalscan::scanner::h5
