@@ -359,23 +359,30 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   } else {
     cc.fail("expected \"default\" or a list of constraints");
   }
+  // A limit override must have the shape of the variant's kind; say so before the chain
+  // would reject the numbers.
+  for (const auto& a : asked) {
+    if (!a.shape) continue;
+    const auto* entry = builtinCatalogue().find(a.request.name);
+    const auto* use = entry ? entry->useFor(c.model, model.options()) : nullptr;
+    const auto* limit =
+        use ? entry->limitFor(*use, a.request.variant.value_or(entry->defaultVariant)) : nullptr;
+    if (!limit) continue;  // the chain names the problem
+    const constraints::Kind k = limit->kind;
+    const bool ok = (*a.shape == LimitShape::Value &&
+                     (k == constraints::Kind::Upper || k == constraints::Kind::Lower)) ||
+                    (*a.shape == LimitShape::Window && k == constraints::Kind::Window) ||
+                    (*a.shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian);
+    if (!ok) {
+      cc.fail("the limit of '" + a.request.name + "' has the wrong shape for a " +
+              constraints::toString(k) + " limit");
+    }
+  }
   for (const auto& a : asked) c.constraintRequests.push_back(a.request);
   try {
     c.chain = constraints::Chain(builtinCatalogue(), model, c.constraintRequests);
   } catch (const InputError& e) {
     cc.fail(e.what());
-  }
-  for (std::size_t i = 0; i < asked.size(); ++i) {
-    if (!asked[i].shape) continue;
-    const constraints::Kind k = c.chain.constraints()[i].limit.kind;
-    const bool ok = (*asked[i].shape == LimitShape::Value &&
-                     (k == constraints::Kind::Upper || k == constraints::Kind::Lower)) ||
-                    (*asked[i].shape == LimitShape::Window && k == constraints::Kind::Window) ||
-                    (*asked[i].shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian);
-    if (!ok) {
-      cc.fail("the limit of '" + asked[i].request.name + "' has the wrong shape for a " +
-              constraints::toString(k) + " limit");
-    }
   }
 
   // --- output ---

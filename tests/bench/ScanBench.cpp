@@ -1,0 +1,99 @@
+// End-to-end scan benchmark: points per second at 1 and 2 threads (or those
+// given), for the kernel alone, kernel plus constraint chain, and whole runs
+// into an HDF5 file (keep all / allowed, with and without compression), with
+// the share of time in sampling, kernel, chain and writing.
+//
+// Run: build/release/tests/bench/bench_scan [CONFIG.json] [THREADS...]
+// (default: scans/quickstart.json, threads 1 2)
+
+#include <malloc.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/Sampler.hpp"
+
+using namespace portalscan;
+using namespace portalscan::scanner;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// Points per second of sampling + mapping + kernel (+ chain), no output.
+double kernelRate(const ScanConfig& c, int threads, bool withChain) {
+  const auto sampler = makeSampler(c);
+  const ParameterSpace space(c);
+  const auto& model = *c.kernel;
+  const auto chunks = allChunks(c);
+  const auto start = Clock::now();
+#pragma omp parallel num_threads(threads)
+  {
+    const std::size_t d = sampler->dimension();
+    std::vector<double> u(c.output.chunkPoints * d), p(model.parameters().size()),
+        o(model.observables().size()), stat(c.chain.constraints().size());
+    std::vector<std::uint8_t> pass(c.chain.constraints().size());
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      const auto [b, e] = chunks[k];
+      sampler->fill(b, e, std::span(u.data(), (e - b) * d));
+      for (std::uint64_t i = 0; i < e - b; ++i) {
+        space.map(std::span(u.data() + i * d, d), p);
+        const auto s = model.evaluate(p, c.output.blocks, o);
+        if (withChain) c.chain.judge(o, s, pass, stat);
+      }
+    }
+  }
+  return static_cast<double>(c.points) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void endToEnd(ScanConfig c, int threads, const char* label) {
+  c.threads = threads;
+  const std::string path = (std::filesystem::temp_directory_path() / "portalscan-bench.h5").string();
+  std::filesystem::remove(path);
+  const auto start = Clock::now();
+  ScanWriter writer(c, path, true);
+  const RunStatistics s = execute(c, allChunks(c), writer, nullptr);
+  writer.finish();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double busy = s.samplingSeconds + s.kernelSeconds + s.chainSeconds + s.writeSeconds;
+  std::printf("  %-34s %2d  %10.0f  sampling %4.1f%%  kernel %4.1f%%  chain %4.1f%%  writing %4.1f%%  %7.1f MB\n",
+              label, threads, static_cast<double>(c.points) / seconds, 100 * s.samplingSeconds / busy,
+              100 * s.kernelSeconds / busy, 100 * s.chainSeconds / busy, 100 * s.writeSeconds / busy,
+              static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // as portalscan's main does (see scanner/app/main.cpp)
+  const std::string configPath = argc > 1 ? argv[1] : PORTALSCAN_SOURCE_DIR "/scans/quickstart.json";
+  std::vector<int> threads;
+  for (int i = 2; i < argc; ++i) threads.push_back(std::stoi(argv[i]));
+  if (threads.empty()) threads = {1, 2};
+  std::ifstream in(configPath);
+  const auto json = nlohmann::ordered_json::parse(in);
+  std::printf("%s: %s\n", configPath.c_str(), json.value("description", "").c_str());
+  std::printf("  %-34s %2s  %10s\n", "stage", "j", "points/s");
+  for (int t : threads) {
+    const ScanConfig c = parseConfig(json, configPath);
+    std::printf("  %-34s %2d  %10.0f\n", "kernel only", t, kernelRate(c, t, false));
+    std::printf("  %-34s %2d  %10.0f\n", "kernel + chain", t, kernelRate(c, t, true));
+    for (const char* keep : {"all", "allowed"}) {
+      for (int gz : {0, 1}) {
+        auto j = json;
+        j["output"]["keep"] = keep;
+        j["output"]["compression"] = gz;
+        const std::string label = std::string("run, keep ") + keep + ", compression " + std::to_string(gz);
+        endToEnd(parseConfig(j, configPath), t, label.c_str());
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+// portalscan run and info on real files: the HDF5 layout of design.md read
+// back with the C API, values against `portalscan point`, thread-count
+// independence, allowed-only files, and bad input that creates nothing.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "integration/CliRunner.hpp"
+#include "integration/RawHdf5.hpp"
+
+namespace portalscan::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string writeConfig(const std::string& name, const std::string& json) {
+  const auto path = scratchDirectory() / name;
+  std::ofstream(path) << json;
+  return path.string();
+}
+
+std::string scratch(const std::string& name) {
+  const auto p = scratchDirectory() / name;
+  fs::remove(p);
+  return p.string();
+}
+
+const char* kHiddenGrid = R"({
+  "model": "hidden_kev_fermion",
+  "parameters": {
+    "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 6},
+    "f_L": {"range": [1e-4, 1.0], "scale": "log", "points": 5},
+    "f_R": {"equal_to": "f_L"},
+    "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 7}
+  },
+  "constraints": ["default", "relic_abundance"],
+  "output": {"chunk_points": 32}
+})";
+
+TEST(ScanRun, WritesTheDesignLayout) {
+  const std::string config = writeConfig("layout.json", kHiddenGrid);
+  const std::string out = scratch("layout.h5");
+  const CliResult r = runCli("run '" + config + "' -o '" + out + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("allowed"), std::string::npos);
+  EXPECT_NE(r.out.find("points/s"), std::string::npos);
+
+  const RawFile f(out);
+  ASSERT_TRUE(f.ok());
+  for (auto attr : {"format_version", "portalscan_version", "model", "config", "config_hash", "seed",
+                    "sampler", "created", "constants", "git_describe", "status_codes"}) {
+    EXPECT_TRUE(f.hasAttribute("/", attr)) << attr;
+  }
+  EXPECT_EQ(f.stringAttribute("/", "model"), "hidden_kev_fermion");
+  const auto config_json = nlohmann::json::parse(f.stringAttribute("/", "config"));
+  EXPECT_EQ(config_json["sampler"]["points"], 210);
+  EXPECT_EQ(nlohmann::json::parse(f.stringAttribute("/", "constants"))["G_F"]["value"], 1.1663788e-5);
+
+  const std::uint64_t n = 6 * 5 * 7;
+  EXPECT_EQ(f.rows("/index"), n);
+  EXPECT_EQ(f.rows("/allowed"), n);
+  EXPECT_EQ(f.rows("/parameters/M_chi"), n);
+  EXPECT_EQ(f.stringAttribute("/parameters/M_chi", "unit"), "GeV");
+  EXPECT_EQ(f.stringAttribute("/parameters/M_chi", "scale"), "log");
+  EXPECT_EQ(f.stringAttribute("/parameters/f_R", "scale"), "derived");
+  EXPECT_EQ(f.stringAttribute("/parameters/M_N", "scale"), "fixed");
+  EXPECT_EQ(f.stringAttribute("/observables/tau_chi_light", "unit"), "s");
+  EXPECT_FALSE(f.stringAttribute("/observables/tau_chi_light", "reference").empty());
+  EXPECT_EQ(f.stringAttribute("/constraints/rho_parameter", "observable"), "delta_rho");
+  EXPECT_EQ(f.stringAttribute("/constraints/relic_abundance", "kind"), "upper");
+  std::size_t size = 0;
+  EXPECT_EQ(f.typeClass("/constraints/rho_parameter/pass", &size), H5T_INTEGER);
+  EXPECT_EQ(size, 1u);
+  EXPECT_EQ(f.typeClass("/status", &size), H5T_INTEGER);
+  EXPECT_EQ(size, 1u);
+  EXPECT_EQ(f.typeClass("/index", &size), H5T_INTEGER);
+  EXPECT_EQ(size, 8u);
+  EXPECT_FALSE(f.stringAttribute("/status", "codes").empty());
+
+  const auto index = f.read<std::uint64_t>("/index", H5T_NATIVE_UINT64);
+  for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(index[i], i);
+  const auto range = f.read<std::uint64_t>("/chunks/range", H5T_NATIVE_UINT64);
+  EXPECT_EQ(range.size(), 2 * ((n + 31) / 32));  // ceil(210/32) = 7 committed chunks
+  EXPECT_EQ(range.back(), n);
+
+  // Sampled rows against `portalscan point` at the same parameters.
+  const auto allowed = f.read<std::uint8_t>("/allowed", H5T_NATIVE_UINT8);
+  for (std::uint64_t row : {std::uint64_t{0}, std::uint64_t{37}, std::uint64_t{123}, n - 1}) {
+    std::string sets;
+    for (const auto& name : f.members("/parameters")) {
+      char value[64];
+      std::snprintf(value, sizeof value, "%.17g", f.doubles("/parameters/" + name)[row]);
+      sets += " --set " + name + "=" + value;
+    }
+    const CliResult p = runCli("point hidden_kev_fermion --json" + sets);
+    ASSERT_EQ(p.code, 0) << p.err;
+    const auto j = nlohmann::json::parse(p.out);
+    for (const auto& name : f.members("/observables")) {
+      const double stored = f.doubles("/observables/" + name)[row];
+      const auto& value = j["observables"][name];
+      if (value.is_null()) {
+        EXPECT_TRUE(std::isnan(stored)) << name;
+      } else if (value.is_string()) {
+        EXPECT_TRUE(std::isinf(stored)) << name;
+      } else {
+        EXPECT_EQ(stored, value.get<double>()) << name << " row " << row;
+      }
+    }
+    // point applies the default chain; relic_abundance is opt-in there.
+    for (const auto& [name, verdict] : j["constraints"].items()) {
+      EXPECT_EQ(f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8)[row],
+                verdict["allowed"].get<bool>() ? 1 : 0)
+          << name;
+    }
+  }
+  (void)allowed;
+}
+
+TEST(ScanRun, OneAndTwoThreadsGiveIdenticalFiles) {
+  for (const char* keep : {"all", "allowed"}) {
+    std::string json = kHiddenGrid;
+    json.replace(json.find("\"chunk_points\": 32"), 18,
+                 std::string("\"chunk_points\": 16, \"keep\": \"") + keep + "\"");
+    const std::string config = writeConfig(std::string("threads_") + keep + ".json", json);
+    const std::string one = scratch(std::string("one_") + keep + ".h5");
+    const std::string two = scratch(std::string("two_") + keep + ".h5");
+    ASSERT_EQ(runCli("run '" + config + "' -j 1 -o '" + one + "'").code, 0);
+    ASSERT_EQ(runCli("run '" + config + "' -j 2 -o '" + two + "'").code, 0);
+    const RawFile a(one), b(two);
+    const auto paths = a.datasets();
+    EXPECT_EQ(paths, b.datasets());
+    EXPECT_GT(paths.size(), 50u);
+    for (const auto& p : paths) EXPECT_EQ(a.bytes(p), b.bytes(p)) << keep << ": " << p;
+  }
+}
+
+TEST(ScanRun, AllowedOnlyFilesAndInfo) {
+  std::string json = kHiddenGrid;
+  // The default chain: with relic_abundance every point of this grid overcloses.
+  const std::string chain = "[\"default\", \"relic_abundance\"]";
+  json.replace(json.find(chain), chain.size(), "\"default\"");
+  json.replace(json.find("\"chunk_points\": 32"), 18, "\"chunk_points\": 32, \"keep\": \"allowed\"");
+  const std::string config = writeConfig("allowed.json", json);
+  const std::string out = scratch("allowed.h5");
+  ASSERT_EQ(runCli("run '" + config + "' -o '" + out + "'").code, 0);
+  const RawFile f(out);
+  const auto allowed = f.read<std::uint8_t>("/allowed", H5T_NATIVE_UINT8);
+  const auto index = f.read<std::uint64_t>("/index", H5T_NATIVE_UINT64);
+  ASSERT_FALSE(allowed.empty());
+  ASSERT_LT(allowed.size(), 210u);
+  for (auto a : allowed) EXPECT_EQ(a, 1);
+  EXPECT_TRUE(std::is_sorted(index.begin(), index.end()));
+
+  const CliResult info = runCli("info '" + out + "' --json");
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["points_evaluated"], 210);
+  EXPECT_EQ(j["rows"], allowed.size());
+  EXPECT_EQ(j["allowed"], allowed.size());
+  EXPECT_EQ(j["complete"], true);
+  EXPECT_EQ(j["parameter_ranges"]["M_chi"]["scale"], "log");
+  std::uint64_t excludedSum = 0;
+  for (const auto& [name, count] : j["excluded"].items()) excludedSum += count.get<std::uint64_t>();
+  EXPECT_GE(excludedSum, 210u - allowed.size());  // every excluded point failed at least one
+  const CliResult text = runCli("info '" + out + "'");
+  EXPECT_EQ(text.code, 0);
+  EXPECT_NE(text.out.find("bbn_reheating"), std::string::npos);
+}
+
+TEST(ScanRun, OtherSamplersAndTheLfvModel) {
+  const std::string config = writeConfig("lfv.json", R"({
+    "model": "lfv_nsi",
+    "options": {"flavours": "e-tau", "matter_coupling": "kinetic_mixing"},
+    "parameters": {"g_psi": {"range": [0.02, 1], "scale": "log"},
+                   "m_Zprime": {"range": [0.01, 0.5], "scale": "log"}},
+    "sampler": {"kind": "sobol", "points": 300, "seed": 5},
+    "output": {"chunk_points": 64}})");
+  const std::string out = scratch("lfv.h5");
+  const CliResult r = runCli("run '" + config + "' -o '" + out + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const RawFile f(out);
+  EXPECT_EQ(f.rows("/index"), 300u);
+  EXPECT_TRUE(f.exists("/constraints/tau_to_l_zprime"));
+  EXPECT_FALSE(f.exists("/observables/R_mue"));  // e-mu only: not stored for e-tau
+  for (double g : f.doubles("/parameters/g_psi")) {
+    EXPECT_GE(g, 0.02);
+    EXPECT_LE(g, 1.0);
+  }
+}
+
+TEST(ScanRun, BadInputCreatesNothing) {
+  const std::string out = scratch("never.h5");
+  auto expectRefused = [&](const std::string& args, const char* fragment) {
+    const CliResult r = runCli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.errLines(), 1) << r.err;
+    EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << args;
+  };
+  expectRefused("run '" + writeConfig("bad1.json", R"({"model": "hidden_kev_fermion", "parameters": {"M_chi": {"range": [1e-4, 1e-6], "points": 3}}})") + "' -o '" + out + "'", "inverted range");
+  expectRefused("run '" + writeConfig("bad2.json", R"({"model": "hidden", "output": {}})") + "' -o '" + out + "'", "unknown model");
+  expectRefused("run '" + writeConfig("bad3.json", "{not json") + "' -o '" + out + "'", "not valid JSON");
+  expectRefused("run '" + (scratchDirectory() / "missing.json").string() + "' -o '" + out + "'", "no such file");
+  expectRefused("run '" + writeConfig("ok.json", kHiddenGrid) + "' -o '/nonexistent/dir/x.h5'", "no such directory");
+
+  // An existing output is kept unless --force.
+  const std::string existing = scratch("existing.h5");
+  std::ofstream(existing) << "precious";
+  const CliResult r = runCli("run '" + writeConfig("ok2.json", kHiddenGrid) + "' -o '" + existing + "'");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("exists"), std::string::npos);
+  std::ifstream in(existing);
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "precious");
+  EXPECT_EQ(runCli("run '" + writeConfig("ok3.json", kHiddenGrid) + "' -o '" + existing + "' --force").code, 0);
+  EXPECT_TRUE(RawFile(existing).ok());
+
+  // info on something that is not a scan file.
+  const CliResult info = runCli("info '" + writeConfig("plain.txt", "hello") + "'");
+  EXPECT_EQ(info.code, 2);
+  EXPECT_EQ(info.errLines(), 1);
+}
+
+}  // namespace
+}  // namespace portalscan::test

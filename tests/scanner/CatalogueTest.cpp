@@ -1,0 +1,117 @@
+// The built-in constraint catalogue: it parses, every value has a source,
+// every use names an observable its model provides, the default chains are
+// those of physics.md, and the derived numbers follow from their inputs.
+
+#include "portalscan/scanner/CatalogueJson.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+#include "common/FloatComparisons.hpp"
+#include "portalscan/constraints/Chain.hpp"
+#include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/Units.hpp"
+
+namespace portalscan::scanner {
+namespace {
+
+std::set<std::string> defaultChain(const std::string& model, const physics::Options& options = {}) {
+  const auto m = physics::ModelRegistry::builtin().create(model, options);
+  std::set<std::string> names;
+  for (const auto& r : constraints::Chain::defaultRequests(builtinCatalogue(), *m)) names.insert(r.name);
+  return names;
+}
+
+const constraints::Limit& variant(const std::string& name, const std::string& v, const std::string& model = "hidden_kev_fermion",
+                                  const physics::Options& options = {}) {
+  const auto* e = builtinCatalogue().find(name);
+  EXPECT_NE(e, nullptr) << name;
+  const auto m = physics::ModelRegistry::builtin().create(model, options);
+  const auto* use = e->useFor(model, m->options());
+  EXPECT_NE(use, nullptr) << name;
+  return *e->limitFor(*use, v);
+}
+
+TEST(Catalogue, EveryUseNamesAnObservableItsModelProvides) {
+  for (const auto& e : builtinCatalogue().entries()) {
+    ASSERT_FALSE(e.uses.empty()) << e.name;
+    for (const auto& u : e.uses) {
+      physics::Options options;
+      for (const auto& [option, values] : u.options) options[option] = values.front();
+      const auto model = physics::ModelRegistry::builtin().create(u.model, options);
+      const auto index = model->observableIndex(u.observable);
+      ASSERT_TRUE(index) << e.name << ": " << u.observable;
+      EXPECT_TRUE(model->applies(*index)) << e.name << ": " << u.observable;
+      for (const auto& v : e.variantNames()) {
+        const auto* l = e.limitFor(u, v);
+        if (!l) continue;
+        EXPECT_FALSE(l->experiment.empty() && l->reference.empty()) << e.name << " " << v;
+      }
+      EXPECT_NE(e.limitFor(u, e.defaultVariant), nullptr) << e.name;
+    }
+  }
+}
+
+TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
+  // physics.md: the six families as they apply, plus the further constraints that apply;
+  // relic_abundance is opt-in.
+  EXPECT_EQ(defaultChain("hidden_kev_fermion"),
+            (std::set<std::string>{"rho_parameter", "z_invisible_width", "chi_lifetime",
+                                   "bbn_reheating", "phi_to_chichi", "higgs_invisible"}));
+  const std::set<std::string> lfvCommon = {"higgs_invisible", "bbn_zprime_mass", "sterile_mass",
+                                           "pmns_unitarity", "meson_decays_g_nu", "pi0_gamma_zprime"};
+  auto with = [&](std::initializer_list<const char*> more) {
+    auto s = lfvCommon;
+    for (auto m : more) s.insert(m);
+    return s;
+  };
+  EXPECT_EQ(defaultChain("lfv_nsi"), with({"mu_e_conversion", "mu_to_e_x"}));
+  EXPECT_EQ(defaultChain("lfv_nsi", {{"flavours", "e-tau"}}), with({"tau_to_l_zprime"}));
+  EXPECT_EQ(defaultChain("lfv_nsi", {{"flavours", "mu-tau"}}), with({"tau_to_l_zprime"}));
+}
+
+TEST(Catalogue, VersionDecidesWhichLeptonNumberViolatingConstraintsApply) {
+  const physics::Options lnv = {{"version", "lepton_number_violating"}};
+  EXPECT_TRUE(defaultChain("lfv_nsi", lnv).contains("lnv_b_to_pi_mu_mu"));
+  EXPECT_FALSE(defaultChain("lfv_nsi").contains("lnv_b_to_pi_mu_mu"));
+  EXPECT_FALSE(defaultChain("lfv_nsi", {{"version", "lepton_number_violating"}, {"flavours", "e-tau"}})
+                   .contains("lnv_b_to_pi_mu_mu"));  // no nu_mu in the pair
+}
+
+TEST(Catalogue, DerivedNumbersFollowFromTheirInputs) {
+  // rho_0 - 1 = 0.00031 +- 0.00019, one-sided 95%: 0.00031 + 1.645 x 0.00019.
+  EXPECT_REL(variant("rho_parameter", "current").value, 0.00031 + 1.645 * 0.00019, 1e-2);
+  // N_nu = 2.9963 +- 0.0074 (arXiv:1912.02067): allowance (N_95 - 3) x 167.2 MeV.
+  EXPECT_REL(variant("z_invisible_width", "current").value,
+             (2.9963 + 1.645 * 0.0074 - 3.0) * constants::Gamma_Z_nunu, 5e-3);
+  EXPECT_REL(variant("chi_lifetime", "current").value, constants::ageOfUniverseInSeconds, 1e-4);
+  // T_RH > 4.7 MeV (resp. 5.96 MeV) with Gamma = 3 H(T_RH), g_* = 10.75: tau = hbar/(3 H).
+  for (auto [name, t] : {std::pair{"current", 4.7e-3}, std::pair{"bbn_2025", 5.96e-3}}) {
+    const double tau = units::hbarInGeVSeconds / (3.0 * physics::cosmology::hubbleRate(t, 10.75));
+    EXPECT_REL(variant("bbn_reheating", name).value, tau, 2e-2) << name;
+  }
+  EXPECT_REL(variant("relic_abundance", "overclosure").value,
+             constants::OmegaCh2 + 2 * constants::OmegaCh2_sigma, 1e-12);
+  EXPECT_EQ(variant("relic_abundance", "match").kind, constraints::Kind::Gaussian);
+  EXPECT_EQ(variant("higgs_invisible", "paper", "lfv_nsi").value, 0.2);  // YF's own number
+  EXPECT_EQ(variant("higgs_invisible", "paper").value, 0.24);           // CN's
+  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "e-tau"}}).value, 6.4e-4);
+  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "mu-tau"}}).value, 3.5e-4);
+}
+
+TEST(Catalogue, MalformedEntriesAreRejected) {
+  EXPECT_THROW(parseCatalogue(R"({"constraints": [], "extra": 1})"), std::logic_error);
+  const char* noSource = R"({"constraints": [{"name": "x", "family": "f", "description": "d",
+    "kind": "upper", "variants": {"current": {"value": 1}}, "uses": []}]})";
+  EXPECT_THROW(parseCatalogue(noSource), std::logic_error);
+  const char* badKind = R"({"constraints": [{"name": "x", "family": "f", "description": "d",
+    "kind": "sideways", "variants": {}, "uses": []}]})";
+  EXPECT_THROW(parseCatalogue(badKind), std::logic_error);
+}
+
+}  // namespace
+}  // namespace portalscan::scanner

@@ -1,0 +1,174 @@
+// Scan configuration: every validation failure is one InputError line naming
+// the problem; defaults are written out; the identity hash ignores what does
+// not change the file's contents.
+
+#include "portalscan/scanner/Config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "portalscan/physics/Error.hpp"
+
+namespace portalscan::scanner {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json base() {
+  return ordered_json::parse(R"({
+    "model": "hidden_kev_fermion",
+    "parameters": {
+      "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 5},
+      "f_L": {"range": [1e-3, 1e-1], "scale": "log", "points": 4},
+      "f_R": {"equal_to": "f_L"},
+      "M_N": 1e13
+    },
+    "output": {"path": "out.h5"}
+  })");
+}
+
+/// The InputError message of parsing `j`, or "" if it parsed.
+std::string errorOf(const ordered_json& j) {
+  try {
+    parseConfig(j, "test.json");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << "one line: " << m;
+    EXPECT_EQ(m.rfind("test.json: ", 0), 0u) << m;
+    return m;
+  }
+  return "";
+}
+
+#define EXPECT_ERROR(json, fragment)                                          \
+  do {                                                                        \
+    const std::string m = errorOf(json);                                      \
+    EXPECT_NE(m.find(fragment), std::string::npos) << "message: '" << m << "'"; \
+  } while (0)
+
+TEST(Config, ValidConfigWithDefaults) {
+  const ScanConfig c = parseConfig(base(), "test.json");
+  EXPECT_EQ(c.points, 20u);
+  EXPECT_EQ(c.sampler, SamplerKind::Grid);
+  EXPECT_EQ(c.axes.size(), 2u);
+  ASSERT_EQ(c.derived.size(), 1u);
+  EXPECT_EQ(c.baseValues[*c.kernel->parameterIndex("M_N")], 1e13);
+  EXPECT_EQ(c.baseValues[*c.kernel->parameterIndex("v_s")], 1000.0);  // default kept
+  EXPECT_EQ(c.chain.constraints().size(), 6u);                        // the default chain
+  EXPECT_EQ(c.output.keep, Keep::All);
+  // Default output observables: every observable of the blocks the chain needs (all but the
+  // tritium kinks, whose block no default constraint uses).
+  std::size_t inClosure = 0;
+  for (std::size_t i = 0; i < c.kernel->observables().size(); ++i) {
+    inClosure += (c.kernel->blockOf(i) & c.kernel->closure(c.chain.blocks())) ? 1 : 0;
+  }
+  EXPECT_EQ(c.output.observables.size(), inClosure);
+  EXPECT_EQ(inClosure, c.kernel->observables().size() - 2);
+  EXPECT_EQ(c.canonical["parameters"]["v_s"], 1000.0);
+  EXPECT_EQ(c.canonical["sampler"]["seed"], 1);
+  EXPECT_EQ(c.canonical["output"]["chunk_points"], 4096);
+}
+
+TEST(Config, IdentityHashIgnoresPathThreadsCompression) {
+  const std::string h = parseConfig(base(), "a.json").identityHash;
+  ordered_json j = base();
+  j["output"]["path"] = "elsewhere.h5";
+  j["output"]["compression"] = 6;
+  j["threads"] = 7;
+  EXPECT_EQ(parseConfig(j, "b.json").identityHash, h);
+  j["parameters"]["M_N"] = 2e13;
+  EXPECT_NE(parseConfig(j, "b.json").identityHash, h);
+  j = base();
+  j["output"]["keep"] = "allowed";
+  EXPECT_NE(parseConfig(j, "b.json").identityHash, h);
+}
+
+TEST(Config, RandomSamplersTakeTheirPointCount) {
+  ordered_json j = base();
+  j["sampler"] = {{"kind", "sobol"}, {"points", 1000}, {"seed", 3}};
+  j["parameters"]["M_chi"].erase("points");
+  j["parameters"]["f_L"].erase("points");
+  const ScanConfig c = parseConfig(j, "test.json");
+  EXPECT_EQ(c.points, 1000u);
+  EXPECT_EQ(c.seed, 3u);
+  EXPECT_EQ(c.sampler, SamplerKind::Sobol);
+}
+
+TEST(Config, ConstraintsDefaultVariantsAndOverrides) {
+  ordered_json j = base();
+  j["constraints"] = ordered_json::parse(
+      R"(["default", "relic_abundance", {"name": "bbn_reheating", "variant": "paper"},
+          {"name": "rho_parameter", "limit": 1e-4}])");
+  const ScanConfig c = parseConfig(j, "test.json");
+  ASSERT_EQ(c.chain.constraints().size(), 7u);
+  for (const auto& con : c.chain.constraints()) {
+    if (con.name == "bbn_reheating") {
+      EXPECT_EQ(con.limit.value, 1.0);
+    }
+    if (con.name == "rho_parameter") {
+      EXPECT_EQ(con.variant, "override");
+    }
+  }
+  j["constraints"] = ordered_json::parse(R"([{"name": "relic_abundance", "variant": "match",
+                                              "limit": {"mean": 0.11, "sigma": 0.01}}])");
+  EXPECT_EQ(parseConfig(j, "test.json").chain.constraints()[0].limit.value, 0.11);
+}
+
+TEST(Config, OutputObservables) {
+  ordered_json j = base();
+  j["output"]["observables"] = {"m_chi_light", "BR_h_inv"};
+  ScanConfig c = parseConfig(j, "test.json");
+  EXPECT_EQ(c.output.observables.size(), 2u);
+  j["output"]["observables"] = "all";
+  c = parseConfig(j, "test.json");
+  EXPECT_EQ(c.output.observables.size(), c.kernel->observables().size());
+  // Only the options' observables are stored by "all" for lfv_nsi (R_mue is e-mu only).
+  j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
+                              "output": {"observables": "all"}})");
+  c = parseConfig(j, "test.json");
+  for (std::size_t i : c.output.observables) EXPECT_NE(c.kernel->observables()[i].name, "R_mue");
+}
+
+TEST(Config, EveryBadInputIsOneClearLine) {
+  ordered_json j;
+  j = base(); j["modle"] = 1;                                  EXPECT_ERROR(j, "unknown key 'modle' (did you mean 'model'?)");
+  j = base(); j["model"] = "hidden_kev_fermon";                EXPECT_ERROR(j, "did you mean 'hidden_kev_fermion'");
+  j = base(); j.erase("model");                                EXPECT_ERROR(j, "missing 'model'");
+  j = base(); j["parameters"]["M_chii"] = 1;                   EXPECT_ERROR(j, "did you mean 'M_chi'");
+  j = base(); j["parameters"]["M_chi"]["range"] = {1e-4, 1e-6}; EXPECT_ERROR(j, "inverted range");
+  j = base(); j["parameters"]["M_chi"]["range"] = {1e-4, 1e-4}; EXPECT_ERROR(j, "empty range");
+  j = base(); j["parameters"]["M_chi"]["range"] = {0, 1e-4};    EXPECT_ERROR(j, "log range must be positive");
+  j = base(); j["parameters"]["M_chi"]["range"] = {-1, 1e-4};   EXPECT_ERROR(j, "log range must be positive");
+  j = base(); j["parameters"]["M_chi"]["points"] = 0;          EXPECT_ERROR(j, "zero points");
+  j = base(); j["parameters"]["M_chi"].erase("points");        EXPECT_ERROR(j, "needs 'points'");
+  j = base(); j["parameters"]["M_chi"]["scale"] = "logarithmic"; EXPECT_ERROR(j, "unknown value 'logarithmic'");
+  j = base(); j["parameters"]["M_chi"]["rang"] = 1;            EXPECT_ERROR(j, "did you mean 'range'");
+  j = base(); j["parameters"]["f_R"]["equal_to"] = "f_X";      EXPECT_ERROR(j, "unknown parameter 'f_X'");
+  j = base(); j["parameters"]["M_N"] = "big";                  EXPECT_ERROR(j, "expected a");
+  j = base(); j["sampler"] = {{"kind", "random"}};             EXPECT_ERROR(j, "needs 'points'");
+  j = base(); j["sampler"] = {{"kind", "random"}, {"points", 0}}; EXPECT_ERROR(j, "zero points");
+  j = base(); j["sampler"] = {{"kind", "sobl"}};               EXPECT_ERROR(j, "did you mean 'sobol'");
+  j = base(); j["sampler"] = {{"kind", "grid"}, {"points", 10}}; EXPECT_ERROR(j, "set per parameter");
+  j = base(); j["options"] = {{"flavours", "e-mu"}};           EXPECT_ERROR(j, "has no options");
+  j = base(); j["constraints"] = {"rho_paramter"};             EXPECT_ERROR(j, "did you mean 'rho_parameter'");
+  j = base(); j["constraints"] = {"mu_e_conversion"};          EXPECT_ERROR(j, "does not apply to model 'hidden_kev_fermion'");
+  j = base(); j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "variant": "papr"}])");
+                                                               EXPECT_ERROR(j, "did you mean 'paper'");
+  j = base(); j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "limit": [1, 2]}])");
+                                                               EXPECT_ERROR(j, "wrong shape");
+  j = base(); j["output"]["observables"] = {"m_chi_lite"};     EXPECT_ERROR(j, "did you mean 'm_chi_light'");
+  j = base(); j["output"]["keep"] = "some";                    EXPECT_ERROR(j, "unknown value 'some'");
+  j = base(); j["output"]["compression"] = 12;                 EXPECT_ERROR(j, "0-9");
+  j = base(); j["threads"] = -2;                               EXPECT_ERROR(j, "non-negative integer");
+  // lfv_nsi: an option value, and a constraint or observable that does not apply to the options.
+  j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "e-nu"}})");
+  EXPECT_ERROR(j, "did you mean 'e-mu'");
+  j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
+                              "constraints": ["mu_e_conversion"]})");
+  EXPECT_ERROR(j, "flavours=e-mu");
+  j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
+                              "output": {"observables": ["R_mue"]}})");
+  EXPECT_ERROR(j, "does not apply to these options");
+}
+
+}  // namespace
+}  // namespace portalscan::scanner
