@@ -80,14 +80,19 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
     c.name = e->name;
     c.family = e->family;
     c.absolute = e->absolute;
-    c.variant = r.variant.value_or(e->defaultVariant);
+    // "override" names an overridden default variant (the stored form of a scan's chain).
+    c.variant = r.variant && *r.variant != "override" ? *r.variant : e->defaultVariant;
     const Limit* limit = e->limitFor(*use, c.variant);
     if (!limit) {
       throw InputError(unknownNameMessage("variant", c.variant, e->variantNames(),
                                           " of constraint '" + e->name + "'"));
     }
     c.limit = *limit;
-    if (r.override) {
+    // A limit equal to the variant's own numbers is that variant, not an override.
+    const bool sameNumbers = r.override && r.override->value == c.limit.value &&
+                             r.override->low == c.limit.low && r.override->high == c.limit.high &&
+                             r.override->sigma == c.limit.sigma;
+    if (r.override && !sameNumbers) {
       c.limit.value = r.override->value;
       c.limit.low = r.override->low;
       c.limit.high = r.override->high;

@@ -25,6 +25,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   run->add_option("-j,--threads", runArgs.threads, "Threads (overrides the config's; 0: all cores)")
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--force", runArgs.force, "Overwrite an existing output file");
+  run->add_flag("--resume", runArgs.resume,
+                "Continue an interrupted scan in its output file (starts it if there is none)");
+  run->add_option("--shard", runArgs.shard, "Run the K-th of N slices of the scan (1 <= K <= N)")
+      ->type_name("K/N");
 
   PointArgs pointArgs;
   auto* point = app.add_subcommand("point", "Evaluate one parameter point of a model");
@@ -53,6 +57,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   list->add_option("--option", listArgs.options, "NAME=VALUE: a model option (repeatable)")
       ->type_name("NAME=VALUE");
   list->add_flag("--json", listArgs.json, "Print JSON");
+
+  MergeArgs mergeArgs;
+  auto* merge = app.add_subcommand("merge", "Join the shard files of one scan into one file");
+  merge->add_option("-o,--output", mergeArgs.output, "The merged file")->required();
+  merge->add_option("INPUTS", mergeArgs.inputs, "Shard files (or MPI part files)")->required();
+  merge->add_flag("--force", mergeArgs.force, "Overwrite an existing output file");
 
   InfoArgs infoArgs;
   auto* info = app.add_subcommand("info", "Summarise a scan file");
@@ -88,6 +98,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     if (point->parsed()) return runPoint(pointArgs, out);
     if (list->parsed()) return runList(listArgs, out);
     if (info->parsed()) return runInfo(infoArgs, out);
+    if (merge->parsed()) return runMerge(mergeArgs, out);
   } catch (const InputError& e) {
     err << "portalscan: error: " << e.what() << "\n";
     return kExitBadInput;

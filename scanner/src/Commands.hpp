@@ -30,6 +30,14 @@ struct RunArgs {
   std::string output;
   int threads = -1;  ///< -1: the config's
   bool force = false;
+  bool resume = false;
+  std::string shard;  ///< "K/N", empty: the whole scan
+};
+
+struct MergeArgs {
+  std::string output;
+  std::vector<std::string> inputs;
+  bool force = false;
 };
 
 struct InfoArgs {
@@ -41,6 +49,7 @@ int runPoint(const PointArgs& args, std::ostream& out);
 int runList(const ListArgs& args, std::ostream& out);
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err);
 int runInfo(const InfoArgs& args, std::ostream& out);
+int runMerge(const MergeArgs& args, std::ostream& out);
 
 /// "--option NAME=VALUE" list to options.
 physics::Options parseOptions(const std::vector<std::string>& assignments);

@@ -214,8 +214,9 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   if (samplerJson.contains("seed"))
     c.seed = positiveInteger(samplerJson.at("seed"), sc / "seed", true);
   const bool grid = c.sampler == SamplerKind::Grid;
+  std::optional<std::uint64_t> statedGridPoints;  // the canonical form states the product
   if (grid && samplerJson.contains("points")) {
-    (sc / "points").fail("a grid's points are set per parameter (\"points\" in each range)");
+    statedGridPoints = positiveInteger(samplerJson.at("points"), sc / "points");
   }
   if (!grid) {
     if (!samplerJson.contains("points")) sc.fail("the " + kind + " sampler needs 'points'");
@@ -310,6 +311,9 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
         pc.fail("the grid has more than 2^64 points");
       }
       c.points *= a.points;
+    }
+    if (statedGridPoints && *statedGridPoints != c.points) {
+      (sc / "points").fail("a grid's points are set per parameter (\"points\" in each range)");
     }
   }
   if (c.sampler == SamplerKind::Sobol &&
@@ -475,12 +479,8 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
   ordered_json chainJson = ordered_json::array();
   for (const auto& con : c.chain.constraints()) {
-    ordered_json e{{"name", con.name},
-                   {"variant", con.variant},
-                   {"kind", constraints::toString(con.limit.kind)},
-                   {"observable", con.observable},
-                   {"limit", limitJson(con.limit)}};
-    chainJson.push_back(e);
+    chainJson.push_back(
+        {{"name", con.name}, {"variant", con.variant}, {"limit", limitJson(con.limit)}});
   }
   canonical["constraints"] = chainJson;
   ordered_json observableNames = ordered_json::array();

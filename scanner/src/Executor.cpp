@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 
@@ -116,9 +117,9 @@ std::vector<ChunkRange> allChunks(const ScanConfig& config) {
   return chunks;
 }
 
-RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
-                      ScanWriter& writer, Progress* progress, const std::atomic<bool>* stop,
-                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
+RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
+                      Progress* progress, const std::atomic<bool>* stop, std::uint64_t alreadyDone,
+                      std::uint64_t alreadyAllowed) {
   const ChunkEvaluator evaluator(config);
   RunStatistics stats;
   stats.threads = config.threads > 0 ? config.threads : omp_get_max_threads();
@@ -126,63 +127,87 @@ RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& c
   const auto start = Clock::now();
   std::exception_ptr failure;
   std::atomic<bool> failed{false};
-  std::mutex
-      statsMutex;  // the counters are touched only in the ordered section; the mutex documents it
-  const std::int64_t nChunks = static_cast<std::int64_t>(chunks.size());
+  std::mutex claimMutex;  // claims, and the tickets that order the writes
+  std::uint64_t nextTicket = 0;
+  bool exhausted = false;
+  std::mutex writeMutex;  // the writer, the statistics, the progress
+  std::condition_variable writeTurn;
+  std::uint64_t nextToWrite = 0;
+  auto recordFailure = [&] {
+    std::lock_guard lock(claimMutex);
+    if (!failure) failure = std::current_exception();
+    failed = true;
+  };
 
 #pragma omp parallel num_threads(stats.threads)
   {
     Scratch scratch;
     ChunkBuffer buffer;
-#pragma omp for ordered schedule(dynamic, 1)
-    for (std::int64_t k = 0; k < nChunks; ++k) {
-      bool computed = false;
-      if (!failed.load() && !(stop && stop->load())) {
-        try {
-          evaluator.evaluate(chunks[static_cast<std::size_t>(k)], scratch, buffer);
-          computed = true;
-        } catch (...) {
-          std::lock_guard lock(statsMutex);
-          if (!failure) failure = std::current_exception();
-          failed = true;
-        }
-      }
-#pragma omp ordered
+    for (;;) {
+      std::optional<ChunkRange> chunk;
+      std::uint64_t ticket = 0;
       {
-        if (computed && !failed.load()) {
+        std::lock_guard lock(claimMutex);
+        if (!exhausted && !failed.load() && !(stop && stop->load())) {
           try {
-            const auto t = Clock::now();
-            writer.append(buffer);
-            std::lock_guard lock(statsMutex);
-            stats.writeSeconds += since(t);
-            stats.points += buffer.end - buffer.begin;
-            stats.rows += buffer.rows;
-            stats.allowed += buffer.allowedCount;
-            for (std::size_t j = 0; j < stats.excluded.size(); ++j)
-              stats.excluded[j] += buffer.excluded[j];
-            for (std::size_t j = 0; j < kStatusCount; ++j)
-              stats.status[j] += buffer.statusCounts[j];
-            stats.samplingSeconds += buffer.samplingSeconds;
-            stats.kernelSeconds += buffer.kernelSeconds;
-            stats.chainSeconds += buffer.chainSeconds;
-            if (progress)
-              progress->update(alreadyDone + stats.points, alreadyAllowed + stats.allowed);
+            chunk = source.next();
           } catch (...) {
-            std::lock_guard lock(statsMutex);
             if (!failure) failure = std::current_exception();
             failed = true;
           }
+          exhausted = !chunk.has_value();
+        }
+        if (!chunk) break;
+        ticket = nextTicket++;
+      }
+      bool computed = false;
+      if (!failed.load()) {
+        try {
+          evaluator.evaluate(*chunk, scratch, buffer);
+          computed = true;
+        } catch (...) {
+          recordFailure();
         }
       }
+      // Every ticket passes here, computed or not, so later ones are never left waiting.
+      std::unique_lock lock(writeMutex);
+      writeTurn.wait(lock, [&] { return nextToWrite == ticket; });
+      if (computed && !failed.load()) {
+        try {
+          const auto t = Clock::now();
+          writer.append(buffer);
+          stats.writeSeconds += since(t);
+          stats.points += buffer.end - buffer.begin;
+          stats.rows += buffer.rows;
+          stats.allowed += buffer.allowedCount;
+          for (std::size_t j = 0; j < stats.excluded.size(); ++j)
+            stats.excluded[j] += buffer.excluded[j];
+          for (std::size_t j = 0; j < kStatusCount; ++j) stats.status[j] += buffer.statusCounts[j];
+          stats.samplingSeconds += buffer.samplingSeconds;
+          stats.kernelSeconds += buffer.kernelSeconds;
+          stats.chainSeconds += buffer.chainSeconds;
+          if (progress)
+            progress->update(alreadyDone + stats.points, alreadyAllowed + stats.allowed);
+        } catch (...) {
+          recordFailure();
+        }
+      }
+      ++nextToWrite;
+      writeTurn.notify_all();
     }
   }
   stats.seconds = since(start);
   if (failure) std::rethrow_exception(failure);
-  std::uint64_t planned = 0;
-  for (const auto& [b, e] : chunks) planned += e - b;
-  stats.stopped = stats.points < planned;
+  stats.stopped = !exhausted;
   if (progress) progress->finish(alreadyDone + stats.points, alreadyAllowed + stats.allowed);
   return stats;
+}
+
+RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
+                      ScanWriter& writer, Progress* progress, const std::atomic<bool>* stop,
+                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
+  ListSource source(chunks);
+  return execute(config, source, writer, progress, stop, alreadyDone, alreadyAllowed);
 }
 
 }  // namespace portalscan::scanner

@@ -2,27 +2,74 @@
 
 #include "portalscan/physics/Error.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 namespace portalscan::scanner::h5 {
 namespace {
 
-herr_t collectMessage(unsigned n, const H5E_error2_t* e, void* data) {
-  auto* messages = static_cast<std::string*>(data);
-  if (e->desc && *e->desc) {
-    if (!messages->empty()) messages->append("; ");
-    messages->append(e->desc);
+herr_t collectMessage(unsigned, const H5E_error2_t* e, void* data) {
+  if (e->desc && *e->desc) static_cast<std::vector<std::string>*>(data)->emplace_back(e->desc);
+  return 0;
+}
+
+/// One line from HDF5's error stack: the operating system's message when HDF5
+/// quotes one ("File too large"), with the innermost HDF5 description.
+std::string condense(const std::vector<std::string>& descriptions) {
+  std::string system;
+  for (const auto& d : descriptions) {
+    const auto at = d.find("error message = '");
+    if (at == std::string::npos) continue;
+    const auto begin = at + 17;
+    const auto end = d.find('\'', begin);
+    system = d.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    break;
   }
-  return n >= 3 ? 1 : 0;  // the innermost few entries say what went wrong
+  std::string inner = descriptions.empty() ? std::string() : descriptions.front();
+  for (const auto& d : descriptions) {
+    if (d.rfind("truncated file", 0) == 0) inner = d;  // keep its eof and stored_eof
+  }
+  if (inner.rfind("truncated file", 0) != 0) {
+    inner = inner.substr(0, inner.find(':'));  // drop "time = ..., filename = ..." details
+  }
+  std::string line =
+      system.empty() ? inner : system + (inner.empty() ? "" : " (HDF5: " + inner + ")");
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return line;
 }
 
 /// Throws an IoError with `what` and HDF5's error stack, then clears the stack.
 [[noreturn]] void fail(const std::string& what) {
-  std::string messages;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, collectMessage, &messages);
+  std::vector<std::string> descriptions;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collectMessage, &descriptions);
   H5Eclear2(H5E_DEFAULT);
-  throw IoError(what + (messages.empty() ? "" : " (HDF5: " + messages + ")"));
+  const std::string detail = condense(descriptions);
+  throw IoError(what + (detail.empty() ? "" : ": " + detail));
+}
+
+/// Opens or creates a file: a file another process holds HDF5's lock on (a
+/// running scan, or a reader such as h5py) is an InputError saying so.
+hid_t checkOpen(hid_t id, const std::string& path, const std::string& what) {
+  if (id >= 0) return id;
+  try {
+    fail(what);
+  } catch (const IoError& e) {
+    if (std::string(e.what()).find(std::strerror(EWOULDBLOCK)) != std::string::npos) {
+      throw InputError("'" + path +
+                       "' is in use by another process (a running scan, or a reader such as h5py "
+                       "holding it open): close it and try again");
+    }
+    throw;
+  }
 }
 
 hid_t check(hid_t id, const std::string& what) {
@@ -366,9 +413,9 @@ File File::create(const std::string& path, bool overwrite) {
   silenceErrorPrinting();
   File f;
   f.path_ = path;
-  f.file_ = Handle(check(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
-                                   H5P_DEFAULT, H5P_DEFAULT),
-                         "cannot create '" + path + "'"),
+  f.file_ = Handle(checkOpen(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                             path, "cannot create '" + path + "'"),
                    H5Fclose);
   f.root_ =
       Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
@@ -379,14 +426,45 @@ File File::open(const std::string& path, Mode mode) {
   silenceErrorPrinting();
   File f;
   f.path_ = path;
+  // A reader does not take HDF5's file lock, so that a running scan can be
+  // looked at (portalscan info); writers still lock, so two never write at once.
+  Handle access(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create a property list"), H5Pclose);
+  if (mode == Mode::ReadOnly) {
+    check(H5Pset_file_locking(access.get(), false, true), "cannot configure file locking");
+  }
   f.file_ =
-      Handle(check(H5Fopen(path.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
-                           H5P_DEFAULT),
-                   "cannot open '" + path + "'"),
+      Handle(checkOpen(H5Fopen(path.c_str(), mode == Mode::ReadOnly ? H5F_ACC_RDONLY : H5F_ACC_RDWR,
+                               access.get()),
+                       path, "cannot open '" + path + "'"),
              H5Fclose);
   f.root_ =
       Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
   return f;
+}
+
+void File::reserve(std::uint64_t bytes) {
+  void* handle = nullptr;
+  check(H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle), "cannot get the file descriptor");
+  const int fd = *static_cast<int*>(handle);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) throw IoError("cannot stat '" + path_ + "': " + std::strerror(errno));
+  const auto mb = [](std::uint64_t b) { return std::to_string((b + 999999) / 1000000) + " MB"; };
+  const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      size + bytes > limit.rlim_cur) {
+    throw IoError("cannot write to '" + path_ + "': " + std::strerror(EFBIG) +
+                  " (the file-size limit is " + mb(limit.rlim_cur) + "; the next rows need up to " +
+                  mb(bytes) + " more)");
+  }
+  struct statvfs fs {};
+  if (fstatvfs(fd, &fs) == 0) {
+    const std::uint64_t available = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (available < bytes) {
+      throw IoError("cannot write to '" + path_ + "': " + std::strerror(ENOSPC) + " (" +
+                    mb(available) + " free; the next rows need up to " + mb(bytes) + ")");
+    }
+  }
 }
 
 void File::flush() {

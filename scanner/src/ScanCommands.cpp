@@ -7,12 +7,17 @@
 #include "portalscan/scanner/Text.hpp"
 
 #include "Commands.hpp"
+#include "Interrupt.hpp"
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
+#include <map>
+#include <optional>
 #include <ostream>
+#include <stdexcept>
 
 namespace portalscan::scanner {
 namespace {
@@ -55,50 +60,192 @@ void checkOutput(const std::string& path, bool force) {
 
 }  // namespace
 
-int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
-  ScanConfig config = loadConfig(args.config);
-  if (!args.output.empty()) setOutputPath(config, args.output);
-  if (args.threads >= 0) {
-    config.threads = args.threads;
-    config.canonical["threads"] = args.threads;
+namespace {
+
+/// "--shard K/N" with 1 <= K <= N.
+Subset parseShard(const std::string& text) {
+  Subset s;
+  if (text.empty()) return s;
+  const auto slash = text.find('/');
+  std::uint64_t k = 0, n = 0;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    std::size_t used = 0;
+    k = std::stoull(text.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("trailing");
+    n = std::stoull(text.substr(slash + 1), &used);
+    if (used != text.size() - slash - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw InputError("--shard expects K/N (the K-th of N shards), got '" + text + "'");
   }
-  checkOutput(config.output.path, args.force);
+  if (n == 0 || k == 0 || k > n) {
+    throw InputError("--shard K/N needs 1 <= K <= N, got '" + text + "'");
+  }
+  s.kind = Subset::Kind::Shard;
+  s.index = k - 1;
+  s.count = n;
+  return s;
+}
 
-  ScanWriter writer(config, config.output.path, args.force);
-  const auto chunks = allChunks(config);
-  Progress progress(config.points, 0, Progress::stderrIsTerminal(), err);
-  const RunStatistics stats = execute(config, chunks, writer, &progress);
-  writer.finish();
+std::string defaultShardPath(const std::string& path, const Subset& subset) {
+  const fs::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".shard-" + std::to_string(subset.index + 1) +
+                             "-of-" + std::to_string(subset.count) + p.extension().string()))
+      .string();
+}
 
+struct Totals {
+  std::uint64_t points = 0;
+  std::uint64_t allowed = 0;
+  std::vector<std::uint64_t> excluded;
+  std::array<std::uint64_t, kStatusCount> status{};
+};
+
+void printSummary(std::ostream& out, const ScanConfig& config, const Subset& subset,
+                  const Totals& totals, const RunStatistics& stats, std::uint64_t rows,
+                  const std::string& path) {
   const auto& chain = config.chain.constraints();
-  out << "portalscan run: " << config.model << ", " << stats.points << " points ("
-      << toString(config.sampler) << "), " << stats.threads << " thread"
-      << (stats.threads == 1 ? "" : "s") << "\n";
-  out << "  allowed          " << stats.allowed << " (" << percent(stats.allowed, stats.points)
+  out << "portalscan run: " << config.model << ", " << totals.points << " points ("
+      << toString(config.sampler)
+      << (subset.kind == Subset::Kind::All ? "" : ", " + subset.describe()) << "), "
+      << stats.threads << " thread" << (stats.threads == 1 ? "" : "s") << "\n";
+  out << "  allowed          " << totals.allowed << " (" << percent(totals.allowed, totals.points)
       << ")\n";
   out << "  excluded by\n";
   for (std::size_t k = 0; k < chain.size(); ++k) {
     out << "    " << std::left << std::setw(22) << chain[k].name << std::right << std::setw(12)
-        << stats.excluded[k] << "  (" << percent(stats.excluded[k], stats.points) << ")\n";
+        << totals.excluded[k] << "  (" << percent(totals.excluded[k], totals.points) << ")\n";
   }
   for (std::size_t s = 1; s < kStatusCount; ++s) {
-    if (stats.status[s]) {
-      out << "  status " << kPointStatusNames[s] << ": " << stats.status[s] << "\n";
-    }
+    if (totals.status[s])
+      out << "  status " << kPointStatusNames[s] << ": " << totals.status[s] << "\n";
   }
-  const double busy = stats.samplingSeconds + stats.kernelSeconds + stats.chainSeconds;
-  const double total = busy + stats.writeSeconds;
+  const double busy =
+      stats.samplingSeconds + stats.kernelSeconds + stats.chainSeconds + stats.writeSeconds;
   char timing[256];
   std::snprintf(timing, sizeof timing,
-                "  time             %.2f s, %s points/s (sampling %.0f%%, kernel %.0f%%, chain "
-                "%.0f%%, writing %.0f%%)\n",
-                stats.seconds,
+                "  time             %.2f s for %llu points, %s points/s (sampling %.0f%%, kernel "
+                "%.0f%%, chain %.0f%%, writing %.0f%%)\n",
+                stats.seconds, static_cast<unsigned long long>(stats.points),
                 formatCount(static_cast<double>(stats.points) / stats.seconds).c_str(),
-                100 * stats.samplingSeconds / total, 100 * stats.kernelSeconds / total,
-                100 * stats.chainSeconds / total, 100 * stats.writeSeconds / total);
+                100 * stats.samplingSeconds / busy, 100 * stats.kernelSeconds / busy,
+                100 * stats.chainSeconds / busy, 100 * stats.writeSeconds / busy);
   out << timing;
-  out << "  wrote            " << config.output.path << " (" << stats.rows << " rows, "
-      << megabytes(fs::file_size(config.output.path)) << ")\n";
+  out << "  wrote            " << path << " (" << rows << " rows, "
+      << megabytes(fs::file_size(path)) << ")\n";
+}
+
+std::string resumeCommand(const RunArgs& args, const std::string& path, const Subset& subset) {
+  std::string c = "portalscan run " + args.config + " --resume -o " + path;
+  if (subset.kind == Subset::Kind::Shard) c += " --shard " + args.shard;
+  return c;
+}
+
+}  // namespace
+
+int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
+  ScanConfig config = loadConfig(args.config);
+  const Subset subset = parseShard(args.shard);
+  if (!args.output.empty()) {
+    setOutputPath(config, args.output);
+  } else if (subset.kind == Subset::Kind::Shard) {
+    setOutputPath(config, defaultShardPath(config.output.path, subset));
+  }
+  if (args.threads >= 0) {
+    config.threads = args.threads;
+    config.canonical["threads"] = args.threads;
+  }
+  const std::string& path = config.output.path;
+  const auto plan = plannedChunks(config, subset);
+  std::uint64_t planned = 0;
+  for (const auto& [b, e] : plan) planned += e - b;
+
+  FileState state;
+  state.excluded.assign(config.chain.constraints().size(), 0);
+  std::optional<ScanWriter> writer;
+  std::vector<ChunkRange> remaining = plan;
+  if (args.resume && fs::exists(path)) {
+    try {
+      state = verifyScanFile(path, config, true);
+    } catch (const IoError& e) {
+      throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
+                    e.what() + "); start again with --force");
+    }
+    if (!(state.subset == subset)) {
+      throw InputError("'" + path + "' holds " + state.subset.describe() + " of the scan, not " +
+                       subset.describe());
+    }
+    if (state.complete) {
+      out << path << ": already complete (" << state.points() << " points); nothing to do\n";
+      return kExitOk;
+    }
+    err << "portalscan: resuming '" << path << "': " << state.points() << " of " << planned
+        << " points done";
+    if (state.droppedChunks)
+      err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
+    if (state.droppedRows) err << "; " << state.droppedRows << " uncommitted row(s) dropped";
+    if (state.salvaged) err << "; the damaged file was rebuilt from its verified chunks";
+    err << "\n";
+    remaining.assign(plan.begin() + static_cast<std::ptrdiff_t>(state.committed.size()),
+                     plan.end());
+    writer.emplace(config, path, state);
+  } else {
+    if (args.resume)
+      err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
+    checkOutput(path, args.force);
+    try {
+      writer.emplace(config, path, args.force, subset);
+    } catch (const IoError& e) {
+      throw InputError("cannot create output '" + path + "': " + e.what());
+    }
+  }
+
+  const InterruptHandler interrupts;
+  Progress progress(planned, state.points(), Progress::stderrIsTerminal(), err);
+  RunStatistics stats;
+  try {
+    stats = execute(config, remaining, *writer, &progress, &interrupts.stop(), state.points(),
+                    state.allowed);
+  } catch (const IoError& e) {
+    throw IoError(std::string(e.what()) + "; '" + path +
+                  "' keeps every committed chunk: fix the cause and resume with: " +
+                  resumeCommand(args, path, subset));
+  }
+  Totals totals{state.points() + stats.points, state.allowed + stats.allowed, state.excluded,
+                state.status};
+  for (std::size_t k = 0; k < totals.excluded.size(); ++k) totals.excluded[k] += stats.excluded[k];
+  for (std::size_t s = 0; s < kStatusCount; ++s) totals.status[s] += stats.status[s];
+  if (stats.stopped) {
+    writer->close();
+    const int sig = interrupts.signal();
+    err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << " after "
+        << totals.points << " of " << planned << " points (" << percent(totals.points, planned)
+        << "); '" << path << "' keeps every finished chunk.\n"
+        << "resume with: " << resumeCommand(args, path, subset) << "\n";
+    return 128 + (sig ? sig : SIGINT);
+  }
+  writer->finish();
+  printSummary(out, config, subset, totals, stats, state.rows + stats.rows, path);
+  return kExitOk;
+}
+
+int runMerge(const MergeArgs& args, std::ostream& out) {
+  if (args.inputs.empty()) throw InputError("merge needs at least one input file");
+  for (const auto& in : args.inputs) {
+    if (!fs::exists(in)) throw InputError("no such file: '" + in + "'");
+  }
+  const ScanSummary first = summarise(args.inputs.front(), false);
+  const ScanConfig config = parseConfig(first.config, args.inputs.front());
+  if (fs::exists(args.output) && fs::equivalent(args.output, args.inputs.front())) {
+    throw InputError("the output '" + args.output + "' is one of the inputs");
+  }
+  checkOutput(args.output, args.force);
+
+  const MergeSummary merged = mergeScanFiles(config, args.inputs, args.output, args.force);
+  out << "portalscan merge: " << args.inputs.size() << " file(s) into " << args.output << ": "
+      << config.points << " points, " << merged.rows << " rows, " << merged.allowed << " allowed ("
+      << percent(merged.allowed, config.points) << ")\n";
   return kExitOk;
 }
 
@@ -111,6 +258,7 @@ int runInfo(const InfoArgs& args, std::ostream& out) {
     j["options"] = s.config.at("options");
     j["sampler"] = s.config.at("sampler");
     j["complete"] = s.complete;
+    j["subset"] = nlohmann::json::parse(s.subset.toJson());
     j["points_total"] = s.pointsTotal;
     j["points_evaluated"] = s.pointsEvaluated;
     j["rows"] = s.rows;
@@ -142,6 +290,8 @@ int runInfo(const InfoArgs& args, std::ostream& out) {
   const auto& options = s.config.at("options");
   for (const auto& [k, v] : options.items()) out << " " << k << "=" << v.get<std::string>();
   out << "\n";
+  if (s.subset.kind != Subset::Kind::All)
+    out << "  holds            " << s.subset.describe() << " of the scan\n";
   out << "  scan             " << s.config.at("sampler").at("kind").get<std::string>() << ", "
       << s.pointsTotal << " points, seed " << s.config.at("sampler").at("seed") << ", "
       << (s.complete ? "complete" : "INCOMPLETE") << "\n";

@@ -42,16 +42,18 @@ inline std::filesystem::path scratchDirectory() {
   return dir;
 }
 
-/// `args` is appended to the binary path as a shell command line.
-inline CliResult runCli(const std::string& args, const std::string& workdir = "") {
+/// `args` is appended to the binary path as a shell command line; `prefix` is
+/// shell text run before it in the same shell (e.g. "ulimit -f 100; ").
+inline CliResult runCli(const std::string& args, const std::string& workdir = "",
+                        const std::string& prefix = "") {
   static int counter = 0;
   const auto dir = scratchDirectory();
   const auto out = dir / ("out" + std::to_string(counter) + ".txt");
   const auto err = dir / ("err" + std::to_string(counter++) + ".txt");
   std::string command;
   if (!workdir.empty()) command = "cd '" + workdir + "' && ";
-  command += std::string("'") + PORTALSCAN_BINARY + "' " + args + " > '" + out.string() + "' 2> '" +
-             err.string() + "'";
+  command += prefix + "exec '" + std::string(PORTALSCAN_BINARY) + "' " + args + " > '" +
+             out.string() + "' 2> '" + err.string() + "'";
   const int status = std::system(command.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

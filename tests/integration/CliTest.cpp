@@ -52,6 +52,7 @@ struct BadInput {
   const char* args;
   const char* expected;  // a fragment of the one error line
 };
+void PrintTo(const BadInput& b, std::ostream* os) { *os << b.args; }
 
 class CliBadInput : public ::testing::TestWithParam<BadInput> {};
 

@@ -23,7 +23,9 @@ struct RawFile {
   RawFile& operator=(const RawFile&) = delete;
   bool ok() const { return id >= 0; }
 
-  bool exists(const std::string& path) const { return H5Lexists(id, path.c_str(), H5P_DEFAULT) > 0; }
+  bool exists(const std::string& path) const {
+    return H5Lexists(id, path.c_str(), H5P_DEFAULT) > 0;
+  }
 
   /// Rows of a dataset (first dimension).
   std::uint64_t rows(const std::string& path) const {
@@ -47,7 +49,9 @@ struct RawFile {
     H5Dclose(d);
     return out;
   }
-  std::vector<double> doubles(const std::string& path) const { return read<double>(path, H5T_NATIVE_DOUBLE); }
+  std::vector<double> doubles(const std::string& path) const {
+    return read<double>(path, H5T_NATIVE_DOUBLE);
+  }
 
   /// The raw bytes of a dataset in its own file type (for bitwise comparison).
   std::vector<unsigned char> bytes(const std::string& path) const {

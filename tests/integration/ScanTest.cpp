@@ -2,16 +2,15 @@
 // back with the C API, values against `portalscan point`, thread-count
 // independence, allowed-only files, and bad input that creates nothing.
 
+#include "integration/CliRunner.hpp"
+#include "integration/RawHdf5.hpp"
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
-
-#include "integration/CliRunner.hpp"
-#include "integration/RawHdf5.hpp"
 
 namespace portalscan::test {
 namespace {
@@ -52,14 +51,15 @@ TEST(ScanRun, WritesTheDesignLayout) {
 
   const RawFile f(out);
   ASSERT_TRUE(f.ok());
-  for (auto attr : {"format_version", "portalscan_version", "model", "config", "config_hash", "seed",
-                    "sampler", "created", "constants", "git_describe", "status_codes"}) {
+  for (auto attr : {"format_version", "portalscan_version", "model", "config", "config_hash",
+                    "seed", "sampler", "created", "constants", "git_describe", "status_codes"}) {
     EXPECT_TRUE(f.hasAttribute("/", attr)) << attr;
   }
   EXPECT_EQ(f.stringAttribute("/", "model"), "hidden_kev_fermion");
   const auto config_json = nlohmann::json::parse(f.stringAttribute("/", "config"));
-  EXPECT_EQ(config_json["sampler"]["points"], 210);
-  EXPECT_EQ(nlohmann::json::parse(f.stringAttribute("/", "constants"))["G_F"]["value"], 1.1663788e-5);
+  EXPECT_EQ(config_json["sampler"]["points"], 210);  // the grid's product, stated
+  EXPECT_EQ(nlohmann::json::parse(f.stringAttribute("/", "constants"))["G_F"]["value"],
+            1.1663788e-5);
 
   const std::uint64_t n = 6 * 5 * 7;
   EXPECT_EQ(f.rows("/index"), n);
@@ -144,7 +144,8 @@ TEST(ScanRun, AllowedOnlyFilesAndInfo) {
   // The default chain: with relic_abundance every point of this grid overcloses.
   const std::string chain = "[\"default\", \"relic_abundance\"]";
   json.replace(json.find(chain), chain.size(), "\"default\"");
-  json.replace(json.find("\"chunk_points\": 32"), 18, "\"chunk_points\": 32, \"keep\": \"allowed\"");
+  json.replace(json.find("\"chunk_points\": 32"), 18,
+               "\"chunk_points\": 32, \"keep\": \"allowed\"");
   const std::string config = writeConfig("allowed.json", json);
   const std::string out = scratch("allowed.h5");
   ASSERT_EQ(runCli("run '" + config + "' -o '" + out + "'").code, 0);
@@ -202,23 +203,38 @@ TEST(ScanRun, BadInputCreatesNothing) {
     EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(out)) << args;
   };
-  expectRefused("run '" + writeConfig("bad1.json", R"({"model": "hidden_kev_fermion", "parameters": {"M_chi": {"range": [1e-4, 1e-6], "points": 3}}})") + "' -o '" + out + "'", "inverted range");
-  expectRefused("run '" + writeConfig("bad2.json", R"({"model": "hidden", "output": {}})") + "' -o '" + out + "'", "unknown model");
-  expectRefused("run '" + writeConfig("bad3.json", "{not json") + "' -o '" + out + "'", "not valid JSON");
-  expectRefused("run '" + (scratchDirectory() / "missing.json").string() + "' -o '" + out + "'", "no such file");
-  expectRefused("run '" + writeConfig("ok.json", kHiddenGrid) + "' -o '/nonexistent/dir/x.h5'", "no such directory");
+  expectRefused(
+      "run '" +
+          writeConfig(
+              "bad1.json",
+              R"({"model": "hidden_kev_fermion", "parameters": {"M_chi": {"range": [1e-4, 1e-6], "points": 3}}})") +
+          "' -o '" + out + "'",
+      "inverted range");
+  expectRefused("run '" + writeConfig("bad2.json", R"({"model": "hidden", "output": {}})") +
+                    "' -o '" + out + "'",
+                "unknown model");
+  expectRefused("run '" + writeConfig("bad3.json", "{not json") + "' -o '" + out + "'",
+                "not valid JSON");
+  expectRefused("run '" + (scratchDirectory() / "missing.json").string() + "' -o '" + out + "'",
+                "no such file");
+  expectRefused("run '" + writeConfig("ok.json", kHiddenGrid) + "' -o '/nonexistent/dir/x.h5'",
+                "no such directory");
 
   // An existing output is kept unless --force.
   const std::string existing = scratch("existing.h5");
   std::ofstream(existing) << "precious";
-  const CliResult r = runCli("run '" + writeConfig("ok2.json", kHiddenGrid) + "' -o '" + existing + "'");
+  const CliResult r =
+      runCli("run '" + writeConfig("ok2.json", kHiddenGrid) + "' -o '" + existing + "'");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("exists"), std::string::npos);
   std::ifstream in(existing);
   std::string content;
   in >> content;
   EXPECT_EQ(content, "precious");
-  EXPECT_EQ(runCli("run '" + writeConfig("ok3.json", kHiddenGrid) + "' -o '" + existing + "' --force").code, 0);
+  EXPECT_EQ(
+      runCli("run '" + writeConfig("ok3.json", kHiddenGrid) + "' -o '" + existing + "' --force")
+          .code,
+      0);
   EXPECT_TRUE(RawFile(existing).ok());
 
   // info on something that is not a scan file.

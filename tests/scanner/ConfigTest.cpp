@@ -172,3 +172,29 @@ TEST(Config, EveryBadInputIsOneClearLine) {
 
 }  // namespace
 }  // namespace portalscan::scanner
+
+namespace portalscan::scanner {
+namespace {
+
+TEST(Config, TheStoredFormParsesBackToTheSameScan) {
+  // merge and resume rebuild the configuration from the file's `config` attribute.
+  for (const char* text : {
+           R"({"model": "hidden_kev_fermion",
+               "parameters": {"M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 5},
+                              "f_R": {"equal_to": "f_L", "factor": -1}},
+               "constraints": ["default", "relic_abundance",
+                               {"name": "bbn_reheating", "variant": "paper"},
+                               {"name": "rho_parameter", "limit": 1e-4}],
+               "output": {"keep": "allowed", "observables": ["tau_chi_light"]}})",
+           R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
+               "parameters": {"g_psi": {"range": [0.02, 1], "scale": "log"}},
+               "sampler": {"kind": "lhs", "points": 77, "seed": 9}})"}) {
+    const ScanConfig first = parseConfig(ordered_json::parse(text), "a.json");
+    const ScanConfig again = parseConfig(first.canonical, "file");
+    EXPECT_EQ(again.identityHash, first.identityHash);
+    EXPECT_EQ(again.canonical, first.canonical);
+  }
+}
+
+}  // namespace
+}  // namespace portalscan::scanner

@@ -1,9 +1,9 @@
 #pragma once
-/// The parallel engine: OpenMP threads take chunks of point indices with
-/// dynamic scheduling, evaluate them into per-thread structure-of-arrays
-/// buffers, and hand them to the one writer in index order (an `ordered`
-/// section: each thread holds at most its finished chunk, so the reorder
-/// buffer is one chunk per thread), while the other threads compute on. The
+/// The parallel engine: OpenMP threads claim chunks of point indices one at a
+/// time (dynamic scheduling), evaluate them into per-thread structure-of-arrays
+/// buffers, and hand them to the one writer in claim order — a ticket per
+/// claim, so each thread holds at most its finished chunk and the reorder
+/// buffer is one chunk per thread — while the other threads compute on. The
 /// file is therefore the same whatever the thread count. No exception leaves
 /// the parallel region: the first one stops the scan and is rethrown after it.
 
@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <optional>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -23,6 +24,28 @@ using ChunkRange = std::pair<std::uint64_t, std::uint64_t>;  ///< [begin, end) o
 
 /// The chunks of a whole scan: [k C, min((k+1) C, N)).
 std::vector<ChunkRange> allChunks(const ScanConfig& config);
+
+/// Where the chunks of a run come from, in ascending index order. `next` is
+/// called by one thread at a time (the executor serialises claims).
+class ChunkSource {
+ public:
+  virtual ~ChunkSource() = default;
+  virtual std::optional<ChunkRange> next() = 0;
+};
+
+/// A fixed list of chunks.
+class ListSource final : public ChunkSource {
+ public:
+  explicit ListSource(std::vector<ChunkRange> chunks) : chunks_(std::move(chunks)) {}
+  std::optional<ChunkRange> next() override {
+    if (position_ == chunks_.size()) return std::nullopt;
+    return chunks_[position_++];
+  }
+
+ private:
+  std::vector<ChunkRange> chunks_;
+  std::size_t position_ = 0;
+};
 
 struct RunStatistics {
   int threads = 1;
@@ -37,12 +60,16 @@ struct RunStatistics {
   double kernelSeconds = 0.0;
   double chainSeconds = 0.0;
   double writeSeconds = 0.0;
-  bool stopped = false;  ///< `stop` was raised before every chunk was done
+  bool stopped = false;  ///< `stop` was raised before every chunk was claimed
 };
 
-/// Runs `chunks` (ascending, disjoint) into `writer`. `stop`, when raised,
-/// lets the chunks in flight finish and be written, and starts no new one.
+/// Runs the chunks of `source` into `writer`. `stop`, when raised, lets the
+/// chunks in flight finish and be written, and claims no new one.
 /// `alreadyDone`/`alreadyAllowed` let the progress count earlier runs.
+RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
+                      Progress* progress, const std::atomic<bool>* stop = nullptr,
+                      std::uint64_t alreadyDone = 0, std::uint64_t alreadyAllowed = 0);
+/// The same over a fixed list.
 RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
                       ScanWriter& writer, Progress* progress,
                       const std::atomic<bool>* stop = nullptr, std::uint64_t alreadyDone = 0,

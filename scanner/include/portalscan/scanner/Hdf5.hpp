@@ -115,6 +115,10 @@ class File {
   const std::string& path() const { return path_; }
   /// Pushes every buffer of the file to the operating system (H5Fflush).
   void flush();
+  /// Checks that `bytes` more bytes can be written past the end of the file
+  /// (the file-size limit, the free space of its file system): a full disk is
+  /// an IoError here, before HDF5 writes anything it could leave half done.
+  void reserve(std::uint64_t bytes);
   /// Closes the root group and the file, reporting failures.
   void close();
 

@@ -20,6 +20,22 @@ namespace portalscan::scanner {
 inline constexpr std::int64_t kFormatVersion = 1;
 inline constexpr std::size_t kStatusCount = kPointStatusNames.size();
 
+/// Which chunks of the scan a file holds.
+struct Subset {
+  enum class Kind { All, Shard, MpiRank } kind = Kind::All;
+  std::uint64_t index = 0;       ///< shard K - 1, or MPI rank
+  std::uint64_t count = 1;       ///< shards N, or MPI ranks
+  std::string describe() const;  ///< "all", "shard 2/3", "mpi rank 1/4"
+  std::string toJson() const;
+  static Subset fromJson(const std::string& json);
+  bool operator==(const Subset&) const = default;
+};
+
+/// The chunks of `config` a subset holds (a shard: every N-th, round robin;
+/// an MPI rank's chunks are handed out at run time, so none are planned).
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plannedChunks(const ScanConfig& config,
+                                                                   const Subset& subset);
+
 /// The rows of one chunk, structure of arrays: column c of a block lives at
 /// [c * capacity, c * capacity + rows).
 struct ChunkBuffer {
@@ -47,10 +63,47 @@ struct ChunkBuffer {
              std::size_t constraints);
 };
 
+/// The commit record of one chunk: where its rows are and what they counted.
+struct ChunkRecord {
+  std::uint64_t rows = 0;
+  std::uint64_t allowed = 0;
+  std::array<std::uint64_t, kStatusCount> status{};
+  std::vector<std::uint64_t> excluded;
+};
+
+/// What a scan file holds after verification (see verifyScanFile).
+struct FileState {
+  bool complete = false;
+  Subset subset;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> committed;  ///< verified chunks
+  std::vector<ChunkRecord> records;  ///< their commit records, in file order
+  std::uint64_t rows = 0;                                          ///< rows of the verified chunks
+  std::uint64_t allowed = 0;  ///< allowed points of the verified chunks
+  std::vector<std::uint64_t> excluded;
+  std::array<std::uint64_t, kStatusCount> status{};
+  std::uint64_t droppedChunks = 0;  ///< committed chunks that failed verification
+  std::uint64_t droppedRows = 0;    ///< rows past the verified chunks (uncommitted or dropped)
+  bool salvaged = false;            ///< the verified chunks were copied into a fresh file
+  std::uint64_t points() const;     ///< points in the verified chunks
+};
+
+/// Opens a scan file written for `config` (a different configuration is an
+/// InputError naming both hashes), recomputes the checksum of every committed
+/// chunk from the data, and keeps the chunks up to the first that fails, is
+/// malformed or cannot be read. With `repair`, the file is then made to hold
+/// exactly the verified chunks: truncated in place, or — when reading failed,
+/// a sign of damaged HDF5 structures — rebuilt by copying them into a fresh
+/// file that replaces it. A file cut short by a failed write is first extended
+/// to the size its superblock records. A file HDF5 cannot open is an IoError.
+FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair);
+
 class ScanWriter {
  public:
   /// Creates the file and its layout. `overwrite` replaces an existing file.
-  ScanWriter(const ScanConfig& config, const std::string& path, bool overwrite);
+  ScanWriter(const ScanConfig& config, const std::string& path, bool overwrite,
+             const Subset& subset = {});
+  /// Reopens a verified file to append the chunks it does not hold yet.
+  ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state);
 
   /// Takes a computed chunk (in index order). Rows are combined so that HDF5
   /// only ever receives whole storage chunks; a chunk is committed (its
@@ -61,6 +114,8 @@ class ScanWriter {
   void commit();
   /// Commits, marks the file complete and closes it.
   void finish();
+  /// Commits and closes, leaving the file incomplete (an interrupted scan).
+  void close();
 
   std::uint64_t rowsWritten() const { return rowsWritten_; }
   std::uint64_t chunksCommitted() const { return chunksCommitted_; }
@@ -74,6 +129,9 @@ class ScanWriter {
     std::vector<std::uint64_t> excluded;
     std::uint64_t rowEnd;  ///< rows taken up to and including this chunk
   };
+  void openDatasets(const ScanConfig& config);
+  /// Reserves room for what is about to be written (see h5::File::reserve).
+  void reserve(std::uint64_t bytes);
   void writeRows(std::uint64_t n);
   void writeCommits();
 
@@ -89,6 +147,7 @@ class ScanWriter {
   h5::Dataset chunkAllowed_;
   h5::Dataset chunkStatus_;
   h5::Dataset chunkExcluded_;
+  h5::Dataset chunkChecksum_;
   // Rows taken but not yet written, one vector per dataset.
   std::vector<std::vector<double>> pendingDoubles_;
   std::vector<std::vector<std::uint8_t>> pendingBytes_;
@@ -96,9 +155,12 @@ class ScanWriter {
   std::vector<std::uint64_t> pendingIndex_;
   std::uint64_t pendingRows_ = 0;
   std::vector<PendingCommit> commits_;
+  std::vector<std::uint64_t> pendingChecksums_;  ///< of the commits_, in order
   std::uint64_t rowsTaken_ = 0;
   std::uint64_t rowsWritten_ = 0;
   std::uint64_t chunksCommitted_ = 0;
+  std::uint64_t rowBytes_ = 0;        ///< uncompressed bytes of one row, all datasets
+  std::uint64_t unflushedBytes_ = 0;  ///< written since the last flush (uncompressed)
   std::chrono::milliseconds commitInterval_{10000};
   std::chrono::steady_clock::time_point lastCommit_;
 };
@@ -106,6 +168,7 @@ class ScanWriter {
 /// A scan file opened for reading (info, tests; resume and merge build on it).
 struct ScanSummary {
   std::string path;
+  Subset subset;
   std::string model;
   nlohmann::ordered_json config;
   std::string configHash;
@@ -130,6 +193,39 @@ struct ScanSummary {
   std::uint64_t fileBytes = 0;
 };
 
-ScanSummary summarise(const std::string& path);
+/// Reads the rows of chunks back from a scan file (merge, salvage).
+class ScanReader {
+ public:
+  ScanReader(const ScanConfig& config, const std::string& path);
+  /// Fills `chunk` with rows [row, row + rows) of every data column; the
+  /// caller sets its identity (begin, end) and counters.
+  void read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk) const;
+
+ private:
+  const ScanConfig& config_;
+  h5::File file_;
+  std::vector<h5::Dataset> columns_;  ///< canonical order
+};
+
+struct MergeSummary {
+  std::uint64_t rows = 0;
+  std::uint64_t allowed = 0;
+};
+
+/// Writes `output` with every chunk of `config` taken from the `inputs`
+/// (shards or MPI rank parts, each verified and complete), in index order:
+/// the file an unsharded run writes. A chunk missing from all inputs, or
+/// present in two, is an InputError naming it.
+MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::string>& inputs,
+                            const std::string& output, bool overwrite);
+
+/// `ranges`: also read the scanned parameters' ranges (reads their columns).
+ScanSummary summarise(const std::string& path, bool ranges = true);
+
+/// Checksum of one chunk's rows, column by column in the file's canonical
+/// order (parameters, observables, per constraint pass then statistic,
+/// allowed, status, index): a 64-bit mix over the bytes.
+std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
+std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed);
 
 }  // namespace portalscan::scanner
