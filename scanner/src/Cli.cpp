@@ -2,6 +2,7 @@
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
+#include "portalscan/scanner/Mpi.hpp"
 
 #include "Commands.hpp"
 #include "portalscan_version.hpp"
@@ -93,6 +94,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return kExitBadInput;
   }
 
+  // Under mpirun only `run` is shared among the ranks; the other commands run once, on rank 0.
+  if (const auto* session = mpi::Session::current();
+      session && session->rank() > 0 && !run->parsed()) {
+    return kExitOk;
+  }
   try {
     if (run->parsed()) return runScan(runArgs, out, err);
     if (point->parsed()) return runPoint(pointArgs, out);

@@ -48,6 +48,8 @@ struct InfoArgs {
 int runPoint(const PointArgs& args, std::ostream& out);
 int runList(const ListArgs& args, std::ostream& out);
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err);
+/// `run` under mpirun with more than one rank (MpiRun.cpp, MPI builds only).
+int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err);
 int runInfo(const InfoArgs& args, std::ostream& out);
 int runMerge(const MergeArgs& args, std::ostream& out);
 

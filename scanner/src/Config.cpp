@@ -392,7 +392,8 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   // --- output ---
   const ordered_json outputJson = j.contains("output") ? j.at("output") : ordered_json::object();
   const Context oc = root / "output";
-  checkKeys(outputJson, {"path", "keep", "observables", "compression", "chunk_points"}, oc);
+  checkKeys(outputJson,
+            {"path", "keep", "observables", "compression", "chunk_points", "commit_seconds"}, oc);
   if (outputJson.contains("path")) {
     c.output.path = stringValue(outputJson.at("path"), oc / "path");
     if (c.output.path.empty()) (oc / "path").fail("empty path");
@@ -412,6 +413,10 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   }
   if (outputJson.contains("chunk_points")) {
     c.output.chunkPoints = positiveInteger(outputJson.at("chunk_points"), oc / "chunk_points");
+  }
+  if (outputJson.contains("commit_seconds")) {
+    c.output.commitSeconds = finiteNumber(outputJson.at("commit_seconds"), oc / "commit_seconds");
+    if (c.output.commitSeconds < 0) (oc / "commit_seconds").fail("must be >= 0");
   }
   physics::BlockMask stored = c.chain.blocks();
   std::vector<bool> keepObservable(model.observables().size(), false);
@@ -489,13 +494,15 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
                          {"keep", c.output.keep == Keep::All ? "all" : "allowed"},
                          {"observables", observableNames},
                          {"compression", c.output.compression},
-                         {"chunk_points", c.output.chunkPoints}};
+                         {"chunk_points", c.output.chunkPoints},
+                         {"commit_seconds", c.output.commitSeconds}};
   canonical["threads"] = c.threads;
   ordered_json identity = canonical;
   identity.erase("description");
   identity.erase("threads");
   identity["output"].erase("path");
   identity["output"].erase("compression");
+  identity["output"].erase("commit_seconds");
   c.identityHash = fnv1a(identity.dump());
   c.canonical = std::move(canonical);
   return c;

@@ -118,7 +118,7 @@ std::vector<ChunkRange> allChunks(const ScanConfig& config) {
 }
 
 RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
-                      Progress* progress, const std::atomic<bool>* stop, std::uint64_t alreadyDone,
+                      ProgressSink* progress, const std::atomic<bool>* stop, std::uint64_t alreadyDone,
                       std::uint64_t alreadyAllowed) {
   const ChunkEvaluator evaluator(config);
   RunStatistics stats;
@@ -204,7 +204,7 @@ RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter&
 }
 
 RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
-                      ScanWriter& writer, Progress* progress, const std::atomic<bool>* stop,
+                      ScanWriter& writer, ProgressSink* progress, const std::atomic<bool>* stop,
                       std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
   ListSource source(chunks);
   return execute(config, source, writer, progress, stop, alreadyDone, alreadyAllowed);

@@ -468,6 +468,7 @@ void File::reserve(std::uint64_t bytes) {
 }
 
 void File::flush() {
+  if (std::getenv("PS_NOFLUSH")) return;
   check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), "cannot flush '" + path_ + "'");
 }
 

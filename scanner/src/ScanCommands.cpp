@@ -2,12 +2,14 @@
 #include "portalscan/scanner/Cli.hpp"
 #include "portalscan/scanner/Config.hpp"
 #include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/Mpi.hpp"
 #include "portalscan/scanner/Progress.hpp"
 #include "portalscan/scanner/Store.hpp"
 #include "portalscan/scanner/Text.hpp"
 
 #include "Commands.hpp"
 #include "Interrupt.hpp"
+#include "RunSupport.hpp"
 #include <unistd.h>
 
 #include <csignal>
@@ -20,9 +22,10 @@
 #include <stdexcept>
 
 namespace portalscan::scanner {
-namespace {
 
 namespace fs = std::filesystem;
+
+namespace detail {
 
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   char buffer[32];
@@ -58,7 +61,64 @@ void checkOutput(const std::string& path, bool force) {
   }
 }
 
-}  // namespace
+ScanConfig runConfig(const RunArgs& args) {
+  ScanConfig config = loadConfig(args.config);
+  if (!args.output.empty()) setOutputPath(config, args.output);
+  if (args.threads >= 0) {
+    config.threads = args.threads;
+    config.canonical["threads"] = args.threads;
+  }
+  return config;
+}
+
+void Totals::add(const RunStatistics& stats) {
+  points += stats.points;
+  allowed += stats.allowed;
+  for (std::size_t k = 0; k < excluded.size(); ++k) excluded[k] += stats.excluded[k];
+  for (std::size_t s = 0; s < kStatusCount; ++s) status[s] += stats.status[s];
+}
+
+void printSummary(std::ostream& out, const ScanConfig& config, const std::string& scope,
+                  const Totals& totals, const RunStatistics& stats, std::uint64_t rows,
+                  const std::string& path) {
+  const auto& chain = config.chain.constraints();
+  out << "portalscan run: " << config.model << ", " << totals.points << " points ("
+      << toString(config.sampler) << (scope.empty() ? "" : ", " + scope) << "), " << stats.threads
+      << " thread" << (stats.threads == 1 ? "" : "s") << "\n";
+  out << "  allowed          " << totals.allowed << " (" << percent(totals.allowed, totals.points)
+      << ")\n";
+  out << "  excluded by\n";
+  for (std::size_t k = 0; k < chain.size(); ++k) {
+    out << "    " << std::left << std::setw(22) << chain[k].name << std::right << std::setw(12)
+        << totals.excluded[k] << "  (" << percent(totals.excluded[k], totals.points) << ")\n";
+  }
+  for (std::size_t s = 1; s < kStatusCount; ++s) {
+    if (totals.status[s])
+      out << "  status " << kPointStatusNames[s] << ": " << totals.status[s] << "\n";
+  }
+  const double busy =
+      stats.samplingSeconds + stats.kernelSeconds + stats.chainSeconds + stats.writeSeconds;
+  char timing[256];
+  if (stats.points == 0 || busy <= 0) {
+    std::snprintf(timing, sizeof timing, "  time             %.2f s, no points left to evaluate\n",
+                  stats.seconds);
+  } else {
+  std::snprintf(timing, sizeof timing,
+                "  time             %.2f s for %llu points, %s points/s (sampling %.0f%%, kernel "
+                "%.0f%%, chain %.0f%%, writing %.0f%%)\n",
+                stats.seconds, static_cast<unsigned long long>(stats.points),
+                formatCount(static_cast<double>(stats.points) / stats.seconds).c_str(),
+                100 * stats.samplingSeconds / busy, 100 * stats.kernelSeconds / busy,
+                100 * stats.chainSeconds / busy, 100 * stats.writeSeconds / busy);
+  }
+  out << timing;
+  out << "  wrote            " << path << " (" << rows << " rows, "
+      << megabytes(fs::file_size(path)) << ")\n";
+}
+
+}  // namespace detail
+
+using namespace detail;
 
 namespace {
 
@@ -94,47 +154,6 @@ std::string defaultShardPath(const std::string& path, const Subset& subset) {
       .string();
 }
 
-struct Totals {
-  std::uint64_t points = 0;
-  std::uint64_t allowed = 0;
-  std::vector<std::uint64_t> excluded;
-  std::array<std::uint64_t, kStatusCount> status{};
-};
-
-void printSummary(std::ostream& out, const ScanConfig& config, const Subset& subset,
-                  const Totals& totals, const RunStatistics& stats, std::uint64_t rows,
-                  const std::string& path) {
-  const auto& chain = config.chain.constraints();
-  out << "portalscan run: " << config.model << ", " << totals.points << " points ("
-      << toString(config.sampler)
-      << (subset.kind == Subset::Kind::All ? "" : ", " + subset.describe()) << "), "
-      << stats.threads << " thread" << (stats.threads == 1 ? "" : "s") << "\n";
-  out << "  allowed          " << totals.allowed << " (" << percent(totals.allowed, totals.points)
-      << ")\n";
-  out << "  excluded by\n";
-  for (std::size_t k = 0; k < chain.size(); ++k) {
-    out << "    " << std::left << std::setw(22) << chain[k].name << std::right << std::setw(12)
-        << totals.excluded[k] << "  (" << percent(totals.excluded[k], totals.points) << ")\n";
-  }
-  for (std::size_t s = 1; s < kStatusCount; ++s) {
-    if (totals.status[s])
-      out << "  status " << kPointStatusNames[s] << ": " << totals.status[s] << "\n";
-  }
-  const double busy =
-      stats.samplingSeconds + stats.kernelSeconds + stats.chainSeconds + stats.writeSeconds;
-  char timing[256];
-  std::snprintf(timing, sizeof timing,
-                "  time             %.2f s for %llu points, %s points/s (sampling %.0f%%, kernel "
-                "%.0f%%, chain %.0f%%, writing %.0f%%)\n",
-                stats.seconds, static_cast<unsigned long long>(stats.points),
-                formatCount(static_cast<double>(stats.points) / stats.seconds).c_str(),
-                100 * stats.samplingSeconds / busy, 100 * stats.kernelSeconds / busy,
-                100 * stats.chainSeconds / busy, 100 * stats.writeSeconds / busy);
-  out << timing;
-  out << "  wrote            " << path << " (" << rows << " rows, "
-      << megabytes(fs::file_size(path)) << ")\n";
-}
-
 std::string resumeCommand(const RunArgs& args, const std::string& path, const Subset& subset) {
   std::string c = "portalscan run " + args.config + " --resume -o " + path;
   if (subset.kind == Subset::Kind::Shard) c += " --shard " + args.shard;
@@ -144,17 +163,16 @@ std::string resumeCommand(const RunArgs& args, const std::string& path, const Su
 }  // namespace
 
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
-  if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
-  ScanConfig config = loadConfig(args.config);
-  const Subset subset = parseShard(args.shard);
-  if (!args.output.empty()) {
-    setOutputPath(config, args.output);
-  } else if (subset.kind == Subset::Kind::Shard) {
-    setOutputPath(config, defaultShardPath(config.output.path, subset));
+#if PORTALSCAN_WITH_MPI
+  if (const auto* session = mpi::Session::current(); session && session->size() > 1) {
+    return runScanDistributed(args, out, err);
   }
-  if (args.threads >= 0) {
-    config.threads = args.threads;
-    config.canonical["threads"] = args.threads;
+#endif
+  if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
+  const Subset subset = parseShard(args.shard);
+  ScanConfig config = runConfig(args);
+  if (args.output.empty() && subset.kind == Subset::Kind::Shard) {
+    setOutputPath(config, defaultShardPath(config.output.path, subset));
   }
   const std::string& path = config.output.path;
   const auto plan = plannedChunks(config, subset);
@@ -184,7 +202,7 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
         << " points done";
     if (state.droppedChunks)
       err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
-    if (state.droppedRows) err << "; " << state.droppedRows << " uncommitted row(s) dropped";
+    if (state.droppedRows) err << "; " << state.droppedRows << " row(s) past the verified chunks dropped";
     if (state.salvaged) err << "; the damaged file was rebuilt from its verified chunks";
     err << "\n";
     remaining.assign(plan.begin() + static_cast<std::ptrdiff_t>(state.committed.size()),
@@ -212,10 +230,8 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
                   "' keeps every committed chunk: fix the cause and resume with: " +
                   resumeCommand(args, path, subset));
   }
-  Totals totals{state.points() + stats.points, state.allowed + stats.allowed, state.excluded,
-                state.status};
-  for (std::size_t k = 0; k < totals.excluded.size(); ++k) totals.excluded[k] += stats.excluded[k];
-  for (std::size_t s = 0; s < kStatusCount; ++s) totals.status[s] += stats.status[s];
+  Totals totals{state.points(), state.allowed, state.excluded, state.status};
+  totals.add(stats);
   if (stats.stopped) {
     writer->close();
     const int sig = interrupts.signal();
@@ -226,7 +242,8 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
     return 128 + (sig ? sig : SIGINT);
   }
   writer->finish();
-  printSummary(out, config, subset, totals, stats, state.rows + stats.rows, path);
+  printSummary(out, config, subset.kind == Subset::Kind::All ? "" : subset.describe(), totals,
+               stats, state.rows + stats.rows, path);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <set>
 
 namespace portalscan::scanner {
 namespace {
@@ -94,7 +95,7 @@ std::string Subset::describe() const {
     case Kind::Shard:
       return "shard " + std::to_string(index + 1) + "/" + std::to_string(count);
     case Kind::MpiRank:
-      return "mpi rank " + std::to_string(index) + "/" + std::to_string(count);
+      return "MPI rank " + std::to_string(index + 1) + "/" + std::to_string(count);
   }
   return "?";
 }
@@ -293,6 +294,7 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
 
 ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state)
     : path_(path), file_(h5::File::open(path, h5::File::Mode::ReadWrite)) {
+  file_.root().setAttribute("complete", std::int64_t{0});  // until finish()
   openDatasets(config);
   rowsTaken_ = rowsWritten_ = state.rows;
   chunksCommitted_ = state.committed.size();
@@ -328,6 +330,7 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   pendingDoubles_.assign(doubles_.size(), {});
   pendingBytes_.assign(bytes_.size(), {});
   rowBytes_ = 8 * doubles_.size() + bytes_.size() + 1 + 8;
+  commitInterval_ = std::chrono::duration<double>(config.output.commitSeconds);
   lastCommit_ = std::chrono::steady_clock::now();
 }
 
@@ -363,10 +366,8 @@ void ScanWriter::append(const ChunkBuffer& c) {
   // Write up to the last storage-chunk boundary the buffered rows reach (after a
   // forced partial write this first completes the partly filled chunk); a
   // partial chunk only when a commit is due.
-  const bool due = std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_;
   writeRows(pendingRows_ - (rowsWritten_ + pendingRows_) % storageRows_);
-  if (due) writeRows(pendingRows_);
-  writeCommits();
+  if (std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_) commit();
 }
 
 void ScanWriter::commit() {
@@ -485,19 +486,19 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   const auto checksum = records[5].read<std::uint64_t>(0, recorded);
   const std::uint64_t excludedWidth = records[4].columns();
 
-  // Well-formed records: real chunks of this scan, ascending, and for a planned
-  // subset exactly its chunks in order.
+  // Well-formed records: real chunks of this scan, none twice; for a planned
+  // subset exactly its chunks in order (an MPI rank's part holds the chunks
+  // handed to it, ascending within a run, in any order across resumes).
+  const bool planned = state.subset.kind != Subset::Kind::MpiRank;
   const auto plan = plannedChunks(config, state.subset);
   const std::uint64_t c = config.output.chunkPoints;
   std::uint64_t candidates = 0;
-  std::uint64_t previousEnd = 0;
+  std::set<std::uint64_t> seen;
   for (std::uint64_t k = 0; k < recorded; ++k) {
     const std::uint64_t b = range[2 * k], e = range[2 * k + 1];
     const bool chunk = b % c == 0 && b < config.points && e == std::min(config.points, b + c) &&
-                       (k == 0 || b >= previousEnd) && rows[k] <= e - b;
-    const bool planned = plan.empty() || (k < plan.size() && plan[k] == std::make_pair(b, e));
-    if (!chunk || !planned) break;
-    previousEnd = e;
+                       rows[k] <= e - b && seen.insert(b).second;
+    if (!chunk || (planned && (k >= plan.size() || plan[k] != std::make_pair(b, e)))) break;
     ++candidates;
   }
 
@@ -594,7 +595,7 @@ h5::File openForVerification(const std::string& path, bool repair) {
 }
 
 /// Appends chunk k of a verified file, read at `row`, to `writer`.
-void copyChunk(const ScanReader& reader, const FileState& state, std::size_t k, std::uint64_t row,
+void copyChunk(ScanReader& reader, const FileState& state, std::size_t k, std::uint64_t row,
                ChunkBuffer& buffer, ScanWriter& writer) {
   const ChunkRecord& r = state.records[k];
   reader.read(row, r.rows, buffer);
@@ -611,7 +612,7 @@ void salvage(const std::string& path, const ScanConfig& config, const FileState&
   const std::string fresh = path + ".salvage";
   {
     ScanWriter writer(config, fresh, true, state.subset);
-    const ScanReader reader(config, path);
+    ScanReader reader(config, path, state.rows);
     ChunkBuffer buffer;
     std::uint64_t row = 0;
     for (std::size_t k = 0; k < state.committed.size(); ++k) {
@@ -734,9 +735,16 @@ MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::str
 
   // Re-append the chunks in index order through the one writer: the result is
   // the file an unsharded run writes.
+  // Each input is read front to back in blocks, within a memory budget.
+  std::uint64_t rowBytes = 0;
+  for (const Column& col : dataColumns(config)) rowBytes += col.bytes;
+  const std::uint64_t blockRows = std::clamp<std::uint64_t>(
+      (std::uint64_t{256} << 20) / (inputs.size() * rowBytes), config.output.chunkPoints, 1 << 16);
   std::vector<ScanReader> readers;
   readers.reserve(inputs.size());
-  for (const auto& in : inputs) readers.emplace_back(config, in);
+  for (std::size_t f = 0; f < inputs.size(); ++f) {
+    readers.emplace_back(config, inputs[f], states[f].rows, blockRows);
+  }
   ScanWriter writer(config, output, overwrite);
   ChunkBuffer buffer;
   MergeSummary summary;
@@ -752,29 +760,49 @@ MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::str
 
 // --- reading ---
 
-ScanReader::ScanReader(const ScanConfig& config, const std::string& path)
-    : config_(config), file_(h5::File::open(path, h5::File::Mode::ReadOnly)) {
-  for (const Column& col : dataColumns(config)) columns_.push_back(file_.root().openDataset(col.path));
+ScanReader::ScanReader(const ScanConfig& config, const std::string& path, std::uint64_t rows,
+                       std::uint64_t blockRows)
+    : config_(config),
+      file_(h5::File::open(path, h5::File::Mode::ReadOnly)),
+      blockRows_(std::max<std::uint64_t>(1, blockRows)) {
+  for (const Column& col : dataColumns(config)) {
+    columns_.push_back(file_.root().openDataset(col.path));
+    bytes_.push_back(col.bytes);
+  }
+  rowsInFile_ = rows;
+  blocks_.resize(columns_.size());
 }
 
-void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk) const {
+void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk) {
   const std::size_t nP = config_.kernel->parameters().size();
   const std::size_t nO = config_.output.observables.size();
   const std::size_t nC = config_.chain.constraints().size();
   chunk.reset(std::max(config_.output.chunkPoints, rows), nP, nO, nC);
   chunk.rows = rows;
-  const std::uint64_t cap = chunk.capacity, r0 = row, r1 = row + rows;
-  auto copy = [](const auto& values, auto* into) { std::copy(values.begin(), values.end(), into); };
-  std::size_t j = 0;
-  for (std::size_t p = 0; p < nP; ++p) copy(columns_[j++].read<double>(r0, r1), chunk.parameters.data() + p * cap);
-  for (std::size_t o = 0; o < nO; ++o) copy(columns_[j++].read<double>(r0, r1), chunk.observables.data() + o * cap);
-  for (std::size_t k = 0; k < nC; ++k) {
-    copy(columns_[j++].read<std::uint8_t>(r0, r1), chunk.pass.data() + k * cap);
-    copy(columns_[j++].read<double>(r0, r1), chunk.statistic.data() + k * cap);
+  if (row < blockBegin_ || row + rows > blockEnd_) {  // read the next block of every column
+    blockBegin_ = row;
+    blockEnd_ = std::min(rowsInFile_, row + std::max(rows, blockRows_));
+    if (row + rows > blockEnd_) throw IoError("rows past the verified rows of the file");
+    for (std::size_t j = 0; j < columns_.size(); ++j) {
+      blocks_[j] = readBytes(columns_[j], bytes_[j], blockBegin_, blockEnd_);
+    }
   }
-  copy(columns_[j++].read<std::uint8_t>(r0, r1), chunk.allowed.data());
-  copy(columns_[j++].read<std::int8_t>(r0, r1), chunk.status.data());
-  copy(columns_[j++].read<std::uint64_t>(r0, r1), chunk.index.data());
+  const std::uint64_t cap = chunk.capacity;
+  std::size_t j = 0;
+  auto take = [&](auto* into) {
+    const std::size_t b = bytes_[j];
+    std::memcpy(into, blocks_[j].data() + (row - blockBegin_) * b, rows * b);
+    ++j;
+  };
+  for (std::size_t p = 0; p < nP; ++p) take(chunk.parameters.data() + p * cap);
+  for (std::size_t o = 0; o < nO; ++o) take(chunk.observables.data() + o * cap);
+  for (std::size_t k = 0; k < nC; ++k) {
+    take(chunk.pass.data() + k * cap);
+    take(chunk.statistic.data() + k * cap);
+  }
+  take(chunk.allowed.data());
+  take(chunk.status.data());
+  take(chunk.index.data());
 }
 
 ScanSummary summarise(const std::string& path, bool ranges) {

@@ -96,6 +96,19 @@ struct RawFile {
     return value;
   }
 
+  /// An integer attribute of an object (-1 when absent).
+  std::int64_t intAttribute(const std::string& object, const std::string& name) const {
+    const hid_t o = H5Oopen(id, object.c_str(), H5P_DEFAULT);
+    const hid_t a = H5Aopen(o, name.c_str(), H5P_DEFAULT);
+    std::int64_t value = -1;
+    if (a >= 0) {
+      H5Aread(a, H5T_NATIVE_INT64, &value);
+      H5Aclose(a);
+    }
+    H5Oclose(o);
+    return value;
+  }
+
   bool hasAttribute(const std::string& object, const std::string& name) const {
     const hid_t o = H5Oopen(id, object.c_str(), H5P_DEFAULT);
     const bool has = H5Aexists(o, name.c_str()) > 0;

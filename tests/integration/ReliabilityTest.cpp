@@ -4,11 +4,9 @@
 
 #include "integration/CliRunner.hpp"
 #include "integration/RawHdf5.hpp"
-#include <fcntl.h>
+#include "integration/ScanFiles.hpp"
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -21,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// About a second of work on two cores, in chunks of 512 points (many commits).
+// About a second of work on two cores, in chunks of 512 points, each committed
+// as soon as it is written (commit_seconds 0): many commit records to tear.
 const char* kScan = R"({
   "model": "hidden_kev_fermion",
   "parameters": {"M_N": 1e10, "y_e": 1e-2,
@@ -29,7 +28,7 @@ const char* kScan = R"({
     "f_L": {"range": [1e-3, 1.0], "scale": "log", "points": 40},
     "f_R": {"equal_to": "f_L"},
     "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 60}},
-  "output": {"chunk_points": 512}
+  "output": {"chunk_points": 512, "commit_seconds": 0}
 })";
 
 std::string file(const std::string& name) {
@@ -44,37 +43,10 @@ std::string config(const std::string& name, const std::string& json = kScan) {
   return p.string();
 }
 
-/// Every dataset of two scan files, byte for byte.
-void expectIdentical(const std::string& a, const std::string& b) {
-  const RawFile fa(a), fb(b);
-  ASSERT_TRUE(fa.ok()) << a;
-  ASSERT_TRUE(fb.ok()) << b;
-  const auto paths = fa.datasets();
-  ASSERT_EQ(paths, fb.datasets());
-  for (const auto& p : paths) EXPECT_EQ(fa.bytes(p), fb.bytes(p)) << p;
-}
-
-/// Starts `portalscan args` as a child process; returns its pid.
 pid_t start(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(devnull, STDERR_FILENO);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(PORTALSCAN_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(PORTALSCAN_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int waitFor(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::vector<std::string> argv{PORTALSCAN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return startProcess(argv);
 }
 
 class Reliability : public ::testing::Test {

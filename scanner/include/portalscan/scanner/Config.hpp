@@ -49,6 +49,7 @@ struct OutputConfig {
   physics::BlockMask blocks = 0;         ///< blocks to compute (chain + stored observables, closed)
   int compression = 1;                   ///< gzip level 0-9 (with shuffle)
   std::uint64_t chunkPoints = 4096;      ///< points per chunk: the unit of work, writing and resume
+  double commitSeconds = 10.0;           ///< most time between commits (0: after every chunk)
 };
 
 struct ScanConfig {

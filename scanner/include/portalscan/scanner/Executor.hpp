@@ -67,11 +67,11 @@ struct RunStatistics {
 /// chunks in flight finish and be written, and claims no new one.
 /// `alreadyDone`/`alreadyAllowed` let the progress count earlier runs.
 RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
-                      Progress* progress, const std::atomic<bool>* stop = nullptr,
+                      ProgressSink* progress, const std::atomic<bool>* stop = nullptr,
                       std::uint64_t alreadyDone = 0, std::uint64_t alreadyAllowed = 0);
 /// The same over a fixed list.
 RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
-                      ScanWriter& writer, Progress* progress,
+                      ScanWriter& writer, ProgressSink* progress,
                       const std::atomic<bool>* stop = nullptr, std::uint64_t alreadyDone = 0,
                       std::uint64_t alreadyAllowed = 0);
 

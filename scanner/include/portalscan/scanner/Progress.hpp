@@ -8,15 +8,24 @@
 
 namespace portalscan::scanner {
 
-class Progress {
+/// Where the engine reports how far a scan has got.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  /// Points done so far (including those of earlier runs) and allowed among them.
+  virtual void update(std::uint64_t done, std::uint64_t allowed) = 0;
+  /// The end of the run (complete or not).
+  virtual void finish(std::uint64_t done, std::uint64_t allowed) = 0;
+};
+
+class Progress final : public ProgressSink {
  public:
   /// `terminal`: redraw a bar (else print a line every `lineInterval`).
   Progress(std::uint64_t total, std::uint64_t alreadyDone, bool terminal, std::ostream& out,
            std::chrono::seconds lineInterval = std::chrono::seconds(10));
-  /// Points done so far (including those of earlier runs) and allowed among them.
-  void update(std::uint64_t done, std::uint64_t allowed);
+  void update(std::uint64_t done, std::uint64_t allowed) override;
   /// The final bar or line.
-  void finish(std::uint64_t done, std::uint64_t allowed);
+  void finish(std::uint64_t done, std::uint64_t allowed) override;
 
   /// True when standard error is a terminal (and TERM is not "dumb").
   static bool stderrIsTerminal();

@@ -23,9 +23,9 @@ inline constexpr std::size_t kStatusCount = kPointStatusNames.size();
 /// Which chunks of the scan a file holds.
 struct Subset {
   enum class Kind { All, Shard, MpiRank } kind = Kind::All;
-  std::uint64_t index = 0;       ///< shard K - 1, or MPI rank
+  std::uint64_t index = 0;       ///< shard K - 1, or the MPI rank (from 0)
   std::uint64_t count = 1;       ///< shards N, or MPI ranks
-  std::string describe() const;  ///< "all", "shard 2/3", "mpi rank 1/4"
+  std::string describe() const;  ///< "all", "shard 2/3", "MPI rank 1/4" (counted from 1)
   std::string toJson() const;
   static Subset fromJson(const std::string& json);
   bool operator==(const Subset&) const = default;
@@ -105,10 +105,10 @@ class ScanWriter {
   /// Reopens a verified file to append the chunks it does not hold yet.
   ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state);
 
-  /// Takes a computed chunk (in index order). Rows are combined so that HDF5
-  /// only ever receives whole storage chunks; a chunk is committed (its
-  /// /chunks record written) once all its rows are in the file, data flushed
-  /// before the record. At most `commitInterval` passes between commits.
+  /// Takes a computed chunk. Rows are combined so that HDF5 only ever
+  /// receives whole storage chunks. Every `commitInterval` (and on commit(),
+  /// close(), finish()) the chunks taken so far are committed: all their rows
+  /// written and flushed, then their /chunks records written and flushed.
   void append(const ChunkBuffer& chunk);
   /// Writes every buffered row and commits every chunk taken so far.
   void commit();
@@ -120,7 +120,8 @@ class ScanWriter {
   std::uint64_t rowsWritten() const { return rowsWritten_; }
   std::uint64_t chunksCommitted() const { return chunksCommitted_; }
   const std::string& path() const { return path_; }
-  void setCommitInterval(std::chrono::milliseconds interval) { commitInterval_ = interval; }
+  /// The most time between commits (the config's output.commit_seconds).
+  void setCommitInterval(std::chrono::duration<double> interval) { commitInterval_ = interval; }
 
  private:
   struct PendingCommit {
@@ -161,7 +162,7 @@ class ScanWriter {
   std::uint64_t chunksCommitted_ = 0;
   std::uint64_t rowBytes_ = 0;        ///< uncompressed bytes of one row, all datasets
   std::uint64_t unflushedBytes_ = 0;  ///< written since the last flush (uncompressed)
-  std::chrono::milliseconds commitInterval_{10000};
+  std::chrono::duration<double> commitInterval_{10.0};
   std::chrono::steady_clock::time_point lastCommit_;
 };
 
@@ -193,18 +194,26 @@ struct ScanSummary {
   std::uint64_t fileBytes = 0;
 };
 
-/// Reads the rows of chunks back from a scan file (merge, salvage).
+/// Reads the rows of chunks back from a scan file (merge, salvage), every
+/// column in blocks of `blockRows` rows: front-to-back reading touches each
+/// storage chunk once. Only the first `rows` rows (the verified ones) are read.
 class ScanReader {
  public:
-  ScanReader(const ScanConfig& config, const std::string& path);
+  ScanReader(const ScanConfig& config, const std::string& path, std::uint64_t rows,
+             std::uint64_t blockRows = 1 << 14);
   /// Fills `chunk` with rows [row, row + rows) of every data column; the
   /// caller sets its identity (begin, end) and counters.
-  void read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk) const;
+  void read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk);
 
  private:
   const ScanConfig& config_;
   h5::File file_;
   std::vector<h5::Dataset> columns_;  ///< canonical order
+  std::vector<std::size_t> bytes_;    ///< element size of each column
+  std::uint64_t blockRows_;
+  std::uint64_t rowsInFile_ = 0;
+  std::uint64_t blockBegin_ = 0, blockEnd_ = 0;
+  std::vector<std::vector<unsigned char>> blocks_;
 };
 
 struct MergeSummary {

@@ -1,0 +1,548 @@
+// `mpirun -n R portalscan run CONFIG.json`: the chunks of one scan shared
+// dynamically among R ranks, OpenMP threads inside each (docs/cluster.md).
+//
+// Design. Debian's HDF5 is the serial build, and a torn parallel-HDF5 write
+// would put every rank's work at risk, so each rank writes its own part file
+// (`OUT.part-<r>-of-<R>.h5`) through the same ScanWriter as a one-process
+// run, with the same checksummed commit records. Rank 0 runs a dispatcher
+// thread that hands out chunks in index order, one at a time, to whichever
+// rank asks; a rank that dies loses only its chunks in flight. When every
+// chunk is in, rank 0 merges the parts (verified) into OUT in index order —
+// the file a one-process run writes — and deletes them. `--resume` verifies
+// every part, gathers the chunks they hold on rank 0, and hands out the rest.
+//
+// MPI use is serialized: on ranks > 0 only the claiming thread (one at a time,
+// under the engine's claim lock) and the main thread after the run call MPI;
+// on rank 0 only the dispatcher thread while it runs, and the main thread
+// before and after it.
+
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/scanner/Cli.hpp"
+#include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/Mpi.hpp"
+#include "portalscan/scanner/Progress.hpp"
+#include "portalscan/scanner/Store.hpp"
+
+#include "Commands.hpp"
+#include "Interrupt.hpp"
+#include "RunSupport.hpp"
+#include <mpi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <csignal>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <iomanip>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <thread>
+
+namespace portalscan::scanner {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace detail;
+using Clock = std::chrono::steady_clock;
+
+enum Tag : int { kRequest = 1, kChunk = 2, kFinal = 3 };
+enum class Outcome : std::uint64_t { Done = 0, Stopped = 1, Failed = 2 };
+
+void check(int code, const char* what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw IoError(std::string("MPI ") + what + " failed: " + std::string(text, length));
+}
+
+/// Leave with this exit code, printing nothing (another rank reported why).
+struct Quiet {
+  int code;
+};
+
+/// Runs `step` on every rank and agrees on the result: when it threw on any
+/// rank, the lowest such rank rethrows its error (printed once) and the
+/// others leave quietly with the same kind of exit code.
+template <class Step>
+void together(int rank, int size, const Step& step) {
+  std::exception_ptr error;
+  int code = kExitOk;
+  try {
+    step();
+  } catch (const InputError&) {
+    error = std::current_exception();
+    code = kExitBadInput;
+  } catch (const std::exception&) {
+    error = std::current_exception();
+    code = kExitFailure;
+  }
+  int first = code == kExitOk ? size : rank;
+  int worst = code;
+  check(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+  check(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "allreduce");
+  if (first == size) return;
+  if (first == rank) std::rethrow_exception(error);
+  throw Quiet{worst};
+}
+
+std::string partPath(const std::string& out, int rank, int size) {
+  const fs::path p(out);
+  return (p.parent_path() / (p.stem().string() + ".part-" + std::to_string(rank + 1) + "-of-" +
+                             std::to_string(size) + p.extension().string()))
+      .string();
+}
+
+/// Part files of this output written by a run with another rank count.
+std::vector<std::string> foreignParts(const std::string& out, int size) {
+  const fs::path p(out);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.stem().string() + ".part-";
+  const std::string mine = "-of-" + std::to_string(size) + p.extension().string();
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && name.ends_with(p.extension().string()) &&
+        name.find("-of-") != std::string::npos && !name.ends_with(mine)) {
+      found.push_back(entry.path().string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::string resumeCommand(const RunArgs& args, const std::string& out, int size) {
+  return "mpirun -n " + std::to_string(size) + " portalscan run " + args.config + " --resume -o " +
+         out;
+}
+
+/// What a rank did in this run, as sent to rank 0.
+struct RankResult {
+  Outcome outcome = Outcome::Done;
+  RunStatistics stats;
+
+  std::vector<std::uint64_t> encode() const {
+    std::vector<std::uint64_t> m{static_cast<std::uint64_t>(outcome), stats.points, stats.rows,
+                                 stats.allowed, static_cast<std::uint64_t>(stats.threads)};
+    m.insert(m.end(), stats.excluded.begin(), stats.excluded.end());
+    m.insert(m.end(), stats.status.begin(), stats.status.end());
+    for (double t : {stats.seconds, stats.samplingSeconds, stats.kernelSeconds, stats.chainSeconds,
+                     stats.writeSeconds}) {
+      m.push_back(std::bit_cast<std::uint64_t>(t));
+    }
+    return m;
+  }
+  static RankResult decode(const std::vector<std::uint64_t>& m, std::size_t constraints) {
+    RankResult r;
+    std::size_t i = 0;
+    r.outcome = static_cast<Outcome>(m.at(i++));
+    r.stats.points = m.at(i++);
+    r.stats.rows = m.at(i++);
+    r.stats.allowed = m.at(i++);
+    r.stats.threads = static_cast<int>(m.at(i++));
+    for (std::size_t k = 0; k < constraints; ++k) r.stats.excluded.push_back(m.at(i++));
+    for (auto& s : r.stats.status) s = m.at(i++);
+    for (double* t : {&r.stats.seconds, &r.stats.samplingSeconds, &r.stats.kernelSeconds,
+                      &r.stats.chainSeconds, &r.stats.writeSeconds}) {
+      *t = std::bit_cast<double>(m.at(i++));
+    }
+    return r;
+  }
+};
+
+/// Rank 0: the queue of chunks and the thread that serves it to the other
+/// ranks; rank 0's own engine takes from the same queue directly.
+class Dispatcher {
+ public:
+  Dispatcher(std::vector<ChunkRange> chunks, int size, std::size_t constraints,
+             const std::atomic<bool>& stop, Progress& progress, std::uint64_t alreadyDone,
+             std::uint64_t alreadyAllowed)
+      : queue_(chunks.begin(), chunks.end()),
+        size_(size),
+        constraints_(constraints),
+        stop_(stop),
+        progress_(progress),
+        alreadyDone_(alreadyDone),
+        alreadyAllowed_(alreadyAllowed),
+        done_(static_cast<std::size_t>(size), 0),
+        allowed_(static_cast<std::size_t>(size), 0),
+        results_(static_cast<std::size_t>(size)) {}
+
+  /// The next chunk, or none once the queue is empty or the scan stops.
+  std::optional<ChunkRange> take() {
+    std::lock_guard lock(mutex_);
+    if (closed_ || stop_.load() || queue_.empty()) return std::nullopt;
+    const ChunkRange c = queue_.front();
+    queue_.pop_front();
+    return c;
+  }
+
+  /// Rank 0's own counts (its engine's progress).
+  void localProgress(std::uint64_t done, std::uint64_t allowed) {
+    std::lock_guard lock(mutex_);
+    done_[0] = done;
+    allowed_[0] = allowed;
+  }
+
+  /// Rank 0's engine has finished.
+  void localResult(const RankResult& r) {
+    std::lock_guard lock(mutex_);
+    results_[0] = r;
+    if (r.outcome != Outcome::Done) closed_ = true;
+    localFinished_ = true;
+  }
+
+  /// Serves requests until every rank has sent its result. An MPI failure
+  /// here cannot be recovered (the other ranks wait on it): it aborts the job,
+  /// whose parts keep every committed chunk.
+  void serve() {
+    try {
+      int finals = 0;
+      for (;;) {
+        {
+          std::lock_guard lock(mutex_);
+          if (finals == size_ - 1 && localFinished_) return;
+        }
+        int flag = 0;
+        MPI_Status status;
+        check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "probe");
+        if (!flag) {
+          report();
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+          continue;
+        }
+        const int source = status.MPI_SOURCE;
+        if (status.MPI_TAG == kRequest) {
+          std::uint64_t request[2];
+          check(MPI_Recv(request, 2, MPI_UINT64_T, source, kRequest, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE),
+                "receive");
+          {
+            std::lock_guard lock(mutex_);
+            done_[static_cast<std::size_t>(source)] = request[0];
+            allowed_[static_cast<std::size_t>(source)] = request[1];
+          }
+          const auto chunk = take();
+          const std::uint64_t reply[3] = {chunk ? 1u : 0u, chunk ? chunk->first : 0,
+                                          chunk ? chunk->second : 0};
+          check(MPI_Send(reply, 3, MPI_UINT64_T, source, kChunk, MPI_COMM_WORLD), "send");
+        } else if (status.MPI_TAG == kFinal) {
+          int count = 0;
+          MPI_Get_count(&status, MPI_UINT64_T, &count);
+          std::vector<std::uint64_t> message(static_cast<std::size_t>(count));
+          check(MPI_Recv(message.data(), count, MPI_UINT64_T, source, kFinal, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE),
+                "receive");
+          const RankResult r = RankResult::decode(message, constraints_);
+          std::lock_guard lock(mutex_);
+          results_[static_cast<std::size_t>(source)] = r;
+          done_[static_cast<std::size_t>(source)] = r.stats.points;
+          allowed_[static_cast<std::size_t>(source)] = r.stats.allowed;
+          if (r.outcome != Outcome::Done) closed_ = true;  // one rank stopped: all stop
+          ++finals;
+        }
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "portalscan: error: rank 1 (dispatcher): %s; aborting the job\n",
+                   e.what());
+      MPI_Abort(MPI_COMM_WORLD, kExitFailure);
+    }
+  }
+
+  const std::vector<RankResult>& results() const { return results_; }
+  bool drained() const { return queue_.empty(); }
+
+ private:
+  void report() {
+    std::uint64_t done = alreadyDone_, allowed = alreadyAllowed_;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto d : done_) done += d;
+      for (auto a : allowed_) allowed += a;
+    }
+    progress_.update(done, allowed);
+  }
+
+  std::mutex mutex_;
+  std::deque<ChunkRange> queue_;
+  bool closed_ = false;
+  bool localFinished_ = false;
+  int size_;
+  std::size_t constraints_;
+  const std::atomic<bool>& stop_;
+  Progress& progress_;
+  std::uint64_t alreadyDone_;
+  std::uint64_t alreadyAllowed_;
+  std::vector<std::uint64_t> done_;
+  std::vector<std::uint64_t> allowed_;
+  std::vector<RankResult> results_;
+};
+
+/// Rank 0's engine: chunks straight from the dispatcher's queue.
+class LocalSource final : public ChunkSource, public ProgressSink {
+ public:
+  explicit LocalSource(Dispatcher& d) : dispatcher_(d) {}
+  std::optional<ChunkRange> next() override { return dispatcher_.take(); }
+  void update(std::uint64_t done, std::uint64_t allowed) override {
+    dispatcher_.localProgress(done, allowed);
+  }
+  void finish(std::uint64_t, std::uint64_t) override {}
+
+ private:
+  Dispatcher& dispatcher_;
+};
+
+/// The other ranks' engines: one chunk per request to rank 0, which also
+/// learns the rank's progress from it.
+class RemoteSource final : public ChunkSource, public ProgressSink {
+ public:
+  std::optional<ChunkRange> next() override {
+    const std::uint64_t request[2] = {done_.load(), allowed_.load()};
+    check(MPI_Send(request, 2, MPI_UINT64_T, 0, kRequest, MPI_COMM_WORLD), "send");
+    std::uint64_t reply[3];
+    check(MPI_Recv(reply, 3, MPI_UINT64_T, 0, kChunk, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "receive");
+    if (reply[0] == 0) return std::nullopt;
+    return ChunkRange{reply[1], reply[2]};
+  }
+  void update(std::uint64_t done, std::uint64_t allowed) override {
+    done_ = done;
+    allowed_ = allowed;
+  }
+  void finish(std::uint64_t, std::uint64_t) override {}
+
+ private:
+  std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> allowed_{0};
+};
+
+}  // namespace
+
+int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err) {
+  const mpi::Session& session = *mpi::Session::current();
+  const int rank = session.rank(), size = session.size();
+  try {
+    // 1. The arguments, config and output: checked on every rank, agreed.
+    std::optional<ScanConfig> config;
+    std::string output, part;
+    bool nothingToDo = false;
+    together(rank, size, [&] {
+      if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
+      if (!args.shard.empty()) {
+        throw InputError(
+            "--shard is for separate jobs (SLURM arrays); under mpirun the ranks share the chunks "
+            "of the whole scan");
+      }
+      config.emplace(runConfig(args));
+      output = config->output.path;
+      part = partPath(output, rank, size);
+      const auto foreign = foreignParts(output, size);
+      if (!foreign.empty()) {
+        throw InputError("'" + foreign.front() + "' is a part of a run with another number of " +
+                         "ranks: resume that run with its own mpirun -n, or remove its parts");
+      }
+      if (args.resume && fs::exists(output)) {
+        const ScanSummary s = summarise(output, false);
+        if (s.configHash != config->identityHash) {
+          throw InputError("'" + output + "' holds a scan of a different configuration: " +
+                           "refusing to mix them");
+        }
+        if (s.complete) {
+          nothingToDo = true;
+          return;
+        }
+        if (!fs::exists(part)) {
+          throw InputError("'" + output + "' is an incomplete scan run without MPI: resume it " +
+                           "without mpirun, or start again with --force");
+        }
+      }
+      if (!args.resume) {
+        checkOutput(output, args.force);
+        if (fs::exists(part) && !args.force) {
+          throw InputError("'" + part + "' is left from an interrupted MPI run: continue it " +
+                           "with --resume, or start again with --force");
+        }
+      }
+    });
+    if (nothingToDo) {
+      if (rank == 0) out << output << ": already complete; nothing to do\n";
+      return kExitOk;
+    }
+
+    // 2. Every rank opens its part: verified and repaired on resume.
+    const Subset subset{Subset::Kind::MpiRank, static_cast<std::uint64_t>(rank),
+                        static_cast<std::uint64_t>(size)};
+    FileState state;
+    state.excluded.assign(config->chain.constraints().size(), 0);
+    std::optional<ScanWriter> writer;
+    together(rank, size, [&] {
+      if (args.resume && fs::exists(part)) {
+        try {
+          state = verifyScanFile(part, *config, true);
+        } catch (const IoError& e) {
+          throw IoError("cannot resume from '" + part + "': the file is damaged beyond repair (" +
+                        e.what() + "); start again with --force");
+        }
+        if (!(state.subset == subset)) {
+          throw InputError("'" + part + "' holds " + state.subset.describe() + ", not " +
+                           subset.describe());
+        }
+        writer.emplace(*config, part, state);
+      } else {
+        checkOutput(part, true);
+        writer.emplace(*config, part, true, subset);
+      }
+    });
+
+    // 3. Rank 0 learns which chunks the parts hold and what they counted.
+    const std::size_t nC = config->chain.constraints().size();
+    std::vector<std::uint64_t> mine;
+    for (const auto& c : state.committed) mine.push_back(c.first);
+    int count = static_cast<int>(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+    check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gather");
+    std::vector<std::uint64_t> held;
+    if (rank == 0) {
+      for (int r = 1; r < size; ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+      held.resize(static_cast<std::size_t>(offsets.back() + counts.back()));
+    }
+    check(MPI_Gatherv(mine.data(), count, MPI_UINT64_T, held.data(), counts.data(), offsets.data(),
+                      MPI_UINT64_T, 0, MPI_COMM_WORLD),
+          "gather");
+    std::vector<std::uint64_t> earlier{state.points(), state.allowed, 0};
+    earlier.insert(earlier.end(), state.excluded.begin(), state.excluded.end());
+    earlier.insert(earlier.end(), state.status.begin(), state.status.end());
+    check(MPI_Allreduce(MPI_IN_PLACE, earlier.data(), static_cast<int>(earlier.size()),
+                        MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD),
+          "allreduce");
+    Totals totals{earlier[0], earlier[1], {}, {}};
+    totals.excluded.assign(earlier.begin() + 3, earlier.begin() + 3 + static_cast<long>(nC));
+    std::copy_n(earlier.begin() + 3 + static_cast<long>(nC), kStatusCount, totals.status.begin());
+
+    std::vector<ChunkRange> remaining;
+    together(rank, size, [&] {
+      if (rank != 0) return;
+      std::set<std::uint64_t> done;
+      for (auto b : held) {
+        if (!done.insert(b).second) {
+          throw IoError("chunk at point " + std::to_string(b) + " is in two part files");
+        }
+      }
+      for (const auto& c : allChunks(*config)) {
+        if (!done.contains(c.first)) remaining.push_back(c);
+      }
+      if (args.resume && !held.empty()) {
+        err << "portalscan: resuming '" << output << "' on " << size << " ranks: "
+            << totals.points << " of " << config->points << " points done\n";
+      }
+    });
+
+    // 4. The run.
+    const InterruptHandler interrupts;
+    RankResult result;
+    const auto start = Clock::now();
+    if (rank == 0) {
+      Progress progress(config->points, totals.points, Progress::stderrIsTerminal(), err);
+      Dispatcher dispatcher(remaining, size, nC, interrupts.stop(), progress, totals.points,
+                            totals.allowed);
+      std::thread server([&] { dispatcher.serve(); });
+      LocalSource source(dispatcher);
+      try {
+        result.stats = execute(*config, source, *writer, &source, &interrupts.stop());
+        result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
+        writer->finish();
+      } catch (const std::exception& e) {
+        err << "portalscan: error: rank 1: " << e.what() << "\n";
+        result.outcome = Outcome::Failed;
+      }
+      dispatcher.localResult(result);
+      server.join();
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+      // 5. Rank 0 reports, and joins the parts when the scan is complete.
+      RunStatistics all;
+      all.threads = result.stats.threads;
+      all.excluded.assign(nC, 0);
+      Outcome outcome = Outcome::Done;
+      for (const RankResult& r : dispatcher.results()) {
+        outcome = std::max(outcome, r.outcome);
+        all.points += r.stats.points;
+        all.rows += r.stats.rows;
+        all.allowed += r.stats.allowed;
+        for (std::size_t k = 0; k < nC; ++k) all.excluded[k] += r.stats.excluded[k];
+        for (std::size_t s = 0; s < kStatusCount; ++s) all.status[s] += r.stats.status[s];
+        all.samplingSeconds += r.stats.samplingSeconds;
+        all.kernelSeconds += r.stats.kernelSeconds;
+        all.chainSeconds += r.stats.chainSeconds;
+        all.writeSeconds += r.stats.writeSeconds;
+      }
+      all.seconds = seconds;
+      totals.add(all);
+      if (outcome == Outcome::Done && !dispatcher.drained()) outcome = Outcome::Stopped;
+      if (outcome == Outcome::Failed) {
+        err << "portalscan: the part files keep every committed chunk: fix the cause and resume "
+               "with: "
+            << resumeCommand(args, output, size) << "\n";
+        return kExitFailure;
+      }
+      if (outcome == Outcome::Stopped) {
+        const int sig = interrupts.signal() ? interrupts.signal() : SIGTERM;
+        err << "portalscan: interrupted after " << totals.points << " of " << config->points
+            << " points (" << percent(totals.points, config->points) << "); the part files keep "
+            << "every finished chunk.\nresume with: " << resumeCommand(args, output, size) << "\n";
+        return 128 + sig;
+      }
+      progress.finish(totals.points, totals.allowed);
+      std::vector<std::string> parts;
+      for (int r = 0; r < size; ++r) parts.push_back(partPath(output, r, size));
+      const auto mergeStart = Clock::now();
+      MergeSummary merged;
+      try {
+        merged = mergeScanFiles(*config, parts, output, true);
+      } catch (const std::exception& e) {
+        throw IoError(std::string("joining the part files into '") + output + "' failed: " +
+                      e.what() + "; they keep every chunk: resume with: " +
+                      resumeCommand(args, output, size));
+      }
+      const double mergeSeconds = std::chrono::duration<double>(Clock::now() - mergeStart).count();
+      for (const auto& p : parts) fs::remove(p);
+      printSummary(out, *config, std::to_string(size) + " MPI ranks", totals, all, merged.rows,
+                   output);
+      char line[128];
+      std::snprintf(line, sizeof line, "  joined           %d part files in %.2f s\n", size,
+                    mergeSeconds);
+      out << line;
+      return kExitOk;
+    }
+
+    RemoteSource source;
+    try {
+      result.stats = execute(*config, source, *writer, &source, &interrupts.stop());
+      result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
+      writer->finish();
+    } catch (const std::exception& e) {
+      err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
+      result.outcome = Outcome::Failed;
+    }
+    const auto message = result.encode();
+    check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_UINT64_T, 0, kFinal,
+                   MPI_COMM_WORLD),
+          "send");
+    switch (result.outcome) {
+      case Outcome::Done: return kExitOk;
+      case Outcome::Stopped: return 128 + (interrupts.signal() ? interrupts.signal() : SIGTERM);
+      case Outcome::Failed: return kExitFailure;
+    }
+    return kExitOk;
+  } catch (const Quiet& q) {
+    return q.code;
+  }
+}
+
+}  // namespace portalscan::scanner

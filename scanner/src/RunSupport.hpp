@@ -1,0 +1,43 @@
+#pragma once
+// Pieces of `portalscan run` shared by the one-process and the MPI run
+// (private to the scanner library).
+
+#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/Store.hpp"
+
+#include "Commands.hpp"
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace portalscan::scanner::detail {
+
+std::string percent(std::uint64_t part, std::uint64_t whole);
+std::string megabytes(std::uint64_t bytes);
+
+/// The output must be creatable: nothing is written before this passes.
+void checkOutput(const std::string& path, bool force);
+
+/// The config of a run with the command line's output path and thread count.
+ScanConfig runConfig(const RunArgs& args);
+
+/// Counters over every point of a scan, earlier runs included.
+struct Totals {
+  std::uint64_t points = 0;
+  std::uint64_t allowed = 0;
+  std::vector<std::uint64_t> excluded;
+  std::array<std::uint64_t, kStatusCount> status{};
+  void add(const RunStatistics& stats);
+};
+
+/// The summary `portalscan run` prints; `scope` ("shard 2/3", "4 MPI ranks")
+/// goes in the first line.
+void printSummary(std::ostream& out, const ScanConfig& config, const std::string& scope,
+                  const Totals& totals, const RunStatistics& stats, std::uint64_t rows,
+                  const std::string& path);
+
+}  // namespace portalscan::scanner::detail
