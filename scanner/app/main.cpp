@@ -1,12 +1,12 @@
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/scanner/Cli.hpp"
+#include "portalscan/scanner/Mpi.hpp"
+
 #include <malloc.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <optional>
-
-#include "portalscan/physics/Error.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/Mpi.hpp"
 
 int main(int argc, char** argv) {
   // HDF5's deflate filter allocates and frees zlib's state (about 256 kB) for

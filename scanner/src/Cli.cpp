@@ -30,6 +30,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                 "Continue an interrupted scan in its output file (starts it if there is none)");
   run->add_option("--shard", runArgs.shard, "Run the K-th of N slices of the scan (1 <= K <= N)")
       ->type_name("K/N");
+  run->add_flag("--dry-run", runArgs.dryRun,
+                "Check the config and output and say what the run would do; write nothing");
 
   PointArgs pointArgs;
   auto* point = app.add_subcommand("point", "Evaluate one parameter point of a model");

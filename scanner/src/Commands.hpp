@@ -32,6 +32,7 @@ struct RunArgs {
   bool force = false;
   bool resume = false;
   std::string shard;  ///< "K/N", empty: the whole scan
+  bool dryRun = false;
 };
 
 struct MergeArgs {

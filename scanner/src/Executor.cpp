@@ -118,8 +118,8 @@ std::vector<ChunkRange> allChunks(const ScanConfig& config) {
 }
 
 RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
-                      ProgressSink* progress, const std::atomic<bool>* stop, std::uint64_t alreadyDone,
-                      std::uint64_t alreadyAllowed) {
+                      ProgressSink* progress, const std::atomic<bool>* stop,
+                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
   const ChunkEvaluator evaluator(config);
   RunStatistics stats;
   stats.threads = config.threads > 0 ? config.threads : omp_get_max_threads();

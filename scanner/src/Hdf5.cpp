@@ -3,9 +3,11 @@
 #include "portalscan/physics/Error.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -56,6 +58,12 @@ std::string condense(const std::vector<std::string>& descriptions) {
   throw IoError(what + (detail.empty() ? "" : ": " + detail));
 }
 
+[[noreturn]] void failInUse(const std::string& path) {
+  throw InputError("'" + path +
+                   "' is in use by another process (a running scan, or a reader such as h5py "
+                   "holding it open): close it and try again");
+}
+
 /// Opens or creates a file: a file another process holds HDF5's lock on (a
 /// running scan, or a reader such as h5py) is an InputError saying so.
 hid_t checkOpen(hid_t id, const std::string& path, const std::string& what) {
@@ -64,9 +72,7 @@ hid_t checkOpen(hid_t id, const std::string& path, const std::string& what) {
     fail(what);
   } catch (const IoError& e) {
     if (std::string(e.what()).find(std::strerror(EWOULDBLOCK)) != std::string::npos) {
-      throw InputError("'" + path +
-                       "' is in use by another process (a running scan, or a reader such as h5py "
-                       "holding it open): close it and try again");
+      failInUse(path);
     }
     throw;
   }
@@ -121,6 +127,22 @@ Handle openAttribute(hid_t object, const std::string& name) {
 }
 
 }  // namespace
+
+WriteLock::WriteLock(const std::string& path) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (error == EWOULDBLOCK) failInUse(path);
+    // A file system without flock (HDF5 then opens without locking too).
+  }
+}
+
+WriteLock::~WriteLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 void silenceErrorPrinting() {
   static std::once_flag once;
@@ -442,10 +464,14 @@ File File::open(const std::string& path, Mode mode) {
   return f;
 }
 
-void File::reserve(std::uint64_t bytes) {
+int File::descriptor() const {
   void* handle = nullptr;
   check(H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle), "cannot get the file descriptor");
-  const int fd = *static_cast<int*>(handle);
+  return *static_cast<int*>(handle);
+}
+
+void File::reserve(std::uint64_t bytes) {
+  const int fd = descriptor();
   struct stat st {};
   if (fstat(fd, &st) != 0) throw IoError("cannot stat '" + path_ + "': " + std::strerror(errno));
   const auto mb = [](std::uint64_t b) { return std::to_string((b + 999999) / 1000000) + " MB"; };
@@ -468,8 +494,14 @@ void File::reserve(std::uint64_t bytes) {
 }
 
 void File::flush() {
-  if (std::getenv("PS_NOFLUSH")) return;
   check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), "cannot flush '" + path_ + "'");
+}
+
+void File::sync() {
+  flush();
+  if (fdatasync(descriptor()) != 0) {
+    throw IoError("cannot sync '" + path_ + "' to disk: " + std::strerror(errno));
+  }
 }
 
 void File::close() {

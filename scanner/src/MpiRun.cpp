@@ -405,7 +405,8 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     std::vector<std::uint64_t> mine;
     for (const auto& c : state.committed) mine.push_back(c.first);
     int count = static_cast<int>(mine.size());
-    std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+    std::vector<int> counts(static_cast<std::size_t>(size)),
+        offsets(static_cast<std::size_t>(size));
     check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gather");
     std::vector<std::uint64_t> held;
     if (rank == 0) {
@@ -438,8 +439,8 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
         if (!done.contains(c.first)) remaining.push_back(c);
       }
       if (args.resume && !held.empty()) {
-        err << "portalscan: resuming '" << output << "' on " << size << " ranks: "
-            << totals.points << " of " << config->points << " points done\n";
+        err << "portalscan: resuming '" << output << "' on " << size << " ranks: " << totals.points
+            << " of " << config->points << " points done\n";
       }
     });
 
@@ -506,9 +507,9 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       try {
         merged = mergeScanFiles(*config, parts, output, true);
       } catch (const std::exception& e) {
-        throw IoError(std::string("joining the part files into '") + output + "' failed: " +
-                      e.what() + "; they keep every chunk: resume with: " +
-                      resumeCommand(args, output, size));
+        throw IoError(std::string("joining the part files into '") + output +
+                      "' failed: " + e.what() +
+                      "; they keep every chunk: resume with: " + resumeCommand(args, output, size));
       }
       const double mergeSeconds = std::chrono::duration<double>(Clock::now() - mergeStart).count();
       for (const auto& p : parts) fs::remove(p);
@@ -535,9 +536,12 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
                    MPI_COMM_WORLD),
           "send");
     switch (result.outcome) {
-      case Outcome::Done: return kExitOk;
-      case Outcome::Stopped: return 128 + (interrupts.signal() ? interrupts.signal() : SIGTERM);
-      case Outcome::Failed: return kExitFailure;
+      case Outcome::Done:
+        return kExitOk;
+      case Outcome::Stopped:
+        return 128 + (interrupts.signal() ? interrupts.signal() : SIGTERM);
+      case Outcome::Failed:
+        return kExitFailure;
     }
     return kExitOk;
   } catch (const Quiet& q) {

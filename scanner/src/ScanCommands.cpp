@@ -103,13 +103,13 @@ void printSummary(std::ostream& out, const ScanConfig& config, const std::string
     std::snprintf(timing, sizeof timing, "  time             %.2f s, no points left to evaluate\n",
                   stats.seconds);
   } else {
-  std::snprintf(timing, sizeof timing,
-                "  time             %.2f s for %llu points, %s points/s (sampling %.0f%%, kernel "
-                "%.0f%%, chain %.0f%%, writing %.0f%%)\n",
-                stats.seconds, static_cast<unsigned long long>(stats.points),
-                formatCount(static_cast<double>(stats.points) / stats.seconds).c_str(),
-                100 * stats.samplingSeconds / busy, 100 * stats.kernelSeconds / busy,
-                100 * stats.chainSeconds / busy, 100 * stats.writeSeconds / busy);
+    std::snprintf(timing, sizeof timing,
+                  "  time             %.2f s for %llu points, %s points/s (sampling %.0f%%, kernel "
+                  "%.0f%%, chain %.0f%%, writing %.0f%%)\n",
+                  stats.seconds, static_cast<unsigned long long>(stats.points),
+                  formatCount(static_cast<double>(stats.points) / stats.seconds).c_str(),
+                  100 * stats.samplingSeconds / busy, 100 * stats.kernelSeconds / busy,
+                  100 * stats.chainSeconds / busy, 100 * stats.writeSeconds / busy);
   }
   out << timing;
   out << "  wrote            " << path << " (" << rows << " rows, "
@@ -160,24 +160,69 @@ std::string resumeCommand(const RunArgs& args, const std::string& path, const Su
   return c;
 }
 
+/// A run's subset, config (output path set) and chunks, from its arguments.
+struct RunPlan {
+  Subset subset;
+  ScanConfig config;
+  std::vector<ChunkRange> chunks;
+  std::uint64_t points = 0;
+};
+
+RunPlan planRun(const RunArgs& args) {
+  if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
+  RunPlan p{parseShard(args.shard), runConfig(args), {}, 0};
+  if (args.output.empty() && p.subset.kind == Subset::Kind::Shard) {
+    setOutputPath(p.config, defaultShardPath(p.config.output.path, p.subset));
+  }
+  p.chunks = plannedChunks(p.config, p.subset);
+  for (const auto& [b, e] : p.chunks) p.points += e - b;
+  return p;
+}
+
+/// `run --dry-run`: every check of a run, and what it would do; writes nothing.
+int dryRun(const RunArgs& args, std::ostream& out) {
+  const RunPlan p = planRun(args);
+  const std::string& path = p.config.output.path;
+  std::string action = "would create it";
+  if (fs::exists(path) && args.resume) {
+    action = "would resume it";
+  } else {
+    checkOutput(path, args.force);
+    if (fs::exists(path)) action = "would overwrite it";
+  }
+  out << "portalscan run --dry-run: config is valid (config_hash " << p.config.identityHash << ")\n"
+      << "  model            " << p.config.model << "\n"
+      << "  points           " << p.points;
+  if (p.subset.kind != Subset::Kind::All) {
+    out << " of " << p.config.points << " (" << p.subset.describe() << ")";
+  }
+  out << ", " << toString(p.config.sampler) << ", in " << p.chunks.size() << " chunks of "
+      << p.config.output.chunkPoints << "\n"
+      << "  constraints      ";
+  const auto& chain = p.config.chain.constraints();
+  for (std::size_t k = 0; k < chain.size(); ++k) out << (k ? ", " : "") << chain[k].name;
+  out << "\n  output           " << path << ": " << action << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
 #if PORTALSCAN_WITH_MPI
   if (const auto* session = mpi::Session::current(); session && session->size() > 1) {
+    if (args.dryRun) {  // rank 0 checks and reports, alone
+      return session->rank() == 0 ? dryRun(args, out) : kExitOk;
+    }
     return runScanDistributed(args, out, err);
   }
 #endif
-  if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
-  const Subset subset = parseShard(args.shard);
-  ScanConfig config = runConfig(args);
-  if (args.output.empty() && subset.kind == Subset::Kind::Shard) {
-    setOutputPath(config, defaultShardPath(config.output.path, subset));
-  }
+  if (args.dryRun) return dryRun(args, out);
+  const RunPlan run = planRun(args);
+  const Subset& subset = run.subset;
+  const ScanConfig& config = run.config;
   const std::string& path = config.output.path;
-  const auto plan = plannedChunks(config, subset);
-  std::uint64_t planned = 0;
-  for (const auto& [b, e] : plan) planned += e - b;
+  const auto& plan = run.chunks;
+  const std::uint64_t planned = run.points;
 
   FileState state;
   state.excluded.assign(config.chain.constraints().size(), 0);
@@ -202,8 +247,10 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
         << " points done";
     if (state.droppedChunks)
       err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
-    if (state.droppedRows) err << "; " << state.droppedRows << " row(s) past the verified chunks dropped";
-    if (state.salvaged) err << "; the damaged file was rebuilt from its verified chunks";
+    if (state.droppedRows)
+      err << "; " << state.droppedRows << " row(s) past the verified chunks dropped";
+    if (state.salvaged)
+      err << "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
     err << "\n";
     remaining.assign(plan.begin() + static_cast<std::ptrdiff_t>(state.committed.size()),
                      plan.end());

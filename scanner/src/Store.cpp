@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace portalscan::scanner {
@@ -215,6 +216,7 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
   root.setAttribute("constants", constantsJson());
   root.setAttribute("status_codes", statusCodesJson());
   root.setAttribute("complete", std::int64_t{0});
+  root.setAttribute("open_for_writing", std::int64_t{1});  // 0 once closed cleanly
 
   h5::Group params = root.createGroup("parameters");
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
@@ -289,13 +291,15 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
   chunks.createDataset<std::uint64_t>("checksum", 256, 0);
   chunks.createDataset<std::uint64_t>("range", 256, 0, 2);
   openDatasets(config);
-  file_.flush();
+  file_.sync();
 }
 
 ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state)
     : path_(path), file_(h5::File::open(path, h5::File::Mode::ReadWrite)) {
   file_.root().setAttribute("complete", std::int64_t{0});  // until finish()
+  file_.root().setAttribute("open_for_writing", std::int64_t{1});
   openDatasets(config);
+  file_.sync();
   rowsTaken_ = rowsWritten_ = state.rows;
   chunksCommitted_ = state.committed.size();
 }
@@ -403,7 +407,7 @@ void ScanWriter::writeCommits() {
   // The rows first, on their own flush, then the records: a record never
   // reaches the file before the rows it vouches for.
   reserve(unflushedBytes_);
-  file_.flush();
+  file_.sync();
   unflushedBytes_ = 0;
   reserve(0);
   for (std::size_t k = 0; k < ready; ++k) {
@@ -418,7 +422,7 @@ void ScanWriter::writeCommits() {
     const std::uint64_t range[2] = {p.begin, p.end};
     chunkRange_.append(range, 1);  // the commit record, last
   }
-  file_.flush();
+  file_.sync();
   commits_.erase(commits_.begin(), commits_.begin() + static_cast<std::ptrdiff_t>(ready));
   pendingChecksums_.erase(pendingChecksums_.begin(),
                           pendingChecksums_.begin() + static_cast<std::ptrdiff_t>(ready));
@@ -436,7 +440,10 @@ void ScanWriter::finish() {
 void ScanWriter::close() {
   commit();
   reserve(0);
-  file_.flush();
+  // The last write: a file whose flag is still 1 was not closed by its writer
+  // (a crash), and its HDF5 structures are not trusted (verifyScanFile).
+  file_.root().setAttribute("open_for_writing", std::int64_t{0});
+  file_.sync();
   doubles_.clear();
   bytes_.clear();
   status_ = h5::Dataset();
@@ -455,9 +462,9 @@ namespace {
 /// The verified chunks of a scan file, without changing it.
 struct Verification {
   FileState state;
-  std::uint64_t recorded = 0;       ///< commit records present
-  std::uint64_t longest = 0;        ///< rows of the longest data dataset
-  bool readFailed = false;          ///< some data could not be read
+  std::uint64_t recorded = 0;  ///< commit records present
+  std::uint64_t longest = 0;   ///< rows of the longest data dataset
+  bool readFailed = false;     ///< some data could not be read
 };
 
 Verification verify(h5::File& file, const ScanConfig& config) {
@@ -465,26 +472,36 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   Verification v;
   FileState& state = v.state;
   state.complete = root.intAttribute("complete") != 0;
+  state.closedCleanly =
+      root.hasAttribute("open_for_writing") && root.intAttribute("open_for_writing") == 0;
   state.subset =
       root.hasAttribute("subset") ? Subset::fromJson(root.stringAttribute("subset")) : Subset{};
   state.excluded.assign(config.chain.constraints().size(), 0);
 
-  // The commit records: as many as every /chunks dataset holds.
-  h5::Group chunks = root.openGroup("chunks");
-  std::vector<h5::Dataset> records;
-  for (const char* name : {"range", "rows", "allowed", "status", "excluded", "checksum"}) {
-    records.push_back(chunks.openDataset(name));
+  // The commit records: as many as every /chunks dataset holds. Records that
+  // cannot be read vouch for nothing: then no chunk is verified.
+  std::uint64_t recorded = 0, excludedWidth = 1;
+  std::vector<std::uint64_t> range, rows, allowed, status, excluded, checksum;
+  try {
+    const h5::Group chunks = root.openGroup("chunks");
+    std::vector<h5::Dataset> records;
+    for (const char* name : {"range", "rows", "allowed", "status", "excluded", "checksum"}) {
+      records.push_back(chunks.openDataset(name));
+    }
+    recorded = std::numeric_limits<std::uint64_t>::max();
+    for (const auto& d : records) recorded = std::min(recorded, d.rows());
+    range = records[0].read<std::uint64_t>(0, recorded);
+    rows = records[1].read<std::uint64_t>(0, recorded);
+    allowed = records[2].read<std::uint64_t>(0, recorded);
+    status = records[3].read<std::uint64_t>(0, recorded);
+    excluded = records[4].read<std::uint64_t>(0, recorded);
+    checksum = records[5].read<std::uint64_t>(0, recorded);
+    excludedWidth = records[4].columns();
+  } catch (const IoError&) {
+    v.readFailed = true;
+    recorded = 0;
   }
-  std::uint64_t recorded = std::numeric_limits<std::uint64_t>::max();
-  for (const auto& d : records) recorded = std::min(recorded, d.rows());
   v.recorded = recorded;
-  const auto range = records[0].read<std::uint64_t>(0, recorded);
-  const auto rows = records[1].read<std::uint64_t>(0, recorded);
-  const auto allowed = records[2].read<std::uint64_t>(0, recorded);
-  const auto status = records[3].read<std::uint64_t>(0, recorded);
-  const auto excluded = records[4].read<std::uint64_t>(0, recorded);
-  const auto checksum = records[5].read<std::uint64_t>(0, recorded);
-  const std::uint64_t excludedWidth = records[4].columns();
 
   // Well-formed records: real chunks of this scan, none twice; for a planned
   // subset exactly its chunks in order (an MPI rank's part holds the chunks
@@ -527,12 +544,13 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     std::uint64_t k = 0;
     while (k < candidates) {
       std::uint64_t last = k;  // chunks [k, last) read as one block
-      while (last < candidates && (rowStart[last + 1] - rowStart[k] <= kBlockRows || last == k)) ++last;
+      while (last < candidates && (rowStart[last + 1] - rowStart[k] <= kBlockRows || last == k))
+        ++last;
       try {
         const auto block = readBytes(data[j], bytes, rowStart[k], rowStart[last]);
         for (std::uint64_t i = k; i < last; ++i) {
-          hashes[i] = checksumBytes(block.data() + (rowStart[i] - rowStart[k]) * bytes, rows[i] * bytes,
-                                    hashes[i]);
+          hashes[i] = checksumBytes(block.data() + (rowStart[i] - rowStart[k]) * bytes,
+                                    rows[i] * bytes, hashes[i]);
         }
       } catch (const IoError&) {
         v.readFailed = true;
@@ -573,12 +591,12 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   return v;
 }
 
-/// Opens a scan file; with `repair`, a file cut short by a failed write (HDF5:
-/// "truncated file: eof = ..., stored_eof = N") is first extended with zeros
-/// to the N bytes its superblock records, so that HDF5 opens it and the
-/// checksums decide which chunks survived.
+/// Opens a scan file to read; with `repair`, a file cut short by a failed
+/// write (HDF5: "truncated file: eof = ..., stored_eof = N") is first extended
+/// with zeros to the N bytes its superblock records, so that HDF5 opens it and
+/// the checksums decide which chunks survived.
 h5::File openForVerification(const std::string& path, bool repair) {
-  const auto mode = repair ? h5::File::Mode::ReadWrite : h5::File::Mode::ReadOnly;
+  const auto mode = h5::File::Mode::ReadOnly;
   try {
     return h5::File::open(path, mode);
   } catch (const IoError& e) {
@@ -612,14 +630,20 @@ void salvage(const std::string& path, const ScanConfig& config, const FileState&
   const std::string fresh = path + ".salvage";
   {
     ScanWriter writer(config, fresh, true, state.subset);
-    ScanReader reader(config, path, state.rows);
-    ChunkBuffer buffer;
-    std::uint64_t row = 0;
-    for (std::size_t k = 0; k < state.committed.size(); ++k) {
-      copyChunk(reader, state, k, row, buffer, writer);
-      row += state.records[k].rows;
+    if (!state.committed.empty()) {
+      ScanReader reader(config, path, state.rows);
+      ChunkBuffer buffer;
+      std::uint64_t row = 0;
+      for (std::size_t k = 0; k < state.committed.size(); ++k) {
+        copyChunk(reader, state, k, row, buffer, writer);
+        row += state.records[k].rows;
+      }
     }
-    writer.close();
+    if (state.complete) {
+      writer.finish();
+    } else {
+      writer.close();
+    }
   }
   std::filesystem::rename(fresh, path);
 }
@@ -627,10 +651,12 @@ void salvage(const std::string& path, const ScanConfig& config, const FileState&
 }  // namespace
 
 FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair) {
+  std::optional<h5::WriteLock> lock;  // no writer may work on it meanwhile
+  if (repair) lock.emplace(path);
   Verification v;
   {
     h5::File file = openForVerification(path, repair);
-    h5::Group& root = file.root();
+    const h5::Group& root = file.root();
     if (!root.hasAttribute("format_version") || !root.hasAttribute("config_hash")) {
       throw InputError("'" + path + "' is not a portalscan scan file");
     }
@@ -641,27 +667,38 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
                        " for this config): refusing to mix them");
     }
     v = verify(file, config);
-    const FileState& state = v.state;
-    if (!repair || (state.droppedChunks == 0 && state.droppedRows == 0)) return state;
-    if (!v.readFailed) {
-      try {  // only the tail is bad: cut it off in place
-        for (const Column& col : dataColumns(config)) root.openDataset(col.path).resize(state.rows);
-        h5::Group chunks = root.openGroup("chunks");
-        for (const char* name : {"range", "rows", "allowed", "status", "excluded", "checksum"}) {
-          chunks.openDataset(name).resize(state.committed.size());
-        }
-        root.setAttribute("complete", std::int64_t{0});
-        file.flush();
-        return state;
-      } catch (const IoError&) {
-        // fall through to the salvage copy
+  }
+  const FileState& state = v.state;
+  const bool intact = state.droppedChunks == 0 && state.droppedRows == 0 && !v.readFailed;
+  if (!repair || (intact && state.closedCleanly)) return state;
+  if (state.closedCleanly && !v.readFailed) {
+    // A sound file with a bad tail (a chunk that failed its checksum): cut
+    // the tail off in place.
+    try {
+      lock.reset();
+      h5::File file = h5::File::open(path, h5::File::Mode::ReadWrite);
+      h5::Group& root = file.root();
+      for (const Column& col : dataColumns(config)) root.openDataset(col.path).resize(state.rows);
+      h5::Group chunks = root.openGroup("chunks");
+      for (const char* name : {"range", "rows", "allowed", "status", "excluded", "checksum"}) {
+        chunks.openDataset(name).resize(state.committed.size());
       }
+      root.setAttribute("complete", std::int64_t{0});
+      file.sync();
+      return state;
+    } catch (const IoError&) {
+      // fall through to the salvage copy
     }
   }
-  salvage(path, config, v.state);
-  FileState state = v.state;
-  state.salvaged = true;
-  return state;
+  // A file its writer never closed: HDF5 may have written some of its
+  // metadata after the last commit (cache evictions), beyond what the file's
+  // superblock records, and appending to it could overwrite them. Its
+  // verified chunks go into a fresh file instead.
+  salvage(path, config, state);
+  FileState salvaged = state;
+  salvaged.salvaged = true;
+  salvaged.closedCleanly = true;
+  return salvaged;
 }
 
 // --- merging ---
@@ -671,8 +708,8 @@ MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::str
   // Every verified chunk of every input, and where it lives.
   struct Source {
     std::size_t file;
-    std::size_t k;       ///< chunk k of its file
-    std::uint64_t row;   ///< its first row there
+    std::size_t k;      ///< chunk k of its file
+    std::uint64_t row;  ///< its first row there
   };
   std::map<std::uint64_t, Source> sources;  // by first point index
   std::vector<FileState> states;

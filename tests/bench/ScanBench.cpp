@@ -6,6 +6,10 @@
 // Run: build/release/tests/bench/bench_scan [CONFIG.json] [THREADS...]
 // (default: scans/quickstart.json, threads 1 2)
 
+#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/Sampler.hpp"
+
 #include <malloc.h>
 #include <omp.h>
 
@@ -15,10 +19,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "portalscan/scanner/Config.hpp"
-#include "portalscan/scanner/Executor.hpp"
-#include "portalscan/scanner/Sampler.hpp"
 
 using namespace portalscan;
 using namespace portalscan::scanner;
@@ -50,12 +50,14 @@ double kernelRate(const ScanConfig& c, int threads, bool withChain) {
       }
     }
   }
-  return static_cast<double>(c.points) / std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(c.points) /
+         std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 void endToEnd(ScanConfig c, int threads, const char* label) {
   c.threads = threads;
-  const std::string path = (std::filesystem::temp_directory_path() / "portalscan-bench.h5").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "portalscan-bench.h5").string();
   std::filesystem::remove(path);
   const auto start = Clock::now();
   ScanWriter writer(c, path, true);
@@ -63,10 +65,12 @@ void endToEnd(ScanConfig c, int threads, const char* label) {
   writer.finish();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double busy = s.samplingSeconds + s.kernelSeconds + s.chainSeconds + s.writeSeconds;
-  std::printf("  %-34s %2d  %10.0f  sampling %4.1f%%  kernel %4.1f%%  chain %4.1f%%  writing %4.1f%%  %7.1f MB\n",
-              label, threads, static_cast<double>(c.points) / seconds, 100 * s.samplingSeconds / busy,
-              100 * s.kernelSeconds / busy, 100 * s.chainSeconds / busy, 100 * s.writeSeconds / busy,
-              static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+  std::printf(
+      "  %-34s %2d  %10.0f  sampling %4.1f%%  kernel %4.1f%%  chain %4.1f%%  writing %4.1f%%  "
+      "%7.1f MB\n",
+      label, threads, static_cast<double>(c.points) / seconds, 100 * s.samplingSeconds / busy,
+      100 * s.kernelSeconds / busy, 100 * s.chainSeconds / busy, 100 * s.writeSeconds / busy,
+      static_cast<double>(std::filesystem::file_size(path)) / 1e6);
   std::filesystem::remove(path);
 }
 
@@ -74,7 +78,8 @@ void endToEnd(ScanConfig c, int threads, const char* label) {
 
 int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);  // as portalscan's main does (see scanner/app/main.cpp)
-  const std::string configPath = argc > 1 ? argv[1] : PORTALSCAN_SOURCE_DIR "/scans/quickstart.json";
+  const std::string configPath =
+      argc > 1 ? argv[1] : PORTALSCAN_SOURCE_DIR "/scans/quickstart.json";
   std::vector<int> threads;
   for (int i = 2; i < argc; ++i) threads.push_back(std::stoi(argv[i]));
   if (threads.empty()) threads = {1, 2};
@@ -91,7 +96,8 @@ int main(int argc, char** argv) {
         auto j = json;
         j["output"]["keep"] = keep;
         j["output"]["compression"] = gz;
-        const std::string label = std::string("run, keep ") + keep + ", compression " + std::to_string(gz);
+        const std::string label =
+            std::string("run, keep ") + keep + ", compression " + std::to_string(gz);
         endToEnd(parseConfig(j, configPath), t, label.c_str());
       }
     }

@@ -3,15 +3,14 @@
 // code (this layer knows no JSON); the model is the real hidden_kev_fermion.
 
 #include "portalscan/constraints/Chain.hpp"
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/physics/Model.hpp"
 
+#include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "common/FloatComparisons.hpp"
-#include "portalscan/physics/Error.hpp"
-#include "portalscan/physics/Model.hpp"
 
 namespace portalscan::constraints {
 namespace {
@@ -35,7 +34,8 @@ Entry entry(const std::string& name, const std::string& observable, Limit curren
 
 class ChainTest : public ::testing::Test {
  protected:
-  std::unique_ptr<physics::Model> model = physics::ModelRegistry::builtin().create("hidden_kev_fermion");
+  std::unique_ptr<physics::Model> model =
+      physics::ModelRegistry::builtin().create("hidden_kev_fermion");
   std::vector<double> obs = std::vector<double>(model->observables().size(), 0.0);
   std::size_t index(const char* name) { return *model->observableIndex(name); }
 };
@@ -71,7 +71,8 @@ TEST_F(ChainTest, WindowAndGaussianKinds) {
   Limit gauss = limit(Kind::Gaussian, 0.12);
   gauss.sigma = 0.01;
   gauss.cl = 0.95;
-  const Catalogue catalogue({entry("window", "M_3", window), entry("gauss", "Omega_chi_h2", gauss)});
+  const Catalogue catalogue(
+      {entry("window", "M_3", window), entry("gauss", "Omega_chi_h2", gauss)});
   const Chain chain(catalogue, *model, {{"window", {}, {}}, {"gauss", {}, {}}});
   // chi^2 cut of 95% CL, one degree of freedom: 1.959964^2 = 3.841459.
   EXPECT_REL(chain.constraints()[1].chi2Cut, 3.841458820694124, 1e-12);
@@ -80,8 +81,8 @@ TEST_F(ChainTest, WindowAndGaussianKinds) {
   obs[index("M_3")] = 2.5;
   obs[index("Omega_chi_h2")] = 0.12 + 1.9 * 0.01;
   EXPECT_TRUE(chain.judge(obs, PointStatus::Ok, pass, stat).allowed);
-  EXPECT_REL(stat[0], 0.5, 1e-15);        // (x - mid)/half-width
-  EXPECT_REL(stat[1], 1.9 * 1.9, 1e-12);  // chi^2
+  EXPECT_REL(stat[0], 0.5, 1e-15);                 // (x - mid)/half-width
+  EXPECT_REL(stat[1], 1.9 * 1.9, 1e-12);           // chi^2
   obs[index("Omega_chi_h2")] = 0.12 + 2.0 * 0.01;  // chi^2 = 4 > 3.84
   EXPECT_FALSE(chain.judge(obs, PointStatus::Ok, pass, stat).allowed);
   obs[index("Omega_chi_h2")] = 0.12;
@@ -130,8 +131,9 @@ TEST_F(ChainTest, VariantsOverridesAndPerUseValues) {
   e.uses[0].variants["paper"] = limit(Kind::Upper, 3.0e-4, "per-use value");
   const Catalogue catalogue({e});
   EXPECT_EQ(Chain(catalogue, *model, {{"rho", {}, {}}}).constraints()[0].limit.value, 6.2e-4);
-  EXPECT_EQ(Chain(catalogue, *model, {{"rho", std::string("paper"), {}}}).constraints()[0].limit.value,
-            3.0e-4);
+  EXPECT_EQ(
+      Chain(catalogue, *model, {{"rho", std::string("paper"), {}}}).constraints()[0].limit.value,
+      3.0e-4);
   Limit override = limit(Kind::Upper, 1e-4);
   const Chain overridden(catalogue, *model, {{"rho", std::nullopt, override}});
   EXPECT_EQ(overridden.constraints()[0].limit.value, 1e-4);
@@ -148,7 +150,8 @@ TEST_F(ChainTest, RefusesWhatDoesNotApply) {
     Chain(catalogue, *model, {{"lfv_only", {}, {}}});
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("lfv_nsi with flavours=e-mu"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lfv_nsi with flavours=e-mu"), std::string::npos)
+        << e.what();
   }
   try {
     Chain(catalogue, *model, {{"rh0", {}, {}}});

@@ -42,24 +42,28 @@ inline std::filesystem::path scratchDirectory() {
   return dir;
 }
 
-/// `args` is appended to the binary path as a shell command line; `prefix` is
-/// shell text run before it in the same shell (e.g. "ulimit -f 100; ").
-inline CliResult runCli(const std::string& args, const std::string& workdir = "",
-                        const std::string& prefix = "") {
+/// Runs a shell command line (in `workdir` when given), capturing its exit
+/// code, standard output and standard error.
+inline CliResult runShell(const std::string& command, const std::string& workdir = "") {
   static int counter = 0;
   const auto dir = scratchDirectory();
   const auto out = dir / ("out" + std::to_string(counter) + ".txt");
   const auto err = dir / ("err" + std::to_string(counter++) + ".txt");
-  std::string command;
-  if (!workdir.empty()) command = "cd '" + workdir + "' && ";
-  command += prefix + "exec '" + std::string(PORTALSCAN_BINARY) + "' " + args + " > '" +
-             out.string() + "' 2> '" + err.string() + "'";
-  const int status = std::system(command.c_str());
+  std::string full = workdir.empty() ? "" : "cd '" + workdir + "' && ";
+  full += "{ " + command + "; } > '" + out.string() + "' 2> '" + err.string() + "'";
+  const int status = std::system(full.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = readFile(out);
   r.err = readFile(err);
   return r;
+}
+
+/// `args` is appended to the binary path as a shell command line; `prefix` is
+/// shell text run before it in the same shell (e.g. "ulimit -f 100; ").
+inline CliResult runCli(const std::string& args, const std::string& workdir = "",
+                        const std::string& prefix = "") {
+  return runShell(prefix + "exec '" + std::string(PORTALSCAN_BINARY) + "' " + args, workdir);
 }
 
 }  // namespace portalscan::test

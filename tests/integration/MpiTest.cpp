@@ -51,8 +51,8 @@ std::string config() {
 /// mpirun's arguments for `ranks` ranks of portalscan (as root in CI; more
 /// ranks than cores on small machines).
 std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{MPIEXEC_BINARY, "--allow-run-as-root", "--oversubscribe", "-n",
-                                std::to_string(ranks), PORTALSCAN_BINARY};
+  std::vector<std::string> argv{MPIEXEC_BINARY, "--allow-run-as-root", "--oversubscribe",
+                                "-n",           std::to_string(ranks), PORTALSCAN_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -61,16 +61,6 @@ std::string shell(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv) s += "'" + a + "' ";
   return s;
-}
-
-/// Runs a command line, capturing its exit code and standard error.
-CliResult runShell(const std::string& command) {
-  const std::string err = (dir() / "stderr.txt").string();
-  const int status = std::system((command + " > /dev/null 2> '" + err + "'").c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = readFile(err);
-  return r;
 }
 
 /// The ranks mpirun started: its child processes.
@@ -147,8 +137,8 @@ TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
 }
 
 TEST_F(Mpi, BadInputIsOneLineFromOneRank) {
-  const CliResult r = runShell(
-      shell(mpirun(2, {"run", config(), "--shard", "1/2", "-o", fresh("shard.h5")})));
+  const CliResult r =
+      runShell(shell(mpirun(2, {"run", config(), "--shard", "1/2", "-o", fresh("shard.h5")})));
   EXPECT_NE(r.code, 0);
   std::istringstream lines(r.err);
   int errors = 0;

@@ -149,7 +149,8 @@ TEST_F(Reliability, AFullDiskIsOneClearErrorAndKeepsEarlierData) {
     EXPECT_EQ(locked.errLines(), 1) << locked.err;
     EXPECT_NE(locked.err.find("in use by another process"), std::string::npos) << locked.err;
   }
-  const CliResult resumed = runCli("run '" + config("reliability.json") + "' -o '" + out + "' --resume");
+  const CliResult resumed =
+      runCli("run '" + config("reliability.json") + "' -o '" + out + "' --resume");
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   expectIdentical(*reference, out);
 }

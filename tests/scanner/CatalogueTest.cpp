@@ -2,8 +2,12 @@
 // every use names an observable its model provides, the default chains are
 // those of physics.md, and the derived numbers follow from their inputs.
 
+#include "portalscan/constraints/Chain.hpp"
+#include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/Units.hpp"
 #include "portalscan/scanner/CatalogueJson.hpp"
 
+#include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,22 +15,19 @@
 #include <set>
 #include <stdexcept>
 
-#include "common/FloatComparisons.hpp"
-#include "portalscan/constraints/Chain.hpp"
-#include "portalscan/physics/Cosmology.hpp"
-#include "portalscan/physics/Units.hpp"
-
 namespace portalscan::scanner {
 namespace {
 
 std::set<std::string> defaultChain(const std::string& model, const physics::Options& options = {}) {
   const auto m = physics::ModelRegistry::builtin().create(model, options);
   std::set<std::string> names;
-  for (const auto& r : constraints::Chain::defaultRequests(builtinCatalogue(), *m)) names.insert(r.name);
+  for (const auto& r : constraints::Chain::defaultRequests(builtinCatalogue(), *m))
+    names.insert(r.name);
   return names;
 }
 
-const constraints::Limit& variant(const std::string& name, const std::string& v, const std::string& model = "hidden_kev_fermion",
+const constraints::Limit& variant(const std::string& name, const std::string& v,
+                                  const std::string& model = "hidden_kev_fermion",
                                   const physics::Options& options = {}) {
   const auto* e = builtinCatalogue().find(name);
   EXPECT_NE(e, nullptr) << name;
@@ -62,8 +63,9 @@ TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
   EXPECT_EQ(defaultChain("hidden_kev_fermion"),
             (std::set<std::string>{"rho_parameter", "z_invisible_width", "chi_lifetime",
                                    "bbn_reheating", "phi_to_chichi", "higgs_invisible"}));
-  const std::set<std::string> lfvCommon = {"higgs_invisible", "bbn_zprime_mass", "sterile_mass",
-                                           "pmns_unitarity", "meson_decays_g_nu", "pi0_gamma_zprime"};
+  const std::set<std::string> lfvCommon = {"higgs_invisible",   "bbn_zprime_mass",
+                                           "sterile_mass",      "pmns_unitarity",
+                                           "meson_decays_g_nu", "pi0_gamma_zprime"};
   auto with = [&](std::initializer_list<const char*> more) {
     auto s = lfvCommon;
     for (auto m : more) s.insert(m);
@@ -78,8 +80,9 @@ TEST(Catalogue, VersionDecidesWhichLeptonNumberViolatingConstraintsApply) {
   const physics::Options lnv = {{"version", "lepton_number_violating"}};
   EXPECT_TRUE(defaultChain("lfv_nsi", lnv).contains("lnv_b_to_pi_mu_mu"));
   EXPECT_FALSE(defaultChain("lfv_nsi").contains("lnv_b_to_pi_mu_mu"));
-  EXPECT_FALSE(defaultChain("lfv_nsi", {{"version", "lepton_number_violating"}, {"flavours", "e-tau"}})
-                   .contains("lnv_b_to_pi_mu_mu"));  // no nu_mu in the pair
+  EXPECT_FALSE(
+      defaultChain("lfv_nsi", {{"version", "lepton_number_violating"}, {"flavours", "e-tau"}})
+          .contains("lnv_b_to_pi_mu_mu"));  // no nu_mu in the pair
 }
 
 TEST(Catalogue, DerivedNumbersFollowFromTheirInputs) {
@@ -98,9 +101,11 @@ TEST(Catalogue, DerivedNumbersFollowFromTheirInputs) {
              constants::OmegaCh2 + 2 * constants::OmegaCh2_sigma, 1e-12);
   EXPECT_EQ(variant("relic_abundance", "match").kind, constraints::Kind::Gaussian);
   EXPECT_EQ(variant("higgs_invisible", "paper", "lfv_nsi").value, 0.2);  // YF's own number
-  EXPECT_EQ(variant("higgs_invisible", "paper").value, 0.24);           // CN's
-  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "e-tau"}}).value, 6.4e-4);
-  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "mu-tau"}}).value, 3.5e-4);
+  EXPECT_EQ(variant("higgs_invisible", "paper").value, 0.24);            // CN's
+  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "e-tau"}}).value,
+            6.4e-4);
+  EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "mu-tau"}}).value,
+            3.5e-4);
 }
 
 TEST(Catalogue, MalformedEntriesAreRejected) {

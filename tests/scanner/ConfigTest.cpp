@@ -2,11 +2,10 @@
 // the problem; defaults are written out; the identity hash ignores what does
 // not change the file's contents.
 
+#include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/Config.hpp"
 
 #include <gtest/gtest.h>
-
-#include "portalscan/physics/Error.hpp"
 
 namespace portalscan::scanner {
 namespace {
@@ -39,9 +38,9 @@ std::string errorOf(const ordered_json& j) {
   return "";
 }
 
-#define EXPECT_ERROR(json, fragment)                                          \
-  do {                                                                        \
-    const std::string m = errorOf(json);                                      \
+#define EXPECT_ERROR(json, fragment)                                            \
+  do {                                                                          \
+    const std::string m = errorOf(json);                                        \
     EXPECT_NE(m.find(fragment), std::string::npos) << "message: '" << m << "'"; \
   } while (0)
 
@@ -130,35 +129,87 @@ TEST(Config, OutputObservables) {
 
 TEST(Config, EveryBadInputIsOneClearLine) {
   ordered_json j;
-  j = base(); j["modle"] = 1;                                  EXPECT_ERROR(j, "unknown key 'modle' (did you mean 'model'?)");
-  j = base(); j["model"] = "hidden_kev_fermon";                EXPECT_ERROR(j, "did you mean 'hidden_kev_fermion'");
-  j = base(); j.erase("model");                                EXPECT_ERROR(j, "missing 'model'");
-  j = base(); j["parameters"]["M_chii"] = 1;                   EXPECT_ERROR(j, "did you mean 'M_chi'");
-  j = base(); j["parameters"]["M_chi"]["range"] = {1e-4, 1e-6}; EXPECT_ERROR(j, "inverted range");
-  j = base(); j["parameters"]["M_chi"]["range"] = {1e-4, 1e-4}; EXPECT_ERROR(j, "empty range");
-  j = base(); j["parameters"]["M_chi"]["range"] = {0, 1e-4};    EXPECT_ERROR(j, "log range must be positive");
-  j = base(); j["parameters"]["M_chi"]["range"] = {-1, 1e-4};   EXPECT_ERROR(j, "log range must be positive");
-  j = base(); j["parameters"]["M_chi"]["points"] = 0;          EXPECT_ERROR(j, "zero points");
-  j = base(); j["parameters"]["M_chi"].erase("points");        EXPECT_ERROR(j, "needs 'points'");
-  j = base(); j["parameters"]["M_chi"]["scale"] = "logarithmic"; EXPECT_ERROR(j, "unknown value 'logarithmic'");
-  j = base(); j["parameters"]["M_chi"]["rang"] = 1;            EXPECT_ERROR(j, "did you mean 'range'");
-  j = base(); j["parameters"]["f_R"]["equal_to"] = "f_X";      EXPECT_ERROR(j, "unknown parameter 'f_X'");
-  j = base(); j["parameters"]["M_N"] = "big";                  EXPECT_ERROR(j, "expected a");
-  j = base(); j["sampler"] = {{"kind", "random"}};             EXPECT_ERROR(j, "needs 'points'");
-  j = base(); j["sampler"] = {{"kind", "random"}, {"points", 0}}; EXPECT_ERROR(j, "zero points");
-  j = base(); j["sampler"] = {{"kind", "sobl"}};               EXPECT_ERROR(j, "did you mean 'sobol'");
-  j = base(); j["sampler"] = {{"kind", "grid"}, {"points", 10}}; EXPECT_ERROR(j, "set per parameter");
-  j = base(); j["options"] = {{"flavours", "e-mu"}};           EXPECT_ERROR(j, "has no options");
-  j = base(); j["constraints"] = {"rho_paramter"};             EXPECT_ERROR(j, "did you mean 'rho_parameter'");
-  j = base(); j["constraints"] = {"mu_e_conversion"};          EXPECT_ERROR(j, "does not apply to model 'hidden_kev_fermion'");
-  j = base(); j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "variant": "papr"}])");
-                                                               EXPECT_ERROR(j, "did you mean 'paper'");
-  j = base(); j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "limit": [1, 2]}])");
-                                                               EXPECT_ERROR(j, "wrong shape");
-  j = base(); j["output"]["observables"] = {"m_chi_lite"};     EXPECT_ERROR(j, "did you mean 'm_chi_light'");
-  j = base(); j["output"]["keep"] = "some";                    EXPECT_ERROR(j, "unknown value 'some'");
-  j = base(); j["output"]["compression"] = 12;                 EXPECT_ERROR(j, "0-9");
-  j = base(); j["threads"] = -2;                               EXPECT_ERROR(j, "non-negative integer");
+  j = base();
+  j["modle"] = 1;
+  EXPECT_ERROR(j, "unknown key 'modle' (did you mean 'model'?)");
+  j = base();
+  j["model"] = "hidden_kev_fermon";
+  EXPECT_ERROR(j, "did you mean 'hidden_kev_fermion'");
+  j = base();
+  j.erase("model");
+  EXPECT_ERROR(j, "missing 'model'");
+  j = base();
+  j["parameters"]["M_chii"] = 1;
+  EXPECT_ERROR(j, "did you mean 'M_chi'");
+  j = base();
+  j["parameters"]["M_chi"]["range"] = {1e-4, 1e-6};
+  EXPECT_ERROR(j, "inverted range");
+  j = base();
+  j["parameters"]["M_chi"]["range"] = {1e-4, 1e-4};
+  EXPECT_ERROR(j, "empty range");
+  j = base();
+  j["parameters"]["M_chi"]["range"] = {0, 1e-4};
+  EXPECT_ERROR(j, "log range must be positive");
+  j = base();
+  j["parameters"]["M_chi"]["range"] = {-1, 1e-4};
+  EXPECT_ERROR(j, "log range must be positive");
+  j = base();
+  j["parameters"]["M_chi"]["points"] = 0;
+  EXPECT_ERROR(j, "zero points");
+  j = base();
+  j["parameters"]["M_chi"].erase("points");
+  EXPECT_ERROR(j, "needs 'points'");
+  j = base();
+  j["parameters"]["M_chi"]["scale"] = "logarithmic";
+  EXPECT_ERROR(j, "unknown value 'logarithmic'");
+  j = base();
+  j["parameters"]["M_chi"]["rang"] = 1;
+  EXPECT_ERROR(j, "did you mean 'range'");
+  j = base();
+  j["parameters"]["f_R"]["equal_to"] = "f_X";
+  EXPECT_ERROR(j, "unknown parameter 'f_X'");
+  j = base();
+  j["parameters"]["M_N"] = "big";
+  EXPECT_ERROR(j, "expected a");
+  j = base();
+  j["sampler"] = {{"kind", "random"}};
+  EXPECT_ERROR(j, "needs 'points'");
+  j = base();
+  j["sampler"] = {{"kind", "random"}, {"points", 0}};
+  EXPECT_ERROR(j, "zero points");
+  j = base();
+  j["sampler"] = {{"kind", "sobl"}};
+  EXPECT_ERROR(j, "did you mean 'sobol'");
+  j = base();
+  j["sampler"] = {{"kind", "grid"}, {"points", 10}};
+  EXPECT_ERROR(j, "set per parameter");
+  j = base();
+  j["options"] = {{"flavours", "e-mu"}};
+  EXPECT_ERROR(j, "has no options");
+  j = base();
+  j["constraints"] = {"rho_paramter"};
+  EXPECT_ERROR(j, "did you mean 'rho_parameter'");
+  j = base();
+  j["constraints"] = {"mu_e_conversion"};
+  EXPECT_ERROR(j, "does not apply to model 'hidden_kev_fermion'");
+  j = base();
+  j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "variant": "papr"}])");
+  EXPECT_ERROR(j, "did you mean 'paper'");
+  j = base();
+  j["constraints"] = ordered_json::parse(R"([{"name": "rho_parameter", "limit": [1, 2]}])");
+  EXPECT_ERROR(j, "wrong shape");
+  j = base();
+  j["output"]["observables"] = {"m_chi_lite"};
+  EXPECT_ERROR(j, "did you mean 'm_chi_light'");
+  j = base();
+  j["output"]["keep"] = "some";
+  EXPECT_ERROR(j, "unknown value 'some'");
+  j = base();
+  j["output"]["compression"] = 12;
+  EXPECT_ERROR(j, "0-9");
+  j = base();
+  j["threads"] = -2;
+  EXPECT_ERROR(j, "non-negative integer");
   // lfv_nsi: an option value, and a constraint or observable that does not apply to the options.
   j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "e-nu"}})");
   EXPECT_ERROR(j, "did you mean 'e-mu'");

@@ -4,14 +4,13 @@
 
 #include "portalscan/scanner/Sampler.hpp"
 
+#include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
-
-#include "common/FloatComparisons.hpp"
 
 namespace portalscan::scanner {
 namespace {
@@ -81,7 +80,8 @@ TEST(LatinHypercubeSampler, OnePointPerStratumPerAxis) {
     const auto u = all(*makeLatinHypercubeSampler(d, n, 99));
     for (std::size_t j = 0; j < d; ++j) {
       std::vector<std::uint64_t> strata;
-      for (std::uint64_t i = 0; i < n; ++i) strata.push_back(static_cast<std::uint64_t>(u[i * d + j] * static_cast<double>(n)));
+      for (std::uint64_t i = 0; i < n; ++i)
+        strata.push_back(static_cast<std::uint64_t>(u[i * d + j] * static_cast<double>(n)));
       std::sort(strata.begin(), strata.end());
       for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(strata[i], i) << "n " << n << " axis " << j;
     }

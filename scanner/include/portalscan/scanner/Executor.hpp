@@ -13,8 +13,8 @@
 
 #include <array>
 #include <atomic>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 

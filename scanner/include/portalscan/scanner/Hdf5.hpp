@@ -115,6 +115,9 @@ class File {
   const std::string& path() const { return path_; }
   /// Pushes every buffer of the file to the operating system (H5Fflush).
   void flush();
+  /// Flushes, then waits until the operating system has the file on disk
+  /// (fdatasync): what a commit needs to survive a power cut, not just a crash.
+  void sync();
   /// Checks that `bytes` more bytes can be written past the end of the file
   /// (the file-size limit, the free space of its file system): a full disk is
   /// an IoError here, before HDF5 writes anything it could leave half done.
@@ -123,9 +126,27 @@ class File {
   void close();
 
  private:
+  int descriptor() const;  ///< the POSIX file descriptor under HDF5's sec2 driver
+
   std::string path_;
   Handle file_;
   Group root_;
+};
+
+/// The lock HDF5 takes on a file it opens for writing (an exclusive flock),
+/// taken without opening the file with HDF5: a file that another process is
+/// writing, or that a reader such as h5py holds open, is an InputError. Let it
+/// go before this process opens the file for writing (flocks of two
+/// descriptors conflict even within one process).
+class WriteLock {
+ public:
+  explicit WriteLock(const std::string& path);
+  ~WriteLock();
+  WriteLock(const WriteLock&) = delete;
+  WriteLock& operator=(const WriteLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 /// Turns HDF5's automatic error printing off once per process (errors are
