@@ -2,6 +2,7 @@
 
 #include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/Electroweak.hpp"
+#include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/ScalarDecays.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
@@ -91,6 +92,11 @@ enum Obs : std::size_t {
   // higgs
   Gamma_h_phiphi,
   BR_h_inv,
+  // cevns (opt-in)
+  cevns_sns_ratio,
+  cevns_sns_deviation,
+  cevns_reactor_ratio,
+  cevns_reactor_deviation,
   kObservableCount
 };
 
@@ -108,12 +114,16 @@ std::vector<ParameterSpec> parameterSpecs() {
       {"g_s", "1", 1.0, "U(1)_s gauge coupling"},
       {"m_phi", "GeV", 2.0, "mass of the hidden scalar phi^0"},
       {"kappa", "1", 2e-9, "quartic Higgs-portal coupling of (H^dag H)(phi^* phi) (CN Eq. 1)"},
+      {"T_threshold_sns", "GeV", 5e-6,
+       "nuclear-recoil threshold of the cevns_sns observables (the cevns block)"},
+      {"T_threshold_reactor", "GeV", 1e-7,
+       "nuclear-recoil threshold of the cevns_reactor observables (the cevns block)"},
   };
 }
 
 std::vector<ObservableSpec> observableSpecs() {
   const std::string sp = "spectrum", cd = "chi_decays", bd = "beta_decay", ew = "electroweak",
-                    co = "cosmology", hi = "higgs";
+                    co = "cosmology", hi = "higgs", ce = "cevns";
   return {
       {"m_nu_1", "GeV", sp, "lightest active neutrino mass |m|", "CN Eqs. 3, 10"},
       {"m_nu_2", "GeV", sp, "second active neutrino mass |m|", "CN Eqs. 3, 10"},
@@ -177,6 +187,18 @@ std::vector<ObservableSpec> observableSpecs() {
       {"Omega_chi_over_DM", "1", co, "Omega_chi h^2 / 0.1200", "CN Eq. 57"},
       {"Gamma_h_phiphi", "GeV", hi, "Gamma(h -> phi^0 phi^0), quartic kappa", "CN Eq. 68"},
       {"BR_h_inv", "1", hi, "Gamma_inv/(Gamma_H^SM + Gamma_inv)", "CN Eq. 68"},
+      {"cevns_sns_ratio", "1", ce,
+       "CsI Z-exchange events with the chi states over the SM, pi/mu decay at rest, T > "
+       "T_threshold_sns",
+       "CN Eqs. 25, 27, 29-30"},
+      {"cevns_sns_deviation", "1", ce, "1 - cevns_sns_ratio, computed without cancellation",
+       "CN Eq. 31"},
+      {"cevns_reactor_ratio", "1", ce,
+       "CsI Z-exchange events with the chi states over the SM, reactor antineutrinos, T > "
+       "T_threshold_reactor",
+       "CN Eqs. 25, 27, 30"},
+      {"cevns_reactor_deviation", "1", ce, "1 - cevns_reactor_ratio, computed without cancellation",
+       "CN Eq. 31"},
   };
 }
 
@@ -187,6 +209,7 @@ constexpr BlockMask kBetaDecay = 1u << 2;
 constexpr BlockMask kElectroweak = 1u << 3;
 constexpr BlockMask kCosmology = 1u << 4;
 constexpr BlockMask kHiggs = 1u << 5;
+constexpr BlockMask kCevns = 1u << 6;
 
 std::vector<BlockSpec> blockSpecs() {
   return {
@@ -199,17 +222,37 @@ std::vector<BlockSpec> blockSpecs() {
        false,
        {"spectrum", "chi_decays", "electroweak"}},
       {"higgs", "invisible Higgs decay", false, {}},
+      {"cevns",
+       "coherent scattering into chi at a spallation source and a reactor",
+       true,
+       {"spectrum"}},
   };
 }
 
 struct Inputs {
-  double MN, ye, ymu, ytau, fL, fR, vs, Mchi, eps, gs, mphi, kappa;
+  double MN, ye, ymu, ytau, fL, fR, vs, Mchi, eps, gs, mphi, kappa, thresholdSns, thresholdReactor;
 };
 
 Inputs read(std::span<const double> p) {
   using P = HiddenKevFermion::Parameter;
-  return {p[P::M_N], p[P::y_e],   p[P::y_mu],    p[P::y_tau], p[P::f_L],   p[P::f_R],
-          p[P::v_s], p[P::M_chi], p[P::epsilon], p[P::g_s],   p[P::m_phi], p[P::kappa]};
+  return {p[P::M_N],
+          p[P::y_e],
+          p[P::y_mu],
+          p[P::y_tau],
+          p[P::f_L],
+          p[P::f_R],
+          p[P::v_s],
+          p[P::M_chi],
+          p[P::epsilon],
+          p[P::g_s],
+          p[P::m_phi],
+          p[P::kappa],
+          p[P::T_threshold_sns],
+          p[P::T_threshold_reactor]};
+}
+
+double higgsMixing(const Inputs& in) {
+  return in.kappa * constants::v * in.vs / (constants::M_H * constants::M_H - in.mphi * in.mphi);
 }
 
 /// The Dirac column m_D = (y v, f_L v_s, f_R v_s)/sqrt2 (physics.md conventions).
@@ -248,6 +291,29 @@ ChiDecay chiDecay(const HiddenKevFermion::Spectrum& s, int i) {
   d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
   d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
   return d;
+}
+
+/// The light states of a point for CN Sec. IV: masses, |U_e i|^2, |U_mu i|^2,
+/// the chi_R^c share of each chi state, and the scalar portal with
+/// y_chi = y_l f_R v_s/(sqrt2 M_N) per incoming flavour l (CN Sec. II).
+signals::LightStates lightStatesOf(const HiddenKevFermion::Spectrum& s, const Inputs& in) {
+  signals::LightStates states;
+  auto state = [&](int i) {
+    signals::NeutralState n;
+    n.mass = std::abs(s.masses(i));
+    n.u2e = cleanMixing(s.mixing(kNuE, i) * s.mixing(kNuE, i));
+    n.u2mu = cleanMixing(s.mixing(kNuE + 1, i) * s.mixing(kNuE + 1, i));
+    n.rightHanded2 = s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
+    return n;
+  };
+  for (int i : s.active) states.active.push_back(state(i));
+  states.chi = {state(s.light), state(s.heavy)};
+  const double common = in.fR * in.vs / (sqrt2 * in.MN);
+  const double sinAlpha = higgsMixing(in);
+  states.portal = std::array<cevns::ScalarPortal, 2>{
+      cevns::ScalarPortal{in.ye * common, sinAlpha, in.vs, in.mphi},
+      cevns::ScalarPortal{in.ymu * common, sinAlpha, in.vs, in.mphi}};
+  return states;
 }
 
 }  // namespace
@@ -388,8 +454,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[E_kink_heavy] = kink(out[m_chi_heavy]);
   }
 
-  const double sinAlpha =
-      in.kappa * constants::v * in.vs / (constants::M_H * constants::M_H - in.mphi * in.mphi);
+  const double sinAlpha = higgsMixing(in);
   KineticMixing km;
   if (blocks & kElectroweak) {
     const double m3 = in.gs * in.vs;
@@ -507,7 +572,26 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[BR_h_inv] = width / (constants::Gamma_H_SM + width);
   }
 
+  if (blocks & kCevns) {
+    if (!(in.thresholdSns > 0.0) || !(in.thresholdReactor > 0.0)) {
+      return PointStatus::UnphysicalParameter;
+    }
+    const signals::LightStates states = lightStatesOf(s, in);
+    const auto sns = signals::cevnsCount(states, signals::Experiment::Sns, in.thresholdSns);
+    const auto reactor =
+        signals::cevnsCount(states, signals::Experiment::Reactor, in.thresholdReactor);
+    out[cevns_sns_ratio] = sns.ratio;
+    out[cevns_sns_deviation] = sns.deviation;
+    out[cevns_reactor_ratio] = reactor.ratio;
+    out[cevns_reactor_deviation] = reactor.deviation;
+  }
+
   return PointStatus::Ok;
+}
+
+signals::LightStates HiddenKevFermion::lightStates(std::span<const double> parameters) {
+  const Spectrum s = spectrum(parameters);
+  return lightStatesOf(s, read(parameters));
 }
 
 }  // namespace portalscan::physics

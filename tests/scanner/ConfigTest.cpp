@@ -55,13 +55,14 @@ TEST(Config, ValidConfigWithDefaults) {
   EXPECT_EQ(c.chain.constraints().size(), 6u);                        // the default chain
   EXPECT_EQ(c.output.keep, Keep::All);
   // Default output observables: every observable of the blocks the chain needs (all but the
-  // tritium kinks, whose block no default constraint uses).
+  // two tritium kinks, whose block no default constraint uses, and the four of the opt-in
+  // cevns block).
   std::size_t inClosure = 0;
   for (std::size_t i = 0; i < c.kernel->observables().size(); ++i) {
     inClosure += (c.kernel->blockOf(i) & c.kernel->closure(c.chain.blocks())) ? 1 : 0;
   }
   EXPECT_EQ(c.output.observables.size(), inClosure);
-  EXPECT_EQ(inClosure, c.kernel->observables().size() - 2);
+  EXPECT_EQ(inClosure, c.kernel->observables().size() - 6);
   EXPECT_EQ(c.canonical["parameters"]["v_s"], 1000.0);
   EXPECT_EQ(c.canonical["sampler"]["seed"], 1);
   EXPECT_EQ(c.canonical["output"]["chunk_points"], 4096);

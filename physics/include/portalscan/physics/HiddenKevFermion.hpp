@@ -5,6 +5,7 @@
 /// (epsilon) and a Higgs portal (kappa). Conventions and corrections to the
 /// printed paper: shared/physics.md, docs/physics/hidden_kev_fermion.md.
 
+#include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/MassMatrix.hpp"
 #include "portalscan/physics/Model.hpp"
 
@@ -28,6 +29,8 @@ class HiddenKevFermion final : public Model {
     g_s,
     m_phi,
     kappa,
+    T_threshold_sns,
+    T_threshold_reactor,
     kParameterCount
   };
 
@@ -52,6 +55,10 @@ class HiddenKevFermion final : public Model {
   };
   /// CN Eqs. 3, 10 with <H> = v/sqrt2, <phi> = v_s/sqrt2: M_eff = M_0 - m_D m_D^T / M_N.
   static Spectrum spectrum(std::span<const double> parameters);
+
+  /// The light states of a point and its scalar portal, for the low-energy
+  /// signatures of CN Sec. IV (physics/LowEnergySignals.hpp).
+  static signals::LightStates lightStates(std::span<const double> parameters);
 
  protected:
   PointStatus compute(std::span<const double> parameters, BlockMask blocks,

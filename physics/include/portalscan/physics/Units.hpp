@@ -39,6 +39,8 @@ inline constexpr double hbarInGeVSeconds = 6.582119569e-25;
 inline constexpr double second = 1.0 / hbarInGeVSeconds;
 /// hbar c in GeV cm (CODATA 2018).
 inline constexpr double hbarCInGeVCm = 1.973269804e-14;
+/// hbar c in GeV fm.
+inline constexpr double hbarCInGeVFm = 1.973269804e-1;
 /// One centimetre in GeV^-1.
 inline constexpr double cm = 1.0 / hbarCInGeVCm;
 inline constexpr double meter = 100.0 * cm;
@@ -109,6 +111,10 @@ inline constexpr double zeta3 = 1.2020569031595942853997;  ///< Riemann zeta(3)
 /// Tritium beta-decay endpoint Q, GeV (recoil and molecular effects neglected, as in CN).
 inline constexpr double Q_tritium = 18.5906e-6;
 inline constexpr double N_A = 6.02214076e23;  ///< Avogadro constant, mol^-1 (exact)
+inline constexpr double u = 0.93149410242;    ///< atomic mass unit, GeV (CODATA 2018)
+/// Atomic masses in u (AME 2020: M. Wang et al., Chin. Phys. C 45 (2021) 030003).
+inline constexpr double massCs133_u = 132.905451961;
+inline constexpr double massI127_u = 126.904472;
 
 /// The constants above with their units, for the provenance record of an output file.
 struct NamedConstant {
@@ -150,6 +156,9 @@ inline constexpr NamedConstant kTable[] = {{"G_F", G_F, "GeV^-2"},
                                            {"h", h, "1"},
                                            {"Omega_c_h2", OmegaCh2, "1"},
                                            {"Q_tritium", Q_tritium, "GeV"},
+                                           {"atomic_mass_unit", u, "GeV"},
+                                           {"mass_Cs133", massCs133_u, "u"},
+                                           {"mass_I127", massI127_u, "u"},
                                            {"hbar", units::hbarInGeVSeconds, "GeV s"}};
 }  // namespace constants
 

@@ -1,0 +1,152 @@
+#pragma once
+/// Coherent elastic neutrino-nucleus scattering into a massive neutral
+/// fermion, nu + N -> chi + N (CN Sec. IV.C, Eqs. 21-35).
+///
+/// Energies and masses in GeV; cross sections dsigma/dT in GeV^-3; rates per
+/// unit fluence of the source and per nucleus, so dN/dT is in GeV^-1 x
+/// (fluence in GeV^2) — the callers multiply by the fluence (cm^-2 converted)
+/// and the number of nuclei. Z-exchange rates are for |U_l chi|^2 = 1, scalar
+/// rates for |U_H|^2 = 1 (CN Eq. 34); the Standard Model is the Z rate at m = 0.
+/// Every difference between a massive and a massless rate is computed as such
+/// (never as a difference of two rates), so that deviations of 1e-9 keep their
+/// digits.
+
+#include "portalscan/physics/NeutrinoSources.hpp"
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace portalscan::physics::cevns {
+
+// --- Nuclei ---
+
+struct Nucleus {
+  const char* name;
+  int Z;
+  int N;
+  double mass;  ///< GeV
+  int A() const { return Z + N; }
+};
+
+/// 133Cs and 127I, the two nuclei of CsI, counted separately (audit §2.4);
+/// nuclear masses from the atomic ones minus the electrons.
+Nucleus caesium133();
+Nucleus iodine127();
+/// A nucleus of mass A u (the audit's kinematic checks use A = 100).
+Nucleus withMassNumber(int Z, int N);
+
+/// Weak charge Q_W = N - Z (1 - 4 sin^2 theta_W) with the low-energy
+/// sin^2 theta_W = 0.23857 (shared/physics.md; CN Sec. IV.C).
+double weakCharge(const Nucleus& nucleus);
+
+/// Helm form factor F(q) = 3 j_1(q r_n)/(q r_n) exp(-(q s)^2/2) with the
+/// parameters of J. D. Lewin and P. F. Smith, Astropart. Phys. 6 (1996) 87:
+/// s = 0.9 fm, r_n^2 = c^2 + (7/3) pi^2 a^2 - 5 s^2, c = 1.23 A^(1/3) - 0.60 fm,
+/// a = 0.52 fm; q = sqrt(2 M T + T^2). Used for both F_Z and F_H (CN notes
+/// they may differ; no separate scalar form factor is known).
+double helmFormFactor(const Nucleus& nucleus, double recoil);
+/// r_n of the Helm form factor, fm.
+double helmRadiusFm(int massNumber);
+
+// --- Kinematics (CN Eqs. 22, 23, 28) ---
+
+/// cos theta of the recoiling nucleus for recoil T (CN Eq. 22, Fig. 3c).
+double cosTheta(double energy, double recoil, double nucleusMass, double fermionMass);
+
+struct RecoilRange {
+  double lower;  ///< T_-
+  double upper;  ///< T_+
+};
+/// T_-(E) and T_+(E) (CN Eq. 23); none below the production threshold. T_-
+/// comes from T_+ T_- = m^4/(4 M (M + 2E)), free of cancellation.
+std::optional<RecoilRange> recoilRange(double energy, double nucleusMass, double fermionMass);
+
+/// The smallest neutrino energy that gives recoil T (CN Eq. 28).
+double minimumEnergy(double recoil, double nucleusMass, double fermionMass);
+
+/// The smallest neutrino energy with T_+(E) >= T: Eq. 28 above the turning
+/// point of the allowed region, the production threshold below it.
+double minimumEnergyForThreshold(double threshold, double nucleusMass, double fermionMass);
+
+// --- Cross sections ---
+
+/// dsigma/dT of Z exchange for |U|^2 = 1 (CN Eq. 25), with F_Z^2; zero outside
+/// [T_-, T_+]. At m = 0 the Standard Model cross section.
+double zCrossSection(double energy, double recoil, const Nucleus& nucleus, double fermionMass);
+/// The same for a point-like nucleus (F = 1).
+double zCrossSectionPointlike(double energy, double recoil, const Nucleus& nucleus,
+                              double fermionMass);
+/// dsigma/dT(m) - dsigma/dT(0) where both are allowed: the m^2 term of Eq. 25,
+/// -(G_F^2 Q_W^2 M/4pi) (m^2/4E^2)(2E/M - T/M + 1) F^2.
+double zCrossSectionMassTerm(double energy, double recoil, const Nucleus& nucleus,
+                             double fermionMass);
+
+/// CN Eq. 26 divided by |U_H|^2 of Eq. 34: (G_F^2 Q_W^2 M/4pi)(1 + T/2M)
+/// (M T/E^2 + m^2/2E^2) F^2 — the scalar rate in the units of CN Fig. 4(b,d).
+double scalarCrossSectionPerUH2(double energy, double recoil, const Nucleus& nucleus,
+                                double fermionMass);
+
+/// The scalar portal of a model point.
+struct ScalarPortal {
+  double yChi;      ///< H-nu-chi coupling, y_e f_R v_s/(sqrt2 M_N) (CN Sec. II)
+  double sinAlpha;  ///< phi^0-h mixing
+  double vs;        ///< U(1)_s vev, GeV
+  double mPhi;      ///< phi^0 mass, GeV
+};
+/// eta of g_Hnn = g m_n eta/(2 M_W), 0.3 as CN state. Their Eq. 34 coefficient
+/// 7e-5 corresponds to eta = 0.40 (audit §2.4); with 0.3 it is 3.9e-5.
+inline constexpr double kHiggsNucleonEta = 0.3;
+/// g_HNN = eta M/v, CN's g_Hnn with m_n -> M.
+double higgsNucleusCoupling(const Nucleus& nucleus);
+/// P_chi = c_alpha + s_alpha (v/v_s)(M_H^2/m_phi^2) (CN Eq. 35).
+double pChi(const ScalarPortal& portal);
+/// |U_H|^2 = y_chi^2 g_HNN^2 P_chi^2/(M_H^4 G_F^2 Q_W^2) (CN Eq. 34, first form).
+double uH2(const Nucleus& nucleus, const ScalarPortal& portal);
+/// CN Eq. 26 as printed (an s_alpha^2/m_phi^2 term of the mixing factor is
+/// omitted there, audit §2.4): y_chi^2 g_HNN^2/(4pi) M c_alpha^2
+/// (1/M_H^2 + v t_alpha/(v_s m_phi^2))^2 (1 + T/2M)(M T/E^2 + m^2/2E^2) F_H^2.
+double scalarCrossSection(double energy, double recoil, const Nucleus& nucleus, double fermionMass,
+                          const ScalarPortal& portal);
+
+// --- Sources and rates (CN Eq. 27) ---
+
+enum class Flavour { Electron, Muon };
+
+/// One component of a source: a line, or a spectrum on [min, max].
+struct Flux {
+  const char* name;
+  Flavour flavour;
+  double weight;                           ///< neutrinos per unit of the source's fluence
+  double line;                             ///< the line's energy, or 0 for a spectrum
+  std::function<double(double)> spectrum;  ///< 1/GeV, integrating to 1 on [min, max]
+  double min;
+  double max;
+};
+
+/// pi+ and mu+ decay at rest: the 29.79 MeV nu_mu line and the Michel nu_e and
+/// nubar_mu spectra, one of each per unit fluence (phi_0 of CN Eq. 29).
+std::vector<Flux> spallationSource();
+/// Reactor electron antineutrinos, the Huber-Mueller spectrum on [2, 8] MeV,
+/// one antineutrino per unit fluence.
+std::vector<Flux> reactorSource(
+    const sources::FissionFractions& fractions = sources::kTypicalReactor);
+
+enum class Process { Z, Scalar };
+
+/// dN/dT = int dE phi(E) dsigma/dT(E, T) for one component (CN Eq. 27), per
+/// unit fluence and per nucleus: Z exchange for |U|^2 = 1, or scalar exchange
+/// for |U_H|^2 = 1.
+double rate(const Flux& flux, const Nucleus& nucleus, double recoil, double fermionMass,
+            Process process);
+/// dN/dT(m) - dN/dT(0) of Z exchange, computed without cancellation.
+double zRateShift(const Flux& flux, const Nucleus& nucleus, double recoil, double fermionMass);
+/// The number of Z-exchange events above a recoil threshold, int_{T_th} dN/dT dT.
+double zCount(const Flux& flux, const Nucleus& nucleus, double threshold, double fermionMass);
+/// zCount(m) - zCount(0), computed without cancellation.
+double zCountShift(const Flux& flux, const Nucleus& nucleus, double threshold, double fermionMass);
+
+/// Fluence in GeV^2 from neutrinos per cm^2.
+double fluenceFromPerCm2(double perCm2);
+
+}  // namespace portalscan::physics::cevns

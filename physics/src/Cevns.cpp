@@ -1,0 +1,314 @@
+#include "portalscan/physics/Cevns.hpp"
+
+#include "portalscan/physics/Quadrature.hpp"
+#include "portalscan/physics/Units.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace portalscan::physics::cevns {
+namespace {
+
+using std::numbers::pi;
+
+using quadrature::integrate;
+
+/// G_F^2 Q_W^2 M/(4 pi): the prefactor of CN Eqs. 25 and 26/34.
+double prefactor(const Nucleus& nucleus) {
+  const double qw = weakCharge(nucleus);
+  return constants::G_F * constants::G_F * qw * qw * nucleus.mass / (4.0 * pi);
+}
+
+/// The bracket of CN Eq. 25. Multiplied by 2E^2 it is the quadratic
+/// T^2 - b T + c, b = 2E + M - m^2/2M, c = 2E^2 - m^2 (2E + M)/2M; written as
+/// (r1 - T)(r2 - T) with its roots it keeps its digits where it vanishes
+/// (at T_+ for m = 0), which the printed sum of terms does not.
+struct Bracket {
+  double e2;     ///< 2 E^2
+  double small;  ///< the root r1 near T_+ (T_+ itself at m = 0)
+  double large;  ///< the other root r2 > r1
+
+  Bracket(double e, double mass, double m) {
+    const double m2 = m * m;
+    const double b = 2.0 * e + mass - m2 / (2.0 * mass);
+    const double c = 2.0 * e * e - m2 * (2.0 * e + mass) / (2.0 * mass);
+    small = 2.0 * c / (b + std::sqrt(b * b - 4.0 * c));
+    large = b - small;
+    e2 = 2.0 * e * e;
+  }
+  double at(double t) const { return (small - t) * (large - t) / e2; }
+  /// At T = r1 - u, exact for small u.
+  double below(double u) const { return u * (large - small + u) / e2; }
+};
+
+double zBracket(double e, double t, double mass, double m) { return Bracket(e, mass, m).at(t); }
+
+bool allowed(double e, double t, double mass, double m) {
+  const auto range = recoilRange(e, mass, m);
+  return range && t >= range->lower && t <= range->upper;
+}
+
+/// int_a^b dsigma/dT(E, T) dT for Z exchange (zero where a >= b), to a
+/// relative 1e-10 or the absolute accuracy given.
+/// The integration runs over the distance u = r1 - T from the bracket's
+/// root, where the integrand has no rounding noise even on the tiny ranges
+/// near T_+ of the energies just above threshold.
+double zCrossSectionIntegral(double e, const Nucleus& nucleus, double m, double a, double b,
+                             double absolute = 0.0) {
+  if (!(b > a)) return 0.0;
+  const Bracket bracket(e, nucleus.mass, m);
+  const double factor = prefactor(nucleus);
+  return integrate(
+      [&](double u) {
+        const double f = helmFormFactor(nucleus, bracket.small - u);
+        return factor * bracket.below(u) * f * f;
+      },
+      std::max(bracket.small - b, 0.0), bracket.small - a, quadrature::kTolerance, absolute);
+}
+
+/// The events of energy E above the threshold: int_{max(T_th, T_-)}^{T_+} dsigma/dT dT.
+double zEventsAbove(double e, const Nucleus& nucleus, double threshold, double m) {
+  const auto range = recoilRange(e, nucleus.mass, m);
+  if (!range) return 0.0;
+  return zCrossSectionIntegral(e, nucleus, m, std::max(threshold, range->lower), range->upper);
+}
+
+/// zEventsAbove(m) - zEventsAbove(0) at one energy, without cancellation: the
+/// m^2 term over the common range, less the slivers only the massless
+/// fermion reaches (T_+(m) < T_+(0), and recoils below T_-(m)).
+double zEventsAboveShift(double e, const Nucleus& nucleus, double threshold, double m) {
+  const double mass = nucleus.mass;
+  const auto massless = recoilRange(e, mass, 0.0);
+  if (!massless || massless->upper <= threshold) return 0.0;
+  const auto massive = recoilRange(e, mass, m);
+  if (!massive || massive->upper <= threshold) {
+    return -zCrossSectionIntegral(e, nucleus, 0.0, threshold, massless->upper);
+  }
+  const double low = std::max(threshold, massive->lower);
+  const double common = integrate([&](double t) { return zCrossSectionMassTerm(e, t, nucleus, m); },
+                                  low, massive->upper);
+  // The slivers are O(m^4) against the O(m^2) common term: they need only
+  // the accuracy of the sum, not a relative one their rounding cannot give.
+  const double floor = quadrature::kTolerance * std::abs(common);
+  const double above =
+      zCrossSectionIntegral(e, nucleus, 0.0, massive->upper, massless->upper, floor);
+  const double below = zCrossSectionIntegral(e, nucleus, 0.0, threshold, low, floor);
+  return common - above - below;
+}
+
+double crossSection(double e, double t, const Nucleus& nucleus, double m, Process process) {
+  return process == Process::Z ? zCrossSection(e, t, nucleus, m)
+                               : scalarCrossSectionPerUH2(e, t, nucleus, m);
+}
+
+}  // namespace
+
+// --- Nuclei ---
+
+Nucleus caesium133() {
+  return {"Cs133", 55, 78, constants::massCs133_u * constants::u - 55 * constants::m_e};
+}
+
+Nucleus iodine127() {
+  return {"I127", 53, 74, constants::massI127_u * constants::u - 53 * constants::m_e};
+}
+
+Nucleus withMassNumber(int Z, int N) { return {"A", Z, N, (Z + N) * constants::u}; }
+
+double weakCharge(const Nucleus& n) {
+  return n.N - n.Z * (1.0 - 4.0 * constants::sin2ThetaW_lowEnergy);
+}
+
+double helmRadiusFm(int massNumber) {
+  constexpr double s = 0.9, a = 0.52;  // fm, Lewin & Smith (1996)
+  const double c = 1.23 * std::cbrt(static_cast<double>(massNumber)) - 0.60;
+  return std::sqrt(c * c + 7.0 / 3.0 * pi * pi * a * a - 5.0 * s * s);
+}
+
+double helmFormFactor(const Nucleus& nucleus, double recoil) {
+  constexpr double s = 0.9;  // fm
+  const double q = std::sqrt(2.0 * nucleus.mass * recoil + recoil * recoil) / units::hbarCInGeVFm;
+  const double x = q * helmRadiusFm(nucleus.A());  // 1/fm x fm
+  // 3 j_1(x)/x, by its series where the closed form cancels.
+  const double x2 = x * x;
+  const double bessel = x < 1e-2 ? 1.0 - x2 / 10.0 + x2 * x2 / 280.0
+                                 : 3.0 * (std::sin(x) - x * std::cos(x)) / (x2 * x);
+  return bessel * std::exp(-0.5 * q * q * s * s);
+}
+
+// --- Kinematics ---
+
+double cosTheta(double e, double t, double mass, double m) {
+  return (e * t + mass * t + 0.5 * m * m) / (e * std::sqrt(t * t + 2.0 * mass * t));  // CN Eq. 22
+}
+
+std::optional<RecoilRange> recoilRange(double e, double mass, double m) {
+  if (!(e > 0.0)) return std::nullopt;
+  const double m2 = m * m;
+  // CN Eq. 23: T+- = [M E^2 - m^2 (M + E)/2 +- E sqrt(D)]/(M (M + 2E)).
+  const double discriminant = mass * mass * e * e - m2 * mass * (mass + e) + 0.25 * m2 * m2;
+  if (discriminant < 0.0) return std::nullopt;
+  const double denominator = mass * (mass + 2.0 * e);
+  const double upper =
+      (mass * e * e - 0.5 * m2 * (mass + e) + e * std::sqrt(discriminant)) / denominator;
+  if (!(upper > 0.0)) return std::nullopt;
+  const double lower = 0.25 * m2 * m2 / (denominator * upper);  // T+ T- = m^4/(4 M (M + 2E))
+  return RecoilRange{lower, upper};
+}
+
+double minimumEnergy(double t, double mass, double m) {
+  return (mass * t + 0.5 * m * m) / (std::sqrt(2.0 * mass * t + t * t) - t);  // CN Eq. 28
+}
+
+double minimumEnergyForThreshold(double threshold, double mass, double m) {
+  if (m == 0.0) return minimumEnergy(threshold, mass, 0.0);
+  // The production threshold E_thr, where T_+ = T_-: M^2 E^2 - m^2 M (M + E) + m^4/4 = 0.
+  const double m2 = m * m;
+  const double b = -m2 * mass, c = -m2 * mass * mass + 0.25 * m2 * m2;
+  const double eThreshold = (-b + std::sqrt(b * b - 4.0 * mass * mass * c)) / (2.0 * mass * mass);
+  const double turn = (mass * eThreshold * eThreshold - 0.5 * m2 * (mass + eThreshold)) /
+                      (mass * (mass + 2.0 * eThreshold));
+  return threshold >= turn ? minimumEnergy(threshold, mass, m) : eThreshold;
+}
+
+// --- Cross sections ---
+
+double zCrossSectionPointlike(double e, double t, const Nucleus& nucleus, double m) {
+  if (!allowed(e, t, nucleus.mass, m)) return 0.0;
+  return prefactor(nucleus) * zBracket(e, t, nucleus.mass, m);  // CN Eq. 25, F = 1
+}
+
+double zCrossSection(double e, double t, const Nucleus& nucleus, double m) {
+  const double f = helmFormFactor(nucleus, t);
+  return zCrossSectionPointlike(e, t, nucleus, m) * f * f;  // CN Eq. 25
+}
+
+double zCrossSectionMassTerm(double e, double t, const Nucleus& nucleus, double m) {
+  const double f = helmFormFactor(nucleus, t);
+  return -prefactor(nucleus) * m * m / (4.0 * e * e) *
+         (2.0 * e / nucleus.mass - t / nucleus.mass + 1.0) * f * f;  // CN Eq. 25, m^2 term
+}
+
+double scalarCrossSectionPerUH2(double e, double t, const Nucleus& nucleus, double m) {
+  if (!allowed(e, t, nucleus.mass, m)) return 0.0;
+  const double f = helmFormFactor(nucleus, t);
+  const double mass = nucleus.mass;
+  return prefactor(nucleus) * (1.0 + t / (2.0 * mass)) *
+         (mass * t / (e * e) + m * m / (2.0 * e * e)) * f * f;  // CN Eqs. 26, 34
+}
+
+double higgsNucleusCoupling(const Nucleus& nucleus) {
+  return kHiggsNucleonEta * nucleus.mass / constants::v;  // g M eta/(2 M_W), g/(2 M_W) = 1/v
+}
+
+double pChi(const ScalarPortal& p) {
+  const double cosAlpha = std::sqrt(1.0 - p.sinAlpha * p.sinAlpha);
+  return cosAlpha + p.sinAlpha * constants::v / p.vs * constants::M_H * constants::M_H /
+                        (p.mPhi * p.mPhi);  // CN Eq. 35
+}
+
+double uH2(const Nucleus& nucleus, const ScalarPortal& p) {
+  const double g = higgsNucleusCoupling(nucleus);
+  const double mh2 = constants::M_H * constants::M_H;
+  const double qw = weakCharge(nucleus);
+  const double pc = pChi(p);
+  return p.yChi * p.yChi * g * g * pc * pc /
+         (mh2 * mh2 * constants::G_F * constants::G_F * qw * qw);  // CN Eq. 34
+}
+
+double scalarCrossSection(double e, double t, const Nucleus& nucleus, double m,
+                          const ScalarPortal& p) {
+  if (!allowed(e, t, nucleus.mass, m)) return 0.0;
+  const double f = helmFormFactor(nucleus, t);
+  const double mass = nucleus.mass;
+  const double g = higgsNucleusCoupling(nucleus);
+  const double cosAlpha = std::sqrt(1.0 - p.sinAlpha * p.sinAlpha);
+  const double mixing = 1.0 / (constants::M_H * constants::M_H) +
+                        constants::v * (p.sinAlpha / cosAlpha) / (p.vs * p.mPhi * p.mPhi);
+  return p.yChi * p.yChi * g * g / (4.0 * pi) * mass * cosAlpha * cosAlpha * mixing * mixing *
+         (1.0 + t / (2.0 * mass)) * (mass * t / (e * e) + m * m / (2.0 * e * e)) * f *
+         f;  // CN Eq. 26 as printed
+}
+
+// --- Sources ---
+
+std::vector<Flux> spallationSource() {
+  const double top = sources::muonDecayMaxEnergy();
+  return {
+      {"nu_mu (pi+ decay line)", Flavour::Muon, 1.0, sources::pionLineEnergy(), nullptr, 0.0, 0.0},
+      {"nu_e (mu+ decay at rest)", Flavour::Electron, 1.0, 0.0, sources::muonDecayNuE, 0.0, top},
+      {"nubar_mu (mu+ decay at rest)", Flavour::Muon, 1.0, 0.0, sources::muonDecayNuMuBar, 0.0,
+       top},
+  };
+}
+
+std::vector<Flux> reactorSource(const sources::FissionFractions& fractions) {
+  const double total = sources::reactorPerFissionTotal(fractions);
+  return {
+      {"nubar_e (reactor)", Flavour::Electron, 1.0, 0.0,
+       [fractions, total](double e) { return sources::reactorPerFission(e, fractions) / total; },
+       sources::kReactorMinEnergy, sources::kReactorMaxEnergy}};
+}
+
+double fluenceFromPerCm2(double perCm2) {
+  return perCm2 * units::hbarCInGeVCm * units::hbarCInGeVCm;
+}
+
+// --- Rates ---
+
+double rate(const Flux& flux, const Nucleus& nucleus, double t, double m, Process process) {
+  if (flux.line > 0.0) return flux.weight * crossSection(flux.line, t, nucleus, m, process);
+  const double low = std::max(flux.min, minimumEnergy(t, nucleus.mass, m));
+  return flux.weight *
+         integrate(
+             [&](double e) { return flux.spectrum(e) * crossSection(e, t, nucleus, m, process); },
+             low, flux.max);
+}
+
+double zRateShift(const Flux& flux, const Nucleus& nucleus, double t, double m) {
+  const double mass = nucleus.mass;
+  const double e0 = minimumEnergy(t, mass, 0.0);  // the massless fermion reaches T from here
+  const double em = minimumEnergy(t, mass, m);    // the massive one from here (em >= e0)
+  if (flux.line > 0.0) {
+    const double e = flux.line;
+    if (e >= em) return flux.weight * zCrossSectionMassTerm(e, t, nucleus, m);
+    if (e >= e0) return -flux.weight * zCrossSection(e, t, nucleus, 0.0);
+    return 0.0;
+  }
+  const double lowM = std::max(flux.min, em), low0 = std::max(flux.min, e0);
+  const double common = integrate(
+      [&](double e) { return flux.spectrum(e) * zCrossSectionMassTerm(e, t, nucleus, m); }, lowM,
+      flux.max);
+  const double lost = integrate(
+      [&](double e) { return flux.spectrum(e) * zCrossSection(e, t, nucleus, 0.0); }, low0,
+      std::min(lowM, flux.max), quadrature::kTolerance, quadrature::kTolerance * std::abs(common));
+  return flux.weight * (common - lost);
+}
+
+double zCount(const Flux& flux, const Nucleus& nucleus, double threshold, double m) {
+  if (flux.line > 0.0) return flux.weight * zEventsAbove(flux.line, nucleus, threshold, m);
+  const double low = std::max(flux.min, minimumEnergyForThreshold(threshold, nucleus.mass, m));
+  return flux.weight *
+         integrate(
+             [&](double e) { return flux.spectrum(e) * zEventsAbove(e, nucleus, threshold, m); },
+             low, flux.max, quadrature::kOuterTolerance);
+}
+
+double zCountShift(const Flux& flux, const Nucleus& nucleus, double threshold, double m) {
+  if (flux.line > 0.0) return flux.weight * zEventsAboveShift(flux.line, nucleus, threshold, m);
+  const double mass = nucleus.mass;
+  const double e0 = std::max(flux.min, minimumEnergyForThreshold(threshold, mass, 0.0));
+  const double em = std::max(flux.min, minimumEnergyForThreshold(threshold, mass, m));
+  // Below em only the massless fermion passes the threshold; above it both do.
+  const double both = integrate(
+      [&](double e) { return flux.spectrum(e) * zEventsAboveShift(e, nucleus, threshold, m); }, em,
+      flux.max, quadrature::kOuterTolerance);
+  const double lost = integrate(
+      [&](double e) { return flux.spectrum(e) * zEventsAbove(e, nucleus, threshold, 0.0); }, e0,
+      std::min(em, flux.max), quadrature::kOuterTolerance,
+      quadrature::kOuterTolerance * std::abs(both));
+  return flux.weight * (both - lost);
+}
+
+}  // namespace portalscan::physics::cevns

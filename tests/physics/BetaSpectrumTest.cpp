@@ -1,0 +1,138 @@
+// The tritium beta spectrum with the chi states (CN Eqs. 16-18) and the
+// low-energy signals of a point. Expected values: the closed forms of Eq. 16
+// evaluated here by hand, the audit's kink positions (§2.3), and integrations
+// independent of the code's quadrature.
+
+#include "portalscan/physics/BetaSpectrum.hpp"
+#include "portalscan/physics/HiddenKevFermion.hpp"
+#include "portalscan/physics/LowEnergySignals.hpp"
+#include "portalscan/physics/Units.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace portalscan::physics {
+namespace {
+
+using units::keV;
+constexpr double kQ = constants::Q_tritium;
+
+template <class F>
+double simpson(F f, double a, double b, int n = 200000) {
+  const double h = (b - a) / n;
+  double sum = f(a) + f(b);
+  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
+  return sum * h / 3.0;
+}
+
+TEST(BetaSpectrum, StandardModelIsNormalisedPerDecay) {
+  // (from just above 0: the rate is 0 at E = m_e exactly but finite next to it)
+  EXPECT_NEAR(simpson(beta::tritiumRateStandardModel, 1e-18, kQ), 1.0, 1e-9);
+  EXPECT_EQ(beta::tritiumRateStandardModel(kQ), 0.0);
+  EXPECT_EQ(beta::tritiumRateStandardModel(-1e-9), 0.0);
+}
+
+TEST(BetaSpectrum, ZeroMixingIsTheStandardModel) {
+  const std::vector<beta::Branch> branches{{0.0, 1.0}, {7.0 * keV, 0.0}, {5.0 * keV, 0.0}};
+  for (double t : {0.5 * keV, 5.0 * keV, 12.0 * keV, 18.0 * keV}) {
+    EXPECT_DOUBLE_EQ(beta::tritiumRate(t, branches), beta::tritiumRateStandardModel(t));
+  }
+  const signals::TritiumRow row =
+      signals::tritium(signals::fromMassesAndMixings(7 * keV, 5 * keV, 0, 0), 6.0 * keV);
+  EXPECT_EQ(row.deviation, 0.0);
+  EXPECT_EQ(row.ratio, 1.0);
+}
+
+TEST(BetaSpectrum, KinksSitAtQMinusM) {
+  // Audit §2.3: M = 5 keV -> 13.59 keV, M = 7 keV -> 11.59 keV, 100 keV closed.
+  EXPECT_NEAR(beta::kinkKineticEnergy(5.0 * keV) / keV, 13.5906, 1e-9);
+  EXPECT_NEAR(beta::kinkKineticEnergy(7.0 * keV) / keV, 11.5906, 1e-9);
+  EXPECT_LT(beta::kinkKineticEnergy(100.0 * keV), 0.0);
+  // A branch of mass M contributes below Q - M and nothing above.
+  const std::vector<beta::Branch> only{{5.0 * keV, 1.0}};
+  const double kink = beta::kinkKineticEnergy(5.0 * keV);
+  EXPECT_GT(beta::tritiumRate(kink - 1e-3 * keV, only), 0.0);
+  EXPECT_EQ(beta::tritiumRate(kink + 1e-3 * keV, only), 0.0);
+}
+
+TEST(BetaSpectrum, Fig2bDeviationInUnitsOfTwoU2) {
+  // CN Fig. 2(b): 1 - (dR/dE)_X/(dR/dE)_SM in units of 2|U|^2 for
+  // (M1, M2) = (7, 5) keV and |U_e4| = |U_e5| = 0.4. With eps = Q - (E - m_e),
+  // it is 1 - [sqrt(1 - M1^2/eps^2) theta + sqrt(1 - M2^2/eps^2) theta]/2.
+  const auto states = signals::fromMassesAndMixings(7.0 * keV, 5.0 * keV, 0.4, 0.4);
+  for (double t : {2.0 * keV, 5.0 * keV, 12.0 * keV, 14.0 * keV, 18.0 * keV}) {
+    const double eps = kQ - t;
+    auto open = [&](double m) { return eps > m ? std::sqrt(1.0 - m * m / (eps * eps)) : 0.0; };
+    const double expected = 1.0 - 0.5 * (open(7.0 * keV) + open(5.0 * keV));
+    const signals::TritiumRow row = signals::tritium(states, t);
+    EXPECT_NEAR(row.deviation / (2 * 0.16), expected, 1e-12) << t / keV;
+    // The rate itself: the active branch (weight 0.68) and two massive ones.
+    const double massless = 0.68 + 0.16 * (open(7.0 * keV) + open(5.0 * keV));
+    EXPECT_NEAR(row.rate / row.sm, massless, 1e-12);
+  }
+}
+
+TEST(BetaSpectrum, FermiFunction) {
+  // No charge, no distortion; for Z = 2 it enhances, less at higher energy.
+  EXPECT_DOUBLE_EQ(beta::fermiFunction(0, 10.0 * keV), 1.0);
+  EXPECT_GT(beta::fermiFunction(2, 1.0 * keV), beta::fermiFunction(2, 10.0 * keV));
+  EXPECT_GT(beta::fermiFunction(2, 18.0 * keV), 1.0);
+  // x = 2 pi Z alpha E/p at 10 keV, F = x/(1 - e^-x).
+  const double e = 10.0 * keV + constants::m_e;
+  const double p = std::sqrt(e * e - constants::m_e * constants::m_e);
+  const double x = 2 * M_PI * 2 * constants::alpha * e / p;
+  EXPECT_NEAR(beta::fermiFunction(2, 10.0 * keV), x / (1 - std::exp(-x)), 1e-12);
+}
+
+TEST(LowEnergySignals, ModelPointHasUnitaryMixingAndCevnsObservables) {
+  // At the default point the five states' |U_ei|^2 sum to 1 (unitarity), and
+  // the CEvNS ratios lie below 1 by less than the chi mixing.
+  const HiddenKevFermion model;
+  std::vector<double> p;
+  for (const auto& spec : model.parameters()) p.push_back(spec.defaultValue);
+  const signals::LightStates states = HiddenKevFermion::lightStates(p);
+  double sum = 0.0;
+  for (const auto& a : states.active) sum += a.u2e;
+  for (const auto& c : states.chi) sum += c.u2e;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  ASSERT_TRUE(states.portal.has_value());
+
+  std::vector<double> out(model.observables().size());
+  const BlockMask cevns = BlockMask{1} << *model.blockIndex("cevns");
+  const auto status = model.evaluate(p, cevns, out);
+  ASSERT_EQ(status, PointStatus::Ok);
+  auto value = [&](const char* name) { return out[*model.observableIndex(name)]; };
+  const double chiMixing = states.chi[0].u2e + states.chi[1].u2e;
+  EXPECT_GE(value("cevns_sns_deviation"), 0.0);
+  EXPECT_LE(value("cevns_sns_deviation"), chiMixing);
+  EXPECT_GE(value("cevns_reactor_deviation"), value("cevns_sns_deviation"));
+  EXPECT_DOUBLE_EQ(value("cevns_sns_ratio"), 1.0 - value("cevns_sns_deviation"));
+  // A threshold of 0 is not a recoil threshold: the point fails, not the program.
+  p[HiddenKevFermion::T_threshold_sns] = 0.0;
+  EXPECT_EQ(model.evaluate(p, cevns, out), PointStatus::UnphysicalParameter);
+}
+
+TEST(LowEnergySignals, CevnsDeviationScalesWithMixingAndMass) {
+  // Eq. 31: at fixed T the deviation is sum_k |U|^2 (1 - r_k); for keV masses
+  // 1 - r_k ~ m_k^2/(4E^2) x (1 + 2E/M)/bracket, so doubling both masses
+  // quadruples it and doubling |U|^2 doubles it.
+  using signals::Experiment;
+  const double t = 0.3 * keV;
+  const auto a = signals::cevns(signals::fromMassesAndMixings(7 * keV, 5 * keV, 0.1, 0.1),
+                                Experiment::Reactor, t);
+  const auto b = signals::cevns(signals::fromMassesAndMixings(14 * keV, 10 * keV, 0.1, 0.1),
+                                Experiment::Reactor, t);
+  const auto c = signals::cevns(
+      signals::fromMassesAndMixings(7 * keV, 5 * keV, 0.1 * std::sqrt(2.0), 0.1 * std::sqrt(2.0)),
+      Experiment::Reactor, t);
+  EXPECT_NEAR(b.deviation / a.deviation, 4.0, 1e-3);
+  EXPECT_NEAR(c.deviation / a.deviation, 2.0, 1e-9);
+  EXPECT_GT(a.deviation, 0.0);
+  // Eq. 32 is the deviation per |U|^2 with equal mixings.
+  EXPECT_NEAR(a.eq32 * 0.01, a.deviation, 1e-12 * a.deviation + 1e-300);
+}
+
+}  // namespace
+}  // namespace portalscan::physics
