@@ -67,6 +67,27 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   merge->add_option("INPUTS", mergeArgs.inputs, "Shard files (or MPI part files)")->required();
   merge->add_flag("--force", mergeArgs.force, "Overwrite an existing output file");
 
+  SpectrumArgs spectrumArgs;
+  auto* spectrum = app.add_subcommand(
+      "spectrum", "Low-energy curves of the chi states: tritium beta spectrum, CEvNS (CN Sec. IV)");
+  spectrum->add_option("KIND", spectrumArgs.kind, "tritium_beta | cevns_sns | cevns_reactor")
+      ->required();
+  spectrum->add_option("--model", spectrumArgs.model, "A model point (hidden_kev_fermion)");
+  spectrum
+      ->add_option("--set", spectrumArgs.sets, "NAME=VALUE: a parameter of --model (repeatable)")
+      ->type_name("NAME=VALUE");
+  spectrum->add_option("--masses", spectrumArgs.masses, "The two chi masses, GeV")
+      ->type_name("M1,M2");
+  spectrum
+      ->add_option("--mixings", spectrumArgs.mixings,
+                   "|U_l4|,|U_l5|: the chi states' mixing with each flavour")
+      ->type_name("U1,U2");
+  spectrum->add_option("--from", spectrumArgs.from, "First energy (E_e - m_e or T), GeV");
+  spectrum->add_option("--to", spectrumArgs.to, "Last energy, GeV");
+  spectrum->add_option("--points", spectrumArgs.points, "Number of rows (default 400)");
+  spectrum->add_flag("--log", spectrumArgs.log, "Logarithmic energy steps");
+  spectrum->add_option("--format", spectrumArgs.format, "csv (default) | json");
+
   InfoArgs infoArgs;
   auto* info = app.add_subcommand("info", "Summarise a scan file");
   info->add_option("FILE", infoArgs.file, "HDF5 file written by portalscan run")->required();
@@ -107,6 +128,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     if (list->parsed()) return runList(listArgs, out);
     if (info->parsed()) return runInfo(infoArgs, out);
     if (merge->parsed()) return runMerge(mergeArgs, out);
+    if (spectrum->parsed()) return runSpectrum(spectrumArgs, out);
   } catch (const InputError& e) {
     err << "portalscan: error: " << e.what() << "\n";
     return kExitBadInput;

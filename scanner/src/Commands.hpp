@@ -4,6 +4,7 @@
 #include "portalscan/physics/Model.hpp"
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,18 @@ struct MergeArgs {
   bool force = false;
 };
 
+struct SpectrumArgs {
+  std::string kind;
+  std::string model;
+  std::vector<std::string> sets;
+  std::string masses;              ///< "M1,M2", GeV
+  std::string mixings;             ///< "U1,U2", |U_l4|, |U_l5|
+  std::optional<double> from, to;  ///< the energy column's range, GeV
+  int points = 400;
+  bool log = false;
+  std::string format = "csv";
+};
+
 struct InfoArgs {
   std::string file;
   bool json = false;
@@ -53,6 +66,11 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err);
 int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err);
 int runInfo(const InfoArgs& args, std::ostream& out);
 int runMerge(const MergeArgs& args, std::ostream& out);
+int runSpectrum(const SpectrumArgs& args, std::ostream& out);
+
+/// The model's default parameter values with "--set NAME=VALUE" applied.
+std::vector<double> parseParameterValues(const physics::Model& model,
+                                         const std::vector<std::string>& assignments);
 
 /// "--option NAME=VALUE" list to options.
 physics::Options parseOptions(const std::vector<std::string>& assignments);

@@ -28,8 +28,6 @@ physics::Options parseOptions(const std::vector<std::string>& assignments) {
   return options;
 }
 
-namespace {
-
 std::vector<double> parseParameterValues(const physics::Model& model,
                                          const std::vector<std::string>& assignments) {
   std::vector<double> values = model.defaultParameterValues();
@@ -46,6 +44,8 @@ std::vector<double> parseParameterValues(const physics::Model& model,
   }
   return values;
 }
+
+namespace {
 
 physics::BlockMask parseBlocks(const physics::Model& model, const std::vector<std::string>& names) {
   if (names.empty()) return model.defaultBlocks();

@@ -1,0 +1,185 @@
+// `portalscan spectrum`: the curves of CN Figs. 2 and 4 as a user gets them.
+
+#include "integration/CliRunner.hpp"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+namespace portalscan::test {
+namespace {
+
+constexpr double keV = 1e-6;                 // GeV
+constexpr double kQTritium = 18.5906 * keV;  // shared/physics.md
+
+struct Csv {
+  std::vector<std::string> comments;
+  std::vector<std::string> header;
+  std::vector<std::vector<double>> rows;
+  std::size_t column(const std::string& name) const {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == name) return i;
+    }
+    ADD_FAILURE() << "no column " << name;
+    return 0;
+  }
+};
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream s(line);
+  std::string cell;
+  while (std::getline(s, cell, ',')) cells.push_back(cell);
+  return cells;
+}
+
+Csv parseCsv(const std::string& text) {
+  Csv csv;
+  std::stringstream s(text);
+  std::string line;
+  while (std::getline(s, line)) {
+    if (line.rfind("#", 0) == 0) {
+      csv.comments.push_back(line);
+    } else if (csv.header.empty()) {
+      csv.header = split(line);
+    } else {
+      std::vector<double> row;
+      for (const auto& cell : split(line)) row.push_back(std::stod(cell));
+      csv.rows.push_back(row);
+    }
+  }
+  return csv;
+}
+
+TEST(CliSpectrum, TritiumCsvFollowsEq16) {
+  // 7 and 5 keV with |U| = 0.4 (CN Fig. 2), five rows across the spectrum.
+  const CliResult r = runCli(
+      "spectrum tritium_beta --masses 7e-6,5e-6 --mixings 0.4,0.4 --from 1e-6 --to 1.8e-5 "
+      "--points 5");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Csv csv = parseCsv(r.out);
+  const std::vector<std::string> expected = {"E_kin [GeV]", "dR_dE_sm [1/GeV]", "dR_dE [1/GeV]",
+                                             "ratio", "deviation"};
+  EXPECT_EQ(csv.header, expected);
+  EXPECT_GE(csv.comments.size(), expected.size());  // one line per column, with its unit
+  ASSERT_EQ(csv.rows.size(), 5u);
+  for (const auto& row : csv.rows) {
+    // CN Eq. 16 over the massless reference: each chi branch weighs |U|^2
+    // sqrt(1 - M^2/eps^2) while open (eps = Q - E_kin), nothing once closed;
+    // the massless active state carries 1 - 2|U|^2.
+    const double eps = kQTritium - row[0];
+    double ratio = 1.0 - 2 * 0.16;
+    for (double m : {7 * keV, 5 * keV}) {
+      if (m < eps) ratio += 0.16 * std::sqrt(1 - m * m / (eps * eps));
+    }
+    EXPECT_NEAR(row[csv.column("ratio")], ratio, 1e-12) << row[0];
+    EXPECT_NEAR(row[csv.column("deviation")], 1 - ratio, 1e-12) << row[0];
+    EXPECT_NEAR(row[csv.column("dR_dE [1/GeV]")] / row[csv.column("dR_dE_sm [1/GeV]")], ratio,
+                1e-10);  // the rates are printed to 12 digits
+  }
+  // The kinks of Eqs. 17-18 at Q - 7 keV = 11.59 keV and Q - 5 keV = 13.59 keV:
+  // beyond both only the active state is left.
+  EXPECT_NEAR(csv.rows[4][csv.column("ratio")], 0.68, 1e-15);
+}
+
+TEST(CliSpectrum, ZeroMixingIsTheStandardModel) {
+  for (const char* kind : {"tritium_beta", "cevns_sns", "cevns_reactor"}) {
+    const CliResult r =
+        runCli(std::string("spectrum ") + kind + " --masses 7e-6,1e-4 --mixings 0,0 --points 7");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const Csv csv = parseCsv(r.out);
+    ASSERT_EQ(csv.rows.size(), 7u);
+    for (const auto& row : csv.rows) {
+      EXPECT_EQ(row[1], row[2]) << kind;  // the SM reference and the curve
+      EXPECT_EQ(row[csv.column("deviation")], 0.0) << kind;
+    }
+  }
+}
+
+TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
+  const CliResult r = runCli(
+      "spectrum cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 1e-5 --to 2e-5 --points 3 "
+      "--format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kind"], "cevns_sns");
+  std::vector<std::string> names;
+  for (const auto& c : j["columns"]) {
+    names.push_back(c["name"]);
+    EXPECT_TRUE(c.contains("unit") && c.contains("description"));
+  }
+  const std::vector<std::string> expected = {"T",         "dN_dT_sm", "dN_dT", "ratio",
+                                             "deviation", "r_Z_1",    "r_Z_2", "eq32",
+                                             "r_H_1",     "r_H_2",    "eq33"};
+  EXPECT_EQ(names, expected);  // no scalar column without a model point
+  ASSERT_EQ(j["rows"].size(), 3u);
+  for (const auto& row : j["rows"]) {
+    const double sm = row[1], z = row[2], deviation = row[4], rz1 = row[5], rz2 = row[6],
+                 eq32 = row[7];
+    EXPECT_GT(sm, 0.0);
+    // CN Eq. 31 with |U_4|^2 = |U_5|^2 = 0.01, and Eq. 32 its per-mixing form.
+    EXPECT_NEAR(deviation, 0.01 * eq32, 1e-6 * deviation);
+    EXPECT_NEAR(eq32, (1 - rz1) + (1 - rz2), 1e-6 * eq32);
+    EXPECT_NEAR(z / sm, 1 - deviation, 1e-12);
+    // The massive final state lowers the rate by ~ m^2/4E^2 (CN Eq. 25):
+    // tiny for 7 keV, 200 times larger for 100 keV.
+    EXPECT_GT(1 - rz1, 0.0);
+    EXPECT_NEAR((1 - rz2) / (1 - rz1), (100.0 / 7) * (100.0 / 7), 0.01 * 204);
+  }
+}
+
+TEST(CliSpectrum, ModelPointAddsTheScalarRate) {
+  const CliResult r = runCli(
+      "spectrum cevns_reactor --model hidden_kev_fermion --set kappa=1e-4 --points 2 --format "
+      "json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["source"]["model"], "hidden_kev_fermion");
+  EXPECT_EQ(j["source"]["parameters"]["kappa"], 1e-4);
+  EXPECT_EQ(j["columns"].back()["name"], "dN_dT_scalar");
+  EXPECT_EQ(j["states"]["active"].size(), 3u);
+  EXPECT_GT(j["rows"][0].back().get<double>(), 0.0);
+}
+
+TEST(CliSpectrum, BadInputIsOneLineAndExitCodeTwo) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"spectrum tritium_bta --masses 1e-6,2e-6 --mixings 0,0", "did you mean 'tritium_beta'"},
+      {"spectrum tritium_beta", "--model hidden_kev_fermion"},
+      {"spectrum tritium_beta --masses 1e-6 --mixings 0.1,0.1", "two comma-separated values"},
+      {"spectrum tritium_beta --masses 1e-6,2e-6 --mixings 0.8,0.8", "exceeds 1"},
+      {"spectrum tritium_beta --masses -1e-6,2e-6 --mixings 0.1,0.1", "must be >= 0"},
+      {"spectrum cevns_sns --model lfv_nsi", "no chi states"},
+      {"spectrum cevns_sns --model hidden_kev_fermion --set M_chi=nan", "not a finite number"},
+      {"spectrum cevns_sns --model hidden_kev_fermion --masses 1e-6,2e-6", "not both"},
+      {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --from 2e-5 --to 1e-5", "must exceed"},
+      {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --points 1", "--points"},
+      {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --format xml", "unknown format"},
+  };
+  for (const auto& [args, fragment] : cases) {
+    const CliResult r = runCli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.errLines(), 1) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+    EXPECT_NE(r.err.find(fragment), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+TEST(PaperFigures, ScriptWritesFig2AndFig4) {
+  if (runShell("/usr/bin/python3 -c 'import matplotlib'").code != 0) {
+    GTEST_SKIP() << "Debian's python3-matplotlib is not installed";
+  }
+  const auto out = scratchDirectory() / "figures";
+  const CliResult r =
+      runShell("/usr/bin/python3 '" PORTALSCAN_SOURCE_DIR
+               "/scans/figures/paper_figures.py' --portalscan '" PORTALSCAN_BINARY "' -o '" +
+               out.string() + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* name : {"fig2.png", "fig4.png"}) {
+    EXPECT_GT(std::filesystem::file_size(out / name), 10000u) << name;
+  }
+}
+
+}  // namespace
+}  // namespace portalscan::test
