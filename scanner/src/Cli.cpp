@@ -87,6 +87,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   spectrum->add_option("--points", spectrumArgs.points, "Number of rows (default 400)");
   spectrum->add_flag("--log", spectrumArgs.log, "Logarithmic energy steps");
   spectrum->add_option("--format", spectrumArgs.format, "csv (default) | json");
+  spectrum->add_option("-o,--output", spectrumArgs.output, "Write to this file (default: stdout)");
 
   InfoArgs infoArgs;
   auto* info = app.add_subcommand("info", "Summarise a scan file");

@@ -52,6 +52,7 @@ struct SpectrumArgs {
   int points = 400;
   bool log = false;
   std::string format = "csv";
+  std::string output;  ///< empty: standard output
 };
 
 struct InfoArgs {

@@ -14,11 +14,16 @@
 #include "Commands.hpp"
 #include "portalscan_version.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <ostream>
+#include <sstream>
 
 namespace portalscan::scanner {
 namespace {
@@ -233,7 +238,9 @@ std::string heading(const Column& c) {
 
 }  // namespace
 
-int runSpectrum(const SpectrumArgs& args, std::ostream& out) {
+namespace {
+
+void writeTable(const SpectrumArgs& args, std::ostream& out) {
   std::vector<std::string> names;
   for (const auto& k : kinds()) names.push_back(k.name);
   const auto it = std::find_if(kinds().begin(), kinds().end(),
@@ -270,7 +277,7 @@ int runSpectrum(const SpectrumArgs& args, std::ostream& out) {
       j["rows"].push_back(std::move(r));
     }
     out << j.dump(1) << "\n";
-    return kExitOk;
+    return;
   }
   out << "# portalscan " << kVersion << " spectrum " << kind.name << ": " << kind.title << "\n";
   out << "# source: " << source.description.dump() << "\n";
@@ -284,6 +291,44 @@ int runSpectrum(const SpectrumArgs& args, std::ostream& out) {
     for (std::size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << number(row[i]);
     out << "\n";
   }
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place, so
+/// that a failure leaves no half-written file.
+void writeFileAtomically(const std::string& path, const std::string& text) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path temporary = target.string() + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      throw InputError("cannot write '" + path + "': " + std::strerror(errno));
+    }
+    file << text;
+    file.flush();
+    if (!file) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, target, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw IoError("cannot write '" + path + "': " + error.message());
+  }
+}
+
+}  // namespace
+
+int runSpectrum(const SpectrumArgs& args, std::ostream& out) {
+  if (args.output.empty()) {
+    writeTable(args, out);
+    return kExitOk;
+  }
+  std::ostringstream text;
+  writeTable(args, text);
+  writeFileAtomically(args.output, text.str());
   return kExitOk;
 }
 

@@ -143,6 +143,24 @@ TEST(CliSpectrum, ModelPointAddsTheScalarRate) {
   EXPECT_GT(j["rows"][0].back().get<double>(), 0.0);
 }
 
+TEST(CliSpectrum, OutputFileHasTheSameTable) {
+  const std::string args = "spectrum cevns_reactor --masses 1e-5,2e-5 --mixings 0.1,0.1 --points 4";
+  const CliResult toStdout = runCli(args);
+  ASSERT_EQ(toStdout.code, 0) << toStdout.err;
+  const auto path = scratchDirectory() / "reactor.csv";
+  const CliResult toFile = runCli(args + " -o '" + path.string() + "'");
+  ASSERT_EQ(toFile.code, 0) << toFile.err;
+  EXPECT_TRUE(toFile.out.empty());
+  EXPECT_EQ(readFile(path), toStdout.out);
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  // An unwritable path: one line, exit 2, nothing created.
+  const auto missing = scratchDirectory() / "no-such-dir" / "x.csv";
+  const CliResult bad = runCli(args + " -o '" + missing.string() + "'");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.errLines(), 1) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
 TEST(CliSpectrum, BadInputIsOneLineAndExitCodeTwo) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"spectrum tritium_bta --masses 1e-6,2e-6 --mixings 0,0", "did you mean 'tritium_beta'"},

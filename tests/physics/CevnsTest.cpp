@@ -228,7 +228,8 @@ TEST(CevnsRates, ShiftsEqualDifferencesWhereThoseAreAccurate) {
   }
   // For a keV fermion the shift is -m^2/(4E^2)-small: for the 29.79 MeV line
   // at T well inside the range, shift/rate = -(m^2/4E^2)(2E/M - T/M + 1)/bracket.
-  const Flux& line = spallationSource()[0];
+  const auto sns = spallationSource();
+  const Flux& line = sns[0];
   const double m = 10.0 * keV, e = line.line, t = 5.0 * keV;
   const double bracket = 1 - n.mass * t / (2 * e * e) - t / e + t * t / (2 * e * e);
   const double expected = -(m * m / (4 * e * e)) * (2 * e / n.mass - t / n.mass + 1) / bracket;
@@ -245,7 +246,8 @@ TEST(CevnsRates, ShiftsEqualDifferencesWhereThoseAreAccurate) {
           << flux.name;
     }
   }
-  const Flux& reactor = reactorSource()[0];
+  const auto reactorFluxes = reactorSource();
+  const Flux& reactor = reactorFluxes[0];
   EXPECT_NEAR(
       zCountShift(reactor, n, 0.1 * keV, 20 * keV) / zCountShift(reactor, n, 0.1 * keV, 10 * keV),
       4.0, 1e-5);
