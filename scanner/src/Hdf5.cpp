@@ -309,6 +309,57 @@ void Dataset::resize(std::uint64_t rows) {
   check(H5Dset_extent(id(), target), "cannot resize a dataset");
 }
 
+std::vector<unsigned char> Dataset::readStoredChunk(std::uint64_t row,
+                                                    std::uint32_t& filterMask) const {
+  const hsize_t offset[1] = {row};
+  hsize_t size = 0;
+  check(H5Dget_chunk_storage_size(id(), offset, &size), "cannot find a storage chunk");
+  std::vector<unsigned char> bytes(size);
+  check(H5Dread_chunk(id(), H5P_DEFAULT, offset, &filterMask, bytes.data()),
+        "cannot read a storage chunk");
+  return bytes;
+}
+
+void Dataset::writeStoredChunk(std::uint64_t row, const std::vector<unsigned char>& bytes,
+                               std::uint32_t filterMask) {
+  const hsize_t offset[1] = {row};
+  check(H5Dwrite_chunk(id(), H5P_DEFAULT, filterMask, offset, bytes.size(), bytes.data()),
+        "cannot write a storage chunk");
+}
+
+namespace {
+
+/// A dataset's chunk shape and filter pipeline (id, flags, parameters of each).
+std::vector<std::uint64_t> storageOf(hid_t dataset) {
+  Handle plist(check(H5Dget_create_plist(dataset), "cannot get creation properties"), H5Pclose);
+  std::vector<std::uint64_t> d;
+  if (H5Pget_layout(plist.get()) != H5D_CHUNKED) return d;
+  hsize_t dims[2] = {0, 0};
+  const int rank = H5Pget_chunk(plist.get(), 2, dims);
+  d.insert(d.end(), {static_cast<std::uint64_t>(rank), dims[0], dims[1]});
+  const int filters = H5Pget_nfilters(plist.get());
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, values[8] = {};
+    std::size_t count = 8;
+    const H5Z_filter_t id = H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &count,
+                                           values, 0, nullptr, nullptr);
+    d.insert(d.end(), {static_cast<std::uint64_t>(id), flags, count});
+    for (std::size_t k = 0; k < std::min<std::size_t>(count, 8); ++k) d.push_back(values[k]);
+  }
+  return d;
+}
+
+}  // namespace
+
+bool Dataset::storesLike(const Dataset& other) const {
+  if (rankOf(id()) != 1 || rankOf(other.id()) != 1) return false;
+  const std::vector<std::uint64_t> mine = storageOf(id());
+  if (mine.empty() || mine != storageOf(other.id())) return false;
+  Handle a(check(H5Dget_type(id()), "cannot get a type"), H5Tclose);
+  Handle b(check(H5Dget_type(other.id()), "cannot get a type"), H5Tclose);
+  return H5Tequal(a.get(), b.get()) > 0;
+}
+
 template <typename T>
 std::vector<T> Dataset::read() const {
   return read<T>(0, rows());

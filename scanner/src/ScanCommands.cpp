@@ -309,7 +309,8 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   const MergeSummary merged = mergeScanFiles(config, args.inputs, args.output, args.force);
   out << "portalscan merge: " << args.inputs.size() << " file(s) into " << args.output << ": "
       << config.points << " points, " << merged.rows << " rows, " << merged.allowed << " allowed ("
-      << percent(merged.allowed, config.points) << ")\n";
+      << percent(merged.allowed, config.points) << "); " << merged.storedCopies << " of "
+      << merged.chunks << " chunks copied as stored\n";
   return kExitOk;
 }
 

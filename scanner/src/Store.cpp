@@ -331,6 +331,8 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   chunkExcluded_ = chunks.openDataset("excluded");
   chunkChecksum_ = chunks.openDataset("checksum");
   chunkRange_ = chunks.openDataset("range");
+  columns_.clear();
+  for (const Column& col : dataColumns(config)) columns_.push_back(root.openDataset(col.path));
   pendingDoubles_.assign(doubles_.size(), {});
   pendingBytes_.assign(bytes_.size(), {});
   rowBytes_ = 8 * doubles_.size() + bytes_.size() + 1 + 8;
@@ -372,6 +374,39 @@ void ScanWriter::append(const ChunkBuffer& c) {
   // partial chunk only when a commit is due.
   writeRows(pendingRows_ - (rowsWritten_ + pendingRows_) % storageRows_);
   if (std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_) commit();
+}
+
+bool ScanWriter::storesLike(const ScanReader& reader) const {
+  const auto& theirs = reader.columns();
+  if (theirs.size() != columns_.size()) return false;
+  for (std::size_t j = 0; j < columns_.size(); ++j) {
+    if (!columns_[j].storesLike(theirs[j])) return false;
+  }
+  return true;
+}
+
+bool ScanWriter::appendStored(const ScanReader& reader, std::uint64_t row, std::uint64_t begin,
+                              std::uint64_t end, const ChunkRecord& record) {
+  const std::uint64_t n = record.rows;
+  if (n != storageRows_ || pendingRows_ != 0 || rowsWritten_ % storageRows_ != 0 ||
+      row % storageRows_ != 0) {
+    return false;
+  }
+  reserve(unflushedBytes_ + n * rowBytes_);
+  const auto& sources = reader.columns();
+  for (std::size_t j = 0; j < columns_.size(); ++j) {
+    std::uint32_t filterMask = 0;
+    const std::vector<unsigned char> stored = sources[j].readStoredChunk(row, filterMask);
+    columns_[j].resize(rowsWritten_ + n);
+    columns_[j].writeStoredChunk(rowsWritten_, stored, filterMask);
+  }
+  unflushedBytes_ += n * rowBytes_;
+  rowsTaken_ += n;
+  rowsWritten_ += n;
+  commits_.push_back({begin, end, n, record.allowed, record.status, record.excluded, rowsTaken_});
+  pendingChecksums_.push_back(record.checksum);
+  if (std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_) commit();
+  return true;
 }
 
 void ScanWriter::commit() {
@@ -445,6 +480,7 @@ void ScanWriter::close() {
   file_.root().setAttribute("open_for_writing", std::int64_t{0});
   file_.sync();
   doubles_.clear();
+  columns_.clear();
   bytes_.clear();
   status_ = h5::Dataset();
   index_ = h5::Dataset();
@@ -579,6 +615,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     for (std::size_t j = 0; j < state.excluded.size(); ++j) {
       r.excluded.push_back(excluded[k * excludedWidth + j]);
     }
+    r.checksum = checksum[k];
     state.allowed += r.allowed;
     for (std::size_t s = 0; s < kStatusCount; ++s) state.status[s] += r.status[s];
     for (std::size_t j = 0; j < state.excluded.size(); ++j) state.excluded[j] += r.excluded[j];
@@ -783,13 +820,23 @@ MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::str
     readers.emplace_back(config, inputs[f], states[f].rows, blockRows);
   }
   ScanWriter writer(config, output, overwrite);
+  // Whole storage chunks with the same filters are copied as stored: no
+  // decompression, no recompression (the bulk of a merge's time otherwise).
+  std::vector<bool> storedLike;
+  for (const ScanReader& reader : readers) storedLike.push_back(writer.storesLike(reader));
   ChunkBuffer buffer;
   MergeSummary summary;
   for (const auto& [begin, end] : all) {
     const Source& s = sources.at(begin);
-    copyChunk(readers[s.file], states[s.file], s.k, s.row, buffer, writer);
-    summary.rows += states[s.file].records[s.k].rows;
-    summary.allowed += states[s.file].records[s.k].allowed;
+    const ChunkRecord& record = states[s.file].records[s.k];
+    if (storedLike[s.file] && writer.appendStored(readers[s.file], s.row, begin, end, record)) {
+      ++summary.storedCopies;
+    } else {
+      copyChunk(readers[s.file], states[s.file], s.k, s.row, buffer, writer);
+    }
+    ++summary.chunks;
+    summary.rows += record.rows;
+    summary.allowed += record.allowed;
   }
   writer.finish();
   return summary;

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -177,6 +178,35 @@ TEST_F(Reliability, ThreeShardsMergeIntoTheUnshardedFile) {
                              shards[1] + "'");
   ASSERT_EQ(m.code, 0) << m.err;
   expectIdentical(*reference, merged);
+  // Whole storage chunks with the same filters are copied as stored: all but
+  // the scan's last (partial) chunk here.
+  auto copied = [](const std::string& out) {
+    const auto at = out.find("; ");
+    unsigned long stored = 0, total = 0;
+    EXPECT_EQ(
+        std::sscanf(out.c_str() + at, "; %lu of %lu chunks copied as stored", &stored, &total), 2)
+        << out;
+    return std::make_pair(stored, total);
+  };
+  const auto [stored, total] = copied(m.out);
+  EXPECT_GT(total, 2u);
+  EXPECT_EQ(stored, total - 1);
+  // A shard written uncompressed (compression is not part of the scan's
+  // identity) is re-encoded instead: the merged file is the same.
+  std::string uncompressed = kScan;
+  uncompressed.replace(uncompressed.find("\"chunk_points\": 512"), 19,
+                       "\"chunk_points\": 512, \"compression\": 0");
+  const std::string plain = file("shard2-plain.h5");
+  ASSERT_EQ(
+      runCli("run '" + config("plain.json", uncompressed) + "' --shard 2/3 -o '" + plain + "'")
+          .code,
+      0);
+  const std::string mixed = file("merged-mixed.h5");
+  const CliResult mm =
+      runCli("merge -o '" + mixed + "' '" + shards[0] + "' '" + plain + "' '" + shards[2] + "'");
+  ASSERT_EQ(mm.code, 0) << mm.err;
+  expectIdentical(*reference, mixed);
+  EXPECT_LT(copied(mm.out).first, stored);
 
   auto refused = [](const std::string& args, const char* fragment) {
     const CliResult r = runCli(args);

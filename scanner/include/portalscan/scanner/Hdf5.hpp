@@ -78,6 +78,16 @@ class Dataset : public Object {
   /// Rows [begin, end), row-major.
   template <typename T>
   std::vector<T> read(std::uint64_t begin, std::uint64_t end) const;
+  /// The storage chunk of a 1-D dataset that starts at `row`, as stored: its
+  /// filtered bytes, and in `filterMask` the filters that were skipped.
+  std::vector<unsigned char> readStoredChunk(std::uint64_t row, std::uint32_t& filterMask) const;
+  /// Writes such a chunk at `row` (within the extent), bypassing the filters.
+  void writeStoredChunk(std::uint64_t row, const std::vector<unsigned char>& bytes,
+                        std::uint32_t filterMask);
+  /// Whether `other` stores its chunks as this one does (equal creation
+  /// properties: chunk shape, filters, compression level), so that stored
+  /// chunks can be copied from one to the other.
+  bool storesLike(const Dataset& other) const;
   /// The HDF5 class of the element type (H5T_FLOAT, H5T_INTEGER) and its size.
   H5T_class_t typeClass() const;
   std::size_t typeSize() const;

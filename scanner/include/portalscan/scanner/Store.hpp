@@ -69,6 +69,7 @@ struct ChunkRecord {
   std::uint64_t allowed = 0;
   std::array<std::uint64_t, kStatusCount> status{};
   std::vector<std::uint64_t> excluded;
+  std::uint64_t checksum = 0;  ///< of its rows (verified against the data)
 };
 
 /// What a scan file holds after verification (see verifyScanFile).
@@ -99,6 +100,8 @@ struct FileState {
 /// cannot open is an IoError.
 FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair);
 
+class ScanReader;
+
 class ScanWriter {
  public:
   /// Creates the file and its layout. `overwrite` replaces an existing file.
@@ -112,6 +115,15 @@ class ScanWriter {
   /// close(), finish()) the chunks taken so far are committed: all their rows
   /// written and flushed, then their /chunks records written and flushed.
   void append(const ChunkBuffer& chunk);
+  /// Whether the storage chunks of `reader`'s file can be copied into this
+  /// one as they are stored (the same chunk shape and filters everywhere).
+  bool storesLike(const ScanReader& reader) const;
+  /// Takes chunk [begin, end) of a verified file, its `record.rows` rows at
+  /// `row`, by copying its storage chunks without decompressing them, when
+  /// they are whole storage chunks on both sides and no rows are buffered.
+  /// Returns false, having done nothing, otherwise: then append() it.
+  bool appendStored(const ScanReader& reader, std::uint64_t row, std::uint64_t begin,
+                    std::uint64_t end, const ChunkRecord& record);
   /// Writes every buffered row and commits every chunk taken so far.
   void commit();
   /// Commits, marks the file complete and closes it.
@@ -143,6 +155,7 @@ class ScanWriter {
   std::uint64_t storageRows_ = 1;     ///< rows per HDF5 storage chunk
   std::vector<h5::Dataset> doubles_;  ///< parameters, observables, statistics
   std::vector<h5::Dataset> bytes_;    ///< pass flags, allowed
+  std::vector<h5::Dataset> columns_;  ///< every data column, in the canonical order
   h5::Dataset status_;
   h5::Dataset index_;
   h5::Dataset chunkRange_;
@@ -206,6 +219,8 @@ class ScanReader {
   /// Fills `chunk` with rows [row, row + rows) of every data column; the
   /// caller sets its identity (begin, end) and counters.
   void read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk);
+  /// The data columns, in the canonical order.
+  const std::vector<h5::Dataset>& columns() const { return columns_; }
 
  private:
   const ScanConfig& config_;
@@ -221,6 +236,8 @@ class ScanReader {
 struct MergeSummary {
   std::uint64_t rows = 0;
   std::uint64_t allowed = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t storedCopies = 0;  ///< chunks copied as stored, without recompressing
 };
 
 /// Writes `output` with every chunk of `config` taken from the `inputs`
