@@ -107,14 +107,18 @@ double crossSection(double e, double t, const Nucleus& nucleus, double m, Proces
 // --- Nuclei ---
 
 Nucleus caesium133() {
-  return {"Cs133", 55, 78, constants::massCs133_u * constants::u - 55 * constants::m_e};
+  return {"Cs133", 55, 78, constants::massCs133_u * constants::u - 55 * constants::m_e,
+          helmRadiusFm(133)};
 }
 
 Nucleus iodine127() {
-  return {"I127", 53, 74, constants::massI127_u * constants::u - 53 * constants::m_e};
+  return {"I127", 53, 74, constants::massI127_u * constants::u - 53 * constants::m_e,
+          helmRadiusFm(127)};
 }
 
-Nucleus withMassNumber(int Z, int N) { return {"A", Z, N, (Z + N) * constants::u}; }
+Nucleus withMassNumber(int Z, int N) {
+  return {"A", Z, N, (Z + N) * constants::u, helmRadiusFm(Z + N)};
+}
 
 double weakCharge(const Nucleus& n) {
   return n.N - n.Z * (1.0 - 4.0 * constants::sin2ThetaW_lowEnergy);
@@ -129,7 +133,7 @@ double helmRadiusFm(int massNumber) {
 double helmFormFactor(const Nucleus& nucleus, double recoil) {
   constexpr double s = 0.9;  // fm
   const double q = std::sqrt(2.0 * nucleus.mass * recoil + recoil * recoil) / units::hbarCInGeVFm;
-  const double x = q * helmRadiusFm(nucleus.A());  // 1/fm x fm
+  const double x = q * nucleus.helmRadius;  // 1/fm x fm
   // 3 j_1(x)/x, by its series where the closed form cancels.
   const double x2 = x * x;
   const double bessel = x < 1e-2 ? 1.0 - x2 / 10.0 + x2 * x2 / 280.0

@@ -199,20 +199,6 @@ int runList(const ListArgs& args, std::ostream& out) {
 
 namespace {
 
-std::string limitSummary(const constraints::Limit& l) {
-  switch (l.kind) {
-    case constraints::Kind::Upper:
-      return "< " + formatNumber(l.value);
-    case constraints::Kind::Lower:
-      return "> " + formatNumber(l.value);
-    case constraints::Kind::Window:
-      return "in [" + formatNumber(l.low) + ", " + formatNumber(l.high) + "]";
-    case constraints::Kind::Gaussian:
-      return "= " + formatNumber(l.value) + " +- " + formatNumber(l.sigma);
-  }
-  return "";
-}
-
 nlohmann::json limitToJson(const constraints::Limit& l) {
   nlohmann::json j{{"kind", constraints::toString(l.kind)},
                    {"cl", l.cl},
@@ -297,7 +283,7 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
         const auto* l = e.limitFor(u, v);
         if (!l) continue;
         out << "        " << std::left << std::setw(12) << (v + (v == e.defaultVariant ? "*" : ""))
-            << std::setw(14) << limitSummary(*l) << sourceText(*l) << "\n";
+            << std::setw(14) << limitText(*l) << sourceText(*l) << "\n";
       }
     }
   }

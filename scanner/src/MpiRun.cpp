@@ -383,16 +383,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     std::optional<ScanWriter> writer;
     together(rank, size, [&] {
       if (args.resume && fs::exists(part)) {
-        try {
-          state = verifyScanFile(part, *config, true);
-        } catch (const IoError& e) {
-          throw IoError("cannot resume from '" + part + "': the file is damaged beyond repair (" +
-                        e.what() + "); start again with --force");
-        }
-        if (!(state.subset == subset)) {
-          throw InputError("'" + part + "' holds " + state.subset.describe() + ", not " +
-                           subset.describe());
-        }
+        state = verifyForResume(part, *config, subset);
         writer.emplace(*config, part, state);
       } else {
         checkOutput(part, true);

@@ -57,8 +57,9 @@ nlohmann::json limitJson(const constraints::Limit& l) {
   return nullptr;
 }
 
-std::string limitText(const constraints::Constraint& c) {
-  const auto& l = c.limit;
+}  // namespace
+
+std::string limitText(const constraints::Limit& l) {
   switch (l.kind) {
     case constraints::Kind::Upper:
       return "< " + formatNumber(l.value);
@@ -71,7 +72,6 @@ std::string limitText(const constraints::Constraint& c) {
   }
   return "";
 }
-}  // namespace
 
 nlohmann::json toJson(const PointReport& r) {
   const auto& model = *r.model;
@@ -143,8 +143,8 @@ void printText(const PointReport& r, std::ostream& out) {
       const double x = r.observables[c.observableIndex];
       out << "  " << std::left << std::setw(22) << c.name << std::setw(6)
           << (r.pass[k] ? "pass" : "FAIL") << (c.absolute ? "|" + c.observable + "|" : c.observable)
-          << " = " << formatNumber(c.absolute ? std::abs(x) : x) << " " << limitText(c) << "  ("
-          << c.variant << ")\n";
+          << " = " << formatNumber(c.absolute ? std::abs(x) : x) << " " << limitText(c.limit)
+          << "  (" << c.variant << ")\n";
     }
   }
   out << "\nallowed: " << (r.allowed ? "yes" : "no") << "\n";

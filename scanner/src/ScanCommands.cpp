@@ -27,6 +27,21 @@ namespace fs = std::filesystem;
 
 namespace detail {
 
+FileState verifyForResume(const std::string& path, const ScanConfig& config, const Subset& subset) {
+  FileState state;
+  try {
+    state = verifyScanFile(path, config, true);
+  } catch (const IoError& e) {
+    throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
+                  e.what() + "); start again with --force");
+  }
+  if (!(state.subset == subset)) {
+    throw InputError("'" + path + "' holds " + state.subset.describe() + " of the scan, not " +
+                     subset.describe());
+  }
+  return state;
+}
+
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2f%%",
@@ -229,16 +244,7 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
   std::optional<ScanWriter> writer;
   std::vector<ChunkRange> remaining = plan;
   if (args.resume && fs::exists(path)) {
-    try {
-      state = verifyScanFile(path, config, true);
-    } catch (const IoError& e) {
-      throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
-                    e.what() + "); start again with --force");
-    }
-    if (!(state.subset == subset)) {
-      throw InputError("'" + path + "' holds " + state.subset.describe() + " of the scan, not " +
-                       subset.describe());
-    }
+    state = verifyForResume(path, config, subset);
     if (state.complete) {
       out << path << ": already complete (" << state.points() << " points); nothing to do\n";
       return kExitOk;

@@ -14,6 +14,7 @@
 #include "Commands.hpp"
 #include "portalscan_version.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>

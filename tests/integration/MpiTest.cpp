@@ -21,15 +21,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // About a second of work for two single-threaded ranks, in many chunks.
-const char* kScan = R"({
-  "model": "hidden_kev_fermion",
-  "parameters": {"M_N": 1e10, "y_e": 1e-2,
-    "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 40},
-    "f_L": {"range": [1e-3, 1.0], "scale": "log", "points": 40},
-    "f_R": {"equal_to": "f_L"},
-    "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 60}},
-  "output": {"chunk_points": 1024, "commit_seconds": 0}
-})";
+const std::string kScan = gridScanConfig(1024);
 
 fs::path dir() {
   static const fs::path d = scratchDirectory() / "mpi";

@@ -20,17 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// About a second of work on two cores, in chunks of 512 points, each committed
-// as soon as it is written (commit_seconds 0): many commit records to tear.
-const char* kScan = R"({
-  "model": "hidden_kev_fermion",
-  "parameters": {"M_N": 1e10, "y_e": 1e-2,
-    "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 40},
-    "f_L": {"range": [1e-3, 1.0], "scale": "log", "points": 40},
-    "f_R": {"equal_to": "f_L"},
-    "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 60}},
-  "output": {"chunk_points": 512, "commit_seconds": 0}
-})";
+// Chunks of 512 points, each committed as soon as it is written: many
+// commit records to tear.
+const std::string kScan = gridScanConfig(512);
 
 std::string file(const std::string& name) {
   const auto p = scratchDirectory() / name;
@@ -116,9 +108,7 @@ TEST_F(Reliability, ASecondInterruptExitsAtOnceAndStillResumes) {
 }
 
 TEST_F(Reliability, ResumeRefusesADifferentConfigAndKnowsWhenItIsDone) {
-  const std::string other = config(
-      "other.json",
-      std::string(kScan).replace(std::string(kScan).find("\"points\": 60"), 12, "\"points\": 61"));
+  const std::string other = config("other.json", gridScanConfig(512, 61));
   const CliResult r = runCli("run '" + other + "' -o '" + *reference + "' --resume");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.errLines(), 1);
@@ -220,9 +210,7 @@ TEST_F(Reliability, ThreeShardsMergeIntoTheUnshardedFile) {
               "' '" + shards[2] + "'",
           "are in both");
   const std::string other = file("other-shard.h5");
-  const std::string otherConfig = config(
-      "other2.json",
-      std::string(kScan).replace(std::string(kScan).find("\"points\": 60"), 12, "\"points\": 62"));
+  const std::string otherConfig = config("other2.json", gridScanConfig(512, 62));
   ASSERT_EQ(runCli("run '" + otherConfig + "' --shard 2/3 -o '" + other + "'").code, 0);
   refused(
       "merge -o '" + file("m3.h5") + "' '" + shards[0] + "' '" + other + "' '" + shards[2] + "'",

@@ -12,6 +12,23 @@
 
 namespace portalscan::test {
 
+/// A grid scan of hidden_kev_fermion at CN's benchmark-1 seesaw: 40 x 40 x
+/// `kappaPoints` points in chunks of `chunkPoints`, each committed as soon as
+/// it is written (commit_seconds 0). About a second of work on two cores.
+inline std::string gridScanConfig(int chunkPoints, int kappaPoints = 60) {
+  return R"({
+  "model": "hidden_kev_fermion",
+  "parameters": {"M_N": 1e10, "y_e": 1e-2,
+    "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 40},
+    "f_L": {"range": [1e-3, 1.0], "scale": "log", "points": 40},
+    "f_R": {"equal_to": "f_L"},
+    "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": )" +
+         std::to_string(kappaPoints) + R"(}},
+  "output": {"chunk_points": )" +
+         std::to_string(chunkPoints) + R"(, "commit_seconds": 0}
+})";
+}
+
 /// Every dataset of two scan files, byte for byte.
 inline void expectIdentical(const std::string& a, const std::string& b) {
   const RawFile fa(a), fb(b);

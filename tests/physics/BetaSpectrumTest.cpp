@@ -8,6 +8,7 @@
 #include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "common/Simpson.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,13 +20,7 @@ namespace {
 using units::keV;
 constexpr double kQ = constants::Q_tritium;
 
-template <class F>
-double simpson(F f, double a, double b, int n = 200000) {
-  const double h = (b - a) / n;
-  double sum = f(a) + f(b);
-  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
-  return sum * h / 3.0;
-}
+using test::simpson;
 
 TEST(BetaSpectrum, StandardModelIsNormalisedPerDecay) {
   // (from just above 0: the rate is 0 at E = m_e exactly but finite next to it)

@@ -6,6 +6,7 @@
 #include "portalscan/physics/Cevns.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "common/Simpson.hpp"
 #include <gtest/gtest.h>
 
 #include <array>
@@ -21,13 +22,7 @@ using units::MeV;
 
 const Nucleus kA100 = withMassNumber(44, 56);  // M = 100 u, as in the audit
 
-template <class F>
-double simpson(F f, double a, double b, int n = 100000) {
-  const double h = (b - a) / n;
-  double sum = f(a) + f(b);
-  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
-  return sum * h / 3.0;
-}
+using test::simpson;
 
 TEST(CevnsKinematics, AuditValues) {
   // E_min = 6.83 MeV at T = 1 keV, A = 100; T_+ = 21.5 eV at E = 1 MeV.

@@ -4,6 +4,7 @@
 #include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "common/Simpson.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,15 +14,7 @@ namespace {
 
 using namespace sources;
 
-/// Composite Simpson rule with n (even) intervals: an integration independent
-/// of the Gauss-Kronrod rule the code uses.
-template <class F>
-double simpson(F f, double a, double b, int n = 200000) {
-  const double h = (b - a) / n;
-  double sum = f(a) + f(b);
-  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
-  return sum * h / 3.0;
-}
+using test::simpson;
 
 TEST(NeutrinoSources, PionLineIsAt29point79MeV) {
   // Audit §2.4: |p_mu| = 29.792 MeV, the nu_mu energy of pi+ decay at rest.

@@ -25,7 +25,8 @@ struct Nucleus {
   const char* name;
   int Z;
   int N;
-  double mass;  ///< GeV
+  double mass;        ///< GeV
+  double helmRadius;  ///< r_n of the Helm form factor, fm (helmRadiusFm(A))
   int A() const { return Z + N; }
 };
 

@@ -44,4 +44,7 @@ nlohmann::json toJson(const PointReport& report);
 /// Human-readable table: parameters, then observables by block with units.
 void printText(const PointReport& report, std::ostream& out);
 
+/// A limit as text: "< 0.00062", "in [a, b]", "= x +- s".
+std::string limitText(const constraints::Limit& limit);
+
 }  // namespace portalscan::scanner
