@@ -1,6 +1,6 @@
 #include "portalscan/physics/Error.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/Mpi.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Mpi.hpp"
 
 #include <malloc.h>
 

@@ -6,9 +6,9 @@
 // Run: build/release/tests/bench/bench_scan [CONFIG.json] [THREADS...]
 // (default: scans/quickstart.json, threads 1 2)
 
-#include "portalscan/scanner/Config.hpp"
-#include "portalscan/scanner/Executor.hpp"
-#include "portalscan/scanner/Sampler.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
+#include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/engine/Sampler.hpp"
 
 #include <malloc.h>
 #include <omp.h>

@@ -5,7 +5,7 @@
 #include "portalscan/constraints/Chain.hpp"
 #include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/Units.hpp"
-#include "portalscan/scanner/CatalogueJson.hpp"
+#include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>

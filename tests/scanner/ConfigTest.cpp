@@ -3,7 +3,7 @@
 // not change the file's contents.
 
 #include "portalscan/physics/Error.hpp"
-#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // uniform (Kolmogorov-Smirnov, fixed seeds), the Latin hypercube puts one
 // point per stratum per axis, and every sampler is index-addressable.
 
-#include "portalscan/scanner/Sampler.hpp"
+#include "portalscan/scanner/engine/Sampler.hpp"
 
 #include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
 
 #include <gtest/gtest.h>
 

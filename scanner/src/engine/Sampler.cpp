@@ -1,4 +1,4 @@
-#include "portalscan/scanner/Sampler.hpp"
+#include "portalscan/scanner/engine/Sampler.hpp"
 
 #include <Random123/philox.h>
 #include <boost/random/sobol.hpp>

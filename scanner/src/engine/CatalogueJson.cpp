@@ -1,4 +1,4 @@
-#include "portalscan/scanner/CatalogueJson.hpp"
+#include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include <nlohmann/json.hpp>
 

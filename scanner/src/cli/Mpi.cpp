@@ -1,4 +1,4 @@
-#include "portalscan/scanner/Mpi.hpp"
+#include "portalscan/scanner/cli/Mpi.hpp"
 
 #include "portalscan/physics/Error.hpp"
 

@@ -83,4 +83,7 @@ ScanConfig loadConfig(const std::filesystem::path& path);
 /// Rewrites the output path (the command line's -o), keeping the identity.
 void setOutputPath(ScanConfig& config, const std::string& path);
 
+/// Rewrites the thread count (the command line's -j; 0: every core), keeping the identity.
+void setThreads(ScanConfig& config, int threads);
+
 }  // namespace portalscan::scanner

@@ -2,9 +2,9 @@
 // Pieces of `portalscan run` shared by the one-process and the MPI run
 // (private to the scanner library).
 
-#include "portalscan/scanner/Config.hpp"
-#include "portalscan/scanner/Executor.hpp"
-#include "portalscan/scanner/Store.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
+#include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
 
@@ -21,11 +21,6 @@ std::string megabytes(std::uint64_t bytes);
 
 /// The output must be creatable: nothing is written before this passes.
 void checkOutput(const std::string& path, bool force);
-
-/// Verifies and repairs the file a run resumes (verifyScanFile), which must
-/// hold `subset` of the scan; a file beyond repair is an IoError, another
-/// subset an InputError, each saying what to do.
-FileState verifyForResume(const std::string& path, const ScanConfig& config, const Subset& subset);
 
 /// The config of a run with the command line's output path and thread count.
 ScanConfig runConfig(const RunArgs& args);

@@ -1,8 +1,8 @@
-#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
-#include "portalscan/scanner/CatalogueJson.hpp"
+#include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include <boost/random/sobol.hpp>
 
@@ -147,34 +147,20 @@ ordered_json limitJson(const constraints::Limit& l) {
   return nullptr;
 }
 
-}  // namespace
+// --- parseConfig, one function per section, called in the order of the file's checks ---
 
-std::string toString(Scale s) { return s == Scale::Log ? "log" : "lin"; }
-
-std::string toString(SamplerKind k) {
-  switch (k) {
-    case SamplerKind::Grid:
-      return "grid";
-    case SamplerKind::Random:
-      return "random";
-    case SamplerKind::Sobol:
-      return "sobol";
-    case SamplerKind::LatinHypercube:
-      return "lhs";
-  }
-  return "?";
-}
-
-ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
-  const Context root(source);
+/// The root object's keys.
+void checkRootKeys(const ordered_json& j, const Context& root) {
   checkKeys(j,
             {"description", "model", "options", "parameters", "sampler", "constraints", "output",
              "threads"},
             root);
-  ScanConfig c;
+}
+
+/// "model" and "options": the configured kernel.
+void parseModel(const ordered_json& j, const Context& root, ScanConfig& c) {
   const auto& registry = physics::ModelRegistry::builtin();
 
-  // --- model and options ---
   if (!j.contains("model"))
     root.fail("missing 'model' (one of the models of 'portalscan list models')");
   c.model = stringValue(j.at("model"), root / "model");
@@ -197,9 +183,17 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
     (root / "options").fail(e.what());
   }
   c.kernel = registry.create(c.model, c.options);
-  const physics::Model& model = *c.kernel;
+}
 
-  // --- sampler (first: the grid decides whether axes carry point counts) ---
+/// What the sampler section decides for the parameters section.
+struct SamplerSection {
+  std::string kind;
+  bool grid = true;
+  std::optional<std::uint64_t> statedGridPoints;  // the canonical form states the product
+};
+
+/// "sampler" (first: the grid decides whether axes carry point counts).
+SamplerSection parseSampler(const ordered_json& j, const Context& root, ScanConfig& c) {
   ordered_json samplerJson = j.contains("sampler") ? j.at("sampler") : ordered_json::object();
   const Context sc = root / "sampler";
   checkKeys(samplerJson, {"kind", "points", "seed"}, sc);
@@ -222,8 +216,18 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
     if (!samplerJson.contains("points")) sc.fail("the " + kind + " sampler needs 'points'");
     c.points = positiveInteger(samplerJson.at("points"), sc / "points");
   }
+  return {kind, grid, statedGridPoints};
+}
 
-  // --- parameters ---
+/// "parameters": fixed values, scanned axes and derived parameters; the grid's
+/// point count.
+void parseParameters(const ordered_json& j, const Context& root, const SamplerSection& s,
+                     ScanConfig& c) {
+  const physics::Model& model = *c.kernel;
+  const Context sc = root / "sampler";
+  const std::string& kind = s.kind;
+  const bool grid = s.grid;
+  const std::optional<std::uint64_t>& statedGridPoints = s.statedGridPoints;
   c.baseValues = model.defaultParameterValues();
   const Context pc = root / "parameters";
   std::map<std::string, std::pair<std::string, double>> derivedSources;  // name -> (source, factor)
@@ -322,8 +326,11 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
             std::to_string(boost::random::default_sobol_table::max_dimension) +
             " scanned parameters");
   }
+}
 
-  // --- constraints ---
+/// "constraints": the requests and the chain they make.
+void parseConstraints(const ordered_json& j, const Context& root, ScanConfig& c) {
+  const physics::Model& model = *c.kernel;
   const Context cc = root / "constraints";
   std::vector<RequestedConstraint> asked;
   const ordered_json constraintsJson =
@@ -388,8 +395,13 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   } catch (const InputError& e) {
     cc.fail(e.what());
   }
+}
 
-  // --- output ---
+/// "output": path, keep, stored observables (and so the blocks computed), compression,
+/// chunking and commits.
+void parseOutput(const ordered_json& j, const Context& root, const std::string& source,
+                 ScanConfig& c) {
+  const physics::Model& model = *c.kernel;
   const ordered_json outputJson = j.contains("output") ? j.at("output") : ordered_json::object();
   const Context oc = root / "output";
   checkKeys(outputJson,
@@ -451,13 +463,19 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
     if (keepObservable[i]) c.output.observables.push_back(i);
   }
   c.output.blocks = model.closure(stored | c.chain.blocks());
+}
 
-  // --- threads ---
+/// "threads".
+void parseThreads(const ordered_json& j, const Context& root, ScanConfig& c) {
   if (j.contains("threads")) {
     c.threads = static_cast<int>(positiveInteger(j.at("threads"), root / "threads", true));
   }
+}
 
-  // --- the canonical form: every default written out ---
+/// The canonical form (every default written out) and the identity hash over it.
+void writeCanonical(const ordered_json& j, ScanConfig& c) {
+  const physics::Model& model = *c.kernel;
+  const bool grid = c.sampler == SamplerKind::Grid;
   ordered_json canonical;
   if (j.contains("description")) canonical["description"] = j.at("description");
   canonical["model"] = c.model;
@@ -505,6 +523,37 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
   identity["output"].erase("commit_seconds");
   c.identityHash = fnv1a(identity.dump());
   c.canonical = std::move(canonical);
+}
+
+}  // namespace
+
+std::string toString(Scale s) { return s == Scale::Log ? "log" : "lin"; }
+
+std::string toString(SamplerKind k) {
+  switch (k) {
+    case SamplerKind::Grid:
+      return "grid";
+    case SamplerKind::Random:
+      return "random";
+    case SamplerKind::Sobol:
+      return "sobol";
+    case SamplerKind::LatinHypercube:
+      return "lhs";
+  }
+  return "?";
+}
+
+ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
+  const Context root(source);
+  checkRootKeys(j, root);
+  ScanConfig c;
+  parseModel(j, root, c);
+  const SamplerSection sampler = parseSampler(j, root, c);
+  parseParameters(j, root, sampler, c);
+  parseConstraints(j, root, c);
+  parseOutput(j, root, source, c);
+  parseThreads(j, root, c);
+  writeCanonical(j, c);
   return c;
 }
 
@@ -527,6 +576,11 @@ ScanConfig loadConfig(const std::filesystem::path& path) {
 void setOutputPath(ScanConfig& config, const std::string& path) {
   config.output.path = path;
   config.canonical["output"]["path"] = path;
+}
+
+void setThreads(ScanConfig& config, int threads) {
+  config.threads = threads;
+  config.canonical["threads"] = threads;
 }
 
 }  // namespace portalscan::scanner

@@ -1,6 +1,6 @@
-#include "portalscan/scanner/PointReport.hpp"
+#include "portalscan/scanner/cli/PointReport.hpp"
 
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
 
 #include <cmath>
 #include <iomanip>

@@ -1,11 +1,11 @@
 #include "portalscan/physics/Error.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/Config.hpp"
-#include "portalscan/scanner/Executor.hpp"
-#include "portalscan/scanner/Mpi.hpp"
-#include "portalscan/scanner/Progress.hpp"
-#include "portalscan/scanner/Store.hpp"
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Mpi.hpp"
+#include "portalscan/scanner/cli/Progress.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
+#include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
 #include "Interrupt.hpp"
@@ -26,21 +26,6 @@ namespace portalscan::scanner {
 namespace fs = std::filesystem;
 
 namespace detail {
-
-FileState verifyForResume(const std::string& path, const ScanConfig& config, const Subset& subset) {
-  FileState state;
-  try {
-    state = verifyScanFile(path, config, true);
-  } catch (const IoError& e) {
-    throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
-                  e.what() + "); start again with --force");
-  }
-  if (!(state.subset == subset)) {
-    throw InputError("'" + path + "' holds " + state.subset.describe() + " of the scan, not " +
-                     subset.describe());
-  }
-  return state;
-}
 
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   char buffer[32];
@@ -79,10 +64,7 @@ void checkOutput(const std::string& path, bool force) {
 ScanConfig runConfig(const RunArgs& args) {
   ScanConfig config = loadConfig(args.config);
   if (!args.output.empty()) setOutputPath(config, args.output);
-  if (args.threads >= 0) {
-    config.threads = args.threads;
-    config.canonical["threads"] = args.threads;
-  }
+  if (args.threads >= 0) setThreads(config, args.threads);
   return config;
 }
 

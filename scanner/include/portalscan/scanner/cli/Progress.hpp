@@ -2,21 +2,13 @@
 /// Progress of a scan on standard error: a bar with rate and ETA redrawn in
 /// place on a terminal, plain lines at a slow cadence in a log or CI.
 
+#include "portalscan/scanner/engine/ProgressSink.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
 
 namespace portalscan::scanner {
-
-/// Where the engine reports how far a scan has got.
-class ProgressSink {
- public:
-  virtual ~ProgressSink() = default;
-  /// Points done so far (including those of earlier runs) and allowed among them.
-  virtual void update(std::uint64_t done, std::uint64_t allowed) = 0;
-  /// The end of the run (complete or not).
-  virtual void finish(std::uint64_t done, std::uint64_t allowed) = 0;
-};
 
 class Progress final : public ProgressSink {
  public:

@@ -1,3 +1,12 @@
+// Why this file is in cli/: it is `portalscan run` under mpirun, the MPI
+// counterpart of runScan in ScanCommands.cpp, and a run's orchestration lives
+// in the command layer: it takes the command's RunArgs, checks them and the
+// output on every rank, agrees on errors and exit codes, prints the summary
+// and the resume command. The engine and the store know nothing of MPI: its
+// chunk sources below feed the engine's execute() through ChunkSource, each
+// rank writes its part through the store's ScanWriter, and rank 0 joins the
+// parts with the store's mergeScanFiles. Built only with PORTALSCAN_ENABLE_MPI.
+//
 // `mpirun -n R portalscan run CONFIG.json`: the chunks of one scan shared
 // dynamically among R ranks, OpenMP threads inside each (docs/cluster.md).
 //
@@ -17,11 +26,11 @@
 // before and after it.
 
 #include "portalscan/physics/Error.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/Executor.hpp"
-#include "portalscan/scanner/Mpi.hpp"
-#include "portalscan/scanner/Progress.hpp"
-#include "portalscan/scanner/Store.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Mpi.hpp"
+#include "portalscan/scanner/cli/Progress.hpp"
+#include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
 #include "Interrupt.hpp"

@@ -1,4 +1,4 @@
-#include "portalscan/scanner/Progress.hpp"
+#include "portalscan/scanner/cli/Progress.hpp"
 
 #include <unistd.h>
 

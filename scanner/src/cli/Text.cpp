@@ -1,4 +1,4 @@
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
 
 #include "portalscan/physics/Error.hpp"
 

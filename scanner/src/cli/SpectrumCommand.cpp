@@ -8,8 +8,8 @@
 #include "portalscan/physics/Model.hpp"
 #include "portalscan/physics/Names.hpp"
 #include "portalscan/physics/Units.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
 
 #include "Commands.hpp"
 #include "portalscan_version.hpp"

@@ -1,6 +1,6 @@
-#include "portalscan/scanner/Executor.hpp"
+#include "portalscan/scanner/engine/Executor.hpp"
 
-#include "portalscan/scanner/Sampler.hpp"
+#include "portalscan/scanner/engine/Sampler.hpp"
 
 #include <omp.h>
 

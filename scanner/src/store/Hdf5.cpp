@@ -1,4 +1,4 @@
-#include "portalscan/scanner/Hdf5.hpp"
+#include "portalscan/scanner/store/Hdf5.hpp"
 
 #include "portalscan/physics/Error.hpp"
 

@@ -7,9 +7,10 @@
 /// file is therefore the same whatever the thread count. No exception leaves
 /// the parallel region: the first one stops the scan and is rethrown after it.
 
-#include "portalscan/scanner/Config.hpp"
-#include "portalscan/scanner/Progress.hpp"
-#include "portalscan/scanner/Store.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
+#include "portalscan/scanner/engine/ProgressSink.hpp"
+#include "portalscan/scanner/store/Layout.hpp"
+#include "portalscan/scanner/store/Writer.hpp"
 
 #include <array>
 #include <atomic>

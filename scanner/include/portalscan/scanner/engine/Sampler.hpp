@@ -3,7 +3,7 @@
 /// point i is a pure function of (seed, i), so the points do not depend on the
 /// thread count, the chunking, the shard split or a resume.
 
-#include "portalscan/scanner/Config.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -2,10 +2,10 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Model.hpp"
 #include "portalscan/physics/Names.hpp"
-#include "portalscan/scanner/CatalogueJson.hpp"
-#include "portalscan/scanner/Cli.hpp"
-#include "portalscan/scanner/PointReport.hpp"
-#include "portalscan/scanner/Text.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/PointReport.hpp"
+#include "portalscan/scanner/cli/Text.hpp"
+#include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include "Commands.hpp"
 

@@ -1,8 +1,8 @@
-#include "portalscan/scanner/Cli.hpp"
+#include "portalscan/scanner/cli/Cli.hpp"
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
-#include "portalscan/scanner/Mpi.hpp"
+#include "portalscan/scanner/cli/Mpi.hpp"
 
 #include "Commands.hpp"
 #include "portalscan_version.hpp"

@@ -1,0 +1,79 @@
+#pragma once
+/// The layout of a scan file (docs/hdf5-format.md) shared by its writer,
+/// reader, verification and merge: the format version, which chunks of the
+/// scan a file holds, the rows of one chunk in memory, the commit record of a
+/// chunk and the checksum over its rows.
+
+#include "portalscan/physics/Status.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace portalscan::scanner {
+
+inline constexpr std::int64_t kFormatVersion = 1;
+inline constexpr std::size_t kStatusCount = kPointStatusNames.size();
+
+/// Which chunks of the scan a file holds.
+struct Subset {
+  enum class Kind { All, Shard, MpiRank } kind = Kind::All;
+  std::uint64_t index = 0;       ///< shard K - 1, or the MPI rank (from 0)
+  std::uint64_t count = 1;       ///< shards N, or MPI ranks
+  std::string describe() const;  ///< "all", "shard 2/3", "MPI rank 1/4" (counted from 1)
+  std::string toJson() const;
+  static Subset fromJson(const std::string& json);
+  bool operator==(const Subset&) const = default;
+};
+
+/// The chunks of `config` a subset holds (a shard: every N-th, round robin;
+/// an MPI rank's chunks are handed out at run time, so none are planned).
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plannedChunks(const ScanConfig& config,
+                                                                   const Subset& subset);
+
+/// The rows of one chunk, structure of arrays: column c of a block lives at
+/// [c * capacity, c * capacity + rows).
+struct ChunkBuffer {
+  std::uint64_t begin = 0;  ///< first global point index
+  std::uint64_t end = 0;    ///< one past the last
+  std::uint64_t rows = 0;   ///< rows kept (all points, or the allowed ones)
+  std::uint64_t capacity = 0;
+  std::vector<double> parameters;
+  std::vector<double> observables;
+  std::vector<std::uint8_t> pass;
+  std::vector<double> statistic;
+  std::vector<std::uint8_t> allowed;
+  std::vector<std::int8_t> status;
+  std::vector<std::uint64_t> index;
+  // Counters over every evaluated point of the chunk, kept or not.
+  std::uint64_t allowedCount = 0;
+  std::vector<std::uint64_t> excluded;  ///< per constraint: points that failed it
+  std::array<std::uint64_t, kStatusCount> statusCounts{};
+  // Where the time went (seconds, this chunk).
+  double samplingSeconds = 0.0;
+  double kernelSeconds = 0.0;
+  double chainSeconds = 0.0;
+
+  void reset(std::uint64_t capacity, std::size_t parameters, std::size_t observables,
+             std::size_t constraints);
+};
+
+/// The commit record of one chunk: where its rows are and what they counted.
+struct ChunkRecord {
+  std::uint64_t rows = 0;
+  std::uint64_t allowed = 0;
+  std::array<std::uint64_t, kStatusCount> status{};
+  std::vector<std::uint64_t> excluded;
+  std::uint64_t checksum = 0;  ///< of its rows (verified against the data)
+};
+
+/// Checksum of one chunk's rows, column by column in the file's canonical
+/// order (parameters, observables, per constraint pass then statistic,
+/// allowed, status, index): a 64-bit mix over the bytes.
+std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
+std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed);
+
+}  // namespace portalscan::scanner

@@ -1,0 +1,108 @@
+#include "portalscan/scanner/store/Layout.hpp"
+
+#include "Common.hpp"
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace portalscan::scanner {
+
+using detail::kChecksumSeed;
+
+// --- subsets ---
+
+std::string Subset::describe() const {
+  switch (kind) {
+    case Kind::All:
+      return "all";
+    case Kind::Shard:
+      return "shard " + std::to_string(index + 1) + "/" + std::to_string(count);
+    case Kind::MpiRank:
+      return "MPI rank " + std::to_string(index + 1) + "/" + std::to_string(count);
+  }
+  return "?";
+}
+
+std::string Subset::toJson() const {
+  const char* k = kind == Kind::All ? "all" : kind == Kind::Shard ? "shard" : "mpi";
+  return nlohmann::ordered_json{{"kind", k}, {"index", index}, {"count", count}}.dump();
+}
+
+Subset Subset::fromJson(const std::string& json) {
+  const auto j = nlohmann::json::parse(json);
+  Subset s;
+  const std::string k = j.at("kind").get<std::string>();
+  s.kind = k == "shard" ? Kind::Shard : k == "mpi" ? Kind::MpiRank : Kind::All;
+  s.index = j.at("index").get<std::uint64_t>();
+  s.count = j.at("count").get<std::uint64_t>();
+  return s;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plannedChunks(const ScanConfig& config,
+                                                                   const Subset& subset) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
+  if (subset.kind == Subset::Kind::MpiRank) return chunks;
+  const std::uint64_t c = config.output.chunkPoints;
+  std::uint64_t k = 0;
+  for (std::uint64_t b = 0; b < config.points; b += c, ++k) {
+    if (subset.kind == Subset::Kind::Shard && k % subset.count != subset.index) continue;
+    chunks.emplace_back(b, std::min(config.points, b + c));
+  }
+  return chunks;
+}
+
+// --- checksums ---
+
+std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t h) {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+  const auto* p = static_cast<const unsigned char*>(data);
+  h ^= bytes * k;
+  std::size_t i = 0;
+  for (; i + 8 <= bytes; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * k;
+    h ^= h >> 31;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p + i, bytes - i);
+  h = (h ^ tail) * k;
+  return h ^ (h >> 29);
+}
+
+std::uint64_t chunkChecksum(const ChunkBuffer& c) {
+  const std::uint64_t n = c.rows;
+  const std::uint64_t cap = c.capacity;
+  std::uint64_t h = kChecksumSeed;
+  for (std::size_t j = 0; j < c.parameters.size() / cap; ++j)
+    h = checksumBytes(c.parameters.data() + j * cap, n * 8, h);
+  for (std::size_t j = 0; j < c.observables.size() / cap; ++j)
+    h = checksumBytes(c.observables.data() + j * cap, n * 8, h);
+  for (std::size_t j = 0; j < c.pass.size() / cap; ++j) {
+    h = checksumBytes(c.pass.data() + j * cap, n, h);
+    h = checksumBytes(c.statistic.data() + j * cap, n * 8, h);
+  }
+  h = checksumBytes(c.allowed.data(), n, h);
+  h = checksumBytes(c.status.data(), n, h);
+  return checksumBytes(c.index.data(), n * 8, h);
+}
+
+void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t nObservables,
+                        std::size_t nConstraints) {
+  capacity = cap;
+  rows = 0;
+  allowedCount = 0;
+  samplingSeconds = kernelSeconds = chainSeconds = 0.0;
+  statusCounts.fill(0);
+  parameters.resize(cap * nParameters);
+  observables.resize(cap * nObservables);
+  pass.resize(cap * nConstraints);
+  statistic.resize(cap * nConstraints);
+  allowed.resize(cap);
+  status.resize(cap);
+  index.resize(cap);
+  excluded.assign(nConstraints, 0);
+}
+
+}  // namespace portalscan::scanner
