@@ -14,6 +14,10 @@ std::string toString(Kind kind) {
       return "window";
     case Kind::Gaussian:
       return "gaussian";
+    case Kind::Curve:
+      return "curve";
+    case Kind::Region:
+      return "region";
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
+#include "portalscan/constraints/Statistics.hpp"
 
 #include <boost/math/distributions/chi_squared.hpp>
 
@@ -37,39 +38,113 @@ std::string describeUses(const Entry& e) {
 
 }  // namespace
 
-Constraint::Verdict Constraint::judge(std::span<const double> observables) const {
-  if (conditionIndex && !(observables[*conditionIndex] < conditionBelow)) {
-    return {true, kNaN};  // not tested at this point
+Constraint::Verdict Constraint::judge(std::span<const double> parameters,
+                                      std::span<const double> observables) const {
+  if (condition && !(condition->of(parameters, observables) < conditionBelow)) {
+    return {true, false, kNaN, 0.0};  // not tested at this point
   }
-  double x = observables[observableIndex];
-  if (std::isnan(x)) return {false, kNaN};
-  if (absolute) x = std::abs(x);
+  double v = tested.of(parameters, observables);
+  if (std::isnan(v)) return {false, true, kNaN, kNaN};
+  if (absolute) v = std::abs(v);
+  // Upper limit: half-normal at zero with sigma = L/z (Statistics.hpp).
+  auto upper = [&](double bound) -> Verdict {
+    const double t = v > 0.0 ? v * z / bound : 0.0;
+    return {v <= bound * cutFactor, true, v / bound, t * t};
+  };
+  // Lower limit: the same on the reciprocal; +inf passes, x <= 0 is excluded outright.
+  auto lower = [&](double bound) -> Verdict {
+    const double t = z * bound / v;
+    return {v >= bound * cutFactor, true, v / bound, v > 0.0 ? t * t : stats::kInfinity};
+  };
   switch (limit.kind) {
     case Kind::Upper:
-      return {x <= limit.value, x / limit.value};
+      return upper(limit.value);
     case Kind::Lower:
-      return {x >= limit.value, x / limit.value};
+      return lower(limit.value);
     case Kind::Window: {
       const double mid = 0.5 * (limit.low + limit.high);
       const double half = 0.5 * (limit.high - limit.low);
-      const double s = (x - mid) / half;
-      return {std::abs(s) <= 1.0, s};
+      const double s = (v - mid) / half;
+      return {std::abs(s) <= cutFactor, true, s, (s * z) * (s * z)};
     }
     case Kind::Gaussian: {
-      const double z = (x - limit.value) / limit.sigma;
-      return {z * z <= chi2Cut, z * z};
+      const double t = (v - limit.value) / limit.sigma;
+      return {t * t <= chi2Cut, true, t * t, t * t};
+    }
+    case Kind::Curve: {
+      const double xv = x->of(parameters, observables);
+      if (std::isnan(xv)) return {false, true, kNaN, kNaN};
+      const double bound = limit.table->bound(xv);
+      if (std::isnan(bound)) return {true, false, kNaN, 0.0};  // outside the published range
+      return limit.table->excluded == ExcludedSide::Above ? upper(bound) : lower(bound);
+    }
+    case Kind::Region: {
+      const double xv = x->of(parameters, observables);
+      if (std::isnan(xv)) return {false, true, kNaN, kNaN};
+      const bool in = limit.table->inside(xv, v);
+      return {!in, true, in ? 1.0 : 0.0, in ? stats::kInfinity : 0.0};
     }
   }
-  return {false, kNaN};
+  return {false, true, kNaN, kNaN};
 }
 
+double Constraint::cutBound(double xValue) const {
+  switch (limit.kind) {
+    case Kind::Upper:
+    case Kind::Lower:
+      return limit.value * cutFactor;
+    case Kind::Curve:
+      return limit.table->bound(xValue) * cutFactor;
+    case Kind::Window:
+    case Kind::Gaussian:
+    case Kind::Region:
+      break;
+  }
+  return kNaN;
+}
+
+namespace {
+
+/// An observable, else a parameter, of the model; nullopt if neither.
+std::optional<Quantity> resolve(const physics::Model& model, const std::string& name) {
+  if (const auto i = model.observableIndex(name)) return Quantity{false, *i};
+  if (const auto i = model.parameterIndex(name)) return Quantity{true, *i};
+  return std::nullopt;
+}
+
+std::string unitOf(const physics::Model& model, const Quantity& q) {
+  return q.parameter ? model.parameters()[q.index].unit : model.observables()[q.index].unit;
+}
+
+/// A table column's unit against the quantity it is compared with.
+void checkUnit(const Constraint& c, const physics::Model& model, const Quantity& q,
+               const std::string& name, const TableAxis& axis, const char* which) {
+  const std::string unit = unitOf(model, q);
+  if (axis.dimension != unit) {
+    throw InputError("constraint '" + c.name + "': " + c.limit.table->name + " gives " + which +
+                     " (" + axis.quantity + ") in " + axis.unit + ", but '" + name + "' is in " +
+                     unit);
+  }
+}
+
+}  // namespace
+
 Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
-             const std::vector<Request>& requests) {
+             const std::vector<Request>& requests, const ChainOptions& options)
+    : options_(options) {
+  if (options_.commonCl && !(*options_.commonCl > 0.0 && *options_.commonCl < 1.0)) {
+    throw InputError("the common CL must lie between 0 and 1 (e.g. 0.95)");
+  }
   std::set<std::string> seen;
   const std::string modelName(model.name());
   for (const Request& r : requests) {
-    const Entry* e = catalogue.find(r.name);
+    const Entry* e = r.user ? r.user.get() : catalogue.find(r.name);
     if (!e) throw InputError(unknownNameMessage("constraint", r.name, catalogue.names()));
+    if (r.user && catalogue.find(r.name)) {
+      throw InputError("constraint '" + r.name +
+                       "' is a catalogue name: give a user-defined constraint a name of its own "
+                       "(or override the catalogue's limit)");
+    }
     if (!seen.insert(r.name).second) throw InputError("constraint '" + r.name + "' given twice");
     const Use* use = e->useFor(modelName, model.options());
     if (!use) {
@@ -79,7 +154,9 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
     Constraint c;
     c.name = e->name;
     c.family = e->family;
+    c.description = e->description;
     c.absolute = e->absolute;
+    c.user = e->user;
     // "override" names an overridden default variant (the stored form of a scan's chain).
     c.variant = r.variant && *r.variant != "override" ? *r.variant : e->defaultVariant;
     const Limit* limit = e->limitFor(*use, c.variant);
@@ -89,49 +166,125 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
     }
     c.limit = *limit;
     // A limit equal to the variant's own numbers is that variant, not an override.
-    const bool sameNumbers = r.override && r.override->value == c.limit.value &&
-                             r.override->low == c.limit.low && r.override->high == c.limit.high &&
-                             r.override->sigma == c.limit.sigma;
+    const bool sameNumbers =
+        r.override && r.override->value == c.limit.value && r.override->low == c.limit.low &&
+        r.override->high == c.limit.high && r.override->sigma == c.limit.sigma &&
+        (r.override->table ? c.limit.table && r.override->table->text == c.limit.table->text
+                           : true) &&
+        (r.override->x.empty() || r.override->x == c.limit.x);
     if (r.override && !sameNumbers) {
       c.limit.value = r.override->value;
       c.limit.low = r.override->low;
       c.limit.high = r.override->high;
       c.limit.sigma = r.override->sigma;
+      if (r.override->table) {
+        c.limit.table = r.override->table;
+        c.limit.cl = r.override->table->cl;
+      }
+      if (!r.override->x.empty()) c.limit.x = r.override->x;
       c.limit.experiment = "user override of " + c.variant;
       c.limit.arxiv.clear();
       c.limit.reference = "scan configuration";
       c.limit.note = "variant " + c.variant + " replaced by the configuration";
+      if (r.override->table) {
+        c.limit.experiment += " (" + r.override->table->experiment + ")";
+        c.limit.arxiv = r.override->table->arxiv;
+        c.limit.reference = r.override->table->reference;
+        c.limit.note += " with " + r.override->table->name;
+      }
       c.variant = "override";
     }
+    if (c.user) c.variant = "user";
     c.observable = use->observable;
-    const auto index = model.observableIndex(use->observable);
-    if (!index) {
+    const auto tested = resolve(model, use->observable);
+    if (!tested) {
       throw InputError("constraint '" + e->name + "' needs observable '" + use->observable +
                        "', which model '" + modelName + "' does not provide");
     }
-    if (!model.applies(*index)) {
+    if (!tested->parameter && !model.applies(tested->index)) {
       throw InputError("constraint '" + e->name + "' needs observable '" + use->observable +
                        "', which does not apply to these options of model '" + modelName + "'");
     }
-    c.observableIndex = *index;
-    blocks_ |= model.blockOf(*index);
+    c.tested = *tested;
+    if (!tested->parameter) blocks_ |= model.blockOf(tested->index);
     if (e->condition) {
-      const auto ci = model.observableIndex(e->condition->observable);
+      const auto ci = resolve(model, e->condition->observable);
       if (!ci) {
         throw InputError("constraint '" + e->name + "' is conditioned on observable '" +
                          e->condition->observable + "', which model '" + modelName +
                          "' does not provide");
       }
-      c.conditionIndex = *ci;
+      c.condition = *ci;
+      c.conditionName = e->condition->observable;
       c.conditionBelow = e->condition->below;
-      blocks_ |= model.blockOf(*ci);
+      if (!ci->parameter) blocks_ |= model.blockOf(ci->index);
     }
     const Kind kind = c.limit.kind;
+    if (kind == Kind::Curve || kind == Kind::Region) {
+      if (!c.limit.table) {
+        throw InputError("constraint '" + e->name + "': a " + toString(kind) +
+                         " needs its limit file");
+      }
+      if (c.limit.x.empty()) {
+        throw InputError("constraint '" + e->name + "': a " + toString(kind) +
+                         " needs 'x', the observable or parameter of its abscissa");
+      }
+      if ((kind == Kind::Curve) != (c.limit.table->shape == TableShape::Curve)) {
+        throw InputError("constraint '" + e->name + "': " + c.limit.table->name + " is a " +
+                         (c.limit.table->shape == TableShape::Curve ? "curve" : "region") +
+                         ", the constraint a " + toString(kind));
+      }
+      const auto xq = resolve(model, c.limit.x);
+      if (!xq) {
+        throw InputError(unknownNameMessage("observable or parameter", c.limit.x,
+                                            model.observableNames(),
+                                            " (the x of constraint '" + e->name + "')"));
+      }
+      if (!xq->parameter && !model.applies(xq->index)) {
+        throw InputError("constraint '" + e->name + "' needs observable '" + c.limit.x +
+                         "', which does not apply to these options of model '" + modelName + "'");
+      }
+      c.x = *xq;
+      if (!xq->parameter) blocks_ |= model.blockOf(xq->index);
+      c.limit.cl = c.limit.table->cl;
+      checkUnit(c, model, *xq, c.limit.x, c.limit.table->x, "x");
+      checkUnit(c, model, c.tested, c.observable, c.limit.table->y, "y");
+    }
+    if (!(c.limit.cl > 0.0 && c.limit.cl < 1.0)) {
+      throw InputError("constraint '" + e->name + "': the CL must lie between 0 and 1");
+    }
+    // Regions carry no likelihood to rescale: they keep their own CL.
+    c.cutCl = kind == Kind::Region ? c.limit.cl : options_.commonCl.value_or(c.limit.cl);
+    switch (kind) {
+      case Kind::Upper:
+        c.z = stats::oneSidedZ(c.limit.cl);
+        c.cutFactor = stats::rescaleUpper(1.0, c.limit.cl, c.cutCl);
+        break;
+      case Kind::Lower:
+        c.z = stats::oneSidedZ(c.limit.cl);
+        c.cutFactor = stats::rescaleLower(1.0, c.limit.cl, c.cutCl);
+        break;
+      case Kind::Curve:
+        c.z = stats::oneSidedZ(c.limit.cl);
+        c.cutFactor = c.limit.table->excluded == ExcludedSide::Above
+                          ? stats::rescaleUpper(1.0, c.limit.cl, c.cutCl)
+                          : stats::rescaleLower(1.0, c.limit.cl, c.cutCl);
+        break;
+      case Kind::Window:
+        c.z = stats::twoSidedZ(c.limit.cl);
+        c.cutFactor = stats::twoSidedZ(c.cutCl) / c.z;
+        break;
+      case Kind::Gaussian:
+      case Kind::Region:
+        break;
+    }
+    // Without a common CL every cut is exactly the published number.
+    if (c.cutCl == c.limit.cl) c.cutFactor = 1.0;
     if (kind == Kind::Gaussian) {
-      if (!(c.limit.sigma > 0.0) || !(c.limit.cl > 0.0 && c.limit.cl < 1.0)) {
+      if (!(c.limit.sigma > 0.0)) {
         throw InputError("constraint '" + e->name + "': a Gaussian needs sigma > 0 and 0 < cl < 1");
       }
-      c.chi2Cut = boost::math::quantile(boost::math::chi_squared(1.0), c.limit.cl);
+      c.chi2Cut = boost::math::quantile(boost::math::chi_squared(1.0), c.cutCl);
     }
     if (kind == Kind::Window && !(c.limit.low < c.limit.high)) {
       throw InputError("constraint '" + e->name + "': a window needs low < high");
@@ -153,19 +306,24 @@ std::vector<Request> Chain::defaultRequests(const Catalogue& catalogue,
     if (!use) continue;
     const auto index = model.observableIndex(use->observable);
     if (!index || !model.applies(*index)) continue;
-    requests.push_back({e.name, std::nullopt, std::nullopt});
+    requests.push_back({e.name, std::nullopt, std::nullopt, nullptr});
   }
   return requests;
 }
 
-Chain::Result Chain::judge(std::span<const double> observables, PointStatus kernelStatus,
-                           std::span<std::uint8_t> pass, std::span<double> statistic) const {
+Chain::Result Chain::judge(std::span<const double> parameters,
+                           std::span<const double> observables, PointStatus kernelStatus,
+                           std::span<std::uint8_t> pass, std::span<double> statistic,
+                           std::span<double> chi2) const {
   bool allowed = kernelStatus == PointStatus::Ok;
   bool sawNaN = false;
+  double total = 0.0;
   for (std::size_t i = 0; i < constraints_.size(); ++i) {
-    const Constraint::Verdict v = constraints_[i].judge(observables);
+    const Constraint::Verdict v = constraints_[i].judge(parameters, observables);
     pass[i] = v.pass ? 1 : 0;
     statistic[i] = v.statistic;
+    chi2[i] = v.chi2;
+    total += v.chi2;
     allowed = allowed && v.pass;
     sawNaN = sawNaN || (!v.pass && std::isnan(v.statistic));
   }
@@ -174,6 +332,7 @@ Chain::Result Chain::judge(std::span<const double> observables, PointStatus kern
   r.status = kernelStatus != PointStatus::Ok
                  ? kernelStatus
                  : (sawNaN ? PointStatus::ConstraintObservableNaN : PointStatus::Ok);
+  r.chi2Total = kernelStatus == PointStatus::Ok ? total : kNaN;
   return r;
 }
 

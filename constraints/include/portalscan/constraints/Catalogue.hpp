@@ -6,14 +6,20 @@
 /// constraints/data/catalogue.json; the scanner parses it into these structs,
 /// so this layer knows nothing of JSON.
 
+#include "portalscan/constraints/LimitTable.hpp"
+
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace portalscan::constraints {
 
-enum class Kind { Upper, Lower, Window, Gaussian };
+/// The statistical kinds. Curve: a bound that is a function of another
+/// quantity (a LimitTable with its excluded side). Region: a closed excluded
+/// region in the plane of another quantity (x) and the tested one (y).
+enum class Kind { Upper, Lower, Window, Gaussian, Curve, Region };
 
 std::string toString(Kind kind);
 
@@ -25,6 +31,8 @@ struct Limit {
   double high = 0.0;   ///< window
   double sigma = 0.0;  ///< Gaussian
   double cl = 0.95;    ///< confidence level (Gaussian: sets the chi^2 cut)
+  std::string x;       ///< curve, region: the abscissa, an observable or a parameter
+  std::shared_ptr<const LimitTable> table;  ///< curve, region
   std::string experiment;
   std::string arxiv;      ///< arXiv id, empty when the source has none
   std::string reference;  ///< journal or paper equation
@@ -49,6 +57,7 @@ struct Use {
 
 struct Entry {
   std::string name;
+  bool user = false;  ///< defined in a scan configuration, not in the catalogue
   std::string family;
   std::string description;
   bool absolute = false;  ///< test |observable|

@@ -1,14 +1,16 @@
 #pragma once
 /// The constraint chain that judges a point: each constraint applies its
-/// statistical kind to one observable of the configured model, giving a pass
-/// flag and a statistic (chi^2 for a Gaussian, the observable over its limit
-/// otherwise); a point is allowed when every constraint passes. Constraints
-/// never see samplers or files.
+/// statistical kind to one observable (or parameter) of the configured model,
+/// giving a pass flag, a statistic (chi^2 for a Gaussian, the observable over
+/// its limit otherwise) and a Delta chi^2 under the conventions of
+/// Statistics.hpp; a point is allowed when every constraint passes, each cut
+/// at its own CL or at a common one. Constraints never see samplers or files.
 
 #include "portalscan/constraints/Catalogue.hpp"
 #include "portalscan/physics/Model.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +25,24 @@ struct Request {
   std::string name;
   std::optional<std::string> variant;
   std::optional<Limit> override;
+  /// A constraint defined by the scan configuration, not looked up in the
+  /// catalogue (its name must not be a catalogue name).
+  std::shared_ptr<const Entry> user;
+};
+
+/// A quantity of a point: an observable or a parameter of the model.
+struct Quantity {
+  bool parameter = false;
+  std::size_t index = 0;
+  double of(std::span<const double> parameters, std::span<const double> observables) const {
+    return parameter ? parameters[index] : observables[index];
+  }
+};
+
+struct ChainOptions {
+  /// Cut every constraint at this CL instead of its own (rescaled under the
+  /// conventions of Statistics.hpp; regions keep their own).
+  std::optional<double> commonCl;
 };
 
 /// One configured constraint.
@@ -30,20 +50,33 @@ struct Constraint {
   std::string name;
   std::string family;
   bool absolute = false;
-  std::string variant;     ///< the variant used, or "override"
+  bool user = false;       ///< defined by the scan configuration
+  std::string description;
+  std::string variant;     ///< the variant used, "override", or "user"
   Limit limit;             ///< kind, numbers and source
-  std::string observable;  ///< the observable it tests for this model
-  std::size_t observableIndex = 0;
-  std::optional<std::size_t> conditionIndex;  ///< tested only where obs[condition] < below
+  std::string observable;  ///< the observable (or parameter) it tests for this model
+  Quantity tested;
+  std::optional<Quantity> x;  ///< curve, region: the abscissa
+  std::optional<Quantity> condition;  ///< tested only where the condition quantity < below
+  std::string conditionName;
   double conditionBelow = 0.0;
-  double chi2Cut = 0.0;  ///< Gaussian: the chi^2 quantile of `cl` for one degree of freedom
+  double cutCl = 0.0;    ///< the CL the pass bit is cut at (its own, or the chain's common CL)
+  double chi2Cut = 0.0;  ///< Gaussian: the chi^2 quantile of cutCl for one degree of freedom
+  double cutFactor = 1.0;  ///< upper, lower, curve: the published bound times this is the cut
+  double z = 0.0;          ///< one-sided (two-sided for a window) quantile of the limit's CL
 
   struct Verdict {
     bool pass = false;
+    bool tested = true;  ///< false: the condition or the curve's range leaves this point out
     double statistic = 0.0;
+    double chi2 = 0.0;
   };
-  /// NaN observable: not passed, statistic NaN.
-  Verdict judge(std::span<const double> observables) const;
+  /// NaN quantity: not passed, statistic and chi2 NaN. Not tested: passed,
+  /// statistic NaN, chi2 0.
+  Verdict judge(std::span<const double> parameters, std::span<const double> observables) const;
+  /// The bound the cut applies (the rescaled value; a curve's at x); NaN for
+  /// windows, Gaussians and regions.
+  double cutBound(double xValue = 0.0) const;
 };
 
 class Chain {
@@ -53,7 +86,7 @@ class Chain {
   /// for an unknown name or variant, or a constraint that does not apply to the
   /// model and options (with the options it needs).
   Chain(const Catalogue& catalogue, const physics::Model& model,
-        const std::vector<Request>& requests);
+        const std::vector<Request>& requests, const ChainOptions& options = {});
 
   /// Every entry of the catalogue that applies to the model and its options and
   /// is not opt-in.
@@ -61,22 +94,26 @@ class Chain {
                                               const physics::Model& model);
 
   const std::vector<Constraint>& constraints() const { return constraints_; }
+  const ChainOptions& options() const { return options_; }
   /// The observable blocks the chain needs.
   physics::BlockMask blocks() const { return blocks_; }
 
   struct Result {
     bool allowed = false;
     PointStatus status = PointStatus::Ok;
+    double chi2Total = 0.0;  ///< sum of the chain's chi2 (NaN if the kernel failed or one is NaN)
   };
-  /// Judges one point; `pass` and `statistic` have one slot per constraint.
-  /// A point whose kernel failed is not allowed and keeps the kernel's status;
-  /// an observable the chain needs that is NaN makes the point not allowed with
-  /// status ConstraintObservableNaN.
-  Result judge(std::span<const double> observables, PointStatus kernelStatus,
-               std::span<std::uint8_t> pass, std::span<double> statistic) const;
+  /// Judges one point; `pass`, `statistic` and `chi2` have one slot per
+  /// constraint. A point whose kernel failed is not allowed and keeps the
+  /// kernel's status; an observable the chain needs that is NaN makes the
+  /// point not allowed with status ConstraintObservableNaN.
+  Result judge(std::span<const double> parameters, std::span<const double> observables,
+               PointStatus kernelStatus, std::span<std::uint8_t> pass,
+               std::span<double> statistic, std::span<double> chi2) const;
 
  private:
   std::vector<Constraint> constraints_;
+  ChainOptions options_;
   physics::BlockMask blocks_ = 0;
 };
 

@@ -1,0 +1,67 @@
+#pragma once
+/// A published limit as a table: a curve bound(x) with its excluded side, or a
+/// closed excluded region in an (x, y) plane. The text format (one file per
+/// published limit, docs/constraints.md "Limit files") is a header of
+/// `# key: value` lines that name the source, CL and units of each column,
+/// then two numbers a row. This layer parses text, never files: the scanner
+/// reads the file (or the copy compiled into the binary) and hands over its
+/// contents with the name to use in messages.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portalscan::constraints {
+
+/// One axis of a table: what the column is, its unit as written, the factor
+/// that takes it to portalscan's native unit (GeV, s, 1) and the scale on
+/// which the published curve is interpolated.
+struct TableAxis {
+  std::string quantity;
+  std::string unit;        ///< as written: GeV, MeV, keV, eV, s, 1
+  double toNative = 1.0;   ///< native value = written value * toNative
+  std::string dimension;   ///< the native unit: "GeV", "s" or "1"
+  bool log = false;        ///< interpolate in log of this axis
+};
+
+enum class TableShape { Curve, Region };
+enum class ExcludedSide { Above, Below };
+
+struct LimitTable {
+  std::string name;  ///< file name, for messages and the catalogue
+  std::string title;
+  std::string experiment;
+  std::string arxiv;
+  std::string reference;
+  std::string digitised;  ///< what was taken from where
+  std::string licence;    ///< licence notice, or the statement that there is none to carry
+  double cl = 0.0;        ///< confidence level as published (0.9, 0.95)
+  TableAxis x;
+  TableAxis y;
+  TableShape shape = TableShape::Curve;
+  ExcludedSide excluded = ExcludedSide::Above;  ///< curves only
+  std::vector<double> xs;  ///< native units; curves: strictly increasing
+  std::vector<double> ys;  ///< native units
+  std::string text;        ///< the file as read (hashed and stored as provenance)
+
+  double xMin() const;
+  double xMax() const;
+  /// The curve's bound at x (native units), interpolated on the stated scales;
+  /// NaN outside [xMin, xMax] (the limit says nothing there).
+  double bound(double x) const;
+  /// Whether (x, y) lies inside the closed region (boundary included), with the
+  /// polygon's edges straight on the stated axis scales.
+  bool inside(double x, double y) const;
+};
+
+/// The native dimension and factor of a unit name ("MeV" -> GeV, 1e-3), or
+/// false if the unit is not one portalscan knows.
+bool unitToNative(std::string_view unit, std::string& dimension, double& factor);
+
+/// Parses a limit file's text. `name` names it in messages. Every problem is an
+/// InputError "NAME:LINE: what is wrong" (a missing source header, an unknown
+/// key or unit, a row that is not two finite numbers, x not strictly
+/// increasing, a bound that is not positive on a log axis, ...).
+LimitTable parseLimitTable(std::string_view text, const std::string& name);
+
+}  // namespace portalscan::constraints

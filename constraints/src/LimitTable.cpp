@@ -1,0 +1,303 @@
+#include "portalscan/constraints/LimitTable.hpp"
+
+#include "portalscan/physics/Error.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace portalscan::constraints {
+namespace {
+
+constexpr std::string_view kFormatLine = "# portalscan-limit-1";
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+/// Cuts what a file says to a length fit for a one-line message, control characters escaped.
+std::string quoted(std::string_view s) {
+  std::string out;
+  for (const char c : s.substr(0, 60)) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += "?";
+    } else {
+      out += c;
+    }
+  }
+  if (s.size() > 60) out += "...";
+  return "'" + out + "'";
+}
+
+class Reader {
+ public:
+  explicit Reader(const std::string& name) : name_(name) {}
+  [[noreturn]] void fail(std::size_t line, const std::string& what) const {
+    throw InputError(name_ + ":" + std::to_string(line) + ": " + what);
+  }
+  [[noreturn]] void fail(const std::string& what) const { throw InputError(name_ + ": " + what); }
+
+ private:
+  const std::string& name_;
+};
+
+bool parseNumber(std::string_view s, double& value) {
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, value);
+  return ec == std::errc() && ptr == end && std::isfinite(value);
+}
+
+/// "m_alpha GeV" -> quantity "m_alpha", unit "GeV": the unit is the last word.
+TableAxis parseAxis(std::string_view value, const Reader& r, std::size_t line,
+                    const char* which) {
+  const auto space = value.find_last_of(" \t");
+  if (space == std::string_view::npos) {
+    r.fail(line, std::string(which) + ": expected a quantity and its unit, e.g. 'm_X GeV'");
+  }
+  TableAxis a;
+  a.quantity = std::string(trim(value.substr(0, space)));
+  a.unit = std::string(value.substr(space + 1));
+  if (!unitToNative(a.unit, a.dimension, a.toNative)) {
+    r.fail(line, std::string(which) + ": unknown unit " + quoted(a.unit) +
+                     " (known: GeV, MeV, keV, eV, s, 1)");
+  }
+  return a;
+}
+
+/// Transforms a value onto the axis's interpolation scale.
+double onScale(const TableAxis& a, double v) { return a.log ? std::log(v) : v; }
+
+}  // namespace
+
+bool unitToNative(std::string_view unit, std::string& dimension, double& factor) {
+  static const std::map<std::string_view, std::pair<std::string_view, double>> kUnits = {
+      {"GeV", {"GeV", 1.0}}, {"MeV", {"GeV", 1e-3}}, {"keV", {"GeV", 1e-6}},
+      {"eV", {"GeV", 1e-9}}, {"s", {"s", 1.0}},      {"1", {"1", 1.0}}};
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return false;
+  dimension = std::string(it->second.first);
+  factor = it->second.second;
+  return true;
+}
+
+double LimitTable::xMin() const {
+  return xs.empty() ? std::numeric_limits<double>::quiet_NaN()
+                    : *std::min_element(xs.begin(), xs.end());
+}
+
+double LimitTable::xMax() const {
+  return xs.empty() ? std::numeric_limits<double>::quiet_NaN()
+                    : *std::max_element(xs.begin(), xs.end());
+}
+
+double LimitTable::bound(double xv) const {
+  // Outside the table, and NaN x: the published limit says nothing.
+  if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
+  const auto hi = std::lower_bound(xs.begin(), xs.end(), xv);
+  const std::size_t j = static_cast<std::size_t>(hi - xs.begin());
+  if (xs[j] == xv) return ys[j];  // a tabulated node, exactly
+  const std::size_t i = j - 1;
+  const double t = (onScale(x, xv) - onScale(x, xs[i])) / (onScale(x, xs[j]) - onScale(x, xs[i]));
+  const double v = onScale(y, ys[i]) + t * (onScale(y, ys[j]) - onScale(y, ys[i]));
+  return y.log ? std::exp(v) : v;
+}
+
+bool LimitTable::inside(double xv, double yv) const {
+  if (!std::isfinite(xv) || !std::isfinite(yv)) return false;
+  if ((x.log && !(xv > 0.0)) || (y.log && !(yv > 0.0))) return false;
+  const double px = onScale(x, xv);
+  const double py = onScale(y, yv);
+  // Even-odd ray casting towards +x, on the stated scales.
+  bool in = false;
+  const std::size_t n = xs.size();
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    const double xi = onScale(x, xs[i]), yi = onScale(y, ys[i]);
+    const double xj = onScale(x, xs[j]), yj = onScale(y, ys[j]);
+    // A point on an edge counts as inside.
+    const double cross = (xj - xi) * (py - yi) - (yj - yi) * (px - xi);
+    if (cross == 0.0 && px >= std::min(xi, xj) && px <= std::max(xi, xj) &&
+        py >= std::min(yi, yj) && py <= std::max(yi, yj)) {
+      return true;
+    }
+    if ((yi > py) != (yj > py) && px < (xj - xi) * (py - yi) / (yj - yi) + xi) in = !in;
+  }
+  return in;
+}
+
+LimitTable parseLimitTable(std::string_view text, const std::string& name) {
+  const Reader r(name);
+  LimitTable t;
+  t.name = name;
+  t.text = std::string(text);
+  if (text.empty()) r.fail("the file is empty");
+  std::map<std::string, std::string> header;
+  std::map<std::string, std::size_t> headerLine;
+  static const std::set<std::string> kKeys = {
+      "title",   "experiment",    "arxiv",     "reference", "cl",      "x",    "y",
+      "excluded", "shape", "interpolation", "digitised", "licence", "note"};
+  std::string lastKey;
+  std::size_t lineNo = 0;
+  bool sawFormat = false;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto eol = text.find('\n', pos);
+    const std::string_view raw =
+        text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? text.size() + 1 : eol + 1;
+    ++lineNo;
+    const std::string_view line = trim(raw);
+    if (lineNo == 1) {
+      if (line != kFormatLine) {
+        r.fail(1, "the first line must be '" + std::string(kFormatLine) +
+                      "' (a portalscan limit file)");
+      }
+      sawFormat = true;
+      continue;
+    }
+    if (line.empty()) continue;
+    if (line.front() == '#') {
+      std::string_view body = raw.substr(raw.find('#') + 1);
+      if (trim(body).empty()) continue;
+      // "#   more text" continues the previous key (a licence notice over several lines).
+      if (body.size() > 2 && body[0] == ' ' && body[1] == ' ' && !lastKey.empty()) {
+        header[lastKey] += "\n" + std::string(trim(body));
+        continue;
+      }
+      body = trim(body);
+      const auto colon = body.find(':');
+      if (colon == std::string_view::npos) {
+        r.fail(lineNo, "a header line is '# key: value', not " + quoted(body));
+      }
+      const std::string key(trim(body.substr(0, colon)));
+      if (!kKeys.contains(key)) r.fail(lineNo, "unknown header key " + quoted(key));
+      if (header.contains(key)) r.fail(lineNo, "header key '" + key + "' given twice");
+      if (!t.xs.empty()) r.fail(lineNo, "header line after the data");
+      header[key] = std::string(trim(body.substr(colon + 1)));
+      headerLine[key] = lineNo;
+      lastKey = key;
+      continue;
+    }
+    // A data row: two finite numbers.
+    std::vector<std::string_view> fields;
+    std::size_t f = 0;
+    while (f < line.size()) {
+      const auto start = line.find_first_not_of(" \t,", f);
+      if (start == std::string_view::npos) break;
+      const auto end = line.find_first_of(" \t,", start);
+      fields.push_back(line.substr(start, end == std::string_view::npos ? end : end - start));
+      f = end == std::string_view::npos ? line.size() : end;
+    }
+    if (fields.size() != 2) {
+      r.fail(lineNo, "expected two columns (x y), found " + std::to_string(fields.size()));
+    }
+    double xv = 0.0, yv = 0.0;
+    if (!parseNumber(fields[0], xv) || !parseNumber(fields[1], yv)) {
+      r.fail(lineNo, "not two finite numbers: " + quoted(line));
+    }
+    t.xs.push_back(xv);
+    t.ys.push_back(yv);
+    if (t.xs.size() == 1) headerLine["data"] = lineNo;
+    headerLine["row" + std::to_string(t.xs.size() - 1)] = lineNo;
+  }
+  if (!sawFormat) r.fail(1, "not a portalscan limit file");
+  auto need = [&](const char* key) -> const std::string& {
+    const auto it = header.find(key);
+    if (it == header.end() || it->second.empty()) {
+      r.fail(std::string("the header has no '") + key +
+             "' (every limit file names its source, CL, units, what was digitised and the licence)");
+    }
+    return it->second;
+  };
+  t.title = header.contains("title") ? header["title"] : "";
+  t.experiment = need("experiment");
+  t.arxiv = header.contains("arxiv") ? header["arxiv"] : "";
+  t.reference = header.contains("reference") ? header["reference"] : "";
+  if (t.arxiv.empty() && t.reference.empty()) {
+    r.fail("the header names no source: give 'arxiv' or 'reference'");
+  }
+  t.digitised = need("digitised");
+  t.licence = need("licence");
+  {
+    const std::string& cl = need("cl");
+    if (!parseNumber(cl, t.cl) || !(t.cl > 0.0 && t.cl < 1.0)) {
+      r.fail(headerLine["cl"], "cl must be a number between 0 and 1 (0.90, 0.95), not " +
+                                   quoted(cl));
+    }
+  }
+  t.x = parseAxis(need("x"), r, headerLine["x"], "x");
+  t.y = parseAxis(need("y"), r, headerLine["y"], "y");
+  const std::string shape = header.contains("shape") ? header["shape"] : "curve";
+  if (shape == "curve") {
+    t.shape = TableShape::Curve;
+    const std::string& side = need("excluded");
+    if (side == "above") {
+      t.excluded = ExcludedSide::Above;
+    } else if (side == "below") {
+      t.excluded = ExcludedSide::Below;
+    } else {
+      r.fail(headerLine["excluded"], "excluded is 'above' or 'below', not " + quoted(side));
+    }
+  } else if (shape == "region") {
+    t.shape = TableShape::Region;
+    if (header.contains("excluded")) {
+      r.fail(headerLine["excluded"], "a region excludes its inside: no 'excluded' key");
+    }
+  } else {
+    r.fail(headerLine["shape"], "shape is 'curve' or 'region', not " + quoted(shape));
+  }
+  {
+    // "x=linear y=log"
+    const std::string& interp = need("interpolation");
+    bool sawX = false, sawY = false;
+    std::size_t p = 0;
+    while (p < interp.size()) {
+      const auto start = interp.find_first_not_of(' ', p);
+      if (start == std::string::npos) break;
+      const auto end = interp.find(' ', start);
+      const std::string word = interp.substr(start, end == std::string::npos ? end : end - start);
+      p = end == std::string::npos ? interp.size() : end;
+      const auto eq = word.find('=');
+      const std::string axis = word.substr(0, eq);
+      const std::string scale = eq == std::string::npos ? "" : word.substr(eq + 1);
+      if ((axis != "x" && axis != "y") || (scale != "linear" && scale != "log")) {
+        r.fail(headerLine["interpolation"],
+               "interpolation is 'x=linear|log y=linear|log', not " + quoted(interp));
+      }
+      (axis == "x" ? t.x : t.y).log = scale == "log";
+      (axis == "x" ? sawX : sawY) = true;
+    }
+    if (!sawX || !sawY) {
+      r.fail(headerLine["interpolation"], "interpolation must state both axes, e.g. 'x=linear y=log'");
+    }
+  }
+  const std::size_t minimum = t.shape == TableShape::Curve ? 2 : 3;
+  if (t.xs.size() < minimum) {
+    r.fail(std::string("a ") + (t.shape == TableShape::Curve ? "curve" : "region") +
+           " needs at least " + std::to_string(minimum) + " rows, found " +
+           std::to_string(t.xs.size()));
+  }
+  for (std::size_t i = 0; i < t.xs.size(); ++i) {
+    const std::size_t line = headerLine["row" + std::to_string(i)];
+    if (t.x.log && !(t.xs[i] > 0.0)) r.fail(line, "x must be positive on a log axis");
+    if (t.y.log && !(t.ys[i] > 0.0)) r.fail(line, "y must be positive on a log axis");
+    if (t.shape == TableShape::Curve) {
+      if (i > 0 && !(t.xs[i] > t.xs[i - 1])) {
+        r.fail(line, "x must increase strictly down a curve's rows");
+      }
+      if (!(t.ys[i] > 0.0)) r.fail(line, "a bound must be positive");
+    }
+  }
+  for (std::size_t i = 0; i < t.xs.size(); ++i) {
+    t.xs[i] *= t.x.toNative;
+    t.ys[i] *= t.y.toNative;
+  }
+  return t;
+}
+
+}  // namespace portalscan::constraints
