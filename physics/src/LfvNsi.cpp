@@ -34,6 +34,9 @@ enum Obs : std::size_t {
   U2_eN_majorana,
   U2_muN_majorana,
   m_sterile_min,
+  BR_Zprime_invisible,
+  BR_pi0_gamma_Zprime,
+  eps_pi0_gamma_inv,
   // nsi
   eps_ab_e,
   eps_ab_u,
@@ -116,6 +119,16 @@ std::vector<ObservableSpec> observableSpecs() {
       {"U2_muN_majorana", "1", c, "|U_muN|^2 of the Majorana N (B -> pi mu mu-relevant mixing)",
        "YF Sec. II.A.3", lnvMu},
       {"m_sterile_min", "GeV", c, "min(m_psi, m_Ntilde)", "YF Sec. II.A.3"},
+      {"BR_Zprime_invisible", "1", c,
+       "BR(Z' -> nu nubar) against e+e-, mu+mu- (below 2 m_pi+; NaN above)",
+       "Z' widths from YF Eqs. 15, 20, 22 (docs/physics/lfv_nsi.md)"},
+      {"BR_pi0_gamma_Zprime", "1", c,
+       "BR(pi0 -> gamma Z') = 2 ((2 g_u + g_d)/e)^2 (1 - m_Z'^2/m_pi0^2)^3 BR(pi0 -> gamma gamma)",
+       "chiral anomaly (Tulin, arXiv:1404.4370)"},
+      {"eps_pi0_gamma_inv", "1", c,
+       "the dark-photon mixing with the same pi0 -> gamma + invisible rate: "
+       "|2 g_u + g_d|/e sqrt(BR(Z' -> invisible)); NaN above m_pi0",
+       "NA62, arXiv:1903.08767 (its eps)"},
       {"eps_ab_e", "1", n, "NSI epsilon_alpha beta on electrons", "YF Eq. 6"},
       {"eps_ab_u", "1", n, "NSI epsilon_alpha beta on up quarks", "YF Eq. 6"},
       {"eps_ab_d", "1", n, "NSI epsilon_alpha beta on down quarks", "YF Eq. 6"},
@@ -322,6 +335,46 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
   out[U2_eN_majorana] = sinOf[0] * sinOf[0];
   out[U2_muN_majorana] = sinOf[1] * sinOf[1];
   out[m_sterile_min] = std::min(p[P::m_psi], p[P::m_Ntilde]);
+
+  // Z' decays below the two-pion threshold (docs/physics/lfv_nsi.md, "pi0 -> gamma Z'"):
+  // Gamma(Z' -> l+ l-) = g_l^2 m/(12 pi) (1 + 2 r) sqrt(1 - 4 r), r = m_l^2/m^2 (vector coupling);
+  // Gamma(Z' -> nu nubar) = g^2 m/(24 pi) per left-handed coupling g: the off-diagonal
+  // (g_nu)_ab of YF Eq. 15 couples nu_a nubar_b and nu_b nubar_a (2 g_nu^2), B - L (YF Eq. 20)
+  // adds (a_c g_B)^2 per flavour c; kinetic mixing couples neutrinos only at O(m^2/M_Z^2): 0.
+  {
+    auto leptonWidth = [&](double g, double ml) {
+      const double r = ml * ml / (mZp * mZp);
+      return 4.0 * r < 1.0 ? g * g * mZp / (12 * pi) * (1 + 2 * r) * std::sqrt(1 - 4 * r) : 0.0;
+    };
+    double gMu, nuSquares;
+    if (matter_ == MatterCoupling::BMinusL) {
+      gMu = p[P::a_mu] * p[P::g_B];
+      nuSquares = (p[P::a_e] * p[P::a_e] + p[P::a_mu] * p[P::a_mu] + p[P::a_tau] * p[P::a_tau]) *
+                  p[P::g_B] * p[P::g_B];
+    } else {
+      gMu = ge;
+      nuSquares = 0.0;
+    }
+    const double invisible = (2 * gNu * gNu + nuSquares) * mZp / (24 * pi);
+    const double visible = leptonWidth(ge, constants::m_e) + leptonWidth(gMu, constants::m_mu);
+    const double total = invisible + visible;
+    out[BR_Zprime_invisible] = mZp < 2 * constants::m_pi_charged
+                                   ? (total > 0.0 ? invisible / total : kNaN)
+                                   : kNaN;
+    // pi0 -> gamma Z' through the anomaly, relative to pi0 -> gamma gamma: the amplitude ratio is
+    // N_c Tr[tau3 Q G]/(e N_c Tr[tau3 Q^2]) = (2 g_u + g_d)/e, times 2 for the identical photons
+    // of gamma gamma and (1 - x)^3 of phase space and polarisations (Tulin, arXiv:1404.4370, Eq.
+    // for the baryonic case 18 (g_q/e)^2; a dark photon gives 2 eps^2).
+    const double e = std::sqrt(4 * pi * constants::alpha);
+    const double x = mZp * mZp / (constants::m_pi0 * constants::m_pi0);
+    const double amplitude = (2 * gu + gd) / e;
+    out[BR_pi0_gamma_Zprime] =
+        x < 1.0 ? 2 * amplitude * amplitude * std::pow(1 - x, 3) * constants::BR_pi0_gammagamma
+                : 0.0;
+    // NA62 quotes eps of a dark photon: eps_eff^2 = ((2 g_u + g_d)/e)^2 BR(Z' -> invisible).
+    out[eps_pi0_gamma_inv] =
+        x < 1.0 ? std::abs(amplitude) * std::sqrt(out[BR_Zprime_invisible]) : kNaN;
+  }
 
   // --- NSI, YF Eq. 6: eps^f = g_f g_nu / (2 sqrt2 G_F m_Z'^2) ---
   if (blocks & kNsi) {

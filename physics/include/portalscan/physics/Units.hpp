@@ -69,6 +69,7 @@ inline constexpr double Gamma_H_SM = 4.10e-3;     ///< SM Higgs width, GeV (LHC 
 inline constexpr double Gamma_Z_nunu = 167.2e-3;  ///< SM Gamma(Z -> nu nubar) per flavour, GeV
 inline constexpr double BR_Z_mumu = 0.033662;     ///< BR(Z -> mu+ mu-)
 inline constexpr double BR_Z_bb = 0.1512;         ///< BR(Z -> b bbar)
+inline constexpr double BR_pi0_gammagamma = 0.98823;  ///< BR(pi0 -> gamma gamma), PDG 2024
 
 // --- Lepton and hadron masses, GeV (PDG 2024) ---
 inline constexpr double m_e = 0.51099895e-3;
@@ -134,6 +135,7 @@ inline constexpr NamedConstant kTable[] = {{"G_F", G_F, "GeV^-2"},
                                            {"Gamma_Z_nunu", Gamma_Z_nunu, "GeV"},
                                            {"BR_Z_mumu", BR_Z_mumu, "1"},
                                            {"BR_Z_bb", BR_Z_bb, "1"},
+                                           {"BR_pi0_gammagamma", BR_pi0_gammagamma, "1"},
                                            {"m_e", m_e, "GeV"},
                                            {"m_mu", m_mu, "GeV"},
                                            {"m_tau", m_tau, "GeV"},
