@@ -7,6 +7,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 
@@ -43,18 +44,29 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
   if (condition && !(condition->of(parameters, observables) < conditionBelow)) {
     return {true, false, kNaN, 0.0};  // not tested at this point
   }
+  // A curve says nothing outside its published range, whatever the tested quantity.
+  double bound = kNaN;
+  double xv = kNaN;
+  if (x) {
+    xv = x->of(parameters, observables);
+    if (std::isnan(xv)) return {false, true, kNaN, kNaN};
+    if (limit.kind == Kind::Curve) {
+      bound = limit.table->bound(xv);
+      if (std::isnan(bound)) return {true, false, kNaN, 0.0};
+    }
+  }
   double v = tested.of(parameters, observables);
   if (std::isnan(v)) return {false, true, kNaN, kNaN};
   if (absolute) v = std::abs(v);
   // Upper limit: half-normal at zero with sigma = L/z (Statistics.hpp).
-  auto upper = [&](double bound) -> Verdict {
-    const double t = v > 0.0 ? v * z / bound : 0.0;
-    return {v <= bound * cutFactor, true, v / bound, t * t};
+  auto upper = [&](double b) -> Verdict {
+    const double t = v > 0.0 ? v * z / b : 0.0;
+    return {v <= b * cutFactor, true, v / b, t * t};
   };
   // Lower limit: the same on the reciprocal; +inf passes, x <= 0 is excluded outright.
-  auto lower = [&](double bound) -> Verdict {
-    const double t = z * bound / v;
-    return {v >= bound * cutFactor, true, v / bound, v > 0.0 ? t * t : stats::kInfinity};
+  auto lower = [&](double b) -> Verdict {
+    const double t = z * b / v;
+    return {v >= b * cutFactor, true, v / b, v > 0.0 ? t * t : stats::kInfinity};
   };
   switch (limit.kind) {
     case Kind::Upper:
@@ -71,16 +83,9 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
       const double t = (v - limit.value) / limit.sigma;
       return {t * t <= chi2Cut, true, t * t, t * t};
     }
-    case Kind::Curve: {
-      const double xv = x->of(parameters, observables);
-      if (std::isnan(xv)) return {false, true, kNaN, kNaN};
-      const double bound = limit.table->bound(xv);
-      if (std::isnan(bound)) return {true, false, kNaN, 0.0};  // outside the published range
+    case Kind::Curve:
       return limit.table->excluded == ExcludedSide::Above ? upper(bound) : lower(bound);
-    }
     case Kind::Region: {
-      const double xv = x->of(parameters, observables);
-      if (std::isnan(xv)) return {false, true, kNaN, kNaN};
       const bool in = limit.table->inside(xv, v);
       return {!in, true, in ? 1.0 : 0.0, in ? stats::kInfinity : 0.0};
     }
@@ -101,6 +106,54 @@ double Constraint::cutBound(double xValue) const {
       break;
   }
   return kNaN;
+}
+
+namespace {
+
+std::string number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", v);
+  return buffer;
+}
+
+std::string percent(double cl) { return number(100.0 * cl) + "%"; }
+
+}  // namespace
+
+std::string describeLikelihood(const Constraint& c) {
+  const Limit& l = c.limit;
+  const std::string cut =
+      c.cutCl == l.cl ? "" : "; cut at " + percent(c.cutCl) + " CL (common CL)";
+  switch (l.kind) {
+    case Kind::Upper:
+      return "upper limit " + number(l.value) + " at " + percent(l.cl) +
+             " CL: half-normal at 0, sigma = limit/" + number(c.z) +
+             ", chi2 = (x/sigma)^2 for x > 0, 0 below" + cut;
+    case Kind::Lower:
+      return "lower limit " + number(l.value) + " at " + percent(l.cl) +
+             " CL: half-normal on 1/x, chi2 = (" + number(c.z) +
+             " limit/x)^2 for x > 0, infinite for x <= 0" + cut;
+    case Kind::Window:
+      return "window [" + number(l.low) + ", " + number(l.high) + "] at " + percent(l.cl) +
+             " CL: Gaussian about the centre, sigma = half-width/" + number(c.z) + cut;
+    case Kind::Gaussian:
+      return "Gaussian " + number(l.value) + " +- " + number(l.sigma) +
+             ": chi2 = ((x - mean)/sigma)^2; cut at chi2 < " + number(c.chi2Cut) + " (" +
+             percent(c.cutCl) + " CL, 1 dof)";
+    case Kind::Curve:
+      return "limit curve " + l.table->name + " vs " + l.x + " (" + number(l.table->xMin()) +
+             " to " + number(l.table->xMax()) + " " + l.table->x.dimension + ", excluded " +
+             (l.table->excluded == ExcludedSide::Above ? "above" : "below") + ", " +
+             (l.table->x.log ? "log" : "linear") + " x, " + (l.table->y.log ? "log" : "linear") +
+             " y) at " + percent(l.cl) + " CL: " +
+             (l.table->excluded == ExcludedSide::Above ? "half-normal at 0" : "half-normal on 1/x") +
+             " with the bound at x, z = " + number(c.z) +
+             "; outside the curve's range not tested (chi2 0)" + cut;
+    case Kind::Region:
+      return "excluded region " + l.table->name + " in (" + l.x + ", " + c.observable + ") at " +
+             percent(l.cl) + " CL: chi2 0 outside, infinite inside (no likelihood published)";
+  }
+  return "";
 }
 
 namespace {

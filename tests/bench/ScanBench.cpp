@@ -37,7 +37,8 @@ double kernelRate(const ScanConfig& c, int threads, bool withChain) {
   {
     const std::size_t d = sampler->dimension();
     std::vector<double> u(c.output.chunkPoints * d), p(model.parameters().size()),
-        o(model.observables().size()), stat(c.chain.constraints().size());
+        o(model.observables().size()), stat(c.chain.constraints().size()),
+        chi2(c.chain.constraints().size());
     std::vector<std::uint8_t> pass(c.chain.constraints().size());
 #pragma omp for schedule(dynamic, 1)
     for (std::size_t k = 0; k < chunks.size(); ++k) {
@@ -46,7 +47,7 @@ double kernelRate(const ScanConfig& c, int threads, bool withChain) {
       for (std::uint64_t i = 0; i < e - b; ++i) {
         space.map(std::span(u.data() + i * d, d), p);
         const auto s = model.evaluate(p, c.output.blocks, o);
-        if (withChain) c.chain.judge(o, s, pass, stat);
+        if (withChain) c.chain.judge(p, o, s, pass, stat, chi2);
       }
     }
   }

@@ -124,7 +124,7 @@ TEST_F(Reliability, AFullDiskIsOneClearErrorAndKeepsEarlierData) {
   // A file-size limit (SIGXFSZ ignored, so writes fail with EFBIG) stands in for a full disk.
   const std::string out = file("full.h5");
   const CliResult r = runCli("run '" + config("reliability.json") + "' -o '" + out + "'", "",
-                             "trap '' XFSZ; ulimit -f 3000; ");
+                             "trap '' XFSZ; ulimit -f 5000; ");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(r.errLines(), 1) << r.err;
   EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;

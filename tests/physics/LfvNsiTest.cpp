@@ -57,6 +57,54 @@ TEST_F(LfvNsiTest, Eq6AtThePapersExample) {
   EXPECT_REL(std::abs(get("eps_ab_e")), 0.0121, 3e-3);  // the audit quotes 3 digits
 }
 
+TEST_F(LfvNsiTest, Pi0ToGammaZprimeAndTheInvisibleWidth) {
+  // Numbers of an independent derivation (WZW anomaly; Z' widths at tree level):
+  // BR(pi0 -> gamma Z')/BR(gamma gamma) = 2 ((2 g_u + g_d)/e)^2 (1 - m^2/m_pi0^2)^3.
+  // Baryonic g_q = 1e-3 (g_B = 3e-3) at m = 10 MeV: BR = 1.908e-4 with BR(gamma gamma) = 0.98823.
+  p[P::g_B] = 3e-3;
+  p[P::m_Zprime] = 0.010;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_pi0_gamma_Zprime"), 1.908e-4, 1e-3);
+  p[P::m_Zprime] = 0.100;  // phase space (1 - x)^3 = 0.09180
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_pi0_gamma_Zprime"), 1.781e-5, 1e-3);
+  // B - L_mu - 2 L_tau with g_B = 1e-3 and g_nu = 1e-3 at 0.1 GeV: Gamma_inv = 9.284e-9 GeV, no
+  // charged-lepton channel open (a_e = 0; mu mu closed), so BR(invisible) = 1 and
+  // eps_eff = g_B/e = 3.302e-3.
+  p[P::g_B] = 1e-3;
+  p[P::a_e] = 0.0;
+  p[P::a_mu] = 1.0;
+  p[P::a_tau] = 2.0;
+  p[P::g_psi] = 1.0;
+  setMixingProduct(1e-3);
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("BR_Zprime_invisible"), 1.0);
+  EXPECT_REL(get("eps_pi0_gamma_inv"), 3.302e-3, 1e-3);
+  // With a_e = 1 the e+e- channel opens: g_e = -1e-3, Gamma(ee) = g^2 m/(12 pi) (1 + 2r) sqrt(1 - 4r).
+  p[P::a_e] = 1.0;
+  p[P::a_tau] = 1.0;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const double m = 0.1, r = constants::m_e * constants::m_e / (m * m);
+  const double ee = 1e-6 * m / (12 * pi) * (1 + 2 * r) * std::sqrt(1 - 4 * r);
+  const double inv = (2 * 1e-6 + 3 * 1e-6) * m / (24 * pi);  // 2 g_nu^2 + sum a^2 g_B^2
+  EXPECT_REL(get("BR_Zprime_invisible"), inv / (inv + ee), 1e-12);
+  // Kinetic mixing, delta = 1e-4, g_nu = 1e-3 at 0.1 GeV: BR(invisible) = 0.9993 and
+  // eps_eff = c_W delta sqrt(BR_inv) = 8.810e-5.
+  use({{"matter_coupling", "kinetic_mixing"}});
+  p[P::delta] = 1e-4;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("BR_Zprime_invisible"), 0.9993, 1e-4);
+  EXPECT_REL(get("eps_pi0_gamma_inv"), 8.810e-5, 1e-3);
+  // Above the pi0 the decay is closed; above 2 m_pi+ the hadronic channels are not computed.
+  p[P::m_Zprime] = 0.2;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("BR_pi0_gamma_Zprime"), 0.0);
+  EXPECT_TRUE(std::isnan(get("eps_pi0_gamma_inv")));
+  p[P::m_Zprime] = 0.3;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isnan(get("BR_Zprime_invisible")));
+}
+
 TEST_F(LfvNsiTest, Eq19MuToEConversion) {
   // YF Eq. 19 at g_nu = 1e-3, g_q = 1e-4, m_psi = 1 GeV, m_Z' -> 0:
   // R = (g_nu g_q)^2/(16 pi^2)^2 (m_psi^2/m_mu^2)^2 = 3.22e-15 (the paper prints 5e-15, audit §3).

@@ -219,6 +219,23 @@ nlohmann::json limitToJson(const constraints::Limit& l) {
       j["mean"] = l.value;
       j["sigma"] = l.sigma;
       break;
+    case constraints::Kind::Curve:
+    case constraints::Kind::Region: {
+      const auto& t = *l.table;
+      j["file"] = t.name;
+      j["x"] = l.x;
+      j["x_range"] = {t.xMin(), t.xMax()};
+      j["x_unit_in_file"] = t.x.unit;
+      j["y_unit_in_file"] = t.y.unit;
+      j["rows"] = t.xs.size();
+      j["interpolation"] = {{"x", t.x.log ? "log" : "linear"}, {"y", t.y.log ? "log" : "linear"}};
+      j["excluded"] = l.kind == constraints::Kind::Region ? "inside"
+                      : t.excluded == constraints::ExcludedSide::Above ? "above"
+                                                                      : "below";
+      j["digitised"] = t.digitised;
+      j["licence"] = t.licence;
+      break;
+    }
   }
   return j;
 }
@@ -284,6 +301,11 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
         if (!l) continue;
         out << "        " << std::left << std::setw(12) << (v + (v == e.defaultVariant ? "*" : ""))
             << std::setw(14) << limitText(*l) << sourceText(*l) << "\n";
+        if (l->table) {
+          out << "        " << std::setw(12) << "" << l->table->name << ": "
+              << l->table->xs.size() << " points, " << rangeText(*l) << ", " << formatNumber(100 * l->cl)
+              << "% CL; outside that range not tested\n";
+        }
       }
     }
   }

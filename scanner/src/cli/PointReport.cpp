@@ -25,9 +25,15 @@ PointReport evaluatePoint(const physics::Model& model, std::vector<double> param
     r.chain = chain;
     r.pass.resize(chain->constraints().size());
     r.statistic.resize(chain->constraints().size());
-    const auto verdict = chain->judge(r.observables, r.status, r.pass, r.statistic);
+    r.chi2.resize(chain->constraints().size());
+    const auto verdict =
+        chain->judge(r.parameters, r.observables, r.status, r.pass, r.statistic, r.chi2);
+    for (const auto& c : chain->constraints()) {
+      r.tested.push_back(c.judge(r.parameters, r.observables).tested);
+    }
     r.allowed = verdict.allowed;
     r.status = verdict.status;
+    r.chi2Total = verdict.chi2Total;
   }
   return r;
 }
@@ -53,11 +59,52 @@ nlohmann::json limitJson(const constraints::Limit& l) {
       return nlohmann::json::array({l.low, l.high});
     case constraints::Kind::Gaussian:
       return {{"mean", l.value}, {"sigma", l.sigma}};
+    case constraints::Kind::Curve:
+    case constraints::Kind::Region:
+      return {{"file", l.table->name},
+              {"x", l.x},
+              {"x_range", nlohmann::json::array({l.table->xMin(), l.table->xMax()})},
+              {"excluded", l.kind == constraints::Kind::Region ? "inside"
+                           : l.table->excluded == constraints::ExcludedSide::Above ? "above"
+                                                                                   : "below"}};
   }
   return nullptr;
 }
 
+/// The relation a constraint asks for at this point, e.g. "< 0.022", "< 1.2e-05 at m_Zprime = 0.05".
+std::string boundText(const constraints::Constraint& c, std::span<const double> parameters,
+                      std::span<const double> observables) {
+  using constraints::Kind;
+  if (c.limit.kind == Kind::Curve) {
+    const double x = c.x->of(parameters, observables);
+    const double b = c.cutBound(x);
+    const bool above = c.limit.table->excluded == constraints::ExcludedSide::Above;
+    if (std::isnan(b)) {
+      return "not tested: " + c.limit.x + " = " + formatNumber(x) + " outside " +
+             rangeText(c.limit);
+    }
+    return (above ? "< " : "> ") + formatNumber(b) + " at " + c.limit.x + " = " + formatNumber(x) +
+           " (" + c.limit.table->name + ")";
+  }
+  if (c.limit.kind == Kind::Region) {
+    return "outside the region of " + c.limit.table->name + " at " + c.limit.x + " = " +
+           formatNumber(c.x->of(parameters, observables));
+  }
+  if (c.cutFactor != 1.0 && (c.limit.kind == Kind::Upper || c.limit.kind == Kind::Lower)) {
+    return (c.limit.kind == Kind::Upper ? "< " : "> ") + formatNumber(c.cutBound()) + " (" +
+           formatNumber(c.limit.value) + " at " + formatNumber(100 * c.limit.cl) + "% CL)";
+  }
+  return limitText(c.limit);
+}
+
 }  // namespace
+
+std::string rangeText(const constraints::Limit& l) {
+  if (!l.table) return "";
+  const auto& x = l.table->x;
+  return l.x + " from " + formatNumber(l.table->xMin() / x.toNative) + " to " +
+         formatNumber(l.table->xMax() / x.toNative) + (x.unit == "1" ? "" : " " + x.unit);
+}
 
 std::string limitText(const constraints::Limit& l) {
   switch (l.kind) {
@@ -69,6 +116,11 @@ std::string limitText(const constraints::Limit& l) {
       return "in [" + formatNumber(l.low) + ", " + formatNumber(l.high) + "]";
     case constraints::Kind::Gaussian:
       return "= " + formatNumber(l.value) + " +- " + formatNumber(l.sigma);
+    case constraints::Kind::Curve:
+      return std::string(l.table->excluded == constraints::ExcludedSide::Above ? "< " : "> ") +
+             "curve(" + l.x + ")";
+    case constraints::Kind::Region:
+      return "outside region(" + l.x + ")";
   }
   return "";
 }
@@ -95,15 +147,25 @@ nlohmann::json toJson(const PointReport& r) {
   if (r.chain) {
     for (std::size_t k = 0; k < r.chain->constraints().size(); ++k) {
       const auto& c = r.chain->constraints()[k];
-      const double x = r.observables[c.observableIndex];
-      constraintsJson[c.name] = {
+      const double x = c.tested.of(r.parameters, r.observables);
+      nlohmann::json cj = {
           {"allowed", r.pass[k] != 0},   {"value", numberToJson(c.absolute ? std::abs(x) : x)},
           {"limit", limitJson(c.limit)}, {"kind", constraints::toString(c.limit.kind)},
           {"observable", c.observable},  {"statistic", numberToJson(r.statistic[k])},
+          {"chi2", numberToJson(r.chi2[k])}, {"tested", static_cast<bool>(r.tested[k])},
+          {"cl", c.limit.cl},            {"cut_cl", c.cutCl},
           {"variant", c.variant}};
+      if (c.limit.kind == constraints::Kind::Curve) {
+        const double xv = c.x->of(r.parameters, r.observables);
+        cj["x"] = numberToJson(xv);
+        cj["bound"] = numberToJson(c.cutBound(xv));
+      }
+      if (c.user) cj["user"] = true;
+      constraintsJson[c.name] = cj;
     }
   }
   j["constraints"] = constraintsJson;
+  if (r.chain) j["chi2_total"] = numberToJson(r.chi2Total);
   j["allowed"] = r.allowed;
   j["status"] = std::string(toString(r.status));
   return j;
@@ -140,12 +202,17 @@ void printText(const PointReport& r, std::ostream& out) {
     out << "\nconstraints\n";
     for (std::size_t k = 0; k < r.chain->constraints().size(); ++k) {
       const auto& c = r.chain->constraints()[k];
-      const double x = r.observables[c.observableIndex];
-      out << "  " << std::left << std::setw(22) << c.name << std::setw(6)
-          << (r.pass[k] ? "pass" : "FAIL") << (c.absolute ? "|" + c.observable + "|" : c.observable)
-          << " = " << formatNumber(c.absolute ? std::abs(x) : x) << " " << limitText(c.limit)
-          << "  (" << c.variant << ")\n";
+      const double x = c.tested.of(r.parameters, r.observables);
+      const std::string verdict = !r.tested[k] ? "-" : (r.pass[k] ? "pass" : "FAIL");
+      const std::string bound = boundText(c, r.parameters, r.observables);
+      out << "  " << std::left << std::setw(22) << c.name << std::setw(6) << verdict
+          << (c.absolute ? "|" + c.observable + "|" : c.observable) << " = "
+          << formatNumber(c.absolute ? std::abs(x) : x)
+          << (r.tested[k] && !r.pass[k] ? ", must be " : " ") << bound << "  chi2 "
+          << formatNumber(r.chi2[k]) << "  (" << c.variant << ")\n";
     }
+    out << "  chi2_total = " << formatNumber(r.chi2Total)
+        << " (sum over the chain; see docs/constraints.md)\n";
   }
   out << "\nallowed: " << (r.allowed ? "yes" : "no") << "\n";
 }

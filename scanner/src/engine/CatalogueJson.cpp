@@ -8,6 +8,8 @@
 namespace portalscan::scanner {
 
 extern const char kCatalogueJson[];  // generated from constraints/data/catalogue.json
+extern const std::pair<std::string_view, std::string_view> kLimitFiles[];  // from data/limits/
+extern const std::size_t kLimitFileCount;
 
 namespace {
 
@@ -28,14 +30,17 @@ Kind parseKind(const std::string& s, const std::string& where) {
   if (s == "lower") return Kind::Lower;
   if (s == "window") return Kind::Window;
   if (s == "gaussian") return Kind::Gaussian;
+  if (s == "curve") return Kind::Curve;
+  if (s == "region") return Kind::Region;
   throw std::logic_error("catalogue: unknown kind '" + s + "' in " + where);
 }
 
-Limit parseLimit(const json& j, Kind defaultKind, const std::string& where) {
-  checkKeys(
-      j,
-      {"kind", "value", "low", "high", "sigma", "cl", "experiment", "arxiv", "reference", "note"},
-      where);
+Limit parseLimit(const json& j, Kind defaultKind, const std::string& where,
+                 const LimitTables& tables) {
+  checkKeys(j,
+            {"kind", "value", "low", "high", "sigma", "cl", "experiment", "arxiv", "reference",
+             "note", "file", "x"},
+            where);
   Limit l;
   l.kind = j.contains("kind") ? parseKind(j.at("kind").get<std::string>(), where) : defaultKind;
   l.value = j.value("value", 0.0);
@@ -47,6 +52,24 @@ Limit parseLimit(const json& j, Kind defaultKind, const std::string& where) {
   l.arxiv = j.value("arxiv", "");
   l.reference = j.value("reference", "");
   l.note = j.value("note", "");
+  if (l.kind == Kind::Curve || l.kind == Kind::Region) {
+    const std::string file = j.value("file", "");
+    const auto it = tables.find(file);
+    if (it == tables.end()) {
+      throw std::logic_error("catalogue: " + where + " names limit file '" + file +
+                             "', which is not in constraints/data/limits/");
+    }
+    l.table = it->second;
+    l.x = j.value("x", "");
+    if (l.x.empty()) throw std::logic_error("catalogue: " + where + " has no 'x'");
+    l.cl = l.table->cl;
+    // The file is the source: its header names the experiment and the paper.
+    if (l.experiment.empty()) l.experiment = l.table->experiment;
+    if (l.arxiv.empty()) l.arxiv = l.table->arxiv;
+    if (l.reference.empty()) l.reference = l.table->reference;
+  } else if (j.contains("file") || j.contains("x")) {
+    throw std::logic_error("catalogue: " + where + ": 'file' and 'x' belong to curves and regions");
+  }
   if (l.experiment.empty() && l.reference.empty()) {
     throw std::logic_error("catalogue: " + where + " has no source");
   }
@@ -55,7 +78,7 @@ Limit parseLimit(const json& j, Kind defaultKind, const std::string& where) {
 
 }  // namespace
 
-constraints::Catalogue parseCatalogue(std::string_view text) {
+constraints::Catalogue parseCatalogue(std::string_view text, const LimitTables& tables) {
   const json root = json::parse(text);
   checkKeys(root, {"format", "comment", "constraints"}, "the catalogue");
   std::vector<constraints::Entry> entries;
@@ -74,7 +97,7 @@ constraints::Catalogue parseCatalogue(std::string_view text) {
     e.optIn = c.value("opt_in", false);
     e.defaultVariant = c.value("default_variant", "current");
     for (const auto& [name, limit] : c.at("variants").items()) {
-      e.variants[name] = parseLimit(limit, kind, where + " variant '" + name + "'");
+      e.variants[name] = parseLimit(limit, kind, where + " variant '" + name + "'", tables);
     }
     if (c.contains("condition")) {
       const json& cond = c.at("condition");
@@ -98,7 +121,7 @@ constraints::Catalogue parseCatalogue(std::string_view text) {
           json merged =
               c.at("variants").contains(name) ? c.at("variants").at(name) : json::object();
           merged.update(limit);
-          use.variants[name] = parseLimit(merged, kind, where + " use variant '" + name + "'");
+          use.variants[name] = parseLimit(merged, kind, where + " use variant '" + name + "'", tables);
         }
       }
       if (!e.limitFor(use, e.defaultVariant)) {
@@ -112,8 +135,22 @@ constraints::Catalogue parseCatalogue(std::string_view text) {
   return constraints::Catalogue(std::move(entries));
 }
 
+const LimitTables& builtinLimitTables() {
+  static const LimitTables tables = [] {
+    LimitTables t;
+    for (std::size_t i = 0; i < kLimitFileCount; ++i) {
+      const std::string name(kLimitFiles[i].first);
+      t[name] = std::make_shared<const constraints::LimitTable>(
+          constraints::parseLimitTable(kLimitFiles[i].second, name));
+    }
+    return t;
+  }();
+  return tables;
+}
+
 const constraints::Catalogue& builtinCatalogue() {
-  static const constraints::Catalogue catalogue = parseCatalogue(kCatalogueJson);
+  static const constraints::Catalogue catalogue =
+      parseCatalogue(kCatalogueJson, builtinLimitTables());
   return catalogue;
 }
 

@@ -89,51 +89,199 @@ std::string fnv1a(const std::string& text) {
 }
 
 /// The shape a limit override was given in.
-enum class LimitShape { Value, Window, Gaussian };
+enum class LimitShape { Value, Window, Gaussian, Table };
 
 struct RequestedConstraint {
   constraints::Request request;
   std::optional<LimitShape> shape;
 };
 
-RequestedConstraint parseConstraint(const ordered_json& j, const Context& ctx) {
+/// Where a scan's own files (user limit curves) are found: beside the config.
+struct ConstraintContext {
+  const physics::Model& model;
+  std::string modelName;
+  std::filesystem::path baseDir;
+};
+
+constexpr std::uintmax_t kMaxLimitFileBytes = 16u << 20;
+
+/// A limit file named by the config: read relative to the config's folder, or,
+/// in the canonical form stored in a scan file, given inline as "text".
+std::shared_ptr<const constraints::LimitTable> readLimitTable(const ordered_json& l,
+                                                              const ConstraintContext& cx,
+                                                              const Context& lc) {
+  if (l.contains("builtin")) {
+    const std::string name = stringValue(l.at("builtin"), lc / "builtin");
+    const auto& tables = builtinLimitTables();
+    const auto it = tables.find(name);
+    if (it == tables.end()) lc.fail("no limit file '" + name + "' is built into portalscan");
+    if (l.contains("fnv1a") && stringValue(l.at("fnv1a"), lc / "fnv1a") != fnv1a(it->second->text)) {
+      lc.fail("the built-in limit file '" + name +
+              "' differs from the one this scan was made with (another portalscan version)");
+    }
+    return it->second;
+  }
+  if (!l.contains("file")) lc.fail("a curve or region limit is {\"file\": PATH, \"x\": NAME}");
+  const std::string file = stringValue(l.at("file"), lc / "file");
+  std::string text;
+  if (l.contains("text")) {
+    text = stringValue(l.at("text"), lc / "text");
+  } else {
+    namespace fs = std::filesystem;
+    const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : cx.baseDir / file;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) lc.fail("limit file '" + path.string() + "': no such file");
+    if (!fs::is_regular_file(status)) lc.fail("limit file '" + path.string() + "' is not a file");
+    if (fs::file_size(path, ec) > kMaxLimitFileBytes) {
+      lc.fail("limit file '" + path.string() + "' is larger than 16 MiB");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) lc.fail("cannot read limit file '" + path.string() + "': permission denied");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) lc.fail("cannot read limit file '" + path.string() + "'");
+  }
+  try {
+    return std::make_shared<const constraints::LimitTable>(constraints::parseLimitTable(text, file));
+  } catch (const InputError& e) {
+    lc.fail(e.what());
+  }
+}
+
+/// A config's "limit": a number, [low, high], {mean, sigma}, or a limit file {file, x}.
+constraints::Limit parseLimitValue(const ordered_json& l, const ConstraintContext& cx,
+                                   const Context& lc, LimitShape& shape) {
+  constraints::Limit limit;
+  if (l.is_number()) {
+    limit.value = finiteNumber(l, lc);
+    shape = LimitShape::Value;
+  } else if (l.is_array()) {
+    if (l.size() != 2) lc.fail("a window limit is [low, high]");
+    limit.low = finiteNumber(l[0], lc);
+    limit.high = finiteNumber(l[1], lc);
+    if (!(limit.low < limit.high)) lc.fail("a window needs low < high");
+    shape = LimitShape::Window;
+  } else if (l.is_object() && (l.contains("file") || l.contains("builtin"))) {
+    checkKeys(l, {"file", "builtin", "x", "text", "fnv1a"}, lc);
+    limit.table = readLimitTable(l, cx, lc);
+    if (l.contains("x")) limit.x = stringValue(l.at("x"), lc / "x");
+    shape = LimitShape::Table;
+  } else if (l.is_object()) {
+    checkKeys(l, {"mean", "sigma"}, lc);
+    if (!l.contains("mean") || !l.contains("sigma")) lc.fail("a Gaussian limit is {mean, sigma}");
+    limit.value = finiteNumber(l.at("mean"), lc / "mean");
+    limit.sigma = finiteNumber(l.at("sigma"), lc / "sigma");
+    if (!(limit.sigma > 0)) lc.fail("sigma must be positive");
+    shape = LimitShape::Gaussian;
+  } else {
+    lc.fail("expected a number, [low, high], {mean, sigma} or {file, x}");
+  }
+  return limit;
+}
+
+/// A constraint of the config's own: {"name", "observable", "kind", "limit", "reference", ...}.
+RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintContext& cx,
+                                        const Context& ctx) {
+  checkKeys(j,
+            {"name", "variant", "observable", "kind", "limit", "cl", "absolute", "reference",
+             "description"},
+            ctx);
+  auto entry = std::make_shared<constraints::Entry>();
+  entry->user = true;
+  entry->name = stringValue(j.at("name"), ctx / "name");
+  entry->family = "user";
+  entry->defaultVariant = "user";
+  if (j.contains("variant") && stringValue(j.at("variant"), ctx / "variant") != "user") {
+    (ctx / "variant").fail("a constraint of the config's own has no variants");
+  }
+  const std::string observable = stringValue(j.at("observable"), ctx / "observable");
+  if (!cx.model.observableIndex(observable) && !cx.model.parameterIndex(observable)) {
+    std::vector<std::string> names = cx.model.observableNames();
+    for (const auto& p : cx.model.parameterNames()) names.push_back(p);
+    (ctx / "observable").fail(unknownNameMessage("observable or parameter", observable, names,
+                                                 " of model '" + cx.modelName + "'"));
+  }
+  if (!j.contains("kind")) ctx.fail("a constraint of the config's own needs a 'kind'");
+  const std::string kind = choice(j.at("kind"),
+                                  {"upper", "lower", "window", "gaussian", "curve", "region"},
+                                  ctx / "kind");
+  if (!j.contains("limit")) ctx.fail("a constraint of the config's own needs a 'limit'");
+  if (!j.contains("reference")) {
+    ctx.fail("a constraint of the config's own needs a 'reference' (where its numbers come from)");
+  }
+  LimitShape shape{};
+  constraints::Limit limit = parseLimitValue(j.at("limit"), cx, ctx / "limit", shape);
+  using constraints::Kind;
+  limit.kind = kind == "upper"      ? Kind::Upper
+               : kind == "lower"    ? Kind::Lower
+               : kind == "window"   ? Kind::Window
+               : kind == "gaussian" ? Kind::Gaussian
+               : kind == "curve"    ? Kind::Curve
+                                    : Kind::Region;
+  const bool table = limit.kind == Kind::Curve || limit.kind == Kind::Region;
+  const LimitShape wanted = table                         ? LimitShape::Table
+                            : limit.kind == Kind::Window   ? LimitShape::Window
+                            : limit.kind == Kind::Gaussian ? LimitShape::Gaussian
+                                                           : LimitShape::Value;
+  if (shape != wanted) {
+    const char* form = table                         ? "{\"file\": PATH, \"x\": NAME}"
+                       : limit.kind == Kind::Window   ? "[low, high]"
+                       : limit.kind == Kind::Gaussian ? "{mean, sigma}"
+                                                      : "a number";
+    (ctx / "limit").fail("a " + kind + " limit is " + form);
+  }
+  if (limit.table) {
+    if (j.contains("cl")) (ctx / "cl").fail("a curve's CL is the one its file states");
+    if (limit.x.empty()) (ctx / "limit").fail("a curve or region needs 'x', its abscissa");
+  } else if (j.contains("cl")) {
+    limit.cl = finiteNumber(j.at("cl"), ctx / "cl");
+    if (!(limit.cl > 0.0 && limit.cl < 1.0)) (ctx / "cl").fail("cl must lie between 0 and 1");
+  }
+  limit.reference = stringValue(j.at("reference"), ctx / "reference");
+  limit.experiment = "user-defined";
+  if (limit.table) {
+    limit.experiment = limit.table->experiment;
+    limit.arxiv = limit.table->arxiv;
+  }
+  entry->absolute = j.contains("absolute") && j.at("absolute").is_boolean()
+                        ? j.at("absolute").get<bool>()
+                        : false;
+  if (j.contains("absolute") && !j.at("absolute").is_boolean()) {
+    (ctx / "absolute").fail("expected true or false");
+  }
+  entry->description = j.contains("description")
+                           ? stringValue(j.at("description"), ctx / "description")
+                           : "user-defined: " + observable;
+  entry->variants["user"] = std::move(limit);
+  entry->uses.push_back({cx.modelName, {}, observable, {}});
+  RequestedConstraint r;
+  r.request.name = entry->name;
+  r.request.variant = "user";
+  r.request.user = std::move(entry);
+  return r;
+}
+
+RequestedConstraint parseConstraint(const ordered_json& j, const ConstraintContext& cx,
+                                    const Context& ctx) {
   RequestedConstraint r;
   if (j.is_string()) {
     r.request.name = j.get<std::string>();
     return r;
   }
+  if (j.is_object() && !j.contains("name")) ctx.fail("a constraint needs a 'name'");
+  if (j.is_object() && j.contains("observable")) return parseUserConstraint(j, cx, ctx);
   checkKeys(j, {"name", "variant", "limit"}, ctx);
-  if (!j.contains("name")) ctx.fail("a constraint needs a 'name'");
   r.request.name = stringValue(j.at("name"), ctx / "name");
   if (j.contains("variant")) r.request.variant = stringValue(j.at("variant"), ctx / "variant");
   if (j.contains("limit")) {
-    const ordered_json& l = j.at("limit");
-    const Context lc = ctx / "limit";
-    constraints::Limit limit;
-    if (l.is_number()) {
-      limit.value = finiteNumber(l, lc);
-      r.shape = LimitShape::Value;
-    } else if (l.is_array()) {
-      if (l.size() != 2) lc.fail("a window limit is [low, high]");
-      limit.low = finiteNumber(l[0], lc);
-      limit.high = finiteNumber(l[1], lc);
-      if (!(limit.low < limit.high)) lc.fail("a window needs low < high");
-      r.shape = LimitShape::Window;
-    } else if (l.is_object()) {
-      checkKeys(l, {"mean", "sigma"}, lc);
-      if (!l.contains("mean") || !l.contains("sigma")) lc.fail("a Gaussian limit is {mean, sigma}");
-      limit.value = finiteNumber(l.at("mean"), lc / "mean");
-      limit.sigma = finiteNumber(l.at("sigma"), lc / "sigma");
-      if (!(limit.sigma > 0)) lc.fail("sigma must be positive");
-      r.shape = LimitShape::Gaussian;
-    } else {
-      lc.fail("expected a number, [low, high] or {mean, sigma}");
-    }
-    r.request.override = limit;
+    LimitShape shape{};
+    r.request.override = parseLimitValue(j.at("limit"), cx, ctx / "limit", shape);
+    r.shape = shape;
   }
   return r;
 }
 
+/// A limit in the canonical form: numbers, or the limit file (inline when it is the user's).
 ordered_json limitJson(const constraints::Limit& l) {
   switch (l.kind) {
     case constraints::Kind::Upper:
@@ -143,6 +291,15 @@ ordered_json limitJson(const constraints::Limit& l) {
       return ordered_json::array({l.low, l.high});
     case constraints::Kind::Gaussian:
       return ordered_json{{"mean", l.value}, {"sigma", l.sigma}};
+    case constraints::Kind::Curve:
+    case constraints::Kind::Region: {
+      const auto& tables = builtinLimitTables();
+      const auto it = tables.find(l.table->name);
+      if (it != tables.end() && it->second == l.table) {
+        return ordered_json{{"builtin", l.table->name}, {"x", l.x}, {"fnv1a", fnv1a(l.table->text)}};
+      }
+      return ordered_json{{"file", l.table->name}, {"x", l.x}, {"text", l.table->text}};
+    }
   }
   return nullptr;
 }
@@ -152,8 +309,8 @@ ordered_json limitJson(const constraints::Limit& l) {
 /// The root object's keys.
 void checkRootKeys(const ordered_json& j, const Context& root) {
   checkKeys(j,
-            {"description", "model", "options", "parameters", "sampler", "constraints", "output",
-             "threads"},
+            {"description", "model", "options", "parameters", "sampler", "constraints", "common_cl",
+             "output", "threads"},
             root);
 }
 
@@ -329,9 +486,11 @@ void parseParameters(const ordered_json& j, const Context& root, const SamplerSe
 }
 
 /// "constraints": the requests and the chain they make.
-void parseConstraints(const ordered_json& j, const Context& root, ScanConfig& c) {
+void parseConstraints(const ordered_json& j, const Context& root,
+                      const std::filesystem::path& baseDir, ScanConfig& c) {
   const physics::Model& model = *c.kernel;
   const Context cc = root / "constraints";
+  const ConstraintContext cx{model, c.model, baseDir};
   std::vector<RequestedConstraint> asked;
   const ordered_json constraintsJson =
       j.contains("constraints") ? j.at("constraints") : ordered_json("default");
@@ -343,7 +502,7 @@ void parseConstraints(const ordered_json& j, const Context& root, ScanConfig& c)
     if (constraintsJson.get<std::string>() == "default") {
       addDefaults();
     } else {
-      asked.push_back(parseConstraint(constraintsJson, cc));
+      asked.push_back(parseConstraint(constraintsJson, cx, cc));
     }
   } else if (constraintsJson.is_array()) {
     std::vector<RequestedConstraint> explicitOnes;
@@ -353,7 +512,7 @@ void parseConstraints(const ordered_json& j, const Context& root, ScanConfig& c)
       if (item.is_string() && item.get<std::string>() == "default") {
         withDefaults = true;
       } else {
-        explicitOnes.push_back(parseConstraint(item, cc / ("[" + std::to_string(i) + "]")));
+        explicitOnes.push_back(parseConstraint(item, cx, cc / ("[" + std::to_string(i) + "]")));
       }
     }
     if (withDefaults) addDefaults();
@@ -383,15 +542,24 @@ void parseConstraints(const ordered_json& j, const Context& root, ScanConfig& c)
     const bool ok = (*a.shape == LimitShape::Value &&
                      (k == constraints::Kind::Upper || k == constraints::Kind::Lower)) ||
                     (*a.shape == LimitShape::Window && k == constraints::Kind::Window) ||
-                    (*a.shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian);
+                    (*a.shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian) ||
+                    (*a.shape == LimitShape::Table &&
+                     (k == constraints::Kind::Curve || k == constraints::Kind::Region));
     if (!ok) {
       cc.fail("the limit of '" + a.request.name + "' has the wrong shape for a " +
               constraints::toString(k) + " limit");
     }
   }
   for (const auto& a : asked) c.constraintRequests.push_back(a.request);
+  constraints::ChainOptions options;
+  if (j.contains("common_cl")) {
+    options.commonCl = finiteNumber(j.at("common_cl"), root / "common_cl");
+    if (!(*options.commonCl > 0.0 && *options.commonCl < 1.0)) {
+      (root / "common_cl").fail("a CL between 0 and 1, e.g. 0.95");
+    }
+  }
   try {
-    c.chain = constraints::Chain(builtinCatalogue(), model, c.constraintRequests);
+    c.chain = constraints::Chain(builtinCatalogue(), model, c.constraintRequests, options);
   } catch (const InputError& e) {
     cc.fail(e.what());
   }
@@ -502,10 +670,24 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
   canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
   ordered_json chainJson = ordered_json::array();
   for (const auto& con : c.chain.constraints()) {
+    if (con.user) {
+      ordered_json u{{"name", con.name},
+                     {"variant", con.variant},
+                     {"observable", con.observable},
+                     {"kind", constraints::toString(con.limit.kind)},
+                     {"limit", limitJson(con.limit)}};
+      if (!con.limit.table) u["cl"] = con.limit.cl;
+      u["absolute"] = con.absolute;
+      u["reference"] = con.limit.reference;
+      u["description"] = con.description;
+      chainJson.push_back(u);
+      continue;
+    }
     chainJson.push_back(
         {{"name", con.name}, {"variant", con.variant}, {"limit", limitJson(con.limit)}});
   }
   canonical["constraints"] = chainJson;
+  if (c.chain.options().commonCl) canonical["common_cl"] = *c.chain.options().commonCl;
   ordered_json observableNames = ordered_json::array();
   for (std::size_t i : c.output.observables) observableNames.push_back(model.observables()[i].name);
   canonical["output"] = {{"path", c.output.path},
@@ -543,14 +725,15 @@ std::string toString(SamplerKind k) {
   return "?";
 }
 
-ScanConfig parseConfig(const ordered_json& j, const std::string& source) {
+ScanConfig parseConfig(const ordered_json& j, const std::string& source,
+                       const std::filesystem::path& baseDir) {
   const Context root(source);
   checkRootKeys(j, root);
   ScanConfig c;
   parseModel(j, root, c);
   const SamplerSection sampler = parseSampler(j, root, c);
   parseParameters(j, root, sampler, c);
-  parseConstraints(j, root, c);
+  parseConstraints(j, root, baseDir, c);
   parseOutput(j, root, source, c);
   parseThreads(j, root, c);
   writeCanonical(j, c);
@@ -570,7 +753,7 @@ ScanConfig loadConfig(const std::filesystem::path& path) {
     std::string what = e.what();
     throw InputError(path.string() + ": not valid JSON (" + what.substr(what.find(']') + 2) + ")");
   }
-  return parseConfig(j, path.string());
+  return parseConfig(j, path.string(), path.parent_path());
 }
 
 void setOutputPath(ScanConfig& config, const std::string& path) {

@@ -27,6 +27,7 @@ struct Scratch {
   std::vector<PointStatus> status;
   std::vector<std::uint8_t> pass;
   std::vector<double> statistic;
+  std::vector<double> chi2;
 };
 
 class ChunkEvaluator {
@@ -54,6 +55,7 @@ class ChunkEvaluator {
     s.status.resize(cap);
     s.pass.resize(nConstraints_);
     s.statistic.resize(nConstraints_);
+    s.chi2.resize(nConstraints_);
 
     auto t = Clock::now();
     sampler_->fill(begin, end, std::span(s.u.data(), n * d));
@@ -74,22 +76,25 @@ class ChunkEvaluator {
     const auto& stored = config_.output.observables;
     for (std::uint64_t i = 0; i < n; ++i) {
       const double* obs = s.observables.data() + i * nObservables_;
+      const double* p = s.parameters.data() + i * nParameters_;
       const auto verdict =
-          config_.chain.judge(std::span(obs, nObservables_), s.status[i], s.pass, s.statistic);
+          config_.chain.judge(std::span(p, nParameters_), std::span(obs, nObservables_),
+                              s.status[i], s.pass, s.statistic, s.chi2);
       ++out.statusCounts[static_cast<std::size_t>(verdict.status)];
       out.allowedCount += verdict.allowed ? 1 : 0;
       for (std::size_t k = 0; k < nConstraints_; ++k) out.excluded[k] += s.pass[k] ? 0 : 1;
       if (!keepAll && !verdict.allowed) continue;
       const std::uint64_t row = out.rows++;
-      const double* p = s.parameters.data() + i * nParameters_;
       for (std::size_t j = 0; j < nParameters_; ++j) out.parameters[j * cap + row] = p[j];
       for (std::size_t j = 0; j < stored.size(); ++j)
         out.observables[j * cap + row] = obs[stored[j]];
       for (std::size_t k = 0; k < nConstraints_; ++k) {
         out.pass[k * cap + row] = s.pass[k];
         out.statistic[k * cap + row] = s.statistic[k];
+        out.chi2[k * cap + row] = s.chi2[k];
       }
       out.allowed[row] = verdict.allowed ? 1 : 0;
+      out.chi2Total[row] = verdict.chi2Total;
       out.status[row] = static_cast<std::int8_t>(verdict.status);
       out.index[row] = begin + i;
     }

@@ -13,8 +13,10 @@ std::vector<Column> dataColumns(const ScanConfig& config) {
   for (const auto& c : config.chain.constraints()) {
     columns.push_back({"constraints/" + c.name + "/pass", 1});
     columns.push_back({"constraints/" + c.name + "/statistic", 8});
+    columns.push_back({"constraints/" + c.name + "/chi2", 8});
   }
   columns.push_back({"allowed", 1});
+  columns.push_back({"chi2_total", 8});
   columns.push_back({"status", 1});
   columns.push_back({"index", 8});
   return columns;

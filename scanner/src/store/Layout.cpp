@@ -82,8 +82,10 @@ std::uint64_t chunkChecksum(const ChunkBuffer& c) {
   for (std::size_t j = 0; j < c.pass.size() / cap; ++j) {
     h = checksumBytes(c.pass.data() + j * cap, n, h);
     h = checksumBytes(c.statistic.data() + j * cap, n * 8, h);
+    h = checksumBytes(c.chi2.data() + j * cap, n * 8, h);
   }
   h = checksumBytes(c.allowed.data(), n, h);
+  h = checksumBytes(c.chi2Total.data(), n * 8, h);
   h = checksumBytes(c.status.data(), n, h);
   return checksumBytes(c.index.data(), n * 8, h);
 }
@@ -99,7 +101,9 @@ void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t 
   observables.resize(cap * nObservables);
   pass.resize(cap * nConstraints);
   statistic.resize(cap * nConstraints);
+  chi2.resize(cap * nConstraints);
   allowed.resize(cap);
+  chi2Total.resize(cap);
   status.resize(cap);
   index.resize(cap);
   excluded.assign(nConstraints, 0);

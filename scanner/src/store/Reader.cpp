@@ -56,8 +56,10 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
   for (std::size_t k = 0; k < nC; ++k) {
     take(chunk.pass.data() + k * cap);
     take(chunk.statistic.data() + k * cap);
+    take(chunk.chi2.data() + k * cap);
   }
   take(chunk.allowed.data());
+  take(chunk.chi2Total.data());
   take(chunk.status.data());
   take(chunk.index.data());
 }

@@ -121,16 +121,30 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
       case constraints::Kind::Gaussian:
         g.setAttribute("limit", std::vector<double>{c.limit.value, c.limit.sigma});
         break;
+      case constraints::Kind::Curve:
+      case constraints::Kind::Region:
+        g.setAttribute("limit_file", c.limit.table->name);
+        g.setAttribute("limit_table", c.limit.table->text);
+        g.setAttribute("x", c.limit.x);
+        g.setAttribute("x_range", std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
+        break;
     }
     g.setAttribute("cl", c.limit.cl);
+    g.setAttribute("cut_cl", c.cutCl);
     g.setAttribute("experiment", c.limit.experiment);
     g.setAttribute("arxiv", c.limit.arxiv);
     g.setAttribute("reference", c.limit.reference);
     g.setAttribute("note", c.limit.note);
     g.createDataset<std::uint8_t>("pass", chunkRows, gz);
     g.createDataset<double>("statistic", chunkRows, gz);
+    g.createDataset<double>("chi2", chunkRows, gz)
+        .setAttribute("convention", constraints::describeLikelihood(c));
   }
   root.createDataset<std::uint8_t>("allowed", chunkRows, gz);
+  root.createDataset<double>("chi2_total", chunkRows, gz)
+      .setAttribute("description",
+                    std::string("sum of the chain's chi2 (independent measurements assumed); NaN "
+                                "where the kernel failed or a constraint's quantity is NaN"));
   root.createDataset<std::int8_t>("status", chunkRows, gz).setAttribute("codes", statusCodesJson());
   root.createDataset<std::uint64_t>("index", chunkRows, gz);
   h5::Group chunks = root.createGroup("chunks");
@@ -173,8 +187,10 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   for (const auto& c : config.chain.constraints()) {
     const h5::Group g = cons.openGroup(c.name);
     doubles_.push_back(g.openDataset("statistic"));
+    doubles_.push_back(g.openDataset("chi2"));
     bytes_.push_back(g.openDataset("pass"));
   }
+  doubles_.push_back(root.openDataset("chi2_total"));
   bytes_.push_back(root.openDataset("allowed"));
   status_ = root.openDataset("status");
   index_ = root.openDataset("index");
@@ -211,8 +227,11 @@ void ScanWriter::append(const ChunkBuffer& c) {
     take(pendingDoubles_[d++], c.parameters.data() + j * c.capacity);
   for (std::size_t j = 0; j < nObservables; ++j)
     take(pendingDoubles_[d++], c.observables.data() + j * c.capacity);
-  for (std::size_t j = 0; j < nConstraints; ++j)
+  for (std::size_t j = 0; j < nConstraints; ++j) {
     take(pendingDoubles_[d++], c.statistic.data() + j * c.capacity);
+    take(pendingDoubles_[d++], c.chi2.data() + j * c.capacity);
+  }
+  take(pendingDoubles_[d++], c.chi2Total.data());
   for (std::size_t j = 0; j < nConstraints; ++j)
     take(pendingBytes_[j], c.pass.data() + j * c.capacity);
   take(pendingBytes_[nConstraints], c.allowed.data());

@@ -79,6 +79,10 @@ struct Constraint {
   double cutBound(double xValue = 0.0) const;
 };
 
+/// One line saying how a constraint's chi2 is computed and where its cut lies,
+/// e.g. "upper limit 7e-13 at 90% CL: half-normal, sigma = limit/1.2816; cut at ...".
+std::string describeLikelihood(const Constraint& c);
+
 class Chain {
  public:
   Chain() = default;

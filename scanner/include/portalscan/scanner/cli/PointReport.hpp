@@ -25,6 +25,9 @@ struct PointReport {
   const constraints::Chain* chain = nullptr;  ///< judged when set
   std::vector<std::uint8_t> pass;
   std::vector<double> statistic;
+  std::vector<double> chi2;
+  std::vector<bool> tested;  ///< per constraint: false where its condition or curve range leaves the point out
+  double chi2Total = 0.0;
   bool allowed = false;
 };
 
@@ -44,7 +47,10 @@ nlohmann::json toJson(const PointReport& report);
 /// Human-readable table: parameters, then observables by block with units.
 void printText(const PointReport& report, std::ostream& out);
 
-/// A limit as text: "< 0.00062", "in [a, b]", "= x +- s".
+/// A limit as text: "< 0.00062", "in [a, b]", "= x +- s", "< curve twist.dat(m_X)".
 std::string limitText(const constraints::Limit& limit);
+
+/// What a curve or region spans, e.g. "m_Zprime from 0.0096 to 0.087 GeV"; empty otherwise.
+std::string rangeText(const constraints::Limit& limit);
 
 }  // namespace portalscan::scanner

@@ -74,8 +74,10 @@ struct ScanConfig {
   std::string identityHash;
 };
 
-/// Parses and validates a configuration. `source` names it in messages.
-ScanConfig parseConfig(const nlohmann::ordered_json& json, const std::string& source);
+/// Parses and validates a configuration. `source` names it in messages;
+/// `baseDir` is where the limit files it names are found (the config's folder).
+ScanConfig parseConfig(const nlohmann::ordered_json& json, const std::string& source,
+                       const std::filesystem::path& baseDir = {});
 
 /// Reads a JSON file and parses it; a missing or malformed file is an InputError.
 ScanConfig loadConfig(const std::filesystem::path& path);

@@ -15,7 +15,8 @@
 
 namespace portalscan::scanner {
 
-inline constexpr std::int64_t kFormatVersion = 1;
+/// 2: per-constraint chi2 and chi2_total (docs/hdf5-format.md).
+inline constexpr std::int64_t kFormatVersion = 2;
 inline constexpr std::size_t kStatusCount = kPointStatusNames.size();
 
 /// Which chunks of the scan a file holds.
@@ -45,7 +46,9 @@ struct ChunkBuffer {
   std::vector<double> observables;
   std::vector<std::uint8_t> pass;
   std::vector<double> statistic;
+  std::vector<double> chi2;
   std::vector<std::uint8_t> allowed;
+  std::vector<double> chi2Total;
   std::vector<std::int8_t> status;
   std::vector<std::uint64_t> index;
   // Counters over every evaluated point of the chunk, kept or not.
@@ -71,8 +74,8 @@ struct ChunkRecord {
 };
 
 /// Checksum of one chunk's rows, column by column in the file's canonical
-/// order (parameters, observables, per constraint pass then statistic,
-/// allowed, status, index): a 64-bit mix over the bytes.
+/// order (parameters, observables, per constraint pass, statistic and chi2,
+/// allowed, chi2_total, status, index): a 64-bit mix over the bytes.
 std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
 std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed);
 
