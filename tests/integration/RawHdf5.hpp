@@ -133,12 +133,13 @@ struct RawFile {
 
   /// Every dataset path of a scan file, for whole-file comparisons.
   std::vector<std::string> datasets() const {
-    std::vector<std::string> paths = {"/allowed", "/status", "/index"};
+    std::vector<std::string> paths = {"/allowed", "/chi2_total", "/status", "/index"};
     for (const auto& n : members("/parameters")) paths.push_back("/parameters/" + n);
     for (const auto& n : members("/observables")) paths.push_back("/observables/" + n);
     for (const auto& n : members("/constraints")) {
       paths.push_back("/constraints/" + n + "/pass");
       paths.push_back("/constraints/" + n + "/statistic");
+      paths.push_back("/constraints/" + n + "/chi2");
     }
     for (const auto& n : members("/chunks")) paths.push_back("/chunks/" + n);
     return paths;

@@ -12,7 +12,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace portalscan::scanner {
@@ -106,6 +110,63 @@ TEST(Catalogue, DerivedNumbersFollowFromTheirInputs) {
             6.4e-4);
   EXPECT_EQ(variant("tau_to_l_zprime", "current", "lfv_nsi", {{"flavours", "mu-tau"}}).value,
             3.5e-4);
+}
+
+TEST(Catalogue, EveryLimitFileIsBuiltInWithItsSourceAndLicence) {
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::path(PORTALSCAN_SOURCE_DIR) / "constraints" / "data" / "limits";
+  std::set<std::string> onDisk;
+  for (const auto& f : fs::directory_iterator(folder)) {
+    if (f.path().extension() == ".dat") onDisk.insert(f.path().filename().string());
+  }
+  std::set<std::string> builtIn;
+  for (const auto& [name, table] : builtinLimitTables()) builtIn.insert(name);
+  EXPECT_EQ(onDisk, builtIn);
+  // A file copied from a repository carries that repository's licence beside it.
+  const std::regex repository(R"(from ([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+),)");
+  for (const auto& [name, table] : builtinLimitTables()) {
+    EXPECT_FALSE(table->experiment.empty()) << name;
+    EXPECT_FALSE(table->arxiv.empty() && table->reference.empty()) << name;
+    EXPECT_FALSE(table->licence.empty()) << name;
+    std::smatch m;
+    if (std::regex_search(table->digitised, m, repository)) {
+      EXPECT_TRUE(fs::exists(folder / "LICENSES" / (m[1].str() + "_" + m[2].str() + ".txt")))
+          << name << " comes from " << m[1] << "/" << m[2];
+    }
+  }
+}
+
+TEST(Catalogue, CurvesKeepThePublishedNumbersInNativeUnits) {
+  // Every row of each built-in file, read here with a plain parser, is a node of its table
+  // (x in GeV): the bound at a node is the published number.
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::path(PORTALSCAN_SOURCE_DIR) / "constraints" / "data" / "limits";
+  for (const auto& [name, table] : builtinLimitTables()) {
+    if (table->shape != constraints::TableShape::Curve) continue;
+    std::ifstream in(folder / name);
+    std::string line;
+    double toGeV = 1.0;
+    std::size_t rows = 0;
+    while (std::getline(in, line)) {
+      if (line.rfind("# x:", 0) == 0) {
+        toGeV = line.find(" MeV") != std::string::npos ? 1e-3 : 1.0;
+        ASSERT_TRUE(line.find(" MeV") != std::string::npos || line.find(" GeV") != std::string::npos)
+            << name << ": " << line;
+      }
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream row(line);
+      double x = 0.0, y = 0.0;
+      row >> x >> y;
+      EXPECT_DOUBLE_EQ(table->bound(x * toGeV), y) << name << " at " << x;
+      ++rows;
+    }
+    EXPECT_EQ(rows, table->xs.size()) << name;
+  }
+  EXPECT_EQ(variant("mu_to_e_x", "current", "lfv_nsi").kind, constraints::Kind::Curve);
+  EXPECT_EQ(variant("mu_to_e_x", "current", "lfv_nsi").table->name, "twist2015_mu_e_X.dat");
+  EXPECT_EQ(variant("pi0_gamma_zprime", "current", "lfv_nsi").table->name,
+            "na62_2019_pi0_gamma_Aprime_eps.dat");
+  EXPECT_EQ(variant("mu_to_e_x", "twist_flat", "lfv_nsi").value, 5.8e-5);
 }
 
 TEST(Catalogue, MalformedEntriesAreRejected) {
