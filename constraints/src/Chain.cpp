@@ -40,7 +40,8 @@ std::string describeUses(const Entry& e) {
 }  // namespace
 
 Constraint::Verdict Constraint::judge(std::span<const double> parameters,
-                                      std::span<const double> observables) const {
+                                      std::span<const double> observables,
+                                      XCache* cache) const {
   if (condition && !(condition->of(parameters, observables) < conditionBelow)) {
     return {true, false, kNaN, 0.0};  // not tested at this point
   }
@@ -51,7 +52,16 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
     xv = x->of(parameters, observables);
     if (std::isnan(xv)) return {false, true, kNaN, kNaN};
     if (limit.kind == Kind::Curve) {
-      bound = limit.table->bound(xv);
+      const bool log = limit.table->x.log;
+      double s;
+      if (cache && cache->valid && cache->quantity.parameter == x->parameter &&
+          cache->quantity.index == x->index && cache->log == log && cache->value == xv) {
+        s = cache->scaled;
+      } else {
+        s = limit.table->scaled(xv);
+        if (cache) *cache = {true, *x, log, xv, s};
+      }
+      bound = limit.table->bound(xv, s);
       if (std::isnan(bound)) return {true, false, kNaN, 0.0};
     }
   }
@@ -371,8 +381,9 @@ Chain::Result Chain::judge(std::span<const double> parameters,
   bool allowed = kernelStatus == PointStatus::Ok;
   bool sawNaN = false;
   double total = 0.0;
+  Constraint::XCache cache;
   for (std::size_t i = 0; i < constraints_.size(); ++i) {
-    const Constraint::Verdict v = constraints_[i].judge(parameters, observables);
+    const Constraint::Verdict v = constraints_[i].judge(parameters, observables, &cache);
     pass[i] = v.pass ? 1 : 0;
     statistic[i] = v.statistic;
     chi2[i] = v.chi2;

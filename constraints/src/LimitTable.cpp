@@ -96,15 +96,25 @@ double LimitTable::xMax() const {
                     : *std::max_element(xs.begin(), xs.end());
 }
 
+double LimitTable::scaled(double xv) const { return onScale(x, xv); }
+
 double LimitTable::bound(double xv) const {
+  if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
+  return bound(xv, onScale(x, xv));
+}
+
+double LimitTable::bound(double xv, double s) const {
   // Outside the table, and NaN x: the published limit says nothing.
   if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
-  const auto hi = std::lower_bound(xs.begin(), xs.end(), xv);
-  const std::size_t j = static_cast<std::size_t>(hi - xs.begin());
+  // The first row at or after xv: its bucket's first row, then a short walk.
+  const std::size_t k = std::min(buckets.size() - 1,
+                                 static_cast<std::size_t>((s - sx.front()) * bucketScale));
+  std::size_t j = buckets[k];
+  while (j + 1 < xs.size() && xs[j] < xv) ++j;
   if (xs[j] == xv) return ys[j];  // a tabulated node, exactly
   const std::size_t i = j - 1;
-  const double t = (onScale(x, xv) - onScale(x, xs[i])) / (onScale(x, xs[j]) - onScale(x, xs[i]));
-  const double v = onScale(y, ys[i]) + t * (onScale(y, ys[j]) - onScale(y, ys[i]));
+  const double t = (s - sx[i]) / (sx[j] - sx[i]);
+  const double v = sy[i] + t * (sy[j] - sy[i]);
   return y.log ? std::exp(v) : v;
 }
 
@@ -117,8 +127,8 @@ bool LimitTable::inside(double xv, double yv) const {
   bool in = false;
   const std::size_t n = xs.size();
   for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
-    const double xi = onScale(x, xs[i]), yi = onScale(y, ys[i]);
-    const double xj = onScale(x, xs[j]), yj = onScale(y, ys[j]);
+    const double xi = sx[i], yi = sy[i];
+    const double xj = sx[j], yj = sy[j];
     // A point on an edge counts as inside.
     const double cross = (xj - xi) * (py - yi) - (yj - yi) * (px - xi);
     if (cross == 0.0 && px >= std::min(xi, xj) && px <= std::max(xi, xj) &&
@@ -296,6 +306,19 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   for (std::size_t i = 0; i < t.xs.size(); ++i) {
     t.xs[i] *= t.x.toNative;
     t.ys[i] *= t.y.toNative;
+    t.sx.push_back(onScale(t.x, t.xs[i]));
+    t.sy.push_back(onScale(t.y, t.ys[i]));
+  }
+  if (t.shape == TableShape::Curve) {
+    const std::size_t n = 2 * t.xs.size();
+    t.bucketScale = static_cast<double>(n) / (t.sx.back() - t.sx.front());
+    std::size_t j = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double start = t.sx.front() + static_cast<double>(k) / t.bucketScale;
+      while (j + 1 < t.sx.size() && t.sx[j] < start) ++j;
+      // One row back, so that rounding of the slice edges never skips the row wanted.
+      t.buckets.push_back(static_cast<std::uint32_t>(j > 0 ? j - 1 : 0));
+    }
   }
   return t;
 }

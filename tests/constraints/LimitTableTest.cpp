@@ -8,7 +8,10 @@
 #include "common/FloatComparisons.hpp"
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <vector>
 #include <string>
 
 namespace portalscan::constraints {
@@ -71,6 +74,37 @@ TEST(LimitTable, EndsAreInsideAndBeyondTheEndsIsNaN) {
   EXPECT_TRUE(std::isnan(t.bound(0.999e-3)));
   EXPECT_TRUE(std::isnan(t.bound(0.1001)));
   EXPECT_TRUE(std::isnan(t.bound(std::nan(""))));
+}
+
+TEST(LimitTable, LongTablesInterpolateLikeABisection) {
+  // 1000 uneven rows; the bound at 20000 random x against the test's own bisection.
+  std::string text = header("x=log y=log");
+  std::vector<double> xs, ys;
+  double x = 1.0;
+  for (int i = 0; i < 1000; ++i) {
+    x *= 1.0 + 0.001 * (1 + (i * 7919) % 13);  // steps of 0.1% to 1.3%
+    xs.push_back(x);
+    ys.push_back(1e-6 * (2.0 + std::sin(0.37 * i)));
+    char row[64];
+    std::snprintf(row, sizeof row, "%.17g %.17g\n", xs.back(), ys.back());
+    text += row;
+  }
+  const LimitTable t = parseLimitTable(text, "long");
+  std::uint64_t state = 12345;
+  for (int k = 0; k < 20000; ++k) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const double u = static_cast<double>(state >> 11) * 0x1.0p-53;
+    const double mev = xs.front() * std::pow(xs.back() / xs.front(), u);
+    const std::size_t j = static_cast<std::size_t>(
+        std::lower_bound(xs.begin(), xs.end(), mev) - xs.begin());
+    double expected = ys[j];
+    if (xs[j] != mev) {
+      const double f = std::log(mev / xs[j - 1]) / std::log(xs[j] / xs[j - 1]);
+      expected = std::exp(std::log(ys[j - 1]) + f * std::log(ys[j] / ys[j - 1]));
+    }
+    ASSERT_TRUE(::portalscan::test::relativelyClose(t.bound(mev * 1e-3), expected, 1e-9))
+        << "x = " << mev << " MeV";
+  }
 }
 
 TEST(LimitTable, RegionContainsItsInside) {

@@ -81,7 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "set twice"},
         BadInput{"UnknownBlock", "point hidden_kev_fermion --block spectrun",
                  "did you mean 'spectrum'"},
-        BadInput{"MissingModel", "point", "MODEL is required"},
+        BadInput{"MissingModel", "point", "point needs a MODEL (or --config CONFIG.json)"},
         BadInput{"UnknownFlag", "point hidden_kev_fermion --frobnicate", "not expected"},
         BadInput{"UnknownListKind", "list modles", "did you mean 'models'"},
         BadInput{"ListWithoutModel", "list observables", "needs a MODEL"},

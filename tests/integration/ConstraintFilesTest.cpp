@@ -200,6 +200,27 @@ TEST(UserConstraints, ResumeAndMergeRefuseAChangedCurve) {
   EXPECT_FALSE(fs::exists(d / "merged.h5"));
 }
 
+TEST(UserConstraints, AFileOfTheFormatBeforeChi2IsNotResumed) {
+  const fs::path d = dir("format-1");
+  write(d / "scan.json", scanConfig("\"default\""));
+  const std::string out = (d / "out.h5").string();
+  const std::string run = "run '" + (d / "scan.json").string() + "' -o '" + out + "'";
+  ASSERT_EQ(runCli(run).code, 0);
+  {  // the root attribute of a file written before the chi2 datasets existed
+    const hid_t f = H5Fopen(out.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    const std::int64_t one = 1;
+    H5Awrite(a, H5T_NATIVE_INT64, &one);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  const CliResult r = runCli(run + " --resume");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.errLines(), 1) << r.err;
+  EXPECT_NE(r.err.find("scan-file format 1"), std::string::npos) << r.err;
+}
+
 TEST(UserConstraints, PointJsonShowsChi2AndTheCatalogueCurves) {
   const CliResult r = runCli("point lfv_nsi --set m_Zprime=0.03 --json");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -224,6 +245,29 @@ TEST(UserConstraints, PointJsonShowsChi2AndTheCatalogueCurves) {
   EXPECT_NE(list.out.find("twist2015_mu_e_X.dat: 597 points, m_Zprime from 0.00962512 to 0.0866261 GeV"),
             std::string::npos)
       << list.out;
+}
+
+TEST(UserConstraints, PointWithAConfigJudgesWithItsOwnConstraints) {
+  const fs::path d = dir("point-config");
+  write(d / "scan.json",
+        scanConfig(R"(["default", {"name": "g_cut", "observable": "g_psi", "kind": "upper",
+                       "limit": 0.09, "cl": 0.90, "reference": "a test limit"}])",
+                   "\n  \"common_cl\": 0.95,"));
+  const std::string config = (d / "scan.json").string();
+  const CliResult r = runCli("point --config '" + config + "' --set g_psi=0.1 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& c = j["constraints"]["g_cut"];
+  EXPECT_EQ(c["variant"], "user");
+  EXPECT_EQ(c["allowed"], true);  // 0.1 < 0.09 x z95/z90 = 0.1155
+  EXPECT_DOUBLE_EQ(c["cut_cl"].get<double>(), 0.95);
+  EXPECT_NEAR(c["chi2"].get<double>(), std::pow(0.1 * kZ90 / 0.09, 2), 1e-12);
+  const CliResult text = runCli("point --config '" + config + "' --set g_psi=0.2");
+  EXPECT_NE(text.out.find("g_cut"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("must be < 0.115514 (0.09 at 90% CL)"), std::string::npos) << text.out;
+  const CliResult other = runCli("point hidden_kev_fermion --config '" + config + "'");
+  EXPECT_EQ(other.code, 2);
+  EXPECT_EQ(other.errLines(), 1) << other.err;
 }
 
 struct BadCase {

@@ -35,7 +35,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
 
   PointArgs pointArgs;
   auto* point = app.add_subcommand("point", "Evaluate one parameter point of a model");
-  point->add_option("MODEL", pointArgs.model, "Model name (portalscan list models)")->required();
+  point->add_option("MODEL", pointArgs.model,
+                    "Model name (portalscan list models); may be left out with --config");
+  point->add_option("--config", pointArgs.config,
+                    "Judge the point with this scan config's constraints (its own ones too), "
+                    "options and fixed parameter values")
+      ->type_name("CONFIG.json");
   point->add_option("--set", pointArgs.sets, "NAME=VALUE: a parameter value (repeatable)")
       ->type_name("NAME=VALUE");
   point->add_option("--option", pointArgs.options, "NAME=VALUE: a model option (repeatable)")

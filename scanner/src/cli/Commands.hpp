@@ -12,6 +12,7 @@ namespace portalscan::scanner {
 
 struct PointArgs {
   std::string model;
+  std::string config;  ///< judge with this scan config's chain (its own constraints too)
   std::vector<std::string> sets;
   std::vector<std::string> options;
   std::vector<std::string> blocks;
@@ -69,9 +70,10 @@ int runInfo(const InfoArgs& args, std::ostream& out);
 int runMerge(const MergeArgs& args, std::ostream& out);
 int runSpectrum(const SpectrumArgs& args, std::ostream& out);
 
-/// The model's default parameter values with "--set NAME=VALUE" applied.
+/// `values` (empty: the model's defaults) with "--set NAME=VALUE" applied.
 std::vector<double> parseParameterValues(const physics::Model& model,
-                                         const std::vector<std::string>& assignments);
+                                         const std::vector<std::string>& assignments,
+                                         std::vector<double> values = {});
 
 /// "--option NAME=VALUE" list to options.
 physics::Options parseOptions(const std::vector<std::string>& assignments);

@@ -6,6 +6,7 @@
 #include "portalscan/scanner/cli/PointReport.hpp"
 #include "portalscan/scanner/cli/Text.hpp"
 #include "portalscan/scanner/engine/CatalogueJson.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
 
 #include "Commands.hpp"
 
@@ -29,8 +30,9 @@ physics::Options parseOptions(const std::vector<std::string>& assignments) {
 }
 
 std::vector<double> parseParameterValues(const physics::Model& model,
-                                         const std::vector<std::string>& assignments) {
-  std::vector<double> values = model.defaultParameterValues();
+                                         const std::vector<std::string>& assignments,
+                                         std::vector<double> values) {
+  if (values.empty()) values = model.defaultParameterValues();
   std::set<std::string> seen;
   for (const auto& a : assignments) {
     auto [name, text] = parseAssignment(a, "--set");
@@ -70,13 +72,39 @@ physics::BlockMask parseBlocks(const physics::Model& model, const std::vector<st
 }  // namespace
 
 int runPoint(const PointArgs& args, std::ostream& out) {
-  const auto model = ModelRegistry::builtin().create(args.model, parseOptions(args.options));
-  auto values = parseParameterValues(*model, args.sets);
   if (!args.observables.empty() && !args.blocks.empty()) {
     throw InputError("give either --block or --observable, not both");
   }
-  const constraints::Chain chain(builtinCatalogue(), *model,
-                                 constraints::Chain::defaultRequests(builtinCatalogue(), *model));
+  std::shared_ptr<const physics::Model> model;
+  constraints::Chain chain;
+  std::vector<double> values;
+  if (!args.config.empty()) {
+    // The scan's model, options, chain and fixed values; --set on top, derived ones follow.
+    ScanConfig config = loadConfig(args.config);
+    if (!args.model.empty() && args.model != config.model) {
+      throw InputError("the config '" + args.config + "' scans model '" + config.model +
+                       "', not '" + args.model + "'");
+    }
+    if (!args.options.empty()) {
+      throw InputError("the config '" + args.config + "' sets the options; drop --option");
+    }
+    model = config.kernel;
+    chain = config.chain;
+    values = parseParameterValues(*model, args.sets, config.baseValues);
+    for (const auto& d : config.derived) {
+      const std::string& name = model->parameters()[d.parameter].name;
+      const bool setByHand = std::any_of(args.sets.begin(), args.sets.end(), [&](const auto& a) {
+        return a.rfind(name + "=", 0) == 0;
+      });
+      if (!setByHand) values[d.parameter] = d.factor * values[d.source];
+    }
+  } else {
+    if (args.model.empty()) throw InputError("point needs a MODEL (or --config CONFIG.json)");
+    model = ModelRegistry::builtin().create(args.model, parseOptions(args.options));
+    chain = constraints::Chain(builtinCatalogue(), *model,
+                               constraints::Chain::defaultRequests(builtinCatalogue(), *model));
+    values = parseParameterValues(*model, args.sets);
+  }
   PointReport report;
   if (!args.observables.empty()) {
     std::vector<std::size_t> selected;

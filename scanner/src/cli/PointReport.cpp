@@ -80,8 +80,11 @@ std::string boundText(const constraints::Constraint& c, std::span<const double> 
     const double b = c.cutBound(x);
     const bool above = c.limit.table->excluded == constraints::ExcludedSide::Above;
     if (std::isnan(b)) {
-      return "not tested: " + c.limit.x + " = " + formatNumber(x) + " outside " +
-             rangeText(c.limit);
+      const std::string unit =
+          c.limit.table->x.dimension == "1" ? "" : " " + c.limit.table->x.dimension;
+      return "(not tested: " + c.limit.x + " = " + formatNumber(x) + unit +
+             " lies outside the curve's " + formatNumber(c.limit.table->xMin()) + " to " +
+             formatNumber(c.limit.table->xMax()) + unit + ")";
     }
     return (above ? "< " : "> ") + formatNumber(b) + " at " + c.limit.x + " = " + formatNumber(x) +
            " (" + c.limit.table->name + ")";

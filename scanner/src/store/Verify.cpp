@@ -220,6 +220,12 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
     if (!root.hasAttribute("format_version") || !root.hasAttribute("config_hash")) {
       throw InputError("'" + path + "' is not a portalscan scan file");
     }
+    if (const std::int64_t version = root.intAttribute("format_version");
+        version != kFormatVersion) {
+      throw InputError("'" + path + "' has scan-file format " + std::to_string(version) +
+                       "; this portalscan writes format " + std::to_string(kFormatVersion) +
+                       " (with chi2 datasets) and cannot add to it: start again with --force");
+    }
     const std::string hash = root.stringAttribute("config_hash");
     if (hash != config.identityHash) {
       throw InputError("'" + path + "' holds a scan of a different configuration (config_hash " +

@@ -71,9 +71,18 @@ struct Constraint {
     double statistic = 0.0;
     double chi2 = 0.0;
   };
+  /// The abscissa of the curve judged last, so that curves sharing one x take its log once.
+  struct XCache {
+    bool valid = false;
+    Quantity quantity;
+    bool log = false;
+    double value = 0.0;
+    double scaled = 0.0;
+  };
   /// NaN quantity: not passed, statistic and chi2 NaN. Not tested: passed,
   /// statistic NaN, chi2 0.
-  Verdict judge(std::span<const double> parameters, std::span<const double> observables) const;
+  Verdict judge(std::span<const double> parameters, std::span<const double> observables,
+                XCache* cache = nullptr) const;
   /// The bound the cut applies (the rescaled value; a curve's at x); NaN for
   /// windows, Gaussians and regions.
   double cutBound(double xValue = 0.0) const;

@@ -7,6 +7,7 @@
 /// reads the file (or the copy compiled into the binary) and hands over its
 /// contents with the name to use in messages.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,12 @@ struct LimitTable {
   ExcludedSide excluded = ExcludedSide::Above;  ///< curves only
   std::vector<double> xs;  ///< native units; curves: strictly increasing
   std::vector<double> ys;  ///< native units
+  std::vector<double> sx;  ///< xs on the x axis's interpolation scale (log or as is)
+  std::vector<double> sy;  ///< ys on the y axis's scale
+  /// Curves: for each of `buckets` equal slices of [sx.front(), sx.back()], the first row
+  /// at or after the slice's start, so that a look-up walks a row or two, not a bisection.
+  std::vector<std::uint32_t> buckets;
+  double bucketScale = 0.0;  ///< buckets per unit of the scaled x axis
   std::string text;        ///< the file as read (hashed and stored as provenance)
 
   double xMin() const;
@@ -49,6 +56,11 @@ struct LimitTable {
   /// The curve's bound at x (native units), interpolated on the stated scales;
   /// NaN outside [xMin, xMax] (the limit says nothing there).
   double bound(double x) const;
+  /// The same with x already on the table's x scale (log x on a log axis), for callers that
+  /// share one x among several curves.
+  double bound(double x, double scaledX) const;
+  /// x on this table's x scale.
+  double scaled(double x) const;
   /// Whether (x, y) lies inside the closed region (boundary included), with the
   /// polygon's edges straight on the stated axis scales.
   bool inside(double x, double y) const;
