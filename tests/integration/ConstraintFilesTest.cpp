@@ -313,6 +313,10 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, BadUserConstraint,
     ::testing::Values(
         BadCase{"missing", nullptr, kCurveRef, "mine.dat': no such file"},
+        BadCase{"directory", nullptr,
+                R"([{"name": "c", "observable": "g_psi", "kind": "curve",
+                     "limit": {"file": ".", "x": "m_Zprime"}, "reference": "r"}])",
+                "is not a file"},
         BadCase{"nosource", kNoSource.c_str(), kCurveRef, "mine.dat: the header names no source"},
         BadCase{"monotonic", kNonMonotonic.c_str(), kCurveRef, "mine.dat:13: x must increase"},
         BadCase{"nan", kNaN.c_str(), kCurveRef, "mine.dat:13: not two finite numbers"},
