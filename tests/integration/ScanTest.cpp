@@ -231,11 +231,14 @@ TEST(ScanRun, BadInputCreatesNothing) {
   std::string content;
   in >> content;
   EXPECT_EQ(content, "precious");
-  EXPECT_EQ(
-      runCli("run '" + writeConfig("ok3.json", kHiddenGrid) + "' -o '" + existing + "' --force")
-          .code,
-      0);
-  EXPECT_TRUE(RawFile(existing).ok());
+  // ... and even with --force when it is not a scan file (DataLossTest covers scan files).
+  const CliResult forced =
+      runCli("run '" + writeConfig("ok3.json", kHiddenGrid) + "' -o '" + existing + "' --force");
+  EXPECT_EQ(forced.code, 2);
+  EXPECT_NE(forced.err.find("is not a portalscan scan file"), std::string::npos) << forced.err;
+  std::ifstream again(existing);
+  again >> content;
+  EXPECT_EQ(content, "precious");
 
   // info on something that is not a scan file.
   const CliResult info = runCli("info '" + writeConfig("plain.txt", "hello") + "'");

@@ -372,7 +372,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
         }
       }
       if (!args.resume) {
-        checkOutput(output, args.force);
+        checkOutput(output, args.force, args.config);
         if (fs::exists(part) && !args.force) {
           throw InputError("'" + part + "' is left from an interrupted MPI run: continue it " +
                            "with --resume, or start again with --force");

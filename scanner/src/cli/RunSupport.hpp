@@ -19,8 +19,10 @@ namespace portalscan::scanner::detail {
 std::string percent(std::uint64_t part, std::uint64_t whole);
 std::string megabytes(std::uint64_t bytes);
 
-/// The output must be creatable: nothing is written before this passes.
-void checkOutput(const std::string& path, bool force);
+/// The output must be creatable: nothing is written before this passes. An
+/// existing file is replaced (with `force`) only if it is a scan file, and
+/// never when it is the scan's own `config`.
+void checkOutput(const std::string& path, bool force, const std::string& config = {});
 
 /// The config of a run with the command line's output path and thread count.
 ScanConfig runConfig(const RunArgs& args);

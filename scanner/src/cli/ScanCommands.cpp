@@ -40,14 +40,20 @@ std::string megabytes(std::uint64_t bytes) {
   return buffer;
 }
 
-/// The output must be creatable: nothing is written before this passes.
-void checkOutput(const std::string& path, bool force) {
+/// The output must be creatable: nothing is written before this passes. The
+/// scan's own config (`config`, when given) is never an output.
+void checkOutput(const std::string& path, bool force, const std::string& config) {
   const fs::path p(path);
   if (fs::exists(p)) {
     if (fs::is_directory(p)) throw InputError("output '" + path + "' is a directory");
+    std::error_code ec;
+    if (!config.empty() && fs::equivalent(p, config, ec)) {
+      throw InputError("output '" + path + "' is the scan's own config: refusing to write over it");
+    }
     if (!force) throw InputError("output '" + path + "' exists (use --force to overwrite it)");
     if (::access(path.c_str(), W_OK) != 0)
       throw InputError("output '" + path + "' is not writable");
+    checkReplaceable(path);
     return;
   }
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
@@ -184,7 +190,7 @@ int dryRun(const RunArgs& args, std::ostream& out) {
   if (fs::exists(path) && args.resume) {
     action = "would resume it";
   } else {
-    checkOutput(path, args.force);
+    checkOutput(path, args.force, args.config);
     if (fs::exists(path)) action = "would overwrite it";
   }
   out << "portalscan run --dry-run: config is valid (config_hash " << p.config.identityHash << ")\n"
@@ -246,7 +252,7 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
   } else {
     if (args.resume)
       err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
-    checkOutput(path, args.force);
+    checkOutput(path, args.force, args.config);
     try {
       writer.emplace(config, path, args.force, subset);
     } catch (const IoError& e) {

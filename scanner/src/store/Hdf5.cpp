@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 namespace portalscan::scanner::h5 {
@@ -483,13 +484,38 @@ Dataset Group::openDataset(const std::string& name) const {
 // --- files ---
 
 File File::create(const std::string& path, bool overwrite) {
+  namespace fs = std::filesystem;
   silenceErrorPrinting();
   File f;
   f.path_ = path;
-  f.file_ = Handle(checkOpen(H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
-                                       H5P_DEFAULT, H5P_DEFAULT),
-                             path, "cannot create '" + path + "'"),
-                   H5Fclose);
+  std::error_code ec;
+  if (overwrite && fs::exists(path, ec)) {
+    // Nothing touches an existing file before its lock is held (a running scan
+    // or a reader keeps it: InputError, the file as it was); the replacement is
+    // created beside it and renamed over it, so a failed creation leaves it too.
+    const fs::path target = fs::is_symlink(path) ? fs::canonical(path) : fs::path(path);
+    const WriteLock lock(target.string());
+    const fs::path fresh =
+        target.parent_path() / ("." + target.filename().string() + ".new-" +
+                                std::to_string(::getpid()));
+    fs::remove(fresh, ec);
+    const hid_t id = H5Fcreate(fresh.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) {
+      fs::remove(fresh, ec);
+      checkOpen(id, path, "cannot create '" + path + "'");
+    }
+    f.file_ = Handle(id, H5Fclose);
+    fs::rename(fresh, target, ec);
+    if (ec) {
+      f.file_ = Handle();
+      fs::remove(fresh);
+      throw IoError("cannot replace '" + path + "': " + ec.message());
+    }
+  } else {
+    f.file_ = Handle(checkOpen(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+                               path, "cannot create '" + path + "'"),
+                     H5Fclose);
+  }
   f.root_ =
       Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
   return f;

@@ -8,6 +8,9 @@
 #include "Common.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -30,6 +33,9 @@ std::uint64_t FileState::points() const {
 // --- verification ---
 
 namespace {
+
+void salvageInto(const std::string& fresh, const std::string& path, const ScanConfig& config,
+                 const FileState& state);
 
 /// The verified chunks of a scan file, without changing it.
 struct Verification {
@@ -70,8 +76,10 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     checksum = records[5].read<std::uint64_t>(0, recorded);
     excludedWidth = records[4].columns();
   } catch (const IoError&) {
+    // Records that cannot be read are damage: the file is never "complete" then.
     v.readFailed = true;
     recorded = 0;
+    state.complete = false;
   }
   v.recorded = recorded;
 
@@ -161,6 +169,8 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   state.droppedChunks = recorded - verified;
   state.droppedRows = v.longest > state.rows ? v.longest - state.rows : 0;
   if (verified < recorded) state.complete = false;
+  // A complete file of a planned subset holds every chunk of its plan.
+  if (planned && verified != plan.size()) state.complete = false;
   return v;
 }
 
@@ -186,8 +196,43 @@ h5::File openForVerification(const std::string& path, bool repair) {
 }
 
 /// Copies the verified chunks into a fresh file and puts it in place of `path`.
+/// The copy needs room beside the file; if it cannot be written, the partial
+/// copy is removed and the original is left as it was (SalvageError).
 void salvage(const std::string& path, const ScanConfig& config, const FileState& state) {
+  namespace fs = std::filesystem;
   const std::string fresh = path + ".salvage";
+  const fs::path dir = fs::absolute(path).parent_path();
+  std::error_code ec;
+  const std::uintmax_t need = fs::file_size(path, ec);
+  auto failure = [&](const std::string& why) {
+    const double mb = static_cast<double>(need) / 1e6;
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MB", mb);
+    return SalvageError("cannot resume '" + path + "': it was not closed cleanly, so its " +
+                        std::to_string(state.points()) +
+                        " verified points are first copied into a fresh file beside it (about " +
+                        size + "), and " + why + "; '" + path +
+                        "' is untouched: free that much space in '" + dir.string() +
+                        "' (or make it writable) and resume again");
+  };
+  const fs::space_info space = fs::space(dir, ec);
+  if (!ec && space.available < need) {
+    throw failure("only " + std::to_string(space.available / 1000000) + " MB are free there");
+  }
+  try {
+    salvageInto(fresh, path, config, state);
+  } catch (const IoError& e) {
+    fs::remove(fresh, ec);
+    throw failure(std::string("writing that copy failed (") + e.what() + ")");
+  } catch (const InputError& e) {
+    fs::remove(fresh, ec);
+    throw failure(std::string("writing that copy failed (") + e.what() + ")");
+  }
+  fs::rename(fresh, path);
+}
+
+void salvageInto(const std::string& fresh, const std::string& path, const ScanConfig& config,
+                 const FileState& state) {
   {
     ScanWriter writer(config, fresh, true, state.subset);
     if (!state.committed.empty()) {
@@ -205,7 +250,6 @@ void salvage(const std::string& path, const ScanConfig& config, const FileState&
       writer.close();
     }
   }
-  std::filesystem::rename(fresh, path);
 }
 
 }  // namespace
@@ -267,10 +311,35 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
   return salvaged;
 }
 
+/// Whether an existing file may be replaced by --force: a portalscan scan file
+/// (or a damaged HDF5 file, which may be one), never anything else.
+void checkReplaceable(const std::string& path) {
+  static constexpr char kHdf5Signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  char head[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(head, sizeof head);
+  const std::string refusal = "output '" + path +
+                              "' exists and is not a portalscan scan file: --force replaces only "
+                              "scan files (remove it yourself if you mean to)";
+  if (in.gcount() != sizeof head || std::memcmp(head, kHdf5Signature, sizeof head) != 0) {
+    throw InputError(refusal);
+  }
+  bool scanFile = true;
+  try {
+    const h5::File file = h5::File::open(path, h5::File::Mode::ReadOnly);
+    scanFile = file.root().hasAttribute("format_version") && file.root().hasAttribute("config_hash");
+  } catch (const IoError&) {
+    // damaged beyond opening: it may well be a scan file that crashed
+  }
+  if (!scanFile) throw InputError(refusal);
+}
+
 FileState verifyForResume(const std::string& path, const ScanConfig& config, const Subset& subset) {
   FileState state;
   try {
     state = verifyScanFile(path, config, true);
+  } catch (const SalvageError&) {
+    throw;  // the file is sound; the message says what to do
   } catch (const IoError& e) {
     throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
                   e.what() + "); start again with --force");

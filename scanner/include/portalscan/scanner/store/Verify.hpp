@@ -3,6 +3,7 @@
 /// merge and the MPI join trust, and the repair (truncation or salvage copy)
 /// that makes a damaged file fit to append to.
 
+#include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/engine/Config.hpp"
 #include "portalscan/scanner/store/Layout.hpp"
 
@@ -13,6 +14,14 @@
 #include <vector>
 
 namespace portalscan::scanner {
+
+/// The copy of a crashed file's verified chunks (the salvage before a resume)
+/// could not be written: the original is intact, and the message says what to
+/// free.
+class SalvageError : public IoError {
+ public:
+  using IoError::IoError;
+};
 
 /// What a scan file holds after verification (see verifyScanFile).
 struct FileState {
@@ -41,6 +50,11 @@ struct FileState {
 /// short is first extended to the size its superblock records. A file HDF5
 /// cannot open is an IoError.
 FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair);
+
+/// Refuses (InputError) to let --force replace `path` unless it is a portalscan
+/// scan file, or an HDF5 file too damaged to open (a crashed scan may be one);
+/// a file another process holds is "in use".
+void checkReplaceable(const std::string& path);
 
 /// Verifies and repairs the file a run resumes (verifyScanFile), which must
 /// hold `subset` of the scan; a file beyond repair is an IoError, another
