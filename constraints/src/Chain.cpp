@@ -70,13 +70,11 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
   if (absolute) v = std::abs(v);
   // Upper limit: half-normal at zero with sigma = L/z (Statistics.hpp).
   auto upper = [&](double b) -> Verdict {
-    const double t = v > 0.0 ? v * z / b : 0.0;
-    return {v <= b * cutFactor, true, v / b, t * t};
+    return {v <= b * cutFactor, true, v / b, stats::chi2UpperZ(v, b, z)};
   };
   // Lower limit: the same on the reciprocal; +inf passes, x <= 0 is excluded outright.
   auto lower = [&](double b) -> Verdict {
-    const double t = z * b / v;
-    return {v >= b * cutFactor, true, v / b, v > 0.0 ? t * t : stats::kInfinity};
+    return {v >= b * cutFactor, true, v / b, stats::chi2LowerZ(v, b, z)};
   };
   switch (limit.kind) {
     case Kind::Upper:
@@ -320,15 +318,15 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
     c.cutCl = kind == Kind::Region ? c.limit.cl : options_.commonCl.value_or(c.limit.cl);
     switch (kind) {
       case Kind::Upper:
-        c.z = stats::oneSidedZ(c.limit.cl);
+        c.z = stats::limitZ(c.limit.cl);
         c.cutFactor = stats::rescaleUpper(1.0, c.limit.cl, c.cutCl);
         break;
       case Kind::Lower:
-        c.z = stats::oneSidedZ(c.limit.cl);
+        c.z = stats::limitZ(c.limit.cl);
         c.cutFactor = stats::rescaleLower(1.0, c.limit.cl, c.cutCl);
         break;
       case Kind::Curve:
-        c.z = stats::oneSidedZ(c.limit.cl);
+        c.z = stats::limitZ(c.limit.cl);
         c.cutFactor = c.limit.table->excluded == ExcludedSide::Above
                           ? stats::rescaleUpper(1.0, c.limit.cl, c.cutCl)
                           : stats::rescaleLower(1.0, c.limit.cl, c.cutCl);
@@ -353,8 +351,10 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
       throw InputError("constraint '" + e->name + "': a window needs low < high");
     }
     if ((kind == Kind::Upper || kind == Kind::Lower) &&
-        !(std::isfinite(c.limit.value) && c.limit.value != 0.0)) {
-      throw InputError("constraint '" + e->name + "': the limit must be a finite, nonzero number");
+        !(std::isfinite(c.limit.value) && c.limit.value > 0.0)) {
+      throw InputError("constraint '" + e->name +
+                       "': an upper or lower limit must be a finite, positive number (for a "
+                       "signed quantity use 'absolute' or a window)");
     }
     constraints_.push_back(std::move(c));
   }

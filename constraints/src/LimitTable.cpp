@@ -176,6 +176,7 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
       if (trim(body).empty()) continue;
       // "#   more text" continues the previous key (a licence notice over several lines).
       if (body.size() > 2 && body[0] == ' ' && body[1] == ' ' && !lastKey.empty()) {
+        if (!t.xs.empty()) r.fail(lineNo, "header line after the data");
         header[lastKey] += "\n" + std::string(trim(body));
         continue;
       }
@@ -279,8 +280,10 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
         r.fail(headerLine["interpolation"],
                "interpolation is 'x=linear|log y=linear|log', not " + quoted(interp));
       }
+      bool& saw = axis == "x" ? sawX : sawY;
+      if (saw) r.fail(headerLine["interpolation"], "interpolation states " + axis + " twice");
       (axis == "x" ? t.x : t.y).log = scale == "log";
-      (axis == "x" ? sawX : sawY) = true;
+      saw = true;
     }
     if (!sawX || !sawY) {
       r.fail(headerLine["interpolation"], "interpolation must state both axes, e.g. 'x=linear y=log'");

@@ -9,6 +9,8 @@ namespace portalscan::constraints::stats {
 
 double oneSidedZ(double cl) { return boost::math::quantile(boost::math::normal(), cl); }
 
+double limitZ(double cl) { return twoSidedZ(cl); }
+
 double twoSidedZ(double cl) {
   return boost::math::quantile(boost::math::normal(), 0.5 * (1.0 + cl));
 }
@@ -17,19 +19,9 @@ double chi2Quantile(double cl) {
   return boost::math::quantile(boost::math::chi_squared(1.0), cl);
 }
 
-double chi2Upper(double x, double bound, double cl) {
-  if (std::isnan(x)) return x;
-  if (x <= 0.0) return 0.0;
-  const double t = x * oneSidedZ(cl) / bound;
-  return t * t;
-}
+double chi2Upper(double x, double bound, double cl) { return chi2UpperZ(x, bound, limitZ(cl)); }
 
-double chi2Lower(double x, double bound, double cl) {
-  if (std::isnan(x)) return x;
-  if (x <= 0.0) return kInfinity;
-  const double t = oneSidedZ(cl) * bound / x;
-  return t * t;
-}
+double chi2Lower(double x, double bound, double cl) { return chi2LowerZ(x, bound, limitZ(cl)); }
 
 double chi2Gaussian(double x, double mean, double sigma) {
   const double t = (x - mean) / sigma;
@@ -42,11 +34,11 @@ double chi2Window(double x, double low, double high, double cl) {
 }
 
 double rescaleUpper(double bound, double fromCl, double toCl) {
-  return bound * oneSidedZ(toCl) / oneSidedZ(fromCl);
+  return bound * limitZ(toCl) / limitZ(fromCl);
 }
 
 double rescaleLower(double bound, double fromCl, double toCl) {
-  return bound * oneSidedZ(fromCl) / oneSidedZ(toCl);
+  return bound * limitZ(fromCl) / limitZ(toCl);
 }
 
 }  // namespace portalscan::constraints::stats

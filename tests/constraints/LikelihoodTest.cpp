@@ -1,8 +1,10 @@
 // The likelihood conventions of Statistics.hpp against hand computations, the
 // cut at a common CL, and curve / region constraints in a chain. The normal
 // quantiles are those of the standard tables (Abramowitz & Stegun 26.2.23 to
-// 16 digits, as printed by any statistics package): z(0.95) = 1.6448536269514722,
-// z(0.90) = 1.2815515655446004, two-sided 95%: 1.959963984540054.
+// 16 digits, as printed by any statistics package): P(Z < 1.6448536269514722)
+// = 0.95, P(Z < 1.2815515655446004) = 0.90, P(|Z| < 1.959963984540054) = 0.95,
+// P(|Z| < 1.6448536269514722) = 0.90. A limit at CL has its half-normal sigma =
+// L / z with z the two-sided quantile: 1.6449 at 90%, 1.9600 at 95%.
 
 #include "portalscan/constraints/Chain.hpp"
 #include "portalscan/constraints/Statistics.hpp"
@@ -19,32 +21,42 @@
 namespace portalscan::constraints {
 namespace {
 
-constexpr double kZ95 = 1.6448536269514722;
-constexpr double kZ90 = 1.2815515655446004;
-constexpr double kZ95TwoSided = 1.959963984540054;
+constexpr double kZ90 = 1.6448536269514722;  ///< the z of a 90% limit
+constexpr double kZ95 = 1.959963984540054;   ///< the z of a 95% limit
 
 TEST(Statistics, QuantilesAreTheTabulatedOnes) {
-  EXPECT_REL(stats::oneSidedZ(0.95), kZ95, 1e-13);
-  EXPECT_REL(stats::oneSidedZ(0.90), kZ90, 1e-13);
-  EXPECT_REL(stats::twoSidedZ(0.95), kZ95TwoSided, 1e-13);
-  EXPECT_REL(stats::chi2Quantile(0.95), kZ95TwoSided * kZ95TwoSided, 1e-12);
+  EXPECT_REL(stats::oneSidedZ(0.95), 1.6448536269514722, 1e-13);
+  EXPECT_REL(stats::oneSidedZ(0.90), 1.2815515655446004, 1e-13);
+  EXPECT_REL(stats::twoSidedZ(0.95), 1.959963984540054, 1e-13);
+  EXPECT_REL(stats::limitZ(0.90), kZ90, 1e-13);
+  EXPECT_REL(stats::limitZ(0.95), kZ95, 1e-13);
+  EXPECT_REL(stats::chi2Quantile(0.95), kZ95 * kZ95, 1e-12);
+  // The half-normal of a limit L at CL puts its CL quantile at L: 2 Phi(z) - 1 = CL.
+  for (double cl : {0.68, 0.90, 0.95}) {
+    EXPECT_REL(std::erf(stats::limitZ(cl) / std::sqrt(2.0)), cl, 1e-12);
+  }
 }
 
 TEST(Statistics, ConventionsByHand) {
   // Gaussian 0.1200 +- 0.0012 at 0.1230: 2.5 sigma.
   EXPECT_REL(stats::chi2Gaussian(0.1230, 0.1200, 0.0012), 6.25, 1e-12);
-  // A 90% upper limit 7e-13 (SINDRUM II Au) at x = 3.5e-13: sigma = 7e-13 / z90.
+  // A 90% upper limit 7e-13 (SINDRUM II Au) at x = 3.5e-13: sigma = 7e-13 / 1.6449.
   EXPECT_REL(stats::chi2Upper(3.5e-13, 7e-13, 0.90), 0.25 * kZ90 * kZ90, 1e-12);
+  // At the limit itself, the chi^2 (1 dof) quantile of its CL: 2.706 at 90%, 3.841 at 95%.
+  EXPECT_REL(stats::chi2Upper(7e-13, 7e-13, 0.90), 2.705543454095404, 1e-12);
+  EXPECT_REL(stats::chi2Upper(0.107, 0.107, 0.95), 3.841458820694124, 1e-12);
   EXPECT_EQ(stats::chi2Upper(-1.0, 7e-13, 0.90), 0.0);
   EXPECT_EQ(stats::chi2Upper(0.0, 7e-13, 0.90), 0.0);
+  EXPECT_TRUE(std::isnan(stats::chi2Upper(std::nan(""), 7e-13, 0.90)));
   // A 95% lower limit on a lifetime is an upper limit on the rate: tau = 2 L gives rate L/2.
   EXPECT_REL(stats::chi2Lower(2.0, 1.0, 0.95), 0.25 * kZ95 * kZ95, 1e-12);
   EXPECT_EQ(stats::chi2Lower(0.0, 1.0, 0.95), stats::kInfinity);
   EXPECT_EQ(stats::chi2Lower(stats::kInfinity, 1.0, 0.95), 0.0);
   // A 95% window [1, 3] at x = 3: the edge is 1.96 sigma from the centre.
-  EXPECT_REL(stats::chi2Window(3.0, 1.0, 3.0, 0.95), kZ95TwoSided * kZ95TwoSided, 1e-12);
-  // A 90% limit at 95%: loosened by z95 / z90 = 1.28348...
+  EXPECT_REL(stats::chi2Window(3.0, 1.0, 3.0, 0.95), kZ95 * kZ95, 1e-12);
+  // A 90% limit at 95%: loosened by 1.9600 / 1.6449 = 1.1916.
   EXPECT_REL(stats::rescaleUpper(7e-13, 0.90, 0.95), 7e-13 * kZ95 / kZ90, 1e-13);
+  EXPECT_REL(stats::rescaleUpper(7e-13, 0.90, 0.95), 8.341e-13, 1e-4);
   EXPECT_REL(stats::rescaleLower(10.0, 0.90, 0.95), 10.0 * kZ90 / kZ95, 1e-13);
 }
 
@@ -114,7 +126,7 @@ TEST_F(ChainLikelihood, CommonClRescalesTheCutNotTheChi2) {
   EXPECT_REL(at95.constraints()[0].cutBound(), 1e-3 * kZ95 / kZ90, 1e-13);
   std::vector<std::uint8_t> pass(1);
   std::vector<double> stat(1), chi2a(1), chi2b(1);
-  obs[o("delta_rho")] = 1.2e-3;  // above the 90% bound, below its 95% equivalent 1.2835e-3
+  obs[o("delta_rho")] = 1.1e-3;  // above the 90% bound, below its 95% equivalent 1.1916e-3
   EXPECT_FALSE(own.judge(params, obs, PointStatus::Ok, pass, stat, chi2a).allowed);
   EXPECT_TRUE(at95.judge(params, obs, PointStatus::Ok, pass, stat, chi2b).allowed);
   EXPECT_EQ(chi2a[0], chi2b[0]);
@@ -123,6 +135,53 @@ TEST_F(ChainLikelihood, CommonClRescalesTheCutNotTheChi2) {
   at95.judge(params, obs, PointStatus::Ok, pass, stat, chi2b);
   EXPECT_REL(chi2b[0], kZ95 * kZ95, 1e-12);
   EXPECT_THROW(Chain(catalogue, *model, {{"rho", {}, {}, {}}}, ChainOptions{1.5}), InputError);
+}
+
+TEST_F(ChainLikelihood, CommonClForLowerWindowAndGaussian) {
+  Limit low;
+  low.kind = Kind::Lower;
+  low.value = 10.0;
+  low.cl = 0.90;
+  low.experiment = "test";
+  Limit window;
+  window.kind = Kind::Window;
+  window.low = 1.0;
+  window.high = 3.0;
+  window.cl = 0.90;
+  window.experiment = "test";
+  Limit gauss;
+  gauss.kind = Kind::Gaussian;
+  gauss.value = 0.12;
+  gauss.sigma = 0.01;
+  gauss.cl = 0.90;
+  gauss.experiment = "test";
+  const Catalogue catalogue({entry("low", "tau_chi_light", low), entry("win", "M_3", window),
+                             entry("gauss", "Omega_chi_h2", gauss)});
+  const std::vector<Request> requests = {
+      {"low", {}, {}, {}}, {"win", {}, {}, {}}, {"gauss", {}, {}, {}}};
+  const Chain own(catalogue, *model, requests);
+  const Chain at95(catalogue, *model, requests, ChainOptions{0.95});
+  // A 90% lower limit of 10 is 10 x 1.6449/1.9600 = 8.392 at 95%.
+  EXPECT_REL(at95.constraints()[0].cutBound(), 10.0 * kZ90 / kZ95, 1e-13);
+  obs[o("tau_chi_light")] = 9.0;        // between the two
+  obs[o("M_3")] = 3.1;                  // outside [1, 3], inside the 95% window 2 -+ 1.1916
+  obs[o("Omega_chi_h2")] = 0.12 + 0.018;  // chi2 3.24: above 2.706 (90%), below 3.841 (95%)
+  std::vector<std::uint8_t> passOwn(3), pass95(3);
+  std::vector<double> stat(3), chi2Own(3), chi295(3);
+  own.judge(params, obs, PointStatus::Ok, passOwn, stat, chi2Own);
+  at95.judge(params, obs, PointStatus::Ok, pass95, stat, chi295);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(passOwn[k], 0) << k;
+    EXPECT_EQ(pass95[k], 1) << k;
+    EXPECT_EQ(chi2Own[k], chi295[k]) << k;  // the likelihood does not depend on the cut
+  }
+  EXPECT_REL(chi2Own[0], std::pow(kZ90 * 10.0 / 9.0, 2), 1e-12);
+  EXPECT_REL(chi2Own[1], std::pow(1.1 * kZ90, 2), 1e-12);
+  EXPECT_REL(chi2Own[2], 3.24, 1e-12);
+  // Zero or negative upper and lower limits are refused (a signed quantity wants a window).
+  Limit negative = upper(-0.1, 0.95);
+  EXPECT_THROW(Chain(Catalogue({entry("neg", "delta_rho", negative)}), *model, {{"neg", {}, {}, {}}}),
+               InputError);
 }
 
 TEST_F(ChainLikelihood, CurveAgainstAParameterWithItsRange) {

@@ -156,6 +156,8 @@ TEST(LimitTable, RefusesMalformedFilesWithFileAndLine) {
   expectBad(h + "# colour: red\n" + kRows, "unknown header key 'colour'");
   expectBad(h + "# cl: 0.95\n" + kRows, "given twice");
   expectBad(header("x=log") + kRows, "both axes");
+  expectBad(header("x=log y=log x=linear") + kRows, "interpolation states x twice");
+  expectBad(h + kRows + "#   a continuation after the rows\n", "bad.dat:15: header line after the data");
   expectBad(header("x=cubic y=log") + kRows, "interpolation is");
   expectBad(header("x=log y=log", "# excluded: left\n") + kRows, "excluded is 'above' or 'below'");
 }

@@ -18,9 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Standard-normal quantiles from the tables: one-sided 90% and 95%.
-constexpr double kZ90 = 1.2815515655446004;
-constexpr double kZ95 = 1.6448536269514722;
+// The z of a limit at 90% and 95% CL (its half-normal has sigma = L/z): the two-sided
+// standard-normal quantiles of the tables, P(|Z| < z) = CL.
+constexpr double kZ90 = 1.6448536269514722;
+constexpr double kZ95 = 1.959963984540054;
 
 fs::path dir(const std::string& name) {
   const auto d = scratchDirectory() / name;
@@ -80,7 +81,7 @@ std::string scanConfig(const std::string& constraintsJson, const std::string& ex
 })";
 }
 
-const char* kUserCurve = R"([{"name": "my_curve", "observable": "g_psi", "kind": "curve",
+const char* kUserCurve = R"(["default", {"name": "my_curve", "observable": "g_psi", "kind": "curve",
     "limit": {"file": "curves/mine.dat", "x": "m_Zprime"}, "reference": "a test limit"}])";
 
 TEST(UserConstraints, ACurveExcludesExactlyWhatTheHandCutPredicts) {
@@ -136,11 +137,17 @@ TEST(UserConstraints, ACurveExcludesExactlyWhatTheHandCutPredicts) {
     const auto c = f.doubles("/constraints/" + name + "/chi2");
     for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += c[i];
   }
+  ASSERT_GT(f.members("/constraints").size(), 3u);  // the default chain and the curve
+  int infinite = 0;
   for (std::size_t i = 0; i < sum.size(); ++i) {
-    if (std::isfinite(total[i])) {
-      EXPECT_NEAR(total[i], sum[i], 1e-12 * std::max(1.0, sum[i]));
+    EXPECT_EQ(std::isnan(total[i]), std::isnan(sum[i])) << i;
+    EXPECT_EQ(std::isinf(total[i]), std::isinf(sum[i])) << i;
+    infinite += std::isinf(sum[i]) ? 1 : 0;
+    if (std::isfinite(sum[i])) {
+      EXPECT_NEAR(total[i], sum[i], 1e-12 * std::max(1.0, sum[i])) << i;
     }
   }
+  EXPECT_EQ(infinite, 0);  // no region or non-positive lower-limit quantity in this chain
 }
 
 TEST(UserConstraints, ACommonClLoosensA90PercentLimit) {
@@ -162,7 +169,7 @@ TEST(UserConstraints, ACommonClLoosensA90PercentLimit) {
   int differ = 0;
   for (std::size_t i = 0; i < g.size(); ++i) {
     EXPECT_EQ(passOwn[i] != 0, g[i] <= 0.09);
-    EXPECT_EQ(passCommon[i] != 0, g[i] <= 0.09 * kZ95 / kZ90);  // 0.1155
+    EXPECT_EQ(passCommon[i] != 0, g[i] <= 0.09 * kZ95 / kZ90);  // 0.1072
     differ += passOwn[i] != passCommon[i];
   }
   EXPECT_GT(differ, 0);  // the grid has g_psi = 0.1 between the two cuts
@@ -259,12 +266,12 @@ TEST(UserConstraints, PointWithAConfigJudgesWithItsOwnConstraints) {
   const auto j = nlohmann::json::parse(r.out);
   const auto& c = j["constraints"]["g_cut"];
   EXPECT_EQ(c["variant"], "user");
-  EXPECT_EQ(c["allowed"], true);  // 0.1 < 0.09 x z95/z90 = 0.1155
+  EXPECT_EQ(c["allowed"], true);  // 0.1 < 0.09 x z95/z90 = 0.1072
   EXPECT_DOUBLE_EQ(c["cut_cl"].get<double>(), 0.95);
   EXPECT_NEAR(c["chi2"].get<double>(), std::pow(0.1 * kZ90 / 0.09, 2), 1e-12);
   const CliResult text = runCli("point --config '" + config + "' --set g_psi=0.2");
   EXPECT_NE(text.out.find("g_cut"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("must be < 0.115514 (0.09 at 90% CL)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("must be < 0.107242 (0.09 at 90% CL)"), std::string::npos) << text.out;
   const CliResult other = runCli("point hidden_kev_fermion --config '" + config + "'");
   EXPECT_EQ(other.code, 2);
   EXPECT_EQ(other.errLines(), 1) << other.err;
@@ -335,6 +342,22 @@ INSTANTIATE_TEST_SUITE_P(
                 R"([{"name": "c", "observable": "g_psi", "kind": "sideways", "limit": 1,
                      "reference": "r"}])",
                 "sideways"},
+        BadCase{"emptyname", nullptr,
+                R"([{"name": "", "observable": "g_psi", "kind": "upper", "limit": 1,
+                     "reference": "r"}])",
+                "a constraint's name is 1 to 64 letters"},
+        BadCase{"slashname", nullptr,
+                R"([{"name": "a/b", "observable": "g_psi", "kind": "upper", "limit": 1,
+                     "reference": "r"}])",
+                "a constraint's name is 1 to 64 letters"},
+        BadCase{"emptyreference", nullptr,
+                R"([{"name": "c", "observable": "g_psi", "kind": "upper", "limit": 1,
+                     "reference": " "}])",
+                "say where the numbers come from"},
+        BadCase{"negative", nullptr,
+                R"([{"name": "c", "observable": "g_psi", "kind": "upper", "limit": -0.1,
+                     "reference": "r"}])",
+                "must be a finite, positive number"},
         BadCase{"noreference", nullptr,
                 R"([{"name": "c", "observable": "g_psi", "kind": "upper", "limit": 1}])",
                 "needs a 'reference'"},

@@ -95,6 +95,18 @@ TEST_F(LfvNsiTest, Pi0ToGammaZprimeAndTheInvisibleWidth) {
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_REL(get("BR_Zprime_invisible"), 0.9993, 1e-4);
   EXPECT_REL(get("eps_pi0_gamma_inv"), 8.810e-5, 1e-3);
+  // A Z' without quark couplings has eps_eff = 0; one without any open channel is stable
+  // and escapes (BR(invisible) = 1).
+  use({});
+  p[P::g_B] = 0.0;
+  p[P::g_psi] = 0.0;
+  p[P::m_Zprime] = 0.1;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("eps_pi0_gamma_inv"), 0.0);
+  EXPECT_EQ(get("BR_Zprime_invisible"), 1.0);
+  use({{"matter_coupling", "kinetic_mixing"}});
+  p[P::delta] = 1e-4;
+  p[P::g_psi] = 1.0;
   // Above the pi0 the decay is closed; above 2 m_pi+ the hadronic channels are not computed.
   p[P::m_Zprime] = 0.2;
   ASSERT_EQ(evaluate(), PointStatus::Ok);

@@ -327,8 +327,9 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
       for (const auto& v : e.variantNames()) {
         const auto* l = e.limitFor(u, v);
         if (!l) continue;
+        const std::string text = limitText(*l);
         out << "        " << std::left << std::setw(12) << (v + (v == e.defaultVariant ? "*" : ""))
-            << std::setw(14) << limitText(*l) << sourceText(*l) << "\n";
+            << std::setw(14) << text << (text.size() >= 14 ? " " : "") << sourceText(*l) << "\n";
         if (l->table) {
           out << "        " << std::setw(12) << "" << l->table->name << ": "
               << l->table->xs.size() << " points, " << rangeText(*l) << ", " << formatNumber(100 * l->cl)

@@ -75,6 +75,9 @@ nlohmann::json limitJson(const constraints::Limit& l) {
 std::string boundText(const constraints::Constraint& c, std::span<const double> parameters,
                       std::span<const double> observables) {
   using constraints::Kind;
+  if (c.x && std::isnan(c.x->of(parameters, observables))) {
+    return "(its abscissa " + c.limit.x + " is NaN here)";
+  }
   if (c.limit.kind == Kind::Curve) {
     const double x = c.x->of(parameters, observables);
     const double b = c.cutBound(x);
@@ -92,6 +95,12 @@ std::string boundText(const constraints::Constraint& c, std::span<const double> 
   if (c.limit.kind == Kind::Region) {
     return "outside the region of " + c.limit.table->name + " at " + c.limit.x + " = " +
            formatNumber(c.x->of(parameters, observables));
+  }
+  if (c.cutFactor != 1.0 && c.limit.kind == Kind::Window) {
+    const double mid = 0.5 * (c.limit.low + c.limit.high);
+    const double half = 0.5 * (c.limit.high - c.limit.low) * c.cutFactor;
+    return "in [" + formatNumber(mid - half) + ", " + formatNumber(mid + half) + "] (" +
+           limitText(c.limit).substr(3) + " at " + formatNumber(100 * c.limit.cl) + "% CL)";
   }
   if (c.cutFactor != 1.0 && (c.limit.kind == Kind::Upper || c.limit.kind == Kind::Lower)) {
     return (c.limit.kind == Kind::Upper ? "< " : "> ") + formatNumber(c.cutBound()) + " (" +

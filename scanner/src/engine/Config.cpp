@@ -6,6 +6,8 @@
 
 #include <boost/random/sobol.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -189,6 +191,17 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
   auto entry = std::make_shared<constraints::Entry>();
   entry->user = true;
   entry->name = stringValue(j.at("name"), ctx / "name");
+  {
+    // The name becomes an HDF5 group: letters, digits, '_', '-', '.', not '.' or '..'.
+    const std::string& n = entry->name;
+    const bool ok = !n.empty() && n.size() <= 64 && n != "." && n != ".." &&
+                    std::all_of(n.begin(), n.end(), [](unsigned char ch) {
+                      return std::isalnum(ch) || ch == '_' || ch == '-' || ch == '.';
+                    });
+    if (!ok) {
+      (ctx / "name").fail("a constraint's name is 1 to 64 letters, digits, '_', '-' or '.'");
+    }
+  }
   entry->family = "user";
   entry->defaultVariant = "user";
   if (j.contains("variant") && stringValue(j.at("variant"), ctx / "variant") != "user") {
@@ -238,6 +251,9 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
     if (!(limit.cl > 0.0 && limit.cl < 1.0)) (ctx / "cl").fail("cl must lie between 0 and 1");
   }
   limit.reference = stringValue(j.at("reference"), ctx / "reference");
+  if (limit.reference.find_first_not_of(" \t") == std::string::npos) {
+    (ctx / "reference").fail("say where the numbers come from (a paper, a table, a figure)");
+  }
   limit.experiment = "user-defined";
   if (limit.table) {
     limit.experiment = limit.table->experiment;

@@ -267,8 +267,10 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
     if (const std::int64_t version = root.intAttribute("format_version");
         version != kFormatVersion) {
       throw InputError("'" + path + "' has scan-file format " + std::to_string(version) +
-                       "; this portalscan writes format " + std::to_string(kFormatVersion) +
-                       " (with chi2 datasets) and cannot add to it: start again with --force");
+                       " (an older portalscan); this one writes format " +
+                       std::to_string(kFormatVersion) +
+                       " with chi2 datasets and can neither resume nor merge it: run the scan "
+                       "again with this version");
     }
     const std::string hash = root.stringAttribute("config_hash");
     if (hash != config.identityHash) {
