@@ -1,8 +1,8 @@
 #include "portalscan/constraints/Chain.hpp"
 
+#include "portalscan/constraints/Statistics.hpp"
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
-#include "portalscan/constraints/Statistics.hpp"
 
 #include <boost/math/distributions/chi_squared.hpp>
 
@@ -40,8 +40,7 @@ std::string describeUses(const Entry& e) {
 }  // namespace
 
 Constraint::Verdict Constraint::judge(std::span<const double> parameters,
-                                      std::span<const double> observables,
-                                      XCache* cache) const {
+                                      std::span<const double> observables, XCache* cache) const {
   if (condition && !(condition->of(parameters, observables) < conditionBelow)) {
     return {true, false, kNaN, 0.0};  // not tested at this point
   }
@@ -130,8 +129,7 @@ std::string percent(double cl) { return number(100.0 * cl) + "%"; }
 
 std::string describeLikelihood(const Constraint& c) {
   const Limit& l = c.limit;
-  const std::string cut =
-      c.cutCl == l.cl ? "" : "; cut at " + percent(c.cutCl) + " CL (common CL)";
+  const std::string cut = c.cutCl == l.cl ? "" : "; cut at " + percent(c.cutCl) + " CL (common CL)";
   switch (l.kind) {
     case Kind::Upper:
       return "upper limit " + number(l.value) + " at " + percent(l.cl) +
@@ -154,7 +152,8 @@ std::string describeLikelihood(const Constraint& c) {
              (l.table->excluded == ExcludedSide::Above ? "above" : "below") + ", " +
              (l.table->x.log ? "log" : "linear") + " x, " + (l.table->y.log ? "log" : "linear") +
              " y) at " + percent(l.cl) + " CL: " +
-             (l.table->excluded == ExcludedSide::Above ? "half-normal at 0" : "half-normal on 1/x") +
+             (l.table->excluded == ExcludedSide::Above ? "half-normal at 0"
+                                                       : "half-normal on 1/x") +
              " with the bound at x, z = " + number(c.z) +
              "; outside the curve's range not tested (chi2 0)" + cut;
     case Kind::Region:
@@ -374,10 +373,9 @@ std::vector<Request> Chain::defaultRequests(const Catalogue& catalogue,
   return requests;
 }
 
-Chain::Result Chain::judge(std::span<const double> parameters,
-                           std::span<const double> observables, PointStatus kernelStatus,
-                           std::span<std::uint8_t> pass, std::span<double> statistic,
-                           std::span<double> chi2) const {
+Chain::Result Chain::judge(std::span<const double> parameters, std::span<const double> observables,
+                           PointStatus kernelStatus, std::span<std::uint8_t> pass,
+                           std::span<double> statistic, std::span<double> chi2) const {
   bool allowed = kernelStatus == PointStatus::Ok;
   bool sawNaN = false;
   double total = 0.0;

@@ -54,8 +54,7 @@ bool parseNumber(std::string_view s, double& value) {
 }
 
 /// "m_alpha GeV" -> quantity "m_alpha", unit "GeV": the unit is the last word.
-TableAxis parseAxis(std::string_view value, const Reader& r, std::size_t line,
-                    const char* which) {
+TableAxis parseAxis(std::string_view value, const Reader& r, std::size_t line, const char* which) {
   const auto space = value.find_last_of(" \t");
   if (space == std::string_view::npos) {
     r.fail(line, std::string(which) + ": expected a quantity and its unit, e.g. 'm_X GeV'");
@@ -107,8 +106,8 @@ double LimitTable::bound(double xv, double s) const {
   // Outside the table, and NaN x: the published limit says nothing.
   if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
   // The first row at or after xv: its bucket's first row, then a short walk.
-  const std::size_t k = std::min(buckets.size() - 1,
-                                 static_cast<std::size_t>((s - sx.front()) * bucketScale));
+  const std::size_t k =
+      std::min(buckets.size() - 1, static_cast<std::size_t>((s - sx.front()) * bucketScale));
   std::size_t j = buckets[k];
   while (j + 1 < xs.size() && xs[j] < xv) ++j;
   if (xs[j] == xv) return ys[j];  // a tabulated node, exactly
@@ -149,8 +148,8 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   std::map<std::string, std::string> header;
   std::map<std::string, std::size_t> headerLine;
   static const std::set<std::string> kKeys = {
-      "title",   "experiment",    "arxiv",     "reference", "cl",      "x",    "y",
-      "excluded", "shape", "interpolation", "digitised", "licence", "note"};
+      "title",    "experiment", "arxiv",         "reference", "cl",      "x",   "y",
+      "excluded", "shape",      "interpolation", "digitised", "licence", "note"};
   std::string lastKey;
   std::size_t lineNo = 0;
   bool sawFormat = false;
@@ -220,8 +219,9 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   auto need = [&](const char* key) -> const std::string& {
     const auto it = header.find(key);
     if (it == header.end() || it->second.empty()) {
-      r.fail(std::string("the header has no '") + key +
-             "' (every limit file names its source, CL, units, what was digitised and the licence)");
+      r.fail(
+          std::string("the header has no '") + key +
+          "' (every limit file names its source, CL, units, what was digitised and the licence)");
     }
     return it->second;
   };
@@ -237,8 +237,8 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   {
     const std::string& cl = need("cl");
     if (!parseNumber(cl, t.cl) || !(t.cl > 0.0 && t.cl < 1.0)) {
-      r.fail(headerLine["cl"], "cl must be a number between 0 and 1 (0.90, 0.95), not " +
-                                   quoted(cl));
+      r.fail(headerLine["cl"],
+             "cl must be a number between 0 and 1 (0.90, 0.95), not " + quoted(cl));
     }
   }
   t.x = parseAxis(need("x"), r, headerLine["x"], "x");
@@ -286,7 +286,8 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
       saw = true;
     }
     if (!sawX || !sawY) {
-      r.fail(headerLine["interpolation"], "interpolation must state both axes, e.g. 'x=linear y=log'");
+      r.fail(headerLine["interpolation"],
+             "interpolation must state both axes, e.g. 'x=linear y=log'");
     }
   }
   const std::size_t minimum = t.shape == TableShape::Curve ? 2 : 3;

@@ -15,9 +15,7 @@ double twoSidedZ(double cl) {
   return boost::math::quantile(boost::math::normal(), 0.5 * (1.0 + cl));
 }
 
-double chi2Quantile(double cl) {
-  return boost::math::quantile(boost::math::chi_squared(1.0), cl);
-}
+double chi2Quantile(double cl) { return boost::math::quantile(boost::math::chi_squared(1.0), cl); }
 
 double chi2Upper(double x, double bound, double cl) { return chi2UpperZ(x, bound, limitZ(cl)); }
 

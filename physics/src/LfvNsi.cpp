@@ -359,9 +359,8 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     const double visible = leptonWidth(ge, constants::m_e) + leptonWidth(gMu, constants::m_mu);
     const double total = invisible + visible;
     // A Z' with no open channel at all is stable: it escapes, invisible.
-    out[BR_Zprime_invisible] = mZp < 2 * constants::m_pi_charged
-                                   ? (total > 0.0 ? invisible / total : 1.0)
-                                   : kNaN;
+    out[BR_Zprime_invisible] =
+        mZp < 2 * constants::m_pi_charged ? (total > 0.0 ? invisible / total : 1.0) : kNaN;
     // pi0 -> gamma Z' through the anomaly, relative to pi0 -> gamma gamma: the amplitude ratio is
     // N_c Tr[tau3 Q G]/(e N_c Tr[tau3 Q^2]) = (2 g_u + g_d)/e, times 2 for the identical photons
     // of gamma gamma and (1 - x)^3 of phase space and polarisations (Tulin, arXiv:1404.4370, Eq.
@@ -374,9 +373,9 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
                 : 0.0;
     // NA62 quotes eps of a dark photon: eps_eff^2 = ((2 g_u + g_d)/e)^2 BR(Z' -> invisible).
     out[eps_pi0_gamma_inv] =
-        x < 1.0 ? (amplitude == 0.0 ? 0.0
-                                    : std::abs(amplitude) * std::sqrt(out[BR_Zprime_invisible]))
-                : kNaN;
+        x < 1.0
+            ? (amplitude == 0.0 ? 0.0 : std::abs(amplitude) * std::sqrt(out[BR_Zprime_invisible]))
+            : kNaN;
   }
 
   // --- NSI, YF Eq. 6: eps^f = g_f g_nu / (2 sqrt2 G_F m_Z'^2) ---

@@ -7,6 +7,7 @@
 #include "portalscan/physics/Model.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "constraints/TestEntries.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,20 +17,11 @@ namespace portalscan::constraints {
 namespace {
 
 Limit limit(Kind kind, double value, const char* source = "test source") {
-  Limit l;
-  l.kind = kind;
-  l.value = value;
-  l.experiment = source;
-  return l;
+  return test::limitOf(kind, value, 0.95, source);
 }
 
 Entry entry(const std::string& name, const std::string& observable, Limit current) {
-  Entry e;
-  e.name = name;
-  e.family = "test";
-  e.variants["current"] = current;
-  e.uses.push_back({"hidden_kev_fermion", {}, observable, {}});
-  return e;
+  return test::entryOf(name, observable, std::move(current));
 }
 
 class ChainTest : public ::testing::Test {
@@ -136,9 +128,10 @@ TEST_F(ChainTest, VariantsOverridesAndPerUseValues) {
   e.uses[0].variants["paper"] = limit(Kind::Upper, 3.0e-4, "per-use value");
   const Catalogue catalogue({e});
   EXPECT_EQ(Chain(catalogue, *model, {{"rho", {}, {}, {}}}).constraints()[0].limit.value, 6.2e-4);
-  EXPECT_EQ(
-      Chain(catalogue, *model, {{"rho", std::string("paper"), {}, {}}}).constraints()[0].limit.value,
-      3.0e-4);
+  EXPECT_EQ(Chain(catalogue, *model, {{"rho", std::string("paper"), {}, {}}})
+                .constraints()[0]
+                .limit.value,
+            3.0e-4);
   Limit override = limit(Kind::Upper, 1e-4);
   const Chain overridden(catalogue, *model, {{"rho", std::nullopt, override, {}}});
   EXPECT_EQ(overridden.constraints()[0].limit.value, 1e-4);

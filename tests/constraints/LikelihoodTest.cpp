@@ -12,6 +12,7 @@
 #include "portalscan/physics/Model.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "constraints/TestEntries.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -65,7 +66,8 @@ std::shared_ptr<const LimitTable> table(const std::string& body, const std::stri
       "# portalscan-limit-1\n# experiment: Test\n# reference: this test\n# cl: 0.90\n"
       "# x: M_chi keV\n# y: delta_rho 1\n" +
           extra +
-          "# interpolation: x=log y=log\n# digitised: by hand\n# licence: none (test data)\n" + body,
+          "# interpolation: x=log y=log\n# digitised: by hand\n# licence: none (test data)\n" +
+          body,
       "curve.dat"));
 }
 
@@ -79,31 +81,15 @@ class ChainLikelihood : public ::testing::Test {
   std::size_t p(const char* name) { return *model->parameterIndex(name); }
 
   static Entry entry(const std::string& name, const std::string& observable, Limit l) {
-    Entry e;
-    e.name = name;
-    e.family = "test";
-    e.variants["current"] = std::move(l);
-    e.uses.push_back({"hidden_kev_fermion", {}, observable, {}});
-    return e;
+    return test::entryOf(name, observable, std::move(l));
   }
-  static Limit upper(double value, double cl) {
-    Limit l;
-    l.kind = Kind::Upper;
-    l.value = value;
-    l.cl = cl;
-    l.experiment = "test";
-    return l;
-  }
+  static Limit upper(double value, double cl) { return test::limitOf(Kind::Upper, value, cl); }
 };
 
 TEST_F(ChainLikelihood, Chi2PerConstraintAndTotal) {
-  Limit gauss;
-  gauss.kind = Kind::Gaussian;
-  gauss.value = 0.1200;
-  gauss.sigma = 0.0012;
-  gauss.experiment = "test";
-  const Catalogue catalogue({entry("rho", "delta_rho", upper(1e-3, 0.90)),
-                             entry("omega", "Omega_chi_h2", gauss)});
+  const Limit gauss = test::gaussianOf(0.1200, 0.0012);
+  const Catalogue catalogue(
+      {entry("rho", "delta_rho", upper(1e-3, 0.90)), entry("omega", "Omega_chi_h2", gauss)});
   const Chain chain(catalogue, *model, {{"rho", {}, {}, {}}, {"omega", {}, {}, {}}});
   std::vector<std::uint8_t> pass(2);
   std::vector<double> stat(2), chi2(2);
@@ -115,7 +101,8 @@ TEST_F(ChainLikelihood, Chi2PerConstraintAndTotal) {
   EXPECT_REL(r.chi2Total, 0.25 * kZ90 * kZ90 + 6.25, 1e-12);
   EXPECT_FALSE(r.allowed);  // 2.5 sigma > the 95% cut of 1.96
   // A failed kernel has no chi2 total.
-  EXPECT_TRUE(std::isnan(chain.judge(params, obs, PointStatus::SolverFailed, pass, stat, chi2).chi2Total));
+  EXPECT_TRUE(
+      std::isnan(chain.judge(params, obs, PointStatus::SolverFailed, pass, stat, chi2).chi2Total));
 }
 
 TEST_F(ChainLikelihood, CommonClRescalesTheCutNotTheChi2) {
@@ -138,23 +125,9 @@ TEST_F(ChainLikelihood, CommonClRescalesTheCutNotTheChi2) {
 }
 
 TEST_F(ChainLikelihood, CommonClForLowerWindowAndGaussian) {
-  Limit low;
-  low.kind = Kind::Lower;
-  low.value = 10.0;
-  low.cl = 0.90;
-  low.experiment = "test";
-  Limit window;
-  window.kind = Kind::Window;
-  window.low = 1.0;
-  window.high = 3.0;
-  window.cl = 0.90;
-  window.experiment = "test";
-  Limit gauss;
-  gauss.kind = Kind::Gaussian;
-  gauss.value = 0.12;
-  gauss.sigma = 0.01;
-  gauss.cl = 0.90;
-  gauss.experiment = "test";
+  const Limit low = test::limitOf(Kind::Lower, 10.0, 0.90);
+  const Limit window = test::windowOf(1.0, 3.0, 0.90);
+  const Limit gauss = test::gaussianOf(0.12, 0.01, 0.90);
   const Catalogue catalogue({entry("low", "tau_chi_light", low), entry("win", "M_3", window),
                              entry("gauss", "Omega_chi_h2", gauss)});
   const std::vector<Request> requests = {
@@ -163,8 +136,8 @@ TEST_F(ChainLikelihood, CommonClForLowerWindowAndGaussian) {
   const Chain at95(catalogue, *model, requests, ChainOptions{0.95});
   // A 90% lower limit of 10 is 10 x 1.6449/1.9600 = 8.392 at 95%.
   EXPECT_REL(at95.constraints()[0].cutBound(), 10.0 * kZ90 / kZ95, 1e-13);
-  obs[o("tau_chi_light")] = 9.0;        // between the two
-  obs[o("M_3")] = 3.1;                  // outside [1, 3], inside the 95% window 2 -+ 1.1916
+  obs[o("tau_chi_light")] = 9.0;          // between the two
+  obs[o("M_3")] = 3.1;                    // outside [1, 3], inside the 95% window 2 -+ 1.1916
   obs[o("Omega_chi_h2")] = 0.12 + 0.018;  // chi2 3.24: above 2.706 (90%), below 3.841 (95%)
   std::vector<std::uint8_t> passOwn(3), pass95(3);
   std::vector<double> stat(3), chi2Own(3), chi295(3);
@@ -180,16 +153,15 @@ TEST_F(ChainLikelihood, CommonClForLowerWindowAndGaussian) {
   EXPECT_REL(chi2Own[2], 3.24, 1e-12);
   // Zero or negative upper and lower limits are refused (a signed quantity wants a window).
   Limit negative = upper(-0.1, 0.95);
-  EXPECT_THROW(Chain(Catalogue({entry("neg", "delta_rho", negative)}), *model, {{"neg", {}, {}, {}}}),
-               InputError);
+  EXPECT_THROW(
+      Chain(Catalogue({entry("neg", "delta_rho", negative)}), *model, {{"neg", {}, {}, {}}}),
+      InputError);
 }
 
 TEST_F(ChainLikelihood, CurveAgainstAParameterWithItsRange) {
-  Limit c;
-  c.kind = Kind::Curve;
-  c.x = "M_chi";  // a parameter
-  c.experiment = "test";
-  c.table = table("1 1e-3\n100 1e-5\n", "# excluded: above\n");
+  const Limit c =
+      test::tableOf(Kind::Curve, "M_chi",
+                    table("1 1e-3\n100 1e-5\n", "# excluded: above\n"));  // against a parameter
   const Catalogue catalogue({entry("curve", "delta_rho", c)});
   const Chain chain(catalogue, *model, {{"curve", {}, {}, {}}});
   ASSERT_EQ(chain.constraints().size(), 1u);
@@ -213,11 +185,8 @@ TEST_F(ChainLikelihood, CurveAgainstAParameterWithItsRange) {
 }
 
 TEST_F(ChainLikelihood, LowerCurveUsesTheReciprocalConvention) {
-  Limit c;
-  c.kind = Kind::Curve;
-  c.x = "M_chi";
-  c.experiment = "test";
-  c.table = table("1 1e-3\n100 1e-3\n", "# excluded: below\n");
+  const Limit c =
+      test::tableOf(Kind::Curve, "M_chi", table("1 1e-3\n100 1e-3\n", "# excluded: below\n"));
   const Chain chain(Catalogue({entry("curve", "delta_rho", c)}), *model, {{"curve", {}, {}, {}}});
   std::vector<std::uint8_t> pass(1);
   std::vector<double> stat(1), chi2(1);
@@ -230,11 +199,8 @@ TEST_F(ChainLikelihood, LowerCurveUsesTheReciprocalConvention) {
 }
 
 TEST_F(ChainLikelihood, RegionIsAHardCut) {
-  Limit c;
-  c.kind = Kind::Region;
-  c.x = "M_chi";
-  c.experiment = "test";
-  c.table = table("1 1e-6\n100 1e-6\n100 1e-2\n1 1e-2\n", "# shape: region\n");
+  const Limit c = test::tableOf(Kind::Region, "M_chi",
+                                table("1 1e-6\n100 1e-6\n100 1e-2\n1 1e-2\n", "# shape: region\n"));
   const Chain chain(Catalogue({entry("box", "delta_rho", c)}), *model, {{"box", {}, {}, {}}},
                     ChainOptions{0.95});
   EXPECT_DOUBLE_EQ(chain.constraints()[0].cutCl, 0.90);  // a region keeps its own CL
@@ -250,11 +216,8 @@ TEST_F(ChainLikelihood, RegionIsAHardCut) {
 }
 
 TEST_F(ChainLikelihood, RefusesCurvesThatDoNotFit) {
-  Limit c;
-  c.kind = Kind::Curve;
-  c.x = "M_chi";
-  c.experiment = "test";
-  c.table = table("1 1e-3\n100 1e-5\n", "# excluded: above\n");
+  const Limit c =
+      test::tableOf(Kind::Curve, "M_chi", table("1 1e-3\n100 1e-5\n", "# excluded: above\n"));
   // delta_rho is dimensionless; a curve in seconds does not bound it.
   Limit wrongUnit = c;
   wrongUnit.table = std::make_shared<const LimitTable>(parseLimitTable(

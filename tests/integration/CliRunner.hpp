@@ -42,6 +42,18 @@ inline std::filesystem::path scratchDirectory() {
   return dir;
 }
 
+/// An empty folder `name` in the scratch directory (made anew).
+inline std::filesystem::path freshDirectory(const std::string& name) {
+  const auto d = scratchDirectory() / name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+inline void writeText(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
+
 /// Runs a shell command line (in `workdir` when given), capturing its exit
 /// code, standard output and standard error.
 inline CliResult runShell(const std::string& command, const std::string& workdir = "") {

@@ -23,14 +23,9 @@ namespace fs = std::filesystem;
 constexpr double kZ90 = 1.6448536269514722;
 constexpr double kZ95 = 1.959963984540054;
 
-fs::path dir(const std::string& name) {
-  const auto d = scratchDirectory() / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path dir(const std::string& name) { return freshDirectory(name); }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) { writeText(p, text); }
 
 // A limit on g_psi as a function of m_Zprime (both parameters of lfv_nsi, so
 // the expected verdicts follow from the grid alone): 90% CL, log-log, in MeV.

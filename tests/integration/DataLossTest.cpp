@@ -22,14 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-fs::path folder(const std::string& name) {
-  const auto d = scratchDirectory() / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path folder(const std::string& name) { return freshDirectory(name); }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const fs::path& p, const std::string& text) { writeText(p, text); }
 
 /// Waits until `path` holds at least `bytes` (a running scan has committed chunks by then),
 /// or the process ended, or 60 s passed; true when the size was reached with the process alive.

@@ -37,9 +37,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   auto* point = app.add_subcommand("point", "Evaluate one parameter point of a model");
   point->add_option("MODEL", pointArgs.model,
                     "Model name (portalscan list models); may be left out with --config");
-  point->add_option("--config", pointArgs.config,
-                    "Judge the point with this scan config's constraints (its own ones too), "
-                    "options and fixed parameter values")
+  point
+      ->add_option("--config", pointArgs.config,
+                   "Judge the point with this scan config's constraints (its own ones too), "
+                   "options and fixed parameter values")
       ->type_name("CONFIG.json");
   point->add_option("--set", pointArgs.sets, "NAME=VALUE: a parameter value (repeatable)")
       ->type_name("NAME=VALUE");

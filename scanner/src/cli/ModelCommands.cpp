@@ -257,9 +257,9 @@ nlohmann::json limitToJson(const constraints::Limit& l) {
       j["y_unit_in_file"] = t.y.unit;
       j["rows"] = t.xs.size();
       j["interpolation"] = {{"x", t.x.log ? "log" : "linear"}, {"y", t.y.log ? "log" : "linear"}};
-      j["excluded"] = l.kind == constraints::Kind::Region ? "inside"
+      j["excluded"] = l.kind == constraints::Kind::Region              ? "inside"
                       : t.excluded == constraints::ExcludedSide::Above ? "above"
-                                                                      : "below";
+                                                                       : "below";
       j["digitised"] = t.digitised;
       j["licence"] = t.licence;
       break;
@@ -331,8 +331,8 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
         out << "        " << std::left << std::setw(12) << (v + (v == e.defaultVariant ? "*" : ""))
             << std::setw(14) << text << (text.size() >= 14 ? " " : "") << sourceText(*l) << "\n";
         if (l->table) {
-          out << "        " << std::setw(12) << "" << l->table->name << ": "
-              << l->table->xs.size() << " points, " << rangeText(*l) << ", " << formatNumber(100 * l->cl)
+          out << "        " << std::setw(12) << "" << l->table->name << ": " << l->table->xs.size()
+              << " points, " << rangeText(*l) << ", " << formatNumber(100 * l->cl)
               << "% CL; outside that range not tested\n";
         }
       }

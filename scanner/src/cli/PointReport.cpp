@@ -64,14 +64,15 @@ nlohmann::json limitJson(const constraints::Limit& l) {
       return {{"file", l.table->name},
               {"x", l.x},
               {"x_range", nlohmann::json::array({l.table->xMin(), l.table->xMax()})},
-              {"excluded", l.kind == constraints::Kind::Region ? "inside"
+              {"excluded", l.kind == constraints::Kind::Region                     ? "inside"
                            : l.table->excluded == constraints::ExcludedSide::Above ? "above"
                                                                                    : "below"}};
   }
   return nullptr;
 }
 
-/// The relation a constraint asks for at this point, e.g. "< 0.022", "< 1.2e-05 at m_Zprime = 0.05".
+/// The relation a constraint asks for at this point, e.g. "< 0.022", "< 1.2e-05 at m_Zprime =
+/// 0.05".
 std::string boundText(const constraints::Constraint& c, std::span<const double> parameters,
                       std::span<const double> observables) {
   using constraints::Kind;
@@ -160,13 +161,17 @@ nlohmann::json toJson(const PointReport& r) {
     for (std::size_t k = 0; k < r.chain->constraints().size(); ++k) {
       const auto& c = r.chain->constraints()[k];
       const double x = c.tested.of(r.parameters, r.observables);
-      nlohmann::json cj = {
-          {"allowed", r.pass[k] != 0},   {"value", numberToJson(c.absolute ? std::abs(x) : x)},
-          {"limit", limitJson(c.limit)}, {"kind", constraints::toString(c.limit.kind)},
-          {"observable", c.observable},  {"statistic", numberToJson(r.statistic[k])},
-          {"chi2", numberToJson(r.chi2[k])}, {"tested", static_cast<bool>(r.tested[k])},
-          {"cl", c.limit.cl},            {"cut_cl", c.cutCl},
-          {"variant", c.variant}};
+      nlohmann::json cj = {{"allowed", r.pass[k] != 0},
+                           {"value", numberToJson(c.absolute ? std::abs(x) : x)},
+                           {"limit", limitJson(c.limit)},
+                           {"kind", constraints::toString(c.limit.kind)},
+                           {"observable", c.observable},
+                           {"statistic", numberToJson(r.statistic[k])},
+                           {"chi2", numberToJson(r.chi2[k])},
+                           {"tested", static_cast<bool>(r.tested[k])},
+                           {"cl", c.limit.cl},
+                           {"cut_cl", c.cutCl},
+                           {"variant", c.variant}};
       if (c.limit.kind == constraints::Kind::Curve) {
         const double xv = c.x->of(r.parameters, r.observables);
         cj["x"] = numberToJson(xv);

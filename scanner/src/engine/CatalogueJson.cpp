@@ -121,7 +121,8 @@ constraints::Catalogue parseCatalogue(std::string_view text, const LimitTables& 
           json merged =
               c.at("variants").contains(name) ? c.at("variants").at(name) : json::object();
           merged.update(limit);
-          use.variants[name] = parseLimit(merged, kind, where + " use variant '" + name + "'", tables);
+          use.variants[name] =
+              parseLimit(merged, kind, where + " use variant '" + name + "'", tables);
         }
       }
       if (!e.limitFor(use, e.defaultVariant)) {

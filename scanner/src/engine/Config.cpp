@@ -117,7 +117,8 @@ std::shared_ptr<const constraints::LimitTable> readLimitTable(const ordered_json
     const auto& tables = builtinLimitTables();
     const auto it = tables.find(name);
     if (it == tables.end()) lc.fail("no limit file '" + name + "' is built into portalscan");
-    if (l.contains("fnv1a") && stringValue(l.at("fnv1a"), lc / "fnv1a") != fnv1a(it->second->text)) {
+    if (l.contains("fnv1a") &&
+        stringValue(l.at("fnv1a"), lc / "fnv1a") != fnv1a(it->second->text)) {
       lc.fail("the built-in limit file '" + name +
               "' differs from the one this scan was made with (another portalscan version)");
     }
@@ -144,7 +145,8 @@ std::shared_ptr<const constraints::LimitTable> readLimitTable(const ordered_json
     if (in.bad()) lc.fail("cannot read limit file '" + path.string() + "'");
   }
   try {
-    return std::make_shared<const constraints::LimitTable>(constraints::parseLimitTable(text, file));
+    return std::make_shared<const constraints::LimitTable>(
+        constraints::parseLimitTable(text, file));
   } catch (const InputError& e) {
     lc.fail(e.what());
   }
@@ -211,13 +213,13 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
   if (!cx.model.observableIndex(observable) && !cx.model.parameterIndex(observable)) {
     std::vector<std::string> names = cx.model.observableNames();
     for (const auto& p : cx.model.parameterNames()) names.push_back(p);
-    (ctx / "observable").fail(unknownNameMessage("observable or parameter", observable, names,
-                                                 " of model '" + cx.modelName + "'"));
+    (ctx / "observable")
+        .fail(unknownNameMessage("observable or parameter", observable, names,
+                                 " of model '" + cx.modelName + "'"));
   }
   if (!j.contains("kind")) ctx.fail("a constraint of the config's own needs a 'kind'");
-  const std::string kind = choice(j.at("kind"),
-                                  {"upper", "lower", "window", "gaussian", "curve", "region"},
-                                  ctx / "kind");
+  const std::string kind = choice(
+      j.at("kind"), {"upper", "lower", "window", "gaussian", "curve", "region"}, ctx / "kind");
   if (!j.contains("limit")) ctx.fail("a constraint of the config's own needs a 'limit'");
   if (!j.contains("reference")) {
     ctx.fail("a constraint of the config's own needs a 'reference' (where its numbers come from)");
@@ -232,12 +234,12 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
                : kind == "curve"    ? Kind::Curve
                                     : Kind::Region;
   const bool table = limit.kind == Kind::Curve || limit.kind == Kind::Region;
-  const LimitShape wanted = table                         ? LimitShape::Table
+  const LimitShape wanted = table                          ? LimitShape::Table
                             : limit.kind == Kind::Window   ? LimitShape::Window
                             : limit.kind == Kind::Gaussian ? LimitShape::Gaussian
                                                            : LimitShape::Value;
   if (shape != wanted) {
-    const char* form = table                         ? "{\"file\": PATH, \"x\": NAME}"
+    const char* form = table                          ? "{\"file\": PATH, \"x\": NAME}"
                        : limit.kind == Kind::Window   ? "[low, high]"
                        : limit.kind == Kind::Gaussian ? "{mean, sigma}"
                                                       : "a number";
@@ -312,7 +314,8 @@ ordered_json limitJson(const constraints::Limit& l) {
       const auto& tables = builtinLimitTables();
       const auto it = tables.find(l.table->name);
       if (it != tables.end() && it->second == l.table) {
-        return ordered_json{{"builtin", l.table->name}, {"x", l.x}, {"fnv1a", fnv1a(l.table->text)}};
+        return ordered_json{
+            {"builtin", l.table->name}, {"x", l.x}, {"fnv1a", fnv1a(l.table->text)}};
       }
       return ordered_json{{"file", l.table->name}, {"x", l.x}, {"text", l.table->text}};
     }

@@ -495,9 +495,8 @@ File File::create(const std::string& path, bool overwrite) {
     // created beside it and renamed over it, so a failed creation leaves it too.
     const fs::path target = fs::is_symlink(path) ? fs::canonical(path) : fs::path(path);
     const WriteLock lock(target.string());
-    const fs::path fresh =
-        target.parent_path() / ("." + target.filename().string() + ".new-" +
-                                std::to_string(::getpid()));
+    const fs::path fresh = target.parent_path() / ("." + target.filename().string() + ".new-" +
+                                                   std::to_string(::getpid()));
     fs::remove(fresh, ec);
     const hid_t id = H5Fcreate(fresh.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) {

@@ -50,18 +50,18 @@ struct Constraint {
   std::string name;
   std::string family;
   bool absolute = false;
-  bool user = false;       ///< defined by the scan configuration
+  bool user = false;  ///< defined by the scan configuration
   std::string description;
   std::string variant;     ///< the variant used, "override", or "user"
   Limit limit;             ///< kind, numbers and source
   std::string observable;  ///< the observable (or parameter) it tests for this model
   Quantity tested;
-  std::optional<Quantity> x;  ///< curve, region: the abscissa
+  std::optional<Quantity> x;          ///< curve, region: the abscissa
   std::optional<Quantity> condition;  ///< tested only where the condition quantity < below
   std::string conditionName;
   double conditionBelow = 0.0;
-  double cutCl = 0.0;    ///< the CL the pass bit is cut at (its own, or the chain's common CL)
-  double chi2Cut = 0.0;  ///< Gaussian: the chi^2 quantile of cutCl for one degree of freedom
+  double cutCl = 0.0;      ///< the CL the pass bit is cut at (its own, or the chain's common CL)
+  double chi2Cut = 0.0;    ///< Gaussian: the chi^2 quantile of cutCl for one degree of freedom
   double cutFactor = 1.0;  ///< upper, lower, curve: the published bound times this is the cut
   double z = 0.0;          ///< one-sided (two-sided for a window) quantile of the limit's CL
 
@@ -121,8 +121,8 @@ class Chain {
   /// kernel's status; an observable the chain needs that is NaN makes the
   /// point not allowed with status ConstraintObservableNaN.
   Result judge(std::span<const double> parameters, std::span<const double> observables,
-               PointStatus kernelStatus, std::span<std::uint8_t> pass,
-               std::span<double> statistic, std::span<double> chi2) const;
+               PointStatus kernelStatus, std::span<std::uint8_t> pass, std::span<double> statistic,
+               std::span<double> chi2) const;
 
  private:
   std::vector<Constraint> constraints_;

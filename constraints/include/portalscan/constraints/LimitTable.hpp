@@ -19,10 +19,10 @@ namespace portalscan::constraints {
 /// which the published curve is interpolated.
 struct TableAxis {
   std::string quantity;
-  std::string unit;        ///< as written: GeV, MeV, keV, eV, s, 1
-  double toNative = 1.0;   ///< native value = written value * toNative
-  std::string dimension;   ///< the native unit: "GeV", "s" or "1"
-  bool log = false;        ///< interpolate in log of this axis
+  std::string unit;       ///< as written: GeV, MeV, keV, eV, s, 1
+  double toNative = 1.0;  ///< native value = written value * toNative
+  std::string dimension;  ///< the native unit: "GeV", "s" or "1"
+  bool log = false;       ///< interpolate in log of this axis
 };
 
 enum class TableShape { Curve, Region };
@@ -41,15 +41,15 @@ struct LimitTable {
   TableAxis y;
   TableShape shape = TableShape::Curve;
   ExcludedSide excluded = ExcludedSide::Above;  ///< curves only
-  std::vector<double> xs;  ///< native units; curves: strictly increasing
-  std::vector<double> ys;  ///< native units
+  std::vector<double> xs;                       ///< native units; curves: strictly increasing
+  std::vector<double> ys;                       ///< native units
   std::vector<double> sx;  ///< xs on the x axis's interpolation scale (log or as is)
   std::vector<double> sy;  ///< ys on the y axis's scale
   /// Curves: for each of `buckets` equal slices of [sx.front(), sx.back()], the first row
   /// at or after the slice's start, so that a look-up walks a row or two, not a bisection.
   std::vector<std::uint32_t> buckets;
   double bucketScale = 0.0;  ///< buckets per unit of the scaled x axis
-  std::string text;        ///< the file as read (hashed and stored as provenance)
+  std::string text;          ///< the file as read (hashed and stored as provenance)
 
   double xMin() const;
   double xMax() const;

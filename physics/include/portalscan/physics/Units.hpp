@@ -65,10 +65,10 @@ inline constexpr double g2 = 2.0 * M_W / v;  ///< SU(2) coupling, g_2 = 2 M_W / 
 inline constexpr double sin2ThetaW_onShell = 1.0 - (M_W * M_W) / (M_Z * M_Z);
 /// Low-energy (Q -> 0) MS-bar weak mixing angle, for nuclear weak charges (PDG 2024 EW review).
 inline constexpr double sin2ThetaW_lowEnergy = 0.23857;
-inline constexpr double Gamma_H_SM = 4.10e-3;     ///< SM Higgs width, GeV (LHC Higgs WG)
-inline constexpr double Gamma_Z_nunu = 167.2e-3;  ///< SM Gamma(Z -> nu nubar) per flavour, GeV
-inline constexpr double BR_Z_mumu = 0.033662;     ///< BR(Z -> mu+ mu-)
-inline constexpr double BR_Z_bb = 0.1512;         ///< BR(Z -> b bbar)
+inline constexpr double Gamma_H_SM = 4.10e-3;         ///< SM Higgs width, GeV (LHC Higgs WG)
+inline constexpr double Gamma_Z_nunu = 167.2e-3;      ///< SM Gamma(Z -> nu nubar) per flavour, GeV
+inline constexpr double BR_Z_mumu = 0.033662;         ///< BR(Z -> mu+ mu-)
+inline constexpr double BR_Z_bb = 0.1512;             ///< BR(Z -> b bbar)
 inline constexpr double BR_pi0_gammagamma = 0.98823;  ///< BR(pi0 -> gamma gamma), PDG 2024
 
 // --- Lepton and hadron masses, GeV (PDG 2024) ---

@@ -26,7 +26,8 @@ struct PointReport {
   std::vector<std::uint8_t> pass;
   std::vector<double> statistic;
   std::vector<double> chi2;
-  std::vector<bool> tested;  ///< per constraint: false where its condition or curve range leaves the point out
+  std::vector<bool>
+      tested;  ///< per constraint: false where its condition or curve range leaves the point out
   double chi2Total = 0.0;
   bool allowed = false;
 };
