@@ -127,7 +127,14 @@ std::string percent(double cl) { return number(100.0 * cl) + "%"; }
 
 }  // namespace
 
+static std::string describeLikelihoodOfX(const Constraint& c);
+
 std::string describeLikelihood(const Constraint& c) {
+  const std::string text = describeLikelihoodOfX(c);
+  return c.absolute ? text + " (x is |" + c.observable + "|)" : text;
+}
+
+static std::string describeLikelihoodOfX(const Constraint& c) {
   const Limit& l = c.limit;
   const std::string cut = c.cutCl == l.cl ? "" : "; cut at " + percent(c.cutCl) + " CL (common CL)";
   switch (l.kind) {

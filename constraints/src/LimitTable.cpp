@@ -246,6 +246,9 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   const std::string shape = header.contains("shape") ? header["shape"] : "curve";
   if (shape == "curve") {
     t.shape = TableShape::Curve;
+    if (!header.contains("excluded")) {
+      r.fail("a curve's header needs 'excluded: above' (an upper limit) or 'excluded: below'");
+    }
     const std::string& side = need("excluded");
     if (side == "above") {
       t.excluded = ExcludedSide::Above;

@@ -34,6 +34,10 @@ enum Obs : std::size_t {
   U2_eN_majorana,
   U2_muN_majorana,
   m_sterile_min,
+  U2_alpha_Ntilde,
+  U2_beta_Ntilde,
+  nonunitarity_alpha,
+  nonunitarity_beta,
   BR_Zprime_invisible,
   BR_pi0_gamma_Zprime,
   eps_pi0_gamma_inv,
@@ -119,6 +123,20 @@ std::vector<ObservableSpec> observableSpecs() {
       {"U2_muN_majorana", "1", c, "|U_muN|^2 of the Majorana N (B -> pi mu mu-relevant mixing)",
        "YF Sec. II.A.3", lnvMu},
       {"m_sterile_min", "GeV", c, "min(m_psi, m_Ntilde)", "YF Sec. II.A.3"},
+      {"U2_alpha_Ntilde", "1", c,
+       "Ntilde admixture of the light nu_alpha: mt_alpha^2/(m_Ntilde^2 + mt_alpha^2) "
+       "(mass_matrix: the light state's Ntilde_L weight)",
+       "YF Eq. 10"},
+      {"U2_beta_Ntilde", "1", c,
+       "Ntilde admixture of the light nu_beta: mt_beta^2/(m_Ntilde^2 + mt_beta^2) "
+       "(mass_matrix: the light state's Ntilde_L weight)",
+       "YF Eq. 10"},
+      {"nonunitarity_alpha", "1", c,
+       "1 - |U_alpha,light|^2: the weight of nu_alpha outside the light state (N and Ntilde)",
+       "YF Eqs. 10, 15"},
+      {"nonunitarity_beta", "1", c,
+       "1 - |U_beta,light|^2: the weight of nu_beta outside the light state (N and Ntilde)",
+       "YF Eqs. 10, 15"},
       {"BR_Zprime_invisible", "1", c,
        "BR(Z' -> nu nubar) against e+e-, mu+mu- (below 2 m_pi+; NaN above)",
        "Z' widths from YF Eqs. 15, 20, 22 (docs/physics/lfv_nsi.md)"},
@@ -157,16 +175,27 @@ std::vector<BlockSpec> blockSpecs() {
   };
 }
 
-/// One-loop estimate of YF Sec. II.A.3, as printed:
-/// Gamma(l_a -> l_b Z') = m_a/(4 pi) (m_psi^2/m_W^2 g_nu/(16 pi^2))^2 g^4 m_a^2/m_Z'^2, over the
-/// total width of l_a; 0 when m_Z' >= m_a - m_b.
+/// One-loop estimate of YF Sec. II.A.3: the printed width
+///   Gamma_0(l_a -> l_b Z') = m_a/(4 pi) (m_psi^2/m_W^2 g_nu/(16 pi^2))^2 g^4 m_a^2/m_Z'^2
+/// is the light-Z' limit of a fermion decaying to a fermion and a vector through a chiral
+/// current, whose width (as t -> b W) is
+///   Gamma = Gamma_0 x lambda^1/2(1, x, y) [(1 - y)^2 + x (1 + y) - 2 x^2],
+/// x = m_Z'^2/m_a^2, y = m_b^2/m_a^2: (1 - x)^2 (1 + 2x) for a massless l_b, 0 at the threshold
+/// m_Z' = m_a - m_b. The branching ratio is Gamma/(Gamma_SM + Gamma), Gamma_SM = hbar/tau_a
+/// (YF and the previous code divided by Gamma_SM alone, which exceeds 1 when Gamma > Gamma_SM).
 double lfvBranchingRatio(double ma, double mb, double lifetimeSeconds, double gNu, double mPsi,
                          double mZp) {
   if (mZp >= ma - mb) return 0.0;
   const double loop = mPsi * mPsi / (constants::M_W * constants::M_W) * gNu / (16 * pi * pi);
   const double g4 = std::pow(constants::g2, 4);
-  const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma / (mZp * mZp);
-  return width / (units::hbarInGeVSeconds / lifetimeSeconds);
+  const double x = mZp * mZp / (ma * ma);
+  const double y = mb * mb / (ma * ma);
+  const double lambda = (1 - x - y) * (1 - x - y) - 4 * x * y;
+  const double phaseSpace =
+      std::sqrt(std::max(0.0, lambda)) * ((1 - y) * (1 - y) + x * (1 + y) - 2 * x * x);
+  const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma / (mZp * mZp) * phaseSpace;
+  const double standardModel = units::hbarInGeVSeconds / lifetimeSeconds;
+  return width / (standardModel + width);
 }
 
 }  // namespace
@@ -258,12 +287,16 @@ LfvNsi::Block LfvNsi::massMatrixBlock(bool leptonNumberViolating, double mt, dou
   auto extract = [&](const auto& eig, int nStates) {
     b.converged = eig.converged;
     for (int k = 0; k < nStates; ++k) b.masses.push_back(eig.values(k));
+    // The light state by mass (not by the largest nu component, which picks a GeV state once
+    // mt > M); whether it is the light neutrino by its flavour content.
     int light = 0;
     for (int k = 1; k < nStates; ++k) {
-      if (std::abs(eig.vectors(0, k)) > std::abs(eig.vectors(0, light))) light = k;
+      if (std::abs(eig.values(k)) < std::abs(eig.values(light))) light = k;
     }
     b.lightMass = std::abs(eig.values(light));
     b.nuComponent = std::abs(eig.vectors(0, light));
+    b.ntildeComponent = std::abs(eig.vectors(1, light));
+    b.lightIsActive = b.nuComponent * b.nuComponent >= 0.5;
     double n2 = 0.0;
     for (int r = 3; r < nStates; ++r) n2 += eig.vectors(r, light) * eig.vectors(r, light);
     b.nComponent = std::sqrt(n2);
@@ -290,6 +323,8 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     return PointStatus::UnphysicalParameter;
   }
   const double mZp = p[P::m_Zprime];
+  // Set when a block has no light neutrino; every observable is still computed.
+  PointStatus status = PointStatus::Ok;
 
   // --- couplings ---
   double sinA = std::abs(p[P::sin_alpha_mix]);
@@ -299,12 +334,30 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
         massMatrixBlock(lnv_, p[P::mt_alpha], p[P::M_1], p[P::m_1], p[P::M_N], p[P::mu]);
     const Block b = massMatrixBlock(lnv_, p[P::mt_beta], p[P::M_2], p[P::m_2], p[P::M_N], p[P::mu]);
     if (!a.converged || !b.converged) return PointStatus::SolverFailed;
+    if (!a.lightIsActive || !b.lightIsActive) status = PointStatus::NoLightNeutrino;
     sinA = a.nComponent;
     sinB = b.nComponent;
     out[sin_alpha_mix_derived] = sinA;
     out[sin_beta_mix_derived] = sinB;
     out[m_nu_alpha_block] = a.lightMass;
     out[m_nu_beta_block] = b.lightMass;
+    out[U2_alpha_Ntilde] = a.ntildeComponent * a.ntildeComponent;
+    out[U2_beta_Ntilde] = b.ntildeComponent * b.ntildeComponent;
+    out[nonunitarity_alpha] = 1.0 - a.nuComponent * a.nuComponent;
+    out[nonunitarity_beta] = 1.0 - b.nuComponent * b.nuComponent;
+  } else {
+    // YF Eq. 10: the Dirac mass mt couples nu_L to Ntilde_R, whose partner Ntilde_L has the
+    // Dirac mass m_Ntilde: the light state is nu cos(t) - Ntilde_L sin(t), tan(t) = mt/m_Ntilde,
+    // and besides it carries the N admixture sin(alpha) of Eq. 15. The deficit of the active
+    // flavour in the light state is what the non-unitarity fits bound.
+    auto ntilde = [&](double mt) {
+      const double m = p[P::m_Ntilde];
+      return mt == 0.0 ? 0.0 : mt * mt / (m * m + mt * mt);
+    };
+    out[U2_alpha_Ntilde] = ntilde(p[P::mt_alpha]);
+    out[U2_beta_Ntilde] = ntilde(p[P::mt_beta]);
+    out[nonunitarity_alpha] = 1.0 - (1.0 - sinA * sinA) * (1.0 - out[U2_alpha_Ntilde]);
+    out[nonunitarity_beta] = 1.0 - (1.0 - sinB * sinB) * (1.0 - out[U2_beta_Ntilde]);
   }
   const double gNu = p[P::g_psi] * sinA * sinB;  // YF Eq. 15
   double ge, gu, gd, gq;
@@ -420,7 +473,7 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     out[Gamma_h_inv] = width;
     out[BR_h_inv] = width / (constants::Gamma_H_SM + width);
   }
-  return PointStatus::Ok;
+  return status;
 }
 
 }  // namespace portalscan::physics

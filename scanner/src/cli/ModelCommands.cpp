@@ -221,6 +221,12 @@ int runList(const ListArgs& args, std::ostream& out) {
     out << j.dump(2) << "\n";
   } else {
     out << "(* opt-in block: not computed unless asked for)\n";
+    // What a point's status can say (stored in /status): a point with any but ok is not allowed.
+    out << "\npoint statuses (/status; any but ok makes a point not allowed)\n";
+    for (std::size_t s = 0; s < kPointStatusNames.size(); ++s) {
+      out << "  " << std::left << std::setw(2) << s << " " << std::setw(26) << kPointStatusNames[s]
+          << kPointStatusDescriptions[s] << "\n";
+    }
   }
   return kExitOk;
 }

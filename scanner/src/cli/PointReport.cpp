@@ -90,8 +90,12 @@ std::string boundText(const constraints::Constraint& c, std::span<const double> 
              " lies outside the curve's " + formatNumber(c.limit.table->xMin()) + " to " +
              formatNumber(c.limit.table->xMax()) + unit + ")";
     }
+    const std::string published =
+        c.cutFactor != 1.0 ? formatNumber(c.limit.table->bound(x)) + " at " +
+                                 formatNumber(100 * c.limit.cl) + "% CL, "
+                           : "";
     return (above ? "< " : "> ") + formatNumber(b) + " at " + c.limit.x + " = " + formatNumber(x) +
-           " (" + c.limit.table->name + ")";
+           " (" + published + c.limit.table->name + ")";
   }
   if (c.limit.kind == Kind::Region) {
     return "outside the region of " + c.limit.table->name + " at " + c.limit.x + " = " +
@@ -172,10 +176,16 @@ nlohmann::json toJson(const PointReport& r) {
                            {"cl", c.limit.cl},
                            {"cut_cl", c.cutCl},
                            {"variant", c.variant}};
+      cj["absolute"] = c.absolute;
       if (c.limit.kind == constraints::Kind::Curve) {
+        // The published bound at x, and the bound the cut applies (they differ with a common CL).
         const double xv = c.x->of(r.parameters, r.observables);
         cj["x"] = numberToJson(xv);
-        cj["bound"] = numberToJson(c.cutBound(xv));
+        cj["bound"] = numberToJson(c.limit.table->bound(xv));
+        cj["cut_bound"] = numberToJson(c.cutBound(xv));
+      } else if (c.limit.kind == constraints::Kind::Upper ||
+                 c.limit.kind == constraints::Kind::Lower) {
+        cj["cut_bound"] = numberToJson(c.cutBound());
       }
       if (c.user) cj["user"] = true;
       constraintsJson[c.name] = cj;

@@ -565,8 +565,27 @@ void parseConstraints(const ordered_json& j, const Context& root,
                     (*a.shape == LimitShape::Table &&
                      (k == constraints::Kind::Curve || k == constraints::Kind::Region));
     if (!ok) {
+      using constraints::Kind;
+      const char* form = k == Kind::Curve || k == Kind::Region ? "{\"file\": PATH, \"x\": NAME}"
+                         : k == Kind::Window                   ? "[low, high]"
+                         : k == Kind::Gaussian                 ? "{mean, sigma}"
+                                                               : "a number";
+      // Which variants would take the shape given, to point at one.
+      std::string others;
+      for (const auto& v : entry->variantNames()) {
+        const auto* l = entry->limitFor(*use, v);
+        const Kind vk = l->kind;
+        const bool fits = (*a.shape == LimitShape::Value && (vk == Kind::Upper || vk == Kind::Lower)) ||
+                          (*a.shape == LimitShape::Window && vk == Kind::Window) ||
+                          (*a.shape == LimitShape::Gaussian && vk == Kind::Gaussian) ||
+                          (*a.shape == LimitShape::Table && (vk == Kind::Curve || vk == Kind::Region));
+        if (fits) others += (others.empty() ? "" : ", ") + v;
+      }
       cc.fail("the limit of '" + a.request.name + "' has the wrong shape for a " +
-              constraints::toString(k) + " limit");
+              constraints::toString(k) + " limit: give " + form +
+              (others.empty() ? std::string()
+                              : " (or choose a variant whose limit has this shape with "
+                                "\"variant\": " + others + ")"));
     }
   }
   for (const auto& a : asked) c.constraintRequests.push_back(a.request);

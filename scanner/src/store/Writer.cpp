@@ -131,6 +131,7 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
     }
     g.setAttribute("cl", c.limit.cl);
     g.setAttribute("cut_cl", c.cutCl);
+    g.setAttribute("absolute", std::int64_t{c.absolute ? 1 : 0});
     g.setAttribute("experiment", c.limit.experiment);
     g.setAttribute("arxiv", c.limit.arxiv);
     g.setAttribute("reference", c.limit.reference);

@@ -60,9 +60,13 @@ class LfvNsi final : public Model {
   /// Dirac N of the conserving version (Eq. 17). The mu terms of Eq. 11 sit on the
   /// Ntilde_L and Ntilde_R^c diagonal; mu_21 = 0 keeps the two blocks apart.
   struct Block {
-    double lightMass = 0.0;    ///< |m| of the state continuous with nu (the null vector at mu = 0)
+    /// The light state is the lightest one (|m| smallest: the null vector at mu = 0); it is
+    /// the light neutrino only if it is mostly active, |nu component|^2 >= 1/2.
+    double lightMass = 0.0;
     double nuComponent = 0.0;  ///< its nu component
+    double ntildeComponent = 0.0;  ///< its Ntilde_L component
     double nComponent = 0.0;   ///< its N admixture (sqrt of the sum over N_R^c, N_L): sin(alpha)
+    bool lightIsActive = false;  ///< nuComponent^2 >= 1/2
     std::vector<double> masses;  ///< the whole signed spectrum, ascending
     bool converged = false;
   };

@@ -15,14 +15,23 @@ enum class PointStatus : std::int8_t {
   SolverFailed = 3,             ///< a diagonalisation or root finder did not converge
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
+  NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
 };
 
-inline constexpr std::array<std::string_view, 6> kPointStatusNames = {"ok",
-                                                                      "invalid_input",
-                                                                      "unphysical_parameter",
-                                                                      "solver_failed",
-                                                                      "non_finite_result",
-                                                                      "constraint_observable_nan"};
+inline constexpr std::array<std::string_view, 7> kPointStatusNames = {
+    "ok",           "invalid_input",     "unphysical_parameter",     "solver_failed",
+    "non_finite_result", "constraint_observable_nan", "no_light_neutrino"};
+
+/// One line per status, for `portalscan list observables` and the docs.
+inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
+    "evaluated",
+    "a parameter is NaN or infinite",
+    "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
+    "a diagonalisation or root finder did not converge",
+    "a computed observable came out NaN or infinite",
+    "an observable the constraint chain needs is NaN at this point",
+    "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
+    "(mt > M), so no state is the light neutrino"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];
