@@ -80,7 +80,8 @@ TEST_F(LfvNsiTest, Pi0ToGammaZprimeAndTheInvisibleWidth) {
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_EQ(get("BR_Zprime_invisible"), 1.0);
   EXPECT_REL(get("eps_pi0_gamma_inv"), 3.302e-3, 1e-3);
-  // With a_e = 1 the e+e- channel opens: g_e = -1e-3, Gamma(ee) = g^2 m/(12 pi) (1 + 2r) sqrt(1 - 4r).
+  // With a_e = 1 the e+e- channel opens: g_e = -1e-3, Gamma(ee) = g^2 m/(12 pi) (1 + 2r) sqrt(1 -
+  // 4r).
   p[P::a_e] = 1.0;
   p[P::a_tau] = 1.0;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
@@ -181,9 +182,10 @@ TEST_F(LfvNsiTest, OneLoopLfvEstimatesNormalisedWithPhaseSpace) {
   const double mm = constants::m_mu, me = constants::m_e, mz = 0.01;
   const double lam = std::pow(mm * mm - me * me - mz * mz, 2) - 4 * me * me * mz * mz;
   const double pCm = std::sqrt(lam) / (2 * mm);
-  const double amplitude = 0.5 * (mm * mm + me * me - 2 * mz * mz +
-                                  std::pow(mm * mm - me * me, 2) / (mz * mz));
-  const double factor = (pCm * amplitude / (8 * pi * mm * mm)) / (std::pow(mm, 3) / (32 * pi * mz * mz));
+  const double amplitude =
+      0.5 * (mm * mm + me * me - 2 * mz * mz + std::pow(mm * mm - me * me, 2) / (mz * mz));
+  const double factor =
+      (pCm * amplitude / (8 * pi * mm * mm)) / (std::pow(mm, 3) / (32 * pi * mz * mz));
   EXPECT_REL(factor, std::pow(1 - mz * mz / (mm * mm), 2) * (1 + 2 * mz * mz / (mm * mm)), 1e-3);
   const double width = printed * factor;
   EXPECT_REL(get("BR_mu_e_Zprime"), width / (gammaSM + width), 1e-12);

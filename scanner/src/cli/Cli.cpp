@@ -8,9 +8,37 @@
 #include "portalscan_version.hpp"
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
 
 namespace portalscan::scanner {
+
+namespace {
+
+/// An error message as one line a terminal shows as it is: control characters (a newline in a
+/// name would forge more "portalscan: error:" lines) escaped, and at most 2000 characters.
+std::string oneLine(const std::string& message) {
+  std::string out;
+  for (const char c : message) {
+    if (out.size() >= 2000) {
+      out += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", u);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   CLI::App app{"portalscan: parallel parameter-space scanner for hidden-sector neutrino models",
@@ -137,13 +165,13 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     if (merge->parsed()) return runMerge(mergeArgs, out);
     if (spectrum->parsed()) return runSpectrum(spectrumArgs, out);
   } catch (const InputError& e) {
-    err << "portalscan: error: " << e.what() << "\n";
+    err << "portalscan: error: " << oneLine(e.what()) << "\n";
     return kExitBadInput;
   } catch (const IoError& e) {
-    err << "portalscan: error: " << e.what() << "\n";
+    err << "portalscan: error: " << oneLine(e.what()) << "\n";
     return kExitFailure;
   } catch (const std::exception& e) {
-    err << "portalscan: internal error: " << e.what() << "\n";
+    err << "portalscan: internal error: " << oneLine(e.what()) << "\n";
     return kExitFailure;
   }
   return kExitOk;

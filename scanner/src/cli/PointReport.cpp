@@ -90,10 +90,10 @@ std::string boundText(const constraints::Constraint& c, std::span<const double> 
              " lies outside the curve's " + formatNumber(c.limit.table->xMin()) + " to " +
              formatNumber(c.limit.table->xMax()) + unit + ")";
     }
-    const std::string published =
-        c.cutFactor != 1.0 ? formatNumber(c.limit.table->bound(x)) + " at " +
-                                 formatNumber(100 * c.limit.cl) + "% CL, "
-                           : "";
+    const std::string published = c.cutFactor != 1.0
+                                      ? formatNumber(c.limit.table->bound(x)) + " at " +
+                                            formatNumber(100 * c.limit.cl) + "% CL, "
+                                      : "";
     return (above ? "< " : "> ") + formatNumber(b) + " at " + c.limit.x + " = " + formatNumber(x) +
            " (" + published + c.limit.table->name + ")";
   }

@@ -68,6 +68,9 @@ void checkOutput(const std::string& path, bool force, const std::string& config)
 }
 
 ScanConfig runConfig(const RunArgs& args) {
+  if (args.threads > kMaxThreads) {
+    throw InputError("-j: at most " + std::to_string(kMaxThreads) + " threads (0: every core)");
+  }
   ScanConfig config = loadConfig(args.config);
   if (!args.output.empty()) setOutputPath(config, args.output);
   if (args.threads >= 0) setThreads(config, args.threads);

@@ -3,6 +3,7 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
 #include "portalscan/scanner/engine/CatalogueJson.hpp"
+#include "portalscan/scanner/engine/JsonText.hpp"
 
 #include <boost/random/sobol.hpp>
 
@@ -575,17 +576,19 @@ void parseConstraints(const ordered_json& j, const Context& root,
       for (const auto& v : entry->variantNames()) {
         const auto* l = entry->limitFor(*use, v);
         const Kind vk = l->kind;
-        const bool fits = (*a.shape == LimitShape::Value && (vk == Kind::Upper || vk == Kind::Lower)) ||
-                          (*a.shape == LimitShape::Window && vk == Kind::Window) ||
-                          (*a.shape == LimitShape::Gaussian && vk == Kind::Gaussian) ||
-                          (*a.shape == LimitShape::Table && (vk == Kind::Curve || vk == Kind::Region));
+        const bool fits =
+            (*a.shape == LimitShape::Value && (vk == Kind::Upper || vk == Kind::Lower)) ||
+            (*a.shape == LimitShape::Window && vk == Kind::Window) ||
+            (*a.shape == LimitShape::Gaussian && vk == Kind::Gaussian) ||
+            (*a.shape == LimitShape::Table && (vk == Kind::Curve || vk == Kind::Region));
         if (fits) others += (others.empty() ? "" : ", ") + v;
       }
       cc.fail("the limit of '" + a.request.name + "' has the wrong shape for a " +
               constraints::toString(k) + " limit: give " + form +
               (others.empty() ? std::string()
                               : " (or choose a variant whose limit has this shape with "
-                                "\"variant\": " + others + ")"));
+                                "\"variant\": " +
+                                    others + ")"));
     }
   }
   for (const auto& a : asked) c.constraintRequests.push_back(a.request);
@@ -674,7 +677,12 @@ void parseOutput(const ordered_json& j, const Context& root, const std::string& 
 /// "threads".
 void parseThreads(const ordered_json& j, const Context& root, ScanConfig& c) {
   if (j.contains("threads")) {
-    c.threads = static_cast<int>(positiveInteger(j.at("threads"), root / "threads", true));
+    const std::uint64_t n = positiveInteger(j.at("threads"), root / "threads", true);
+    if (n > kMaxThreads) {
+      (root / "threads")
+          .fail("at most " + std::to_string(kMaxThreads) + " threads (0: every core)");
+    }
+    c.threads = static_cast<int>(n);
   }
 }
 
@@ -784,13 +792,8 @@ ScanConfig loadConfig(const std::filesystem::path& path) {
     throw InputError("cannot read config '" + path.string() + "': " +
                      (std::filesystem::exists(path) ? "permission denied" : "no such file"));
   }
-  ordered_json j;
-  try {
-    j = ordered_json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    throw InputError(path.string() + ": not valid JSON (" + what.substr(what.find(']') + 2) + ")");
-  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const ordered_json j = parseJsonText(text, path.string());
   return parseConfig(j, path.string(), path.parent_path());
 }
 

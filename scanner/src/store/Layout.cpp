@@ -1,5 +1,8 @@
 #include "portalscan/scanner/store/Layout.hpp"
 
+#include "portalscan/physics/Error.hpp"
+#include "portalscan/scanner/engine/JsonText.hpp"
+
 #include "Common.hpp"
 #include <nlohmann/json.hpp>
 
@@ -30,12 +33,19 @@ std::string Subset::toJson() const {
 }
 
 Subset Subset::fromJson(const std::string& json) {
-  const auto j = nlohmann::json::parse(json);
+  const auto j = parseJsonText(json, "a scan file's subset attribute");
   Subset s;
-  const std::string k = j.at("kind").get<std::string>();
-  s.kind = k == "shard" ? Kind::Shard : k == "mpi" ? Kind::MpiRank : Kind::All;
-  s.index = j.at("index").get<std::uint64_t>();
-  s.count = j.at("count").get<std::uint64_t>();
+  try {
+    const std::string k = j.at("kind").get<std::string>();
+    s.kind = k == "shard" ? Kind::Shard : k == "mpi" ? Kind::MpiRank : Kind::All;
+    s.index = j.at("index").get<std::uint64_t>();
+    s.count = j.at("count").get<std::uint64_t>();
+  } catch (const nlohmann::json::exception&) {
+    throw InputError("a scan file's subset attribute is damaged: " + json.substr(0, 80));
+  }
+  if (s.count == 0 || s.index >= s.count) {
+    throw InputError("a scan file's subset attribute is damaged: " + json.substr(0, 80));
+  }
   return s;
 }
 

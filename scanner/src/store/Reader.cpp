@@ -2,6 +2,8 @@
 
 #include "portalscan/physics/Error.hpp"
 
+#include "portalscan/scanner/engine/JsonText.hpp"
+
 #include "Common.hpp"
 
 #include <algorithm>
@@ -80,7 +82,7 @@ ScanSummary summarise(const std::string& path, bool ranges) {
     throw InputError("'" + path + "' is not a portalscan scan file");
   }
   s.model = root.stringAttribute("model");
-  s.config = nlohmann::ordered_json::parse(root.stringAttribute("config"));
+  s.config = parseJsonText(root.stringAttribute("config"), "'" + path + "' (its config attribute)");
   s.configHash = root.stringAttribute("config_hash");
   s.version = root.stringAttribute("portalscan_version");
   s.created = root.stringAttribute("created");

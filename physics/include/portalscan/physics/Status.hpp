@@ -18,9 +18,13 @@ enum class PointStatus : std::int8_t {
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
 };
 
-inline constexpr std::array<std::string_view, 7> kPointStatusNames = {
-    "ok",           "invalid_input",     "unphysical_parameter",     "solver_failed",
-    "non_finite_result", "constraint_observable_nan", "no_light_neutrino"};
+inline constexpr std::array<std::string_view, 7> kPointStatusNames = {"ok",
+                                                                      "invalid_input",
+                                                                      "unphysical_parameter",
+                                                                      "solver_failed",
+                                                                      "non_finite_result",
+                                                                      "constraint_observable_nan",
+                                                                      "no_light_neutrino"};
 
 /// One line per status, for `portalscan list observables` and the docs.
 inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {

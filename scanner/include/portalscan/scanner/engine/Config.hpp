@@ -16,6 +16,9 @@
 
 namespace portalscan::scanner {
 
+/// The most threads a run may ask for (OpenMP's runtime fails far below INT_MAX).
+inline constexpr int kMaxThreads = 1024;
+
 enum class Scale { Linear, Log };
 enum class SamplerKind { Grid, Random, Sobol, LatinHypercube };
 

@@ -1,0 +1,100 @@
+// Inputs that used to crash or print a raw exception (the hardening issue,
+// items 5, 9 and 12), each reproduced: deep nesting, numbers that overflow,
+// duplicate keys, absurd thread counts, and control characters that would
+// forge extra error lines. Each is one line, exit code 2, nothing written.
+
+#include "integration/CliRunner.hpp"
+#include "integration/RawHdf5.hpp"
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <filesystem>
+#include <string>
+
+namespace portalscan::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  const char* name;
+  std::string config;
+  const char* arguments;
+  const char* fragment;
+};
+
+class Hardening : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Hardening, OneLineExitTwoNothingWritten) {
+  const Case& c = GetParam();
+  const fs::path d = freshDirectory(std::string("hardening-") + c.name);
+  writeText(d / "scan.json", c.config);
+  const fs::path out = d / "out.h5";
+  const CliResult r =
+      runCli("run '" + (d / "scan.json").string() + "' -o '" + out.string() + "' " + c.arguments);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.errLines(), 1) << r.err;
+  EXPECT_NE(r.err.find(c.fragment), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+std::string nested(int levels) {
+  return "{\"model\": \"lfv_nsi\", \"description\": " + std::string(levels, '[') +
+         std::string(levels, ']') + "}";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Hardening,
+    ::testing::Values(
+        Case{"deep", nested(100000), "", "nested deeper than 64 levels"},
+        Case{"overflow", R"({"model": "lfv_nsi", "threads": 1e999})", "",
+             "number overflow parsing '1e999'"},
+        Case{"longnumber", "{\"model\": \"lfv_nsi\", \"threads\": " + std::string(400, '9') + "}",
+             "", "number overflow"},
+        Case{"duplicate", R"({"model": "lfv_nsi", "model": "hidden_kev_fermion"})", "",
+             "key 'model' given twice"},
+        Case{"threads", R"({"model": "lfv_nsi", "threads": 100000})", "", "at most 1024 threads"},
+        Case{"jflag", R"({"model": "lfv_nsi"})", "-j 100000", "at most 1024 threads"},
+        Case{"jmax", R"({"model": "lfv_nsi"})", "-j 2147483647", "at most 1024 threads"},
+        Case{"newline", "{\"model\": \"lfv\\nportalscan: error: forged\"}", "",
+             "unknown model 'lfv\\nportalscan: error: forged'"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(HardeningFiles, AScanFileWithADeeplyNestedConfigIsOneLine) {
+  const fs::path d = freshDirectory("hardening-attribute");
+  const std::string path = (d / "evil.h5").string();
+  {  // a file with the root attributes of a scan whose config is nested 100 000 levels deep
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    auto attribute = [&](const char* name, const std::string& value) {
+      const hid_t type = H5Tcopy(H5T_C_S1);
+      H5Tset_size(type, H5T_VARIABLE);
+      H5Tset_cset(type, H5T_CSET_UTF8);  // as portalscan writes its strings
+      const hid_t space = H5Screate(H5S_SCALAR);
+      const hid_t a = H5Acreate2(f, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+      const char* text = value.c_str();
+      H5Awrite(a, type, &text);
+      H5Aclose(a);
+      H5Sclose(space);
+      H5Tclose(type);
+    };
+    const std::int64_t two = 2;
+    const hid_t space = H5Screate(H5S_SCALAR);
+    const hid_t v =
+        H5Acreate2(f, "format_version", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(v, H5T_NATIVE_INT64, &two);
+    H5Aclose(v);
+    H5Sclose(space);
+    attribute("config", std::string(100000, '[') + std::string(100000, ']'));
+    attribute("config_hash", "0");
+    attribute("model", "lfv_nsi");
+    H5Fclose(f);
+  }
+  const CliResult r = runCli("info '" + path + "'");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.errLines(), 1) << r.err;
+  EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace portalscan::test
