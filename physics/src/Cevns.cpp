@@ -255,7 +255,11 @@ std::vector<Flux> reactorSource(const sources::FissionFractions& fractions) {
       {"nubar_e (reactor)", Flavour::Electron, 1.0, 0.0,
        [fractions, total](double e) { return sources::reactorPerFission(e, fractions) / total; },
        sources::kReactorMinEnergy, sources::kReactorMaxEnergy,
-       [fractions](double m) { return sources::reactorEmission(m, fractions); }}};
+       [fractions, total](double m) {
+         return m < sources::kReactorMaxEnergy
+                    ? 1.0 - sources::reactorEmissionLoss(m, fractions) / total
+                    : 0.0;
+       }}};
 }
 
 double fluenceFromPerCm2(double perCm2) {

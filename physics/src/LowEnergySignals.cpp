@@ -53,23 +53,30 @@ Shares shares(const LightStates& states, const Flux& flux) {
   return b;
 }
 
-/// Per component, with the SM rate sm and the final-state shifts Delta(m_k)
-/// (summed over the nuclei): sm - R of erratum E1, computed as
-/// sm sum_i b_i (1 - P_ii) - sum_i b_i sum_k |P_ki|^2 Delta_k (CevnsRow).
-double loss(const LightStates& states, const Flux& flux, double sm,
-            const std::array<double, 2>& shift) {
+/// Per source component (erratum E1; CevnsRow): the share of its decays
+/// lost to the sterile directions, sum_i b_i (1 - P_ii), and the weight with
+/// which each chi final state is reached, sum_i b_i |P_ki|^2. Then
+/// sm - R = lost sm - sum_k moved_k Delta(m_k).
+struct Weights {
+  double lost = 0.0;
+  std::array<double, 2> moved{};
+  double of(double sm, const std::array<double, 2>& shift) const {
+    return lost * sm - (moved[0] * shift[0] + moved[1] * shift[1]);
+  }
+};
+Weights weights(const LightStates& states, const Flux& flux) {
   const Shares b = shares(states, flux);
-  double lost = 0.0, moved = 0.0;
+  Weights w;
   auto add = [&](const NeutralState& in, double share) {
     if (share == 0.0) return;
-    lost += share * in.sterile2;
+    w.lost += share * in.sterile2;
     for (std::size_t k = 0; k < 2; ++k) {
-      moved += share * zCoupling2(states, states.chi[k], in, flux.flavour) * shift[k];
+      w.moved[k] += share * zCoupling2(states, states.chi[k], in, flux.flavour);
     }
   };
   for (std::size_t i = 0; i < states.active.size(); ++i) add(states.active[i], b.light[i]);
   for (std::size_t k = 0; k < 2; ++k) add(states.chi[k], b.chi[k]);
-  return lost * sm - moved;
+  return w;
 }
 
 }  // namespace
@@ -165,7 +172,7 @@ CevnsRow cevns(const LightStates& states, Experiment experiment, double recoil) 
       unitShift[k] += componentShift[k];
       shift += mixing(states.chi[k], flux.flavour) * componentShift[k];  // CN Eq. 30 as printed
     }
-    lost += loss(states, flux, componentSm, componentShift);  // erratum E1
+    lost += weights(states, flux).of(componentSm, componentShift);  // erratum E1
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
   row.sm = norm * sm;
@@ -187,19 +194,19 @@ CevnsRow cevns(const LightStates& states, Experiment experiment, double recoil) 
 CevnsCount cevnsCount(const LightStates& states, Experiment experiment, double threshold) {
   double sm = 0.0, shift = 0.0, lost = 0.0;
   for (const Flux& flux : fluxes(experiment)) {
-    // A chi state with no active component is neither emitted nor reached
-    // through the Z (P_k i = 0): its shift is not needed.
-    std::array<bool, 2> mixes{};
+    // A chi state that this component neither emits nor reaches through the
+    // Z (P_k i = 0 for every state it emits) needs no shift.
+    const Weights w = weights(states, flux);
+    std::array<bool, 2> needed{};
     for (std::size_t k = 0; k < 2; ++k) {
-      const auto& a = states.chi[k].amplitude;
-      mixes[k] = a[0] != 0.0 || a[1] != 0.0 || a[2] != 0.0;
+      needed[k] = w.moved[k] > 0.0 || mixing(states.chi[k], flux.flavour) > 0.0;
     }
     double componentSm = 0.0;
     std::array<double, 2> componentShift{0.0, 0.0};
     for (const Nucleus& nucleus : csi()) {
       componentSm += cevns::zCount(flux, nucleus, threshold, 0.0);
       for (std::size_t k = 0; k < 2; ++k) {
-        if (mixes[k]) {
+        if (needed[k]) {
           componentShift[k] += cevns::zCountShift(flux, nucleus, threshold, states.chi[k].mass);
         }
       }
@@ -208,7 +215,7 @@ CevnsCount cevnsCount(const LightStates& states, Experiment experiment, double t
     for (std::size_t k = 0; k < 2; ++k) {
       shift += mixing(states.chi[k], flux.flavour) * componentShift[k];  // CN Eq. 30 as printed
     }
-    lost += loss(states, flux, componentSm, componentShift);  // erratum E1
+    lost += w.of(componentSm, componentShift);  // erratum E1
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
   CevnsCount count;

@@ -102,9 +102,9 @@ double pionDecayEmission(double mass) {
 
 double muonDecayEmission(double mass) { return mass < m_mu - constants::m_e ? 1.0 : 0.0; }
 
-double reactorEmission(double mass, const FissionFractions& f) {
-  if (mass == 0.0) return 1.0;
-  if (!(mass < kReactorMaxEnergy)) return 0.0;
+double reactorEmissionLoss(double mass, const FissionFractions& f) {
+  if (mass == 0.0) return 0.0;
+  if (!(mass < kReactorMaxEnergy)) return reactorPerFissionTotal(f);
   // 1 - sqrt(1 - x^2) = x^2/(1 + sqrt(1 - x^2)): the loss keeps its digits for keV masses.
   const double low = std::max(kReactorMinEnergy, mass);
   const double lost = quadrature::integrate(
@@ -113,13 +113,18 @@ double reactorEmission(double mass, const FissionFractions& f) {
         return reactorPerFission(e, f) * x * x / (1.0 + std::sqrt((1.0 - x) * (1.0 + x)));
       },
       low, kReactorMaxEnergy, 1e-10);
-  const double total = reactorPerFissionTotal(f);
   const double below =
       low > kReactorMinEnergy
           ? quadrature::integrate([&](double e) { return reactorPerFission(e, f); },
                                   kReactorMinEnergy, low, 1e-10)
           : 0.0;
-  return 1.0 - (lost + below) / total;
+  return lost + below;
+}
+
+double reactorEmission(double mass, const FissionFractions& f) {
+  if (mass == 0.0) return 1.0;
+  if (!(mass < kReactorMaxEnergy)) return 0.0;
+  return 1.0 - reactorEmissionLoss(mass, f) / reactorPerFissionTotal(f);
 }
 
 }  // namespace portalscan::physics::sources

@@ -100,5 +100,8 @@ double reactorSpectrum(double energy, const FissionFractions& fractions = kTypic
 /// of CN Eq. 16 (exact per beta branch at fixed E). Over the fits' range:
 /// int phi(E) sqrt(1 - m^2/E^2) dE / int phi(E) dE on [max(2 MeV, m), 8 MeV].
 double reactorEmission(double mass, const FissionFractions& fractions = kTypicalReactor);
+/// The same as antineutrinos per fission not emitted, (1 - G(m)) times
+/// reactorPerFissionTotal, for callers that hold the total.
+double reactorEmissionLoss(double mass, const FissionFractions& fractions = kTypicalReactor);
 
 }  // namespace portalscan::physics::sources
