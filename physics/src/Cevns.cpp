@@ -240,10 +240,12 @@ double scalarCrossSection(double e, double t, const Nucleus& nucleus, double m,
 std::vector<Flux> spallationSource() {
   const double top = sources::muonDecayMaxEnergy();
   return {
-      {"nu_mu (pi+ decay line)", Flavour::Muon, 1.0, sources::pionLineEnergy(), nullptr, 0.0, 0.0},
-      {"nu_e (mu+ decay at rest)", Flavour::Electron, 1.0, 0.0, sources::muonDecayNuE, 0.0, top},
-      {"nubar_mu (mu+ decay at rest)", Flavour::Muon, 1.0, 0.0, sources::muonDecayNuMuBar, 0.0,
-       top},
+      {"nu_mu (pi+ decay line)", Flavour::Muon, 1.0, sources::pionLineEnergy(), nullptr, 0.0, 0.0,
+       sources::pionDecayEmission},
+      {"nu_e (mu+ decay at rest)", Flavour::Electron, 1.0, 0.0, sources::muonDecayNuE, 0.0, top,
+       sources::muonDecayEmission},
+      {"nubar_mu (mu+ decay at rest)", Flavour::Muon, 1.0, 0.0, sources::muonDecayNuMuBar, 0.0, top,
+       sources::muonDecayEmission},
   };
 }
 
@@ -252,7 +254,12 @@ std::vector<Flux> reactorSource(const sources::FissionFractions& fractions) {
   return {
       {"nubar_e (reactor)", Flavour::Electron, 1.0, 0.0,
        [fractions, total](double e) { return sources::reactorPerFission(e, fractions) / total; },
-       sources::kReactorMinEnergy, sources::kReactorMaxEnergy}};
+       sources::kReactorMinEnergy, sources::kReactorMaxEnergy,
+       [fractions, total](double m) {
+         return m < sources::kReactorMaxEnergy
+                    ? 1.0 - sources::reactorEmissionLoss(m, fractions) / total
+                    : 0.0;
+       }}};
 }
 
 double fluenceFromPerCm2(double perCm2) {

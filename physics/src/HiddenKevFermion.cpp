@@ -189,16 +189,16 @@ std::vector<ObservableSpec> observableSpecs() {
       {"BR_h_inv", "1", hi, "Gamma_inv/(Gamma_H^SM + Gamma_inv)", "CN Eq. 68"},
       {"cevns_sns_ratio", "1", ce,
        "CsI Z-exchange events with the chi states over the SM, pi/mu decay at rest, T > "
-       "T_threshold_sns",
-       "CN Eqs. 25, 27, 29-30"},
+       "T_threshold_sns: incoherent mass states, Z couplings U^dag U (about 1 - 2|U|^2)",
+       "CN Eqs. 12, 25, 27, 29; Eq. 30 corrected (erratum E1)"},
       {"cevns_sns_deviation", "1", ce, "1 - cevns_sns_ratio, computed without cancellation",
-       "CN Eq. 31"},
+       "CN Eq. 31 corrected (erratum E1)"},
       {"cevns_reactor_ratio", "1", ce,
        "CsI Z-exchange events with the chi states over the SM, reactor antineutrinos, T > "
-       "T_threshold_reactor",
-       "CN Eqs. 25, 27, 30"},
+       "T_threshold_reactor: incoherent mass states, Z couplings U^dag U (about 1 - 2|U|^2)",
+       "CN Eqs. 12, 25, 27; Eq. 30 corrected (erratum E1)"},
       {"cevns_reactor_deviation", "1", ce, "1 - cevns_reactor_ratio, computed without cancellation",
-       "CN Eq. 31"},
+       "CN Eq. 31 corrected (erratum E1)"},
   };
 }
 
@@ -304,6 +304,14 @@ signals::LightStates lightStatesOf(const HiddenKevFermion::Spectrum& s, const In
     n.u2e = cleanMixing(s.mixing(kNuE, i) * s.mixing(kNuE, i));
     n.u2mu = cleanMixing(s.mixing(kNuE + 1, i) * s.mixing(kNuE + 1, i));
     n.rightHanded2 = s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
+    // The active column U_alpha i for the Z couplings P_ij (CN Eq. 12) and
+    // the sterile weight 1 - P_ii from the chi_L, chi_R^c rows (erratum E1);
+    // entries whose square is below the floor are exact zeros in noise.
+    for (int alpha = 0; alpha < 3; ++alpha) {
+      const double u = s.mixing(kNuE + alpha, i);
+      n.amplitude[static_cast<std::size_t>(alpha)] = cleanMixing(u * u) == 0.0 ? 0.0 : u;
+    }
+    n.sterile2 = cleanMixing(s.mixing(kChiL, i) * s.mixing(kChiL, i) + n.rightHanded2);
     return n;
   };
   for (int i : s.active) states.active.push_back(state(i));

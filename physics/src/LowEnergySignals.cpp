@@ -3,6 +3,7 @@
 #include "portalscan/physics/BetaSpectrum.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,14 +27,82 @@ const std::array<Nucleus, 2>& csi() {
 
 double mixing(const NeutralState& s, Flavour f) { return f == Flavour::Electron ? s.u2e : s.u2mu; }
 
+/// The share of one source component's decays that each state carries, b_i
+/// (erratum E1; CevnsRow): light states first, then the two chi states.
+struct Shares {
+  std::vector<double> light;
+  std::array<double, 2> chi{};
+};
+Shares shares(const LightStates& states, const Flux& flux) {
+  Shares b;
+  double total = 0.0;
+  for (const auto& a : states.active) {
+    b.light.push_back(mixing(a, flux.flavour));  // light states: G = 1
+    total += b.light.back();
+  }
+  for (std::size_t k = 0; k < 2; ++k) {
+    const NeutralState& c = states.chi[k];
+    const double w = mixing(c, flux.flavour);
+    b.chi[k] = w > 0.0 ? w * (flux.emission ? flux.emission(c.mass) : 1.0) : 0.0;
+    total += b.chi[k];
+  }
+  if (total > 0.0) {
+    for (double& x : b.light) x /= total;
+    for (double& x : b.chi) x /= total;
+  }
+  return b;
+}
+
+/// Per source component (erratum E1; CevnsRow): the share of its decays
+/// lost to the sterile directions, sum_i b_i (1 - P_ii), and the weight with
+/// which each chi final state is reached, sum_i b_i |P_ki|^2. Then
+/// sm - R = lost sm - sum_k moved_k Delta(m_k).
+struct Weights {
+  double lost = 0.0;
+  std::array<double, 2> moved{};
+  double of(double sm, const std::array<double, 2>& shift) const {
+    return lost * sm - (moved[0] * shift[0] + moved[1] * shift[1]);
+  }
+};
+Weights weights(const LightStates& states, const Flux& flux) {
+  const Shares b = shares(states, flux);
+  Weights w;
+  auto add = [&](const NeutralState& in, double share) {
+    if (share == 0.0) return;
+    w.lost += share * in.sterile2;
+    for (std::size_t k = 0; k < 2; ++k) {
+      w.moved[k] += share * zCoupling2(states, states.chi[k], in, flux.flavour);
+    }
+  };
+  for (std::size_t i = 0; i < states.active.size(); ++i) add(states.active[i], b.light[i]);
+  for (std::size_t k = 0; k < 2; ++k) add(states.chi[k], b.chi[k]);
+  return w;
+}
+
 }  // namespace
+
+double zCoupling2(const LightStates& states, const NeutralState& i, const NeutralState& j,
+                  Flavour f) {
+  double p = 0.0;  // P_ij = sum_alpha U_alpha i U_alpha j (CN Eq. 12, real mixing)
+  if (states.perFlavour) {
+    const std::size_t a = f == Flavour::Electron ? 0 : 1;
+    p = i.amplitude[a] * j.amplitude[a];
+  } else {
+    for (std::size_t a = 0; a < 3; ++a) p += i.amplitude[a] * j.amplitude[a];
+  }
+  return p * p;
+}
 
 LightStates fromMassesAndMixings(double m1, double m2, double u1, double u2) {
   LightStates s;
+  s.perFlavour = true;
   const double w1 = u1 * u1, w2 = u2 * u2;
-  s.active.push_back({0.0, 1.0 - w1 - w2, 1.0 - w1 - w2, 0.0});
-  s.chi[0] = {m1, w1, w1, 0.5};
-  s.chi[1] = {m2, w2, w2, 0.5};
+  const double a = std::sqrt(std::max(1.0 - w1 - w2, 0.0));
+  // nu_l = a nu + u1 chi_1 + u2 chi_2 for each flavour l (a unitary 3x3 per
+  // flavour); 1 - P_ii from the other states' weights, without cancellation.
+  s.active.push_back({0.0, 1.0 - w1 - w2, 1.0 - w1 - w2, 0.0, {a, a, 0.0}, w1 + w2});
+  s.chi[0] = {m1, w1, w1, 0.5, {u1, u1, 0.0}, 1.0 - w1};
+  s.chi[1] = {m2, w2, w2, 0.5, {u2, u2, 0.0}, 1.0 - w2};
   return s;
 }
 
@@ -79,16 +148,17 @@ CevnsRow cevns(const LightStates& states, Experiment experiment, double recoil) 
   const double norm = exposure(experiment);
   CevnsRow row{};
   row.recoil = recoil;
-  double sm = 0.0, shift = 0.0, scalar = 0.0;
+  double sm = 0.0, shift = 0.0, lost = 0.0, scalar = 0.0;
   std::array<double, 2> unitShift{0.0, 0.0}, unitScalar{0.0, 0.0};
   for (const Flux& flux : fluxes(experiment)) {
+    double componentSm = 0.0;
+    std::array<double, 2> componentShift{0.0, 0.0};
     for (const Nucleus& nucleus : csi()) {
-      sm += cevns::rate(flux, nucleus, recoil, 0.0, cevns::Process::Z);
+      componentSm += cevns::rate(flux, nucleus, recoil, 0.0, cevns::Process::Z);
       for (std::size_t k = 0; k < 2; ++k) {
         const NeutralState& c = states.chi[k];
         const double s = cevns::zRateShift(flux, nucleus, recoil, c.mass);
-        unitShift[k] += s;
-        shift += mixing(c, flux.flavour) * s;  // CN Eq. 30
+        componentShift[k] += s;
         const double h = cevns::rate(flux, nucleus, recoil, c.mass, cevns::Process::Scalar);
         unitScalar[k] += h;
         if (states.portal) {
@@ -97,11 +167,19 @@ CevnsRow cevns(const LightStates& states, Experiment experiment, double recoil) 
         }
       }
     }
+    sm += componentSm;
+    for (std::size_t k = 0; k < 2; ++k) {
+      unitShift[k] += componentShift[k];
+      shift += mixing(states.chi[k], flux.flavour) * componentShift[k];  // CN Eq. 30 as printed
+    }
+    lost += weights(states, flux).of(componentSm, componentShift);  // erratum E1
   }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   row.sm = norm * sm;
-  row.z = norm * (sm + shift);
-  row.deviation = sm > 0.0 ? -shift / sm : std::numeric_limits<double>::quiet_NaN();
+  row.z = norm * (sm - lost);
+  row.deviation = sm > 0.0 ? lost / sm : nan;
   row.ratio = 1.0 - row.deviation;
+  row.eq31 = sm > 0.0 ? -shift / sm : nan;
   for (std::size_t k = 0; k < 2; ++k) {
     row.zRatio[k] = sm > 0.0 ? 1.0 + unitShift[k] / sm : std::numeric_limits<double>::quiet_NaN();
     row.scalarRatio[k] = sm > 0.0 ? unitScalar[k] / sm : std::numeric_limits<double>::quiet_NaN();
@@ -114,20 +192,37 @@ CevnsRow cevns(const LightStates& states, Experiment experiment, double recoil) 
 }
 
 CevnsCount cevnsCount(const LightStates& states, Experiment experiment, double threshold) {
-  double sm = 0.0, shift = 0.0;
+  double sm = 0.0, shift = 0.0, lost = 0.0;
   for (const Flux& flux : fluxes(experiment)) {
+    // A chi state that this component neither emits nor reaches through the
+    // Z (P_k i = 0 for every state it emits) needs no shift.
+    const Weights w = weights(states, flux);
+    std::array<bool, 2> needed{};
+    for (std::size_t k = 0; k < 2; ++k) {
+      needed[k] = w.moved[k] > 0.0 || mixing(states.chi[k], flux.flavour) > 0.0;
+    }
+    double componentSm = 0.0;
+    std::array<double, 2> componentShift{0.0, 0.0};
     for (const Nucleus& nucleus : csi()) {
-      sm += cevns::zCount(flux, nucleus, threshold, 0.0);
-      for (const NeutralState& c : states.chi) {
-        const double w = mixing(c, flux.flavour);
-        if (w > 0.0) shift += w * cevns::zCountShift(flux, nucleus, threshold, c.mass);
+      componentSm += cevns::zCount(flux, nucleus, threshold, 0.0);
+      for (std::size_t k = 0; k < 2; ++k) {
+        if (needed[k]) {
+          componentShift[k] += cevns::zCountShift(flux, nucleus, threshold, states.chi[k].mass);
+        }
       }
     }
+    sm += componentSm;
+    for (std::size_t k = 0; k < 2; ++k) {
+      shift += mixing(states.chi[k], flux.flavour) * componentShift[k];  // CN Eq. 30 as printed
+    }
+    lost += w.of(componentSm, componentShift);  // erratum E1
   }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   CevnsCount count;
   count.sm = exposure(experiment) * sm;
-  count.deviation = sm > 0.0 ? -shift / sm : std::numeric_limits<double>::quiet_NaN();
+  count.deviation = sm > 0.0 ? lost / sm : nan;
   count.ratio = 1.0 - count.deviation;
+  count.eq31 = sm > 0.0 ? -shift / sm : nan;
   return count;
 }
 

@@ -3,6 +3,7 @@
 #include "portalscan/physics/Quadrature.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -87,6 +88,43 @@ double reactorPerFissionTotal(const FissionFractions& f) {
 
 double reactorSpectrum(double energy, const FissionFractions& f) {
   return reactorPerFission(energy, f) / reactorPerFissionTotal(f);
+}
+
+double pionDecayEmission(double mass) {
+  const double dl = m_mu * m_mu / (m_pi_charged * m_pi_charged);
+  const double d = mass * mass / (m_pi_charged * m_pi_charged);
+  if (!(mass < m_pi_charged - m_mu)) return 0.0;
+  // lambda(1, a, b) = 1 + a^2 + b^2 - 2a - 2b - 2ab; Shrock (1981).
+  const double lambda = 1.0 + dl * dl + d * d - 2.0 * dl - 2.0 * d - 2.0 * dl * d;
+  const double rho = (dl + d - (dl - d) * (dl - d)) * std::sqrt(std::max(lambda, 0.0));
+  return rho / (dl * (1.0 - dl) * (1.0 - dl));
+}
+
+double muonDecayEmission(double mass) { return mass < m_mu - constants::m_e ? 1.0 : 0.0; }
+
+double reactorEmissionLoss(double mass, const FissionFractions& f) {
+  if (mass == 0.0) return 0.0;
+  if (!(mass < kReactorMaxEnergy)) return reactorPerFissionTotal(f);
+  // 1 - sqrt(1 - x^2) = x^2/(1 + sqrt(1 - x^2)): the loss keeps its digits for keV masses.
+  const double low = std::max(kReactorMinEnergy, mass);
+  const double lost = quadrature::integrate(
+      [&](double e) {
+        const double x = mass / e;
+        return reactorPerFission(e, f) * x * x / (1.0 + std::sqrt((1.0 - x) * (1.0 + x)));
+      },
+      low, kReactorMaxEnergy, 1e-10);
+  const double below =
+      low > kReactorMinEnergy
+          ? quadrature::integrate([&](double e) { return reactorPerFission(e, f); },
+                                  kReactorMinEnergy, low, 1e-10)
+          : 0.0;
+  return lost + below;
+}
+
+double reactorEmission(double mass, const FissionFractions& f) {
+  if (mass == 0.0) return 1.0;
+  if (!(mass < kReactorMaxEnergy)) return 0.0;
+  return 1.0 - reactorEmissionLoss(mass, f) / reactorPerFissionTotal(f);
 }
 
 }  // namespace portalscan::physics::sources

@@ -106,11 +106,15 @@ def figure4(portalscan, out):
         for masses in MASS_SETS:
             t = spectrum(portalscan, kind, masses, MIXING, 600, lo, hi)  # Eqs. 32-33 are per unit mixing
             recoil = [x / KEV for x in t["T"]]
-            z.plot(recoil, t["eq32"], label=label(masses), **STYLE[masses])
+            z.plot(recoil, t["eq32"], label=label(masses) + ", CN Eq. 32", **STYLE[masses])
+            # Erratum E1: the full deviation (mass states incoherent, Z couplings
+            # U^dag U) per |U_chi|^2 = MIXING^2, about 2 x 2|U_chi|^2 / |U_chi|^2.
+            z.plot(recoil, [d / MIXING**2 for d in t["deviation"]], linewidth=2.5, alpha=0.45,
+                   label=label(masses) + ", with E1", **STYLE[masses])
             h.plot(recoil, t["eq33"], label=label(masses), **STYLE[masses])
         letter_z, letter_h = ("a", "b") if row == 0 else ("c", "d")
         z.set_title(f"({letter_z}) Z exchange, {title}", fontsize=10)
-        z.set_ylabel(r"$(1 - dN_\chi/dN_{SM})\,|U_\chi|^{-2}$  (Eq. 32)")
+        z.set_ylabel(r"$(1 - dN_\chi/dN_{SM})\,|U_\chi|^{-2}$  (Eq. 32; with E1)")
         z.set_yscale("log")
         h.set_title(f"({letter_h}) scalar exchange, {title}", fontsize=10)
         h.set_ylabel(r"$(dN_H/dN_{SM})\,|U_H|^{-2}$  (Eq. 33)")

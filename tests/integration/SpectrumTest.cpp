@@ -112,15 +112,18 @@ TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
   }
   const std::vector<std::string> expected = {"T",         "dN_dT_sm", "dN_dT", "ratio",
                                              "deviation", "r_Z_1",    "r_Z_2", "eq32",
-                                             "r_H_1",     "r_H_2",    "eq33"};
+                                             "r_H_1",     "r_H_2",    "eq33",  "deviation_eq31"};
   EXPECT_EQ(names, expected);  // no scalar column without a model point
   ASSERT_EQ(j["rows"].size(), 3u);
   for (const auto& row : j["rows"]) {
     const double sm = row[1], z = row[2], deviation = row[4], rz1 = row[5], rz2 = row[6],
-                 eq32 = row[7];
+                 eq32 = row[7], eq31 = row[11];
     EXPECT_GT(sm, 0.0);
-    // CN Eq. 31 with |U_4|^2 = |U_5|^2 = 0.01, and Eq. 32 its per-mixing form.
-    EXPECT_NEAR(deviation, 0.01 * eq32, 1e-6 * deviation);
+    // CN Eq. 31 as printed with |U_4|^2 = |U_5|^2 = 0.01, and Eq. 32 its per-mixing form.
+    EXPECT_NEAR(eq31, 0.01 * eq32, 1e-6 * eq31);
+    // Erratum E1: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 of the flux and coupling
+    // lost, and the m^2 term reached with |P_chi l|^2 = 0.98 x 0.01.
+    EXPECT_NEAR(deviation, 0.0394 + 0.98 * 0.98 * 0.01 * eq32, 1e-5 * deviation);
     EXPECT_NEAR(eq32, (1 - rz1) + (1 - rz2), 1e-6 * eq32);
     EXPECT_NEAR(z / sm, 1 - deviation, 1e-12);
     // The massive final state lowers the rate by ~ m^2/4E^2 (CN Eq. 25):

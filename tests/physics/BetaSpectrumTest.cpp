@@ -83,7 +83,8 @@ TEST(BetaSpectrum, FermiFunction) {
 
 TEST(LowEnergySignals, ModelPointHasUnitaryMixingAndCevnsObservables) {
   // At the default point the five states' |U_ei|^2 sum to 1 (unitarity), and
-  // the CEvNS ratios lie below 1 by less than the chi mixing.
+  // the CEvNS ratios lie below 1 by 2|U_e chi|^2 at the reactor (erratum E1),
+  // by less at the SNS where only the nu_e component mixes (y_mu = 0).
   const HiddenKevFermion model;
   std::vector<double> p;
   for (const auto& spec : model.parameters()) p.push_back(spec.defaultValue);
@@ -100,8 +101,9 @@ TEST(LowEnergySignals, ModelPointHasUnitaryMixingAndCevnsObservables) {
   ASSERT_EQ(status, PointStatus::Ok);
   auto value = [&](const char* name) { return out[*model.observableIndex(name)]; };
   const double chiMixing = states.chi[0].u2e + states.chi[1].u2e;
-  EXPECT_GE(value("cevns_sns_deviation"), 0.0);
+  EXPECT_GT(value("cevns_sns_deviation"), 0.0);
   EXPECT_LE(value("cevns_sns_deviation"), chiMixing);
+  EXPECT_NEAR(value("cevns_reactor_deviation"), 2 * chiMixing, 1e-4 * chiMixing);
   EXPECT_GE(value("cevns_reactor_deviation"), value("cevns_sns_deviation"));
   EXPECT_DOUBLE_EQ(value("cevns_sns_ratio"), 1.0 - value("cevns_sns_deviation"));
   // A threshold of 0 is not a recoil threshold: the point fails, not the program.
@@ -110,9 +112,10 @@ TEST(LowEnergySignals, ModelPointHasUnitaryMixingAndCevnsObservables) {
 }
 
 TEST(LowEnergySignals, CevnsDeviationScalesWithMixingAndMass) {
-  // Eq. 31: at fixed T the deviation is sum_k |U|^2 (1 - r_k); for keV masses
+  // Eq. 31 as printed (eq31): at fixed T sum_k |U|^2 (1 - r_k); for keV masses
   // 1 - r_k ~ m_k^2/(4E^2) x (1 + 2E/M)/bracket, so doubling both masses
-  // quadruples it and doubling |U|^2 doubles it.
+  // quadruples it and doubling |U|^2 doubles it. With erratum E1 the full
+  // deviation is 2|U|^2 = 4|U_chi|^2 to first order, whatever the keV masses.
   using signals::Experiment;
   const double t = 0.3 * keV;
   const auto a = signals::cevns(signals::fromMassesAndMixings(7 * keV, 5 * keV, 0.1, 0.1),
@@ -122,11 +125,16 @@ TEST(LowEnergySignals, CevnsDeviationScalesWithMixingAndMass) {
   const auto c = signals::cevns(
       signals::fromMassesAndMixings(7 * keV, 5 * keV, 0.1 * std::sqrt(2.0), 0.1 * std::sqrt(2.0)),
       Experiment::Reactor, t);
-  EXPECT_NEAR(b.deviation / a.deviation, 4.0, 1e-3);
-  EXPECT_NEAR(c.deviation / a.deviation, 2.0, 1e-9);
-  EXPECT_GT(a.deviation, 0.0);
-  // Eq. 32 is the deviation per |U|^2 with equal mixings.
-  EXPECT_NEAR(a.eq32 * 0.01, a.deviation, 1e-12 * a.deviation + 1e-300);
+  EXPECT_NEAR(b.eq31 / a.eq31, 4.0, 1e-3);
+  EXPECT_NEAR(c.eq31 / a.eq31, 2.0, 1e-9);
+  EXPECT_GT(a.eq31, 0.0);
+  // Eq. 32 is Eq. 31 per |U|^2 with equal mixings.
+  EXPECT_NEAR(a.eq32 * 0.01, a.eq31, 1e-12 * a.eq31 + 1e-300);
+  // E1 with |U_chi|^2 = 0.01 per state: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 lost
+  // (0.0394), with the m^2 term on top; doubling the masses barely matters.
+  EXPECT_NEAR(a.deviation, 0.0394, 1e-5);
+  EXPECT_NEAR(b.deviation, a.deviation, 1e-5);
+  EXPECT_GT(c.deviation, 1.9 * a.deviation);
 }
 
 }  // namespace

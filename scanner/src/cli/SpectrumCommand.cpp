@@ -200,15 +200,20 @@ Table cevnsTable(const LightStates& states, Experiment experiment, bool model,
   t.columns = {
       {"T", "GeV", "nuclear recoil kinetic energy"},
       {"dN_dT_sm", "1/GeV", "Standard Model events per recoil energy for the exposure (Cs + I)"},
-      {"dN_dT", "1/GeV", "Z-exchange events with the chi states' mixing (CN Eq. 30)"},
+      {"dN_dT", "1/GeV",
+       "Z-exchange events, mass states incoherent with Z couplings U^dag U (CN Eq. 30, erratum "
+       "E1)"},
       {"ratio", "1", "dN_dT / dN_dT_sm"},
-      {"deviation", "1", "1 - ratio, computed without cancellation (CN Eq. 31)"},
+      {"deviation", "1",
+       "1 - ratio, computed without cancellation (CN Eq. 31 with erratum E1: about 2|U|^2)"},
       {"r_Z_1", "1", "dN^(Z)(M_1)/dN^(Z)(0), unit mixing (CN Eq. 31)"},
       {"r_Z_2", "1", "dN^(Z)(M_2)/dN^(Z)(0), unit mixing (CN Eq. 31)"},
       {"eq32", "1", "2 - r_Z_1 - r_Z_2: CN Eq. 32, per |U_chi|^2 (Fig. 4a,c)"},
       {"r_H_1", "1", "dN^(H)(M_1)/dN^(Z)(0) per |U_H|^2 (CN Eq. 33)"},
       {"r_H_2", "1", "dN^(H)(M_2)/dN^(Z)(0) per |U_H|^2 (CN Eq. 33)"},
       {"eq33", "1", "r_H_1 + r_H_2: CN Eq. 33, per |U_H|^2 (Fig. 4b,d)"},
+      {"deviation_eq31", "1",
+       "1 - ratio of CN Eqs. 30-31 as printed (final-state mass term only, before erratum E1)"},
   };
   if (model) {
     t.columns.push_back({"dN_dT_scalar", "1/GeV",
@@ -218,7 +223,7 @@ Table cevnsTable(const LightStates& states, Experiment experiment, bool model,
     const auto r = physics::signals::cevns(states, experiment, x);
     std::vector<double> row = {r.recoil,    r.sm,        r.z,    r.ratio,          r.deviation,
                                r.zRatio[0], r.zRatio[1], r.eq32, r.scalarRatio[0], r.scalarRatio[1],
-                               r.eq33};
+                               r.eq33,      r.eq31};
     if (model) row.push_back(r.scalar);
     t.rows.push_back(std::move(row));
   }

@@ -123,13 +123,19 @@ struct Flux {
   std::function<double(double)> spectrum;  ///< 1/GeV, integrating to 1 on [min, max]
   double min;
   double max;
+  /// Gamma(m)/Gamma(0) of the decay that makes this component: how often it
+  /// emits a state of mass m per unit |U_alpha i|^2, 0 where it cannot
+  /// (NeutrinoSources.hpp); empty: 1 for every mass. Used by the
+  /// non-unitarity rates of erratum E1 (LowEnergySignals.hpp).
+  std::function<double(double)> emission = {};
 };
 
 /// pi+ and mu+ decay at rest: the 29.79 MeV nu_mu line and the Michel nu_e and
-/// nubar_mu spectra, one of each per unit fluence (phi_0 of CN Eq. 29).
+/// nubar_mu spectra, one of each per unit fluence (phi_0 of CN Eq. 29), with
+/// the emission factors of pi+ -> mu+ nu_i and mu+ decay.
 std::vector<Flux> spallationSource();
 /// Reactor electron antineutrinos, the Huber-Mueller spectrum on [2, 8] MeV,
-/// one antineutrino per unit fluence.
+/// one antineutrino per unit fluence, with the beta-decay emission factor.
 std::vector<Flux> reactorSource(
     const sources::FissionFractions& fractions = sources::kTypicalReactor);
 

@@ -32,6 +32,25 @@ double muonDecayNuMuBar(double energy);
 /// CN Eq. 29b and 29c exactly as printed, with a muon of energy E_mu and
 /// momentum p_mu, up to E_mu/2: kept to show why they are not used.
 double printedEq29bNuE(double energy, double muonEnergy, double muonMomentum);
+
+// --- Emission of a massive state (erratum E1 of the CEvNS rates) ---
+//
+// Gamma(m)/Gamma(0): how much more or less often a source emits a neutral
+// state of mass m than a massless one, per unit |U_alpha i|^2. The CEvNS
+// rates use it to share each source decay among the mass eigenstates
+// (LowEnergySignals.hpp).
+
+/// pi+ -> mu+ nu_i: the two-body ratio of R. E. Shrock, Phys. Rev. D 24 (1981)
+/// 1232, rho(d_mu, d)/rho(d_mu, 0) with d = m^2/m_pi^2 and
+/// rho = [d_mu + d - (d_mu - d)^2] lambda^(1/2)(1, d_mu, d); zero for
+/// m >= m_pi - m_mu. For the muon channel the phase space outweighs the
+/// lifted helicity suppression: 1 - 9e-6 at 5 MeV, 0.9976 at 10 MeV.
+double pionDecayEmission(double mass);
+
+/// mu+ -> e+ nu nubar with one massive state: 1 below m_mu - m_e, 0 above.
+/// The phase-space reduction below that threshold, O(m^2/m_mu^2) (1e-8 for
+/// 10 keV), is neglected.
+double muonDecayEmission(double mass);
 double printedEq29cNuMuBar(double energy, double muonEnergy, double muonMomentum);
 
 /// The COHERENT CsI run of 2017 as CN Sec. IV.C describes it (COHERENT,
@@ -75,5 +94,14 @@ double reactorPerFissionTotal(const FissionFractions& fractions = kTypicalReacto
 
 /// reactorPerFission normalised to 1 over [2, 8] MeV.
 double reactorSpectrum(double energy, const FissionFractions& fractions = kTypicalReactor);
+
+/// Allowed beta decay emits a state of mass m at total energy E with the
+/// phase space p E instead of E^2, the factor sqrt(1 - m^2/E^2) theta(E - m)
+/// of CN Eq. 16 (exact per beta branch at fixed E). Over the fits' range:
+/// int phi(E) sqrt(1 - m^2/E^2) dE / int phi(E) dE on [max(2 MeV, m), 8 MeV].
+double reactorEmission(double mass, const FissionFractions& fractions = kTypicalReactor);
+/// The same as antineutrinos per fission not emitted, (1 - G(m)) times
+/// reactorPerFissionTotal, for callers that hold the total.
+double reactorEmissionLoss(double mass, const FissionFractions& fractions = kTypicalReactor);
 
 }  // namespace portalscan::physics::sources
