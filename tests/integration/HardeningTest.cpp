@@ -96,5 +96,28 @@ TEST(HardeningFiles, AScanFileWithADeeplyNestedConfigIsOneLine) {
   EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.err;
 }
 
+TEST(HardeningFiles, ThePrintedResumeCommandRunsAsPrinted) {
+  // A full disk (a file-size limit) stops the run; the command it prints must run as it stands,
+  // with the binary as invoked (portalscan need not be on PATH), in a folder with a space.
+  const fs::path d = freshDirectory("hardening resume");
+  writeText(d / "scan.json", R"({"model": "hidden_kev_fermion", "parameters": {
+    "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 40},
+    "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 400}},
+    "output": {"chunk_points": 512, "commit_seconds": 0}})");
+  const std::string out = (d / "out.h5").string();
+  const CliResult r = runCli("run '" + (d / "scan.json").string() + "' -o '" + out + "'", "",
+                             "trap '' XFSZ; ulimit -f 3000; ");
+  ASSERT_EQ(r.code, 1) << r.err;
+  const auto at = r.err.find("resume with: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  std::string command = r.err.substr(at + 13);
+  command = command.substr(0, command.find('\n'));
+  EXPECT_EQ(command.rfind(std::string(PORTALSCAN_BINARY), 0), 0u) << command;
+  const CliResult resumed = runShell(command);
+  EXPECT_EQ(resumed.code, 0) << command << ": " << resumed.err;
+  const RawFile f(out);
+  EXPECT_EQ(f.intAttribute("/", "complete"), 1);
+}
+
 }  // namespace
 }  // namespace portalscan::test

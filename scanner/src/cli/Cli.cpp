@@ -47,6 +47,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.set_version_flag("--version", std::string(kVersion) + " (" + kGitDescribe + ")");
 
   RunArgs runArgs;
+  if (argc > 0 && argv[0] && argv[0][0] != '\0') runArgs.program = argv[0];
   auto* run = app.add_subcommand("run", "Scan a model's parameter space into an HDF5 file");
   run->add_option("CONFIG", runArgs.config, "Scan configuration (JSON, see docs/config.md)")
       ->required();

@@ -28,6 +28,7 @@ struct ListArgs {
 };
 
 struct RunArgs {
+  std::string program = "portalscan";  ///< the binary as invoked (argv[0]), for printed commands
   std::string config;
   std::string output;
   int threads = -1;  ///< -1: the config's

@@ -127,8 +127,8 @@ std::vector<std::string> foreignParts(const std::string& out, int size) {
 }
 
 std::string resumeCommand(const RunArgs& args, const std::string& out, int size) {
-  return "mpirun -n " + std::to_string(size) + " portalscan run " + args.config + " --resume -o " +
-         out;
+  return "mpirun -n " + std::to_string(size) + " " + shellWord(args.program) + " run " +
+         shellWord(args.config) + " --resume -o " + shellWord(out);
 }
 
 /// What a rank did in this run, as sent to rank 0.

@@ -24,6 +24,9 @@ std::string megabytes(std::uint64_t bytes);
 /// never when it is the scan's own `config`.
 void checkOutput(const std::string& path, bool force, const std::string& config = {});
 
+/// A word for a shell command line: as it is when plain, else in single quotes.
+std::string shellWord(const std::string& word);
+
 /// The config of a run with the command line's output path and thread count.
 ScanConfig runConfig(const RunArgs& args);
 

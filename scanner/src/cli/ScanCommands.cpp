@@ -122,6 +122,16 @@ void printSummary(std::ostream& out, const ScanConfig& config, const std::string
       << megabytes(fs::file_size(path)) << ")\n";
 }
 
+std::string shellWord(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-./=+:,@%") == std::string::npos;
+  if (plain) return word;
+  std::string quoted = "'";
+  for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -160,8 +170,11 @@ std::string defaultShardPath(const std::string& path, const Subset& subset) {
       .string();
 }
 
+/// The command that resumes this run, with the binary as it was invoked so that it runs as
+/// printed (portalscan need not be on PATH).
 std::string resumeCommand(const RunArgs& args, const std::string& path, const Subset& subset) {
-  std::string c = "portalscan run " + args.config + " --resume -o " + path;
+  std::string c = shellWord(args.program) + " run " + shellWord(args.config) + " --resume -o " +
+                  shellWord(path);
   if (subset.kind == Subset::Kind::Shard) c += " --shard " + args.shard;
   return c;
 }
