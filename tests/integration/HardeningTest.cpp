@@ -5,8 +5,11 @@
 
 #include "integration/CliRunner.hpp"
 #include "integration/RawHdf5.hpp"
+#include "integration/ScanFiles.hpp"
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <string>
@@ -57,6 +60,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"threads", R"({"model": "lfv_nsi", "threads": 100000})", "", "at most 1024 threads"},
         Case{"jflag", R"({"model": "lfv_nsi"})", "-j 100000", "at most 1024 threads"},
         Case{"jmax", R"({"model": "lfv_nsi"})", "-j 2147483647", "at most 1024 threads"},
+        Case{"chunks", R"({"model": "lfv_nsi", "output": {"chunk_points": 1000000000000}})", "",
+             "chunk_points: at most 262144 points per chunk"},
         Case{"newline", "{\"model\": \"lfv\\nportalscan: error: forged\"}", "",
              "unknown model 'lfv\\nportalscan: error: forged'"}),
     [](const auto& p) { return std::string(p.param.name); });
@@ -94,6 +99,25 @@ TEST(HardeningFiles, AScanFileWithADeeplyNestedConfigIsOneLine) {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_EQ(r.errLines(), 1) << r.err;
   EXPECT_NE(r.err.find("nested deeper than 64 levels"), std::string::npos) << r.err;
+}
+
+TEST(HardeningFiles, ChunksLargerThanTheScanCostOnlyTheScan) {
+  // 96 points with chunk_points 200000: one chunk of 96 rows, buffers of 96 rows (a chunk's
+  // buffers used to follow chunk_points: 11.6 GB at 1e7); peak memory stays under 200 MB.
+  const fs::path d = freshDirectory("hardening-chunks");
+  writeText(d / "scan.json", R"({"model": "lfv_nsi", "parameters": {
+    "m_Zprime": {"range": [0.01, 1.0], "scale": "log", "points": 96}},
+    "output": {"chunk_points": 200000}})");
+  const std::string out = (d / "out.h5").string();
+  const pid_t pid = startProcess({PORTALSCAN_BINARY, "run", (d / "scan.json").string(), "-o", out});
+  int status = 0;
+  rusage usage{};
+  ASSERT_EQ(wait4(pid, &status, 0, &usage), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_LT(usage.ru_maxrss, 200 * 1024) << "peak RSS " << usage.ru_maxrss << " kB";
+  const RawFile f(out);
+  EXPECT_EQ(f.rows("/index"), 96u);
+  EXPECT_EQ(f.rows("/chunks/range"), 1u);
 }
 
 TEST(HardeningFiles, ThePrintedResumeCommandRunsAsPrinted) {

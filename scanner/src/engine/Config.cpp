@@ -634,7 +634,15 @@ void parseOutput(const ordered_json& j, const Context& root, const std::string& 
   }
   if (outputJson.contains("chunk_points")) {
     c.output.chunkPoints = positiveInteger(outputJson.at("chunk_points"), oc / "chunk_points");
+    if (c.output.chunkPoints > kMaxChunkPoints) {
+      (oc / "chunk_points")
+          .fail("at most " + std::to_string(kMaxChunkPoints) + " points per chunk (default 4096)");
+    }
   }
+  // Buffers follow what the scan needs: one chunk holds the whole of a smaller scan (the chunk
+  // boundaries are the same either way).
+  c.output.chunkPointsAsGiven = c.output.chunkPoints;
+  c.output.chunkPoints = std::min(c.output.chunkPoints, std::max<std::uint64_t>(1, c.points));
   if (outputJson.contains("commit_seconds")) {
     c.output.commitSeconds = finiteNumber(outputJson.at("commit_seconds"), oc / "commit_seconds");
     if (c.output.commitSeconds < 0) (oc / "commit_seconds").fail("must be >= 0");
@@ -740,7 +748,7 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
                          {"keep", c.output.keep == Keep::All ? "all" : "allowed"},
                          {"observables", observableNames},
                          {"compression", c.output.compression},
-                         {"chunk_points", c.output.chunkPoints},
+                         {"chunk_points", c.output.chunkPointsAsGiven},
                          {"commit_seconds", c.output.commitSeconds}};
   canonical["threads"] = c.threads;
   ordered_json identity = canonical;

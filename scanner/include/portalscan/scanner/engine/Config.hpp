@@ -18,6 +18,9 @@ namespace portalscan::scanner {
 
 /// The most threads a run may ask for (OpenMP's runtime fails far below INT_MAX).
 inline constexpr int kMaxThreads = 1024;
+/// The most points per chunk: a chunk's buffers (every column, per thread) stay in the
+/// hundreds of MB, and an HDF5 storage chunk far below its 4 GB limit.
+inline constexpr std::uint64_t kMaxChunkPoints = 262144;
 
 enum class Scale { Linear, Log };
 enum class SamplerKind { Grid, Random, Sobol, LatinHypercube };
@@ -52,6 +55,8 @@ struct OutputConfig {
   physics::BlockMask blocks = 0;         ///< blocks to compute (chain + stored observables, closed)
   int compression = 1;                   ///< gzip level 0-9 (with shuffle)
   std::uint64_t chunkPoints = 4096;      ///< points per chunk: the unit of work, writing and resume
+                                         ///< (at most the scan's points)
+  std::uint64_t chunkPointsAsGiven = 4096;  ///< as the config says (its canonical form)
   double commitSeconds = 10.0;           ///< most time between commits (0: after every chunk)
 };
 
