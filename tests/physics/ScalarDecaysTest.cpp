@@ -1,7 +1,8 @@
 // phi^0 widths (CN Eqs. 64-66) with the corrections of the audit §2.6 and errata E2, E5.
-// Expected widths marked "reference" come from an independent Python implementation of the
-// documented formulas (alpha_s and the running masses by RK4 integration of their two-loop
-// RGEs, not the closed forms used here), docs/physics/hidden_kev_fermion.md, "E2" and "E5".
+// Expected widths marked "reference" come from reference/phi_widths_reference.py, an independent
+// Python implementation of the formulas of docs/physics/hidden_kev_fermion.md, "E2" and "E5"
+// (alpha_s and the running masses by RK4 integration of their two-loop RGEs, not the closed
+// forms used here).
 
 #include "portalscan/physics/ScalarDecays.hpp"
 #include "portalscan/physics/StrongCoupling.hpp"
