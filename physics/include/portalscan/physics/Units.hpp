@@ -80,6 +80,10 @@ inline constexpr double m_pi0 = 0.1349768;
 inline constexpr double m_K_charged = 0.493677;
 inline constexpr double m_p = 0.93827208816;
 inline constexpr double m_n = 0.93956542052;
+/// Lightest open-charm and open-bottom mesons (PDG 2024: D0 1.86484 < D+ 1.86966,
+/// B+ 5.27934 < B0 5.27966): phi^0 -> c cbar, b bbar open at twice these.
+inline constexpr double m_D0 = 1.86484;
+inline constexpr double m_B_charged = 5.27934;
 
 // --- Quark masses, GeV ---
 inline constexpr double m_u = 2.16e-3;  ///< MS-bar m_u(2 GeV), PDG 2024 (thermal history only)
@@ -144,6 +148,8 @@ inline constexpr NamedConstant kTable[] = {{"G_F", G_F, "GeV^-2"},
                                            {"m_K_charged", m_K_charged, "GeV"},
                                            {"m_p", m_p, "GeV"},
                                            {"m_n", m_n, "GeV"},
+                                           {"m_D0", m_D0, "GeV"},
+                                           {"m_B_charged", m_B_charged, "GeV"},
                                            {"m_s", m_s, "GeV"},
                                            {"m_c", m_c, "GeV"},
                                            {"m_b", m_b, "GeV"},
