@@ -154,11 +154,14 @@ std::vector<ObservableSpec> observableSpecs() {
       {"eps_bb_q", "1", n, "diagonal NSI epsilon_beta beta on quarks", "YF Eq. 23", kBMinusL},
       {"R_mue", "1", l, "mu -> e conversion rate over muon capture (estimate)", "YF Eq. 19",
        "flavours=e-mu"},
-      {"BR_mu_e_Zprime", "1", l, "BR(mu -> e Z'), one-loop estimate as printed; 0 if closed",
+      {"BR_mu_e_Zprime", "1", l,
+       "BR(mu -> e Z'), one-loop estimate, normalised, with phase space; 0 if closed",
        "YF Sec. II.A.3", "flavours=e-mu"},
-      {"BR_tau_e_Zprime", "1", l, "BR(tau -> e Z'), one-loop estimate as printed; 0 if closed",
+      {"BR_tau_e_Zprime", "1", l,
+       "BR(tau -> e Z'), one-loop estimate, normalised, with phase space; 0 if closed",
        "YF Sec. II.A.3", "flavours=e-tau"},
-      {"BR_tau_mu_Zprime", "1", l, "BR(tau -> mu Z'), one-loop estimate as printed; 0 if closed",
+      {"BR_tau_mu_Zprime", "1", l,
+       "BR(tau -> mu Z'), one-loop estimate, normalised, with phase space; 0 if closed",
        "YF Sec. II.A.3", "flavours=mu-tau"},
       {"Gamma_h_inv", "GeV", h, "Gamma(h -> nu Ntilde) summed over both flavours",
        "YF Sec. II.A.3 (corrected)"},
@@ -195,7 +198,7 @@ double lfvBranchingRatio(double ma, double mb, double lifetimeSeconds, double gN
       std::sqrt(std::max(0.0, lambda)) * ((1 - y) * (1 - y) + x * (1 + y) - 2 * x * x);
   const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma / (mZp * mZp) * phaseSpace;
   const double standardModel = units::hbarInGeVSeconds / lifetimeSeconds;
-  return width / (standardModel + width);
+  return 1.0 / (1.0 + standardModel / width);  // Gamma/(Gamma_SM + Gamma), finite as Gamma -> inf
 }
 
 }  // namespace
@@ -287,16 +290,29 @@ LfvNsi::Block LfvNsi::massMatrixBlock(bool leptonNumberViolating, double mt, dou
   auto extract = [&](const auto& eig, int nStates) {
     b.converged = eig.converged;
     for (int k = 0; k < nStates; ++k) b.masses.push_back(eig.values(k));
-    // The light state by mass (not by the largest nu component, which picks a GeV state once
-    // mt > M); whether it is the light neutrino by its flavour content.
-    int light = 0;
-    for (int k = 1; k < nStates; ++k) {
-      if (std::abs(eig.values(k)) < std::abs(eig.values(light))) light = k;
+    // The light neutrino by mass and flavour content together: among the light states (|m| at
+    // most 1e-3 of the block's largest), the one with the largest nu component; it must be
+    // mostly active (nu weight >= 1/2; the mt = M edge, exactly 1/2 at mu = 0, counts). Picking
+    // by the nu component alone chose a GeV state once mt > M; by mass alone, a sterile state
+    // that happens to be lighter.
+    double largest = 0.0;
+    for (int k = 0; k < nStates; ++k) largest = std::max(largest, std::abs(eig.values(k)));
+    int light = -1;
+    for (int k = 0; k < nStates; ++k) {
+      if (std::abs(eig.values(k)) > 1e-3 * largest) continue;
+      if (light < 0 || std::abs(eig.vectors(0, k)) > std::abs(eig.vectors(0, light))) light = k;
+    }
+    if (light < 0) {  // no light state at all: the lightest one, and the status says so
+      light = 0;
+      for (int k = 1; k < nStates; ++k) {
+        if (std::abs(eig.values(k)) < std::abs(eig.values(light))) light = k;
+      }
     }
     b.lightMass = std::abs(eig.values(light));
     b.nuComponent = std::abs(eig.vectors(0, light));
     b.ntildeComponent = std::abs(eig.vectors(1, light));
-    b.lightIsActive = b.nuComponent * b.nuComponent >= 0.5;
+    b.lightIsActive = std::abs(eig.values(light)) <= 1e-3 * largest &&
+                      b.nuComponent * b.nuComponent >= 0.5 - 1e-9;
     double n2 = 0.0;
     for (int r = 3; r < nStates; ++r) n2 += eig.vectors(r, light) * eig.vectors(r, light);
     b.nComponent = std::sqrt(n2);
@@ -352,7 +368,9 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // flavour in the light state is what the non-unitarity fits bound.
     auto ntilde = [&](double mt) {
       const double m = p[P::m_Ntilde];
-      return mt == 0.0 ? 0.0 : mt * mt / (m * m + mt * mt);
+      if (mt == 0.0) return 0.0;
+      const double r = m / mt;  // mt^2/(m^2 + mt^2) without overflowing the squares
+      return 1.0 / (1.0 + r * r);
     };
     out[U2_alpha_Ntilde] = ntilde(p[P::mt_alpha]);
     out[U2_beta_Ntilde] = ntilde(p[P::mt_beta]);

@@ -9,11 +9,12 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace portalscan::test {
@@ -64,9 +65,9 @@ TEST_F(DataLoss, ARefusedForceLeavesARunningScanUntouched) {
   const pid_t pid =
       startProcess({PORTALSCAN_BINARY, "run", (d / "long.json").string(), "-o", out.string()});
   ASSERT_TRUE(waitForBytes(out, 1u << 20, pid)) << "the scan ended before the test could act";
-  for (const std::string& command : {"run '" + (d / "short.json").string() + "' -o '" +
-                                        out.string() + "' --force",
-                                    "merge -o '" + out.string() + "' '" + *reference + "' --force"}) {
+  for (const std::string& command :
+       {"run '" + (d / "short.json").string() + "' -o '" + out.string() + "' --force",
+        "merge -o '" + out.string() + "' '" + *reference + "' --force"}) {
     const CliResult r = runCli(command);
     EXPECT_EQ(r.code, 2) << command << ": " << r.err;
     EXPECT_EQ(r.errLines(), 1) << r.err;
@@ -137,7 +138,8 @@ TEST_F(DataLoss, ForceNeverWritesOverTheConfigOrAFileThatIsNotAScan) {
     H5Fclose(f);
   }
   const std::string config = (d / "short.json").string();
-  for (const std::string& target : {config, (d / "notes.txt").string(), (d / "other.h5").string()}) {
+  for (const std::string& target :
+       {config, (d / "notes.txt").string(), (d / "other.h5").string()}) {
     const std::size_t before = std::hash<std::string>{}(readFile(target));
     const CliResult r = runCli("run '" + config + "' -o '" + target + "' --force");
     EXPECT_EQ(r.code, 2) << target << ": " << r.err;
@@ -149,6 +151,26 @@ TEST_F(DataLoss, ForceNeverWritesOverTheConfigOrAFileThatIsNotAScan) {
   fs::copy_file(*reference, scan);
   EXPECT_EQ(runCli("run '" + config + "' -o '" + scan + "' --force").code, 0);
   expectIdentical(*reference, scan);
+}
+
+TEST_F(DataLoss, MergeNeverWritesOverAnyOfItsInputs) {
+  const fs::path d = folder("merge-inputs");
+  write(d / "short.json", kShort);
+  const std::string s1 = (d / "s1.h5").string(), s2 = (d / "s2.h5").string();
+  const std::string config = (d / "short.json").string();
+  ASSERT_EQ(runCli("run '" + config + "' --shard 1/2 -o '" + s1 + "'").code, 0);
+  ASSERT_EQ(runCli("run '" + config + "' --shard 2/2 -o '" + s2 + "'").code, 0);
+  const std::size_t before = std::hash<std::string>{}(readFile(s2));
+  const CliResult r = runCli("merge -o '" + s2 + "' '" + s1 + "' '" + s2 + "' --force");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("is one of the inputs"), std::string::npos) << r.err;
+  EXPECT_EQ(std::hash<std::string>{}(readFile(s2)), before);
+  // A FIFO (or any file that is not a regular one) is never an output, and never blocks.
+  const std::string fifo = (d / "fifo.h5").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const CliResult f = runCli("run '" + config + "' -o '" + fifo + "' --force");
+  EXPECT_EQ(f.code, 2) << f.err;
+  EXPECT_NE(f.err.find("not a regular file"), std::string::npos) << f.err;
 }
 
 }  // namespace

@@ -234,6 +234,23 @@ TEST_F(LfvNsiTest, MassMatrixLabelsTheLightStateByMassAndFlavour) {
   EXPECT_EQ(evaluate(), PointStatus::NoLightNeutrino);
   EXPECT_REL(get("nonunitarity_alpha"), 4.0 / 5.0, 1e-10);
   EXPECT_LT(get("m_nu_alpha_block"), 1e-12);  // never a GeV state called the light neutrino
+  // The edge mt = M (the defaults: exactly half active at mu = 0) counts as the light neutrino,
+  // in both versions alike.
+  for (const char* version : {"lepton_number_violating", "lepton_number_conserving"}) {
+    use({{"mixing", "mass_matrix"}, {"version", version}});
+    p = model->defaultParameterValues();
+    EXPECT_EQ(evaluate(), PointStatus::Ok) << version;
+  }
+  // A sterile state lighter than the neutrino's is not taken for it: with N decoupled
+  // (m_1 = m_2 = 0) and nearly massless, the light neutrino is still the mostly active state.
+  use({{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}});
+  p[P::M_1] = p[P::M_2] = 10.0;
+  p[P::mt_alpha] = p[P::mt_beta] = 1.0;
+  p[P::M_N] = 1e-12;
+  p[P::m_1] = p[P::m_2] = 0.0;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("sin_alpha_mix_derived"), 0.0);
+  EXPECT_REL(get("nonunitarity_alpha"), 1.0 / 101.0, 1e-9);  // mt^2/(M^2 + mt^2)
   // Phenomenological mode: the same admixture from mt and m_Ntilde, with the N admixture on top.
   use({});
   p[P::mt_alpha] = 0.5;

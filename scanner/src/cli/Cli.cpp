@@ -3,6 +3,7 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
 #include "portalscan/scanner/cli/Mpi.hpp"
+#include "portalscan/scanner/engine/Config.hpp"
 
 #include "Commands.hpp"
 #include "portalscan_version.hpp"
@@ -53,7 +54,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->required();
   run->add_option("-o,--output", runArgs.output, "Output file (overrides the config's)");
   run->add_option("-j,--threads", runArgs.threads, "Threads (overrides the config's; 0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, kMaxThreads));
   run->add_flag("--force", runArgs.force, "Overwrite an existing output file");
   run->add_flag("--resume", runArgs.resume,
                 "Continue an interrupted scan in its output file (starts it if there is none)");

@@ -51,8 +51,17 @@ void checkOutput(const std::string& path, bool force, const std::string& config)
       throw InputError("output '" + path + "' is the scan's own config: refusing to write over it");
     }
     if (!force) throw InputError("output '" + path + "' exists (use --force to overwrite it)");
+    if (!fs::is_regular_file(p)) {
+      throw InputError("output '" + path + "' is not a regular file: refusing to replace it");
+    }
     if (::access(path.c_str(), W_OK) != 0)
       throw InputError("output '" + path + "' is not writable");
+    // The replacement is made beside the file and renamed over it: its folder must be writable.
+    const fs::path dir = fs::canonical(p).parent_path();
+    if (::access(dir.c_str(), W_OK) != 0) {
+      throw InputError("cannot replace output '" + path + "': its folder '" + dir.string() +
+                       "' is not writable (the new file is written beside the old one)");
+    }
     checkReplaceable(path);
     return;
   }
@@ -311,8 +320,11 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   }
   const ScanSummary first = summarise(args.inputs.front(), false);
   const ScanConfig config = parseConfig(first.config, args.inputs.front());
-  if (fs::exists(args.output) && fs::equivalent(args.output, args.inputs.front())) {
-    throw InputError("the output '" + args.output + "' is one of the inputs");
+  for (const auto& in : args.inputs) {
+    std::error_code ec;
+    if (fs::exists(args.output) && fs::equivalent(args.output, in, ec)) {
+      throw InputError("the output '" + args.output + "' is one of the inputs");
+    }
   }
   checkOutput(args.output, args.force);
 

@@ -795,6 +795,14 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source,
 }
 
 ScanConfig loadConfig(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw InputError("config '" + path.string() + "' is not a file");
+  }
+  if (std::filesystem::exists(path, ec) &&
+      std::filesystem::file_size(path, ec) > kMaxLimitFileBytes) {
+    throw InputError("config '" + path.string() + "' is larger than 16 MiB");
+  }
   std::ifstream in(path);
   if (!in) {
     throw InputError("cannot read config '" + path.string() + "': " +

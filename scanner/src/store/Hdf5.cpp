@@ -492,24 +492,22 @@ File File::create(const std::string& path, bool overwrite) {
   if (overwrite && fs::exists(path, ec)) {
     // Nothing touches an existing file before its lock is held (a running scan
     // or a reader keeps it: InputError, the file as it was); the replacement is
-    // created beside it and renamed over it, so a failed creation leaves it too.
+    // created beside it and renamed over it by commitCreation() once it is whole,
+    // so a failure before then leaves the old file as it was.
     const fs::path target = fs::is_symlink(path) ? fs::canonical(path) : fs::path(path);
-    const WriteLock lock(target.string());
+    auto lock = std::make_unique<WriteLock>(target.string());
     const fs::path fresh = target.parent_path() / ("." + target.filename().string() + ".new-" +
                                                    std::to_string(::getpid()));
     fs::remove(fresh, ec);
     const hid_t id = H5Fcreate(fresh.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) {
       fs::remove(fresh, ec);
-      checkOpen(id, path, "cannot create '" + path + "'");
+      checkOpen(id, fresh.string(), "cannot create the replacement '" + fresh.string() + "'");
     }
     f.file_ = Handle(id, H5Fclose);
-    fs::rename(fresh, target, ec);
-    if (ec) {
-      f.file_ = Handle();
-      fs::remove(fresh);
-      throw IoError("cannot replace '" + path + "': " + ec.message());
-    }
+    f.pending_.fresh = fresh.string();
+    f.pending_.target = target.string();
+    f.pending_.lock = std::move(lock);
   } else {
     f.file_ = Handle(checkOpen(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
                                path, "cannot create '" + path + "'"),
@@ -518,6 +516,38 @@ File File::create(const std::string& path, bool overwrite) {
   f.root_ =
       Group(Handle(check(H5Gopen2(f.file_.get(), "/", H5P_DEFAULT), "cannot open '/'"), H5Gclose));
   return f;
+}
+
+void File::commitCreation() {
+  if (pending_.fresh.empty()) return;
+  std::error_code ec;
+  std::filesystem::rename(pending_.fresh, pending_.target, ec);
+  if (ec) throw IoError("cannot replace '" + path_ + "': " + ec.message());
+  pending_.fresh.clear();
+  pending_.lock.reset();
+}
+
+File::Pending::Pending(Pending&& other) noexcept
+    : fresh(std::move(other.fresh)), target(std::move(other.target)), lock(std::move(other.lock)) {
+  other.fresh.clear();
+}
+
+File::Pending& File::Pending::operator=(Pending&& other) noexcept {
+  if (this != &other) {
+    fresh = std::move(other.fresh);
+    target = std::move(other.target);
+    lock = std::move(other.lock);
+    other.fresh.clear();
+  }
+  return *this;
+}
+
+File::Pending::~Pending() {
+  // A replacement that never made it: the old file stays, the temporary goes.
+  if (!fresh.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(fresh, ec);
+  }
 }
 
 File File::open(const std::string& path, Mode mode) {

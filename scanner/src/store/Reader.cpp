@@ -1,7 +1,6 @@
 #include "portalscan/scanner/store/Reader.hpp"
 
 #include "portalscan/physics/Error.hpp"
-
 #include "portalscan/scanner/engine/JsonText.hpp"
 
 #include "Common.hpp"
@@ -83,6 +82,9 @@ ScanSummary summarise(const std::string& path, bool ranges) {
   }
   s.model = root.stringAttribute("model");
   s.config = parseJsonText(root.stringAttribute("config"), "'" + path + "' (its config attribute)");
+  if (!s.config.is_object()) {
+    throw InputError("'" + path + "': its stored config is damaged (not a JSON object)");
+  }
   s.configHash = root.stringAttribute("config_hash");
   s.version = root.stringAttribute("portalscan_version");
   s.created = root.stringAttribute("created");
@@ -97,11 +99,18 @@ ScanSummary summarise(const std::string& path, bool ranges) {
   for (std::size_t k = 0; k < s.chunks; ++k) s.pointsEvaluated += range[2 * k + 1] - range[2 * k];
   const auto allowed = chunks.openDataset("allowed").read<std::uint64_t>(0, s.chunks);
   for (auto a : allowed) s.allowed += a;
-  const auto status = chunks.openDataset("status").read<std::uint64_t>(0, s.chunks);
+  const h5::Dataset statusSet = chunks.openDataset("status");
+  const std::size_t statusWidth = statusSet.columns();
+  const auto status = statusSet.read<std::uint64_t>(0, s.chunks);
   for (std::size_t k = 0; k < s.chunks; ++k)
-    for (std::size_t j = 0; j < kStatusCount; ++j) s.status[j] += status[k * kStatusCount + j];
-  for (const auto& c : s.config.at("constraints"))
-    s.constraintNames.push_back(c.at("name").get<std::string>());
+    for (std::size_t j = 0; j < kStatusCount && j < statusWidth; ++j)
+      s.status[j] += status[k * statusWidth + j];
+  try {
+    for (const auto& c : s.config.at("constraints"))
+      s.constraintNames.push_back(c.at("name").get<std::string>());
+  } catch (const nlohmann::json::exception&) {
+    throw InputError("'" + path + "': its stored config is damaged (no list of constraints)");
+  }
   const h5::Dataset excludedSet = chunks.openDataset("excluded");
   const auto excluded = excludedSet.read<std::uint64_t>(0, s.chunks);
   const std::size_t width = excludedSet.columns();

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <set>
@@ -58,7 +58,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
 
   // The commit records: as many as every /chunks dataset holds. Records that
   // cannot be read vouch for nothing: then no chunk is verified.
-  std::uint64_t recorded = 0, excludedWidth = 1;
+  std::uint64_t recorded = 0, excludedWidth = 1, statusWidth = kStatusCount;
   std::vector<std::uint64_t> range, rows, allowed, status, excluded, checksum;
   try {
     const h5::Group chunks = root.openGroup("chunks");
@@ -75,6 +75,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     excluded = records[4].read<std::uint64_t>(0, recorded);
     checksum = records[5].read<std::uint64_t>(0, recorded);
     excludedWidth = records[4].columns();
+    statusWidth = records[3].columns();
   } catch (const IoError&) {
     // Records that cannot be read are damage: the file is never "complete" then.
     v.readFailed = true;
@@ -155,7 +156,10 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     ChunkRecord r;
     r.rows = rows[k];
     r.allowed = allowed[k];
-    for (std::size_t s = 0; s < kStatusCount; ++s) r.status[s] = status[k * kStatusCount + s];
+    // A record holds the statuses of the program that wrote it (fewer in an older one).
+    for (std::size_t s = 0; s < kStatusCount && s < statusWidth; ++s) {
+      r.status[s] = status[k * statusWidth + s];
+    }
     for (std::size_t j = 0; j < state.excluded.size(); ++j) {
       r.excluded.push_back(excluded[k * excludedWidth + j]);
     }
@@ -228,7 +232,8 @@ void salvage(const std::string& path, const ScanConfig& config, const FileState&
     fs::remove(fresh, ec);
     throw failure(std::string("writing that copy failed (") + e.what() + ")");
   }
-  fs::rename(fresh, path);
+  // Through a symlink, the link's target is what is replaced.
+  fs::rename(fresh, fs::is_symlink(path) ? fs::canonical(path) : fs::path(path));
 }
 
 void salvageInto(const std::string& fresh, const std::string& path, const ScanConfig& config,
@@ -329,7 +334,8 @@ void checkReplaceable(const std::string& path) {
   bool scanFile = true;
   try {
     const h5::File file = h5::File::open(path, h5::File::Mode::ReadOnly);
-    scanFile = file.root().hasAttribute("format_version") && file.root().hasAttribute("config_hash");
+    scanFile =
+        file.root().hasAttribute("format_version") && file.root().hasAttribute("config_hash");
   } catch (const IoError&) {
     // damaged beyond opening: it may well be a scan file that crashed
   }

@@ -161,6 +161,7 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
   chunks.createDataset<std::uint64_t>("range", 256, 0, 2);
   openDatasets(config);
   file_.sync();
+  file_.commitCreation();  // a replaced file is replaced only now, by a whole new one
 }
 
 ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state)

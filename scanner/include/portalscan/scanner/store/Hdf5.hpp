@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,8 +117,12 @@ class Group : public Object {
 class File {
  public:
   enum class Mode { ReadOnly, ReadWrite };
-  /// Creates a new file; fails if it exists unless `overwrite`.
+  /// Creates a new file; fails if it exists unless `overwrite`. An existing file is replaced
+  /// only by commitCreation(): until then the new file is a temporary beside it (removed if
+  /// the File goes away uncommitted) and the old one is locked, untouched.
   static File create(const std::string& path, bool overwrite);
+  /// Puts a replacement created by create(path, true) in place of the old file.
+  void commitCreation();
   static File open(const std::string& path, Mode mode);
 
   Group& root() { return root_; }
@@ -138,9 +143,21 @@ class File {
  private:
   int descriptor() const;  ///< the POSIX file descriptor under HDF5's sec2 driver
 
+  /// A replacement not yet renamed over its target, and the lock on the target meanwhile.
+  struct Pending {
+    std::string fresh;
+    std::string target;
+    std::unique_ptr<class WriteLock> lock;
+    Pending() = default;
+    Pending(Pending&& other) noexcept;
+    Pending& operator=(Pending&& other) noexcept;
+    ~Pending();
+  };
+
   std::string path_;
   Handle file_;
   Group root_;
+  Pending pending_;
 };
 
 /// The lock HDF5 takes on a file it opens for writing (an exclusive flock),
