@@ -147,6 +147,7 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   if (text.empty()) r.fail("the file is empty");
   std::map<std::string, std::string> header;
   std::map<std::string, std::size_t> headerLine;
+  std::vector<std::size_t> rowLines;  // the file line of each data row
   static const std::set<std::string> kKeys = {
       "title",    "experiment", "arxiv",         "reference", "cl",      "x",   "y",
       "excluded", "shape",      "interpolation", "digitised", "licence", "note"};
@@ -212,8 +213,7 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
     }
     t.xs.push_back(xv);
     t.ys.push_back(yv);
-    if (t.xs.size() == 1) headerLine["data"] = lineNo;
-    headerLine["row" + std::to_string(t.xs.size() - 1)] = lineNo;
+    rowLines.push_back(lineNo);
   }
   if (!sawFormat) r.fail(1, "not a portalscan limit file");
   auto need = [&](const char* key) -> const std::string& {
@@ -300,7 +300,7 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
            std::to_string(t.xs.size()));
   }
   for (std::size_t i = 0; i < t.xs.size(); ++i) {
-    const std::size_t line = headerLine["row" + std::to_string(i)];
+    const std::size_t line = rowLines[i];
     if (t.x.log && !(t.xs[i] > 0.0)) r.fail(line, "x must be positive on a log axis");
     if (t.y.log && !(t.ys[i] > 0.0)) r.fail(line, "y must be positive on a log axis");
     if (t.shape == TableShape::Curve) {

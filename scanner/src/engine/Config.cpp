@@ -94,6 +94,38 @@ std::string fnv1a(const std::string& text) {
 /// The shape a limit override was given in.
 enum class LimitShape { Value, Window, Gaussian, Table };
 
+/// The shape a limit of `kind` is given in, and how the docs write it.
+LimitShape shapeOf(constraints::Kind kind) {
+  using constraints::Kind;
+  switch (kind) {
+    case Kind::Upper:
+    case Kind::Lower:
+      return LimitShape::Value;
+    case Kind::Window:
+      return LimitShape::Window;
+    case Kind::Gaussian:
+      return LimitShape::Gaussian;
+    case Kind::Curve:
+    case Kind::Region:
+      break;
+  }
+  return LimitShape::Table;
+}
+
+const char* shapeText(constraints::Kind kind) {
+  switch (shapeOf(kind)) {
+    case LimitShape::Value:
+      return "a number";
+    case LimitShape::Window:
+      return "[low, high]";
+    case LimitShape::Gaussian:
+      return "{mean, sigma}";
+    case LimitShape::Table:
+      break;
+  }
+  return "{\"file\": PATH, \"x\": NAME}";
+}
+
 struct RequestedConstraint {
   constraints::Request request;
   std::optional<LimitShape> shape;
@@ -234,17 +266,8 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
                : kind == "gaussian" ? Kind::Gaussian
                : kind == "curve"    ? Kind::Curve
                                     : Kind::Region;
-  const bool table = limit.kind == Kind::Curve || limit.kind == Kind::Region;
-  const LimitShape wanted = table                          ? LimitShape::Table
-                            : limit.kind == Kind::Window   ? LimitShape::Window
-                            : limit.kind == Kind::Gaussian ? LimitShape::Gaussian
-                                                           : LimitShape::Value;
-  if (shape != wanted) {
-    const char* form = table                          ? "{\"file\": PATH, \"x\": NAME}"
-                       : limit.kind == Kind::Window   ? "[low, high]"
-                       : limit.kind == Kind::Gaussian ? "{mean, sigma}"
-                                                      : "a number";
-    (ctx / "limit").fail("a " + kind + " limit is " + form);
+  if (shape != shapeOf(limit.kind)) {
+    (ctx / "limit").fail("a " + kind + " limit is " + shapeText(limit.kind));
   }
   if (limit.table) {
     if (j.contains("cl")) (ctx / "cl").fail("a curve's CL is the one its file states");
@@ -559,32 +582,15 @@ void parseConstraints(const ordered_json& j, const Context& root,
         use ? entry->limitFor(*use, a.request.variant.value_or(entry->defaultVariant)) : nullptr;
     if (!limit) continue;  // the chain names the problem
     const constraints::Kind k = limit->kind;
-    const bool ok = (*a.shape == LimitShape::Value &&
-                     (k == constraints::Kind::Upper || k == constraints::Kind::Lower)) ||
-                    (*a.shape == LimitShape::Window && k == constraints::Kind::Window) ||
-                    (*a.shape == LimitShape::Gaussian && k == constraints::Kind::Gaussian) ||
-                    (*a.shape == LimitShape::Table &&
-                     (k == constraints::Kind::Curve || k == constraints::Kind::Region));
-    if (!ok) {
-      using constraints::Kind;
-      const char* form = k == Kind::Curve || k == Kind::Region ? "{\"file\": PATH, \"x\": NAME}"
-                         : k == Kind::Window                   ? "[low, high]"
-                         : k == Kind::Gaussian                 ? "{mean, sigma}"
-                                                               : "a number";
+    if (*a.shape != shapeOf(k)) {
       // Which variants would take the shape given, to point at one.
       std::string others;
       for (const auto& v : entry->variantNames()) {
         const auto* l = entry->limitFor(*use, v);
-        const Kind vk = l->kind;
-        const bool fits =
-            (*a.shape == LimitShape::Value && (vk == Kind::Upper || vk == Kind::Lower)) ||
-            (*a.shape == LimitShape::Window && vk == Kind::Window) ||
-            (*a.shape == LimitShape::Gaussian && vk == Kind::Gaussian) ||
-            (*a.shape == LimitShape::Table && (vk == Kind::Curve || vk == Kind::Region));
-        if (fits) others += (others.empty() ? "" : ", ") + v;
+        if (l && shapeOf(l->kind) == *a.shape) others += (others.empty() ? "" : ", ") + v;
       }
       cc.fail("the limit of '" + a.request.name + "' has the wrong shape for a " +
-              constraints::toString(k) + " limit: give " + form +
+              constraints::toString(k) + " limit: give " + shapeText(k) +
               (others.empty() ? std::string()
                               : " (or choose a variant whose limit has this shape with "
                                 "\"variant\": " +
