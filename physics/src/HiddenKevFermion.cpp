@@ -25,6 +25,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Mixings below this are double-precision noise of an exactly sterile state (audit §2.1).
 constexpr double kMixingFloor = 1e-30;
+/// The warm-dark-matter bounds are published for a relic that is all of the
+/// dark matter; portalscan tests them where chi is at least this share of it.
+constexpr double kWdmShareTested = 0.5;
 
 // Basis indices of the 5x5 matrix.
 constexpr int kNuE = 0;
@@ -48,6 +51,7 @@ enum Obs : std::size_t {
   m_ee,
   m_ee_active,
   m_beta,
+  sum_m_nu,
   // chi decays
   Gamma_chi_light_3nu,
   Gamma_chi_light_nugamma,
@@ -89,6 +93,12 @@ enum Obs : std::size_t {
   Omega_chi,
   Omega_chi_h2,
   Omega_chi_over_DM,
+  Omega_chi_light_over_DM,
+  Omega_chi_heavy_over_DM,
+  sin2_2theta_xray_light,
+  sin2_2theta_xray_heavy,
+  dm_decay_rate,
+  m_wdm_equivalent,
   // higgs
   Gamma_h_phiphi,
   BR_h_inv,
@@ -141,6 +151,8 @@ std::vector<ObservableSpec> observableSpecs() {
       {"m_ee", "GeV", sp, "|sum_i U_ei^2 m_i| over all five light states (0vbb)", "CN Eq. 20"},
       {"m_ee_active", "GeV", sp, "|sum_i U_ei^2 m_i| over the three active states", "CN Eq. 20"},
       {"m_beta", "GeV", sp, "sqrt(sum_i |U_ei|^2 m_i^2) over the active states", "CN Eq. 19"},
+      {"sum_m_nu", "GeV", sp, "m_nu_1 + m_nu_2 + m_nu_3, the cosmological neutrino mass sum",
+       "CN Eqs. 3, 10"},
       {"Gamma_chi_light_3nu", "GeV", cd, "Gamma(chi_light -> 3 nu), Majorana", "CN Eq. 13"},
       {"Gamma_chi_light_nugamma", "GeV", cd, "Gamma(chi_light -> nu gamma)", "CN Eq. 14"},
       {"tau_chi_light", "s", cd, "lifetime of chi_light (3 nu + nu gamma)", "CN Eqs. 13-14"},
@@ -186,6 +198,27 @@ std::vector<ObservableSpec> observableSpecs() {
       {"Omega_chi", "1", co, "chi relic density after dilution", "CN Eq. 63 (corrected)"},
       {"Omega_chi_h2", "1", co, "Omega_chi h^2", "CN Eq. 63 (corrected)"},
       {"Omega_chi_over_DM", "1", co, "Omega_chi h^2 / 0.1200", "CN Eq. 57"},
+      {"Omega_chi_light_over_DM", "1", co,
+       "share of the dark matter in chi_light at its production (before it decays)", "CN Eq. 56"},
+      {"Omega_chi_heavy_over_DM", "1", co,
+       "share of the dark matter in chi_heavy at its production (before it decays)", "CN Eq. 56"},
+      {"sin2_2theta_xray_light", "1", co,
+       "X-ray-equivalent mixing of chi_light: the sin^2(2theta) of a sterile neutrino that is all "
+       "of "
+       "the dark matter and gives the same line flux, Gamma(nu gamma) 1024 pi^4/(9 alpha G_F^2 "
+       "m^5) "
+       "x share of the dark matter x exp(-t_U/tau)",
+       "CN Eq. 14; Pal & Wolfenstein 1982"},
+      {"sin2_2theta_xray_heavy", "1", co, "as sin2_2theta_xray_light, for chi_heavy",
+       "CN Eq. 14; Pal & Wolfenstein 1982"},
+      {"dm_decay_rate", "GeV", co,
+       "sum over the chi states of (share of the dark matter) x min(Gamma, hbar/t_U): the decaying "
+       "fraction times its rate that the CMB bounds",
+       "Poulin, Serpico, Lesgourgues arXiv:1606.02073"},
+      {"m_wdm_equivalent", "GeV", co,
+       "thermal-relic warm-dark-matter mass with the free-streaming of the chi states, "
+       "m_chi_light (N_stable/f)^(1/4), f = Omega_chi/Omega_DM; +inf (not tested) where f < 0.5",
+       "thermal-relic scaling, see docs"},
       {"Gamma_h_phiphi", "GeV", hi, "Gamma(h -> phi^0 phi^0), quartic kappa", "CN Eq. 68"},
       {"BR_h_inv", "1", hi, "Gamma_inv/(Gamma_H^SM + Gamma_inv)", "CN Eq. 68"},
       {"cevns_sns_ratio", "1", ce,
@@ -288,8 +321,8 @@ ChiDecay chiDecay(const HiddenKevFermion::Spectrum& s, int i) {
   }
   if (cleanMixing(u2) == 0.0) return d;
   const double gf2 = constants::G_F * constants::G_F;
-  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                      // Eq. 13
-  d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
+  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                       // Eq. 13
+  d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (1024.0 * std::pow(pi, 4));  // Eq. 14
   d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
   return d;
 }
@@ -439,6 +472,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[m_ee] = std::abs(mee);
     out[m_ee_active] = std::abs(meeActive);
     out[m_beta] = std::sqrt(mbeta2);
+    out[sum_m_nu] = out[m_nu_1] + out[m_nu_2] + out[m_nu_3];
   }
 
   ChiDecay light;
@@ -569,6 +603,48 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[Omega_chi] = out[Omega_chi_thermal] / applied;
     out[Omega_chi_h2] = out[Omega_chi] * constants::h * constants::h;
     out[Omega_chi_over_DM] = out[Omega_chi_h2] / constants::OmegaCh2;
+
+    // Indirect and structure-formation observables of the chi states.
+    auto shareOfDarkMatter = [&](double rho) {
+      return cosmology::omegaFromYield(1.0, rho) / applied * constants::h * constants::h /
+             constants::OmegaCh2;
+    };
+    const double fLight = shareOfDarkMatter(yLight * mLight);
+    const double fHeavy = shareOfDarkMatter(yHeavy * mHeavy);
+    out[Omega_chi_light_over_DM] = fLight;
+    out[Omega_chi_heavy_over_DM] = fHeavy;
+    const double tU = constants::ageOfUniverseInSeconds;
+    // The line flux of a decaying dark-matter component is proportional to its
+    // density today times Gamma(nu gamma)/m; an X-ray search that bounds
+    // sin^2(2theta) of a sterile neutrino making all of the dark matter,
+    // Gamma = 9 alpha G_F^2 sin^2(2theta) m^5/(1024 pi^4) (Pal & Wolfenstein,
+    // the same normalisation as CN Eq. 14 with sin^2(2theta) = 4|U|^2), bounds
+    // this equivalent mixing.
+    auto xrayEquivalent = [&](const ChiDecay& decay, double m, double share) {
+      if (!(m > 0.0) || decay.nuGamma == 0.0) return 0.0;
+      const double m5 = m * m * m * m * m;
+      const double perSin2 = 9.0 * constants::alpha * constants::G_F * constants::G_F * m5 /
+                             (1024.0 * std::pow(pi, 4));
+      return decay.nuGamma / perSin2 * share * std::exp(-tU / decay.lifetimeSeconds);
+    };
+    out[sin2_2theta_xray_light] = xrayEquivalent(light, mLight, fLight);
+    out[sin2_2theta_xray_heavy] = xrayEquivalent(heavy, mHeavy, fHeavy);
+    // Poulin, Serpico & Lesgourgues (arXiv:1606.02073) bound f Gamma for a
+    // component decaying into invisible radiation (chi -> 3 nu dominates); for
+    // lifetimes below the age of the Universe the rate is capped at 1/t_U, i.e.
+    // the whole fraction has decayed (weaker than their short-lifetime bound).
+    const double rateCap = units::hbarInGeVSeconds / tU;
+    auto width = [](const ChiDecay& decay) { return decay.threeNu + decay.nuGamma; };
+    out[dm_decay_rate] =
+        fLight * std::min(width(light), rateCap) + fHeavy * std::min(width(heavy), rateCap);
+    // A thermal relic that is all of the dark matter with g = 2 (one Majorana
+    // state) and temperature T_x: T_x^3 m = const x f/N, so T_x/m scales as
+    // (f/N)^(1/3) m^(-4/3); the thermal relic with the same T_x/m has mass
+    // m (N/f)^(1/4). Applied only where chi is at least half of the dark matter.
+    const double fTotal = out[Omega_chi_over_DM];
+    const double nStable = heavyStable ? 2.0 : 1.0;
+    out[m_wdm_equivalent] =
+        fTotal >= kWdmShareTested ? mLight * std::pow(nStable / fTotal, 0.25) : kInf;
   }
 
   if (blocks & kHiggs) {

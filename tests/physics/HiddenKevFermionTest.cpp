@@ -281,5 +281,68 @@ TEST_F(HiddenKevFermionTest, TritiumKinksAtQMinusM) {
   EXPECT_TRUE(std::isnan(get("E_kink_light")));
 }
 
+TEST_F(HiddenKevFermionTest, ObservablesForTheXrayDecayAndWarmDarkMatterLimits) {
+  // f_L != f_R: both chi states mix; a point where chi is most of the dark matter.
+  p[P::f_R] = 0.5 * p[P::f_L];
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const auto s = HiddenKevFermion::spectrum(p);
+  const double tU = constants::ageOfUniverseInSeconds;
+  int states = 0;
+  for (auto [index, suffix] : {std::pair{s.light, "light"}, std::pair{s.heavy, "heavy"}}) {
+    const std::string state(suffix);
+    // Pal & Wolfenstein: a sterile neutrino with sin^2(2theta) = 4|U|^2 that is all
+    // of the dark matter; chi's flux is the same times its share and survival, and
+    // CN Eq. 14 weights each flavour by its active row sum_j |U_alpha j|^2.
+    double weighted = 0.0;
+    for (int alpha = 0; alpha < 3; ++alpha) {
+      double row = 0.0;
+      for (int j : s.active) row += s.mixing(alpha, j) * s.mixing(alpha, j);
+      weighted += s.mixing(alpha, index) * s.mixing(alpha, index) * row;
+    }
+    const double share = get("Omega_chi_" + state + "_over_DM");
+    const double survival = std::exp(-tU / get("tau_chi_" + state));
+    EXPECT_REL(get("sin2_2theta_xray_" + state), 4.0 * weighted * share * survival, 1e-9) << state;
+    ++states;
+  }
+  EXPECT_EQ(states, 2);
+  // The shares add up to Omega_chi when both states outlive the Universe.
+  ASSERT_GT(get("tau_chi_heavy"), tU);
+  EXPECT_REL(get("Omega_chi_light_over_DM") + get("Omega_chi_heavy_over_DM"),
+             get("Omega_chi_over_DM"), 1e-12);
+
+  // CMB bound on f Gamma: both states live longer than t_U here, so no cap.
+  const double rate =
+      get("Omega_chi_light_over_DM") * units::hbarInGeVSeconds / get("tau_chi_light") +
+      get("Omega_chi_heavy_over_DM") * units::hbarInGeVSeconds / get("tau_chi_heavy");
+  EXPECT_REL(get("dm_decay_rate"), rate, 1e-12);
+
+  // Warm dark matter: the thermal relic (one Majorana state, g = 2, Fermi-Dirac,
+  // n = (3 zeta(3)/(2 pi^2)) g T^3) with the same free-streaming T/m as chi, found
+  // here by bisection on its mass from rho_DM = m n (any units: rho_DM = 1).
+  const double f = get("Omega_chi_over_DM");
+  ASSERT_GE(f, 0.5);
+  const double m = get("m_chi_light");
+  const double c = 3.0 * 1.2020569031595942 / (2.0 * pi * pi) * 2.0;
+  const double tChi = std::cbrt(f / (2.0 * m) / c);  // two stable states share f
+  double lo = 0.1 * m, hi = 10.0 * m;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    const double tRelic = std::cbrt(1.0 / mid / c);
+    (tRelic / mid > tChi / m ? lo : hi) = mid;
+  }
+  EXPECT_REL(get("m_wdm_equivalent"), 0.5 * (lo + hi), 1e-9);
+  EXPECT_REL(get("sum_m_nu"), get("m_nu_1") + get("m_nu_2") + get("m_nu_3"), 1e-15);
+}
+
+TEST_F(HiddenKevFermionTest, WarmDarkMatterIsNotTestedWhereChiIsUnderHalfTheDarkMatter) {
+  // Omega_chi is proportional to m_chi at fixed dilution: shrink M_chi until chi
+  // is below half the dark matter.
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  p[P::M_chi] *= 0.4 / get("Omega_chi_over_DM");
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_LT(get("Omega_chi_over_DM"), 0.5);
+  EXPECT_EQ(get("m_wdm_equivalent"), std::numeric_limits<double>::infinity());
+}
+
 }  // namespace
 }  // namespace portalscan::physics
