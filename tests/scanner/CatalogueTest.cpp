@@ -63,10 +63,10 @@ TEST(Catalogue, EveryUseNamesAnObservableItsModelProvides) {
 
 TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
   // physics.md: the six families as they apply, plus the further constraints that apply;
-  // relic_abundance is opt-in.
+  // relic_abundance and phi_to_chichi (erratum E4) are opt-in.
   EXPECT_EQ(defaultChain("hidden_kev_fermion"),
             (std::set<std::string>{"rho_parameter", "z_invisible_width", "chi_lifetime",
-                                   "bbn_reheating", "phi_to_chichi", "higgs_invisible"}));
+                                   "bbn_reheating", "bbn_neff_chi", "higgs_invisible"}));
   const std::set<std::string> lfvCommon = {"higgs_invisible",   "bbn_zprime_mass",
                                            "sterile_mass",      "pmns_unitarity",
                                            "meson_decays_g_nu", "pi0_gamma_zprime"};
@@ -153,7 +153,8 @@ TEST(Catalogue, CurvesKeepThePublishedNumbersInNativeUnits) {
     while (std::getline(in, line)) {
       if (line.rfind("# x:", 0) == 0) {
         toGeV = line.find(" MeV") != std::string::npos ? 1e-3 : 1.0;
-        ASSERT_TRUE(line.find(" MeV") != std::string::npos || line.find(" GeV") != std::string::npos)
+        ASSERT_TRUE(line.find(" MeV") != std::string::npos ||
+                    line.find(" GeV") != std::string::npos)
             << name << ": " << line;
       }
       if (line.empty() || line[0] == '#') continue;
