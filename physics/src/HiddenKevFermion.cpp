@@ -209,7 +209,8 @@ std::vector<ObservableSpec> observableSpecs() {
        "CN Eq. 2; erratum E4"},
       {"BR_phi_chi_producing", "1", co, "BR(phi^0 -> chi chi) + BR(phi^0 -> nu chi)", "erratum E4"},
       {"f_SM_phi", "1", co,
-       "fraction of the phi^0 energy that goes into the SM plasma (SM modes + the nu of nu chi)",
+       "fraction of the phi^0 energy that heats the SM plasma: the SM modes, and the nu of "
+       "nu chi if T_reheat > 2 MeV (neutrino decoupling)",
        "erratum E3"},
       {"Y_chi_decay", "1", co,
        "n/s today of chi (both states) made in phi^0 decays (2 per chi chi, 1 per nu chi), "
@@ -348,6 +349,7 @@ struct PhiDecays {
   double chichi = 0.0;               ///< chi_i chi_j
   double nuchi = 0.0;                ///< nu_i chi_j, summed over the 3 x 2 pairs
   double chiEnergy = 0.0;            ///< sum over channels of Gamma x (chi energy / m_phi)
+  double nuEnergy = 0.0;             ///< the same for the nu of nu chi
   double chiNumber[2] = {0.0, 0.0};  ///< sum of Gamma x (chi_light, chi_heavy per decay)
   double total() const { return sm + chichi + nuchi; }
 };
@@ -401,6 +403,7 @@ PhiDecays phiDecays(const HiddenKevFermion::Spectrum& s, const Inputs& in, doubl
       d.nuchi += w;
       // chi energy in the phi^0 rest frame, (m_phi^2 + m_j^2 - m_i^2)/(2 m_phi), over m_phi.
       d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
+      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
       d.chiNumber[b] += w;
     }
   }
@@ -653,10 +656,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double yPhi = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi,
                                                     tdecEval, thermal::gStarS(tdecEval));
     out[Y_phi] = yPhi;
-    // Erratum E3: only the SM share of the phi^0 energy becomes entropy (the nu of nu chi
-    // thermalises: phi^0 decays above neutrino decoupling wherever bbn_reheating holds); the
-    // chi share is free-streaming radiation.
-    const double smFraction = total > 0.0 ? 1.0 - pd.chiEnergy / total : 1.0;
+    // Erratum E3: only the SM share of the phi^0 energy becomes entropy; the chi share is
+    // free-streaming radiation. The nu of nu chi (E ~ m_phi/2) thermalises while the weak
+    // interactions do, i.e. when phi^0 decays above neutrino decoupling (2 MeV, as in the g_*
+    // tables; every point that passes bbn_reheating does); below, it is free radiation too.
+    const bool nuThermalises = tr > thermal::kNeutrinoDecouplingTemperature;
+    const double hiddenEnergy = pd.chiEnergy + (nuThermalises ? 0.0 : pd.nuEnergy);
+    const double smFraction = total > 0.0 ? 1.0 - hiddenEnergy / total : 1.0;
     const double d = cosmology::entropyDilution(in.mphi, yPhi, tr, smFraction);
     out[dilution] = d;
     // The entropy dilutes chi only if phi^0 decays after chi has frozen out; chi made in the

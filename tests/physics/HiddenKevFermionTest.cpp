@@ -417,12 +417,22 @@ TEST_F(HiddenKevFermionTest, DilutionRecoversTheAllSmValueWhenTheChiBranchingRat
   EXPECT_LT(get("BR_phi_chi_producing"), 1e-6);
   EXPECT_REL(get("dilution"),
              cosmology::entropyDilution(p[P::m_phi], get("Y_phi"), get("T_reheat"), 1.0), 1e-6);
-  // With nu chi dominating, the nu half of the energy still heats the plasma: f_SM = 1/2.
+  // With nu chi dominating and phi^0 decaying above neutrino decoupling, the nu half of the
+  // energy still heats the plasma: f_SM = 1/2 (massless final states).
   p[P::kappa] = 0.0;  // no SM modes; nu chi is 150 x chi chi at f = 0.01
+  p[P::M_N] = 3e10;   // Gamma_phi ~ (y f v/M_N)^2 large enough for T_reheat ~ 20 MeV
   ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_GT(get("T_reheat"), 2e-3);
   EXPECT_GT(get("Gamma_phi_nuchi"), 100 * get("Gamma_phi_chichi"));
   const double chichiShare = get("Gamma_phi_chichi") / get("Gamma_phi");
   EXPECT_REL(get("f_SM_phi"), 0.5 * (1 - chichiShare), 1e-9);
+  // Decaying after neutrino decoupling (T_reheat ~ 10 keV at M_N = 1e14), that nu streams
+  // freely: nothing heats the plasma.
+  p[P::M_N] = 1e14;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_LT(get("T_reheat"), 2e-3);
+  EXPECT_EQ(get("f_SM_phi"), 0.0);
+  EXPECT_EQ(get("dilution"), 1.0);
 }
 
 namespace dilution_ode {
