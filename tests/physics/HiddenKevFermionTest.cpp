@@ -382,6 +382,7 @@ TEST_F(HiddenKevFermionTest, PhiWidthsToNuChiAndChiChiFromTheDerivativeOfMeff) {
       {0.3, 0.7, 0.2, 0.5, -0.2, 1e-5, 2.0, 2e-9, 1e14},   // three flavours, f_L != f_R
       {0.01, 0.02, 0.0, 1.0, 0.6, 0.6, 1.5, 2e-9, 1e8},    // chi masses in the phase space
       {0.5, 0.0, 0.3, 0.2, 0.1, 1e-4, 3.0, 3e-3, 1e12},    // sin(alpha) = 0.047: h admixture
+      {0.01, 0.0, 0.0, 1.0, 1.0, 1e-6, 2.0, 1e-10, 1e10},  // seesaw >> M_chi: large mixing
   };
   for (const auto& c : cases) {
     p[P::y_e] = c.ye, p[P::y_mu] = c.ymu, p[P::y_tau] = c.ytau, p[P::f_L] = c.fL;
