@@ -95,6 +95,13 @@ enum Obs : std::size_t {
   Omega_chi,
   Omega_chi_h2,
   Omega_chi_over_DM,
+  Gamma_phi_nuchi,
+  BR_phi_chi_producing,
+  f_SM_phi,
+  Y_chi_decay,
+  f_hot_chi,
+  Delta_N_eff_decay,
+  Delta_N_eff_BBN,
   Omega_chi_light_over_DM,
   Omega_chi_heavy_over_DM,
   sin2_2theta_xray_light,
@@ -104,6 +111,8 @@ enum Obs : std::size_t {
   // higgs
   Gamma_h_phiphi,
   BR_h_inv,
+  decay_length_phi,
+  P_phi_invisible,
   // cevns (opt-in)
   cevns_sns_ratio,
   cevns_sns_deviation,
@@ -130,6 +139,9 @@ std::vector<ParameterSpec> parameterSpecs() {
        "nuclear-recoil threshold of the cevns_sns observables (the cevns block)"},
       {"T_threshold_reactor", "GeV", 1e-7,
        "nuclear-recoil threshold of the cevns_reactor observables (the cevns block)"},
+      {"R_detector", "m", 7.3,
+       "radius beyond which a phi^0 from h -> phi^0 phi^0 counts as escaped (the higgs block; "
+       "default: CMS, half its 14.6 m diameter, JINST 3 (2008) S08004)"},
   };
 }
 
@@ -188,18 +200,44 @@ std::vector<ObservableSpec> observableSpecs() {
       {"Omega_chi_thermal", "1", co, "Omega of the stable chi states before dilution", "CN Eq. 56"},
       {"Gamma_phi_SM", "GeV", co, "phi^0 width to SM particles",
        "CN Eqs. 64-65 (corrected; errata E2, E5)"},
-      {"Gamma_phi_chichi", "GeV", co, "phi^0 width to chi pairs (Majorana)", "CN Eq. 67"},
-      {"Gamma_phi", "GeV", co, "total phi^0 width", "CN Eqs. 64-67"},
+      {"Gamma_phi_chichi", "GeV", co, "phi^0 width to chi pairs (Majorana, chi masses kept)",
+       "CN Eq. 67"},
+      {"Gamma_phi", "GeV", co, "total phi^0 width: SM + chi chi + nu chi",
+       "CN Eqs. 64-67; erratum E4"},
       {"tau_phi", "s", co, "phi^0 lifetime", "CN Eq. 66"},
       {"BR_phi_chichi", "1", co, "BR(phi^0 -> chi chi)", "CN Eq. 67"},
       {"T_reheat", "GeV", co, "reheating temperature after phi^0 decay (Gamma = H)", "CN Eq. 60"},
       {"T_dec_phi", "GeV", co, "phi^0 decoupling temperature (SM Yukawa m_mu/v)", "CN Eqs. 58-59"},
       {"Y_phi", "1", co, "n/s of phi^0 at its decoupling (real scalar, g = 1)", "CN Eq. 61"},
-      {"dilution", "1", co, "entropy ratio from phi^0 decay (Scherrer-Turner), >= 1",
-       "CN Eq. 62 (corrected)"},
-      {"Omega_chi", "1", co, "chi relic density after dilution", "CN Eq. 63 (corrected)"},
+      {"dilution", "1", co,
+       "entropy ratio from phi^0 decay (decay integrated at constant g_*; only the SM energy "
+       "share f_SM_phi heats the plasma), >= 1",
+       "CN Eq. 62 (corrected; erratum E3)"},
+      {"Omega_chi", "1", co, "chi relic density: diluted thermal relic + chi from phi^0 decays",
+       "CN Eq. 63 (corrected; erratum E3)"},
       {"Omega_chi_h2", "1", co, "Omega_chi h^2", "CN Eq. 63 (corrected)"},
       {"Omega_chi_over_DM", "1", co, "Omega_chi h^2 / 0.1200", "CN Eq. 57"},
+      {"Gamma_phi_nuchi", "GeV", co,
+       "Gamma(phi^0 -> nu_i chi_j) summed over the 3 x 2 pairs, from the nu-chi entries "
+       "-y_alpha f v/(2 M_N) of dM_eff/dv_s in the mass basis",
+       "CN Eq. 2; erratum E4"},
+      {"BR_phi_chi_producing", "1", co, "BR(phi^0 -> chi chi) + BR(phi^0 -> nu chi)", "erratum E4"},
+      {"f_SM_phi", "1", co,
+       "fraction of the phi^0 energy that heats the SM plasma: the SM modes, and the nu of "
+       "nu chi if T_reheat > 2 MeV (neutrino decoupling)",
+       "erratum E3"},
+      {"Y_chi_decay", "1", co,
+       "n/s today of chi (both states) made in phi^0 decays (2 per chi chi, 1 per nu chi), "
+       "0 if phi^0 decays before chi freezes out",
+       "erratum E3"},
+      {"f_hot_chi", "1", co,
+       "share of Omega_chi carried by the decay-produced (hot) chi, by mass density today",
+       "erratum E3"},
+      {"Delta_N_eff_decay", "1", co,
+       "extra radiation at BBN from the decay-produced chi, in neutrino species", "erratum E3"},
+      {"Delta_N_eff_BBN", "1", co,
+       "Delta_N_eff at BBN (T = 1 MeV): decay-produced chi + the diluted thermal chi relic",
+       "erratum E3"},
       {"Omega_chi_light_over_DM", "1", co,
        "share of the dark matter in chi_light at its production (before it decays)", "CN Eq. 56"},
       {"Omega_chi_heavy_over_DM", "1", co,
@@ -222,7 +260,16 @@ std::vector<ObservableSpec> observableSpecs() {
        "m_chi_light (N_stable/f)^(1/4), f = Omega_chi/Omega_DM; +inf (not tested) where f < 0.35",
        "thermal-relic scaling, see docs"},
       {"Gamma_h_phiphi", "GeV", hi, "Gamma(h -> phi^0 phi^0), quartic kappa", "CN Eq. 68"},
-      {"BR_h_inv", "1", hi, "Gamma_inv/(Gamma_H^SM + Gamma_inv)", "CN Eq. 68"},
+      {"BR_h_inv", "1", hi,
+       "Gamma(h -> phi^0 phi^0) P_phi_invisible^2 / (Gamma_H^SM + Gamma(h -> phi^0 phi^0))",
+       "CN Eq. 68; erratum E6"},
+      {"decay_length_phi", "m", hi,
+       "mean decay length beta gamma c tau_phi of a phi^0 from h -> phi^0 phi^0, h at rest",
+       "erratum E6"},
+      {"P_phi_invisible", "1", hi,
+       "probability that one such phi^0 is invisible: exp(-R_detector/decay_length_phi) + "
+       "(1 - exp(-R_detector/decay_length_phi)) BR_phi_chi_producing",
+       "erratum E6"},
       {"cevns_sns_ratio", "1", ce,
        "CsI Z-exchange events with the chi states over the SM, pi/mu decay at rest, T > "
        "T_threshold_sns: incoherent mass states, Z couplings U^dag U (about 1 - 2|U|^2)",
@@ -257,7 +304,7 @@ std::vector<BlockSpec> blockSpecs() {
        "freeze-out, phi^0 decay, entropy dilution, relic density",
        false,
        {"spectrum", "chi_decays", "electroweak"}},
-      {"higgs", "invisible Higgs decay", false, {}},
+      {"higgs", "invisible Higgs decay (needs the phi^0 width)", false, {"spectrum"}},
       {"cevns",
        "coherent scattering into chi at a spallation source and a reactor",
        true,
@@ -266,7 +313,8 @@ std::vector<BlockSpec> blockSpecs() {
 }
 
 struct Inputs {
-  double MN, ye, ymu, ytau, fL, fR, vs, Mchi, eps, gs, mphi, kappa, thresholdSns, thresholdReactor;
+  double MN, ye, ymu, ytau, fL, fR, vs, Mchi, eps, gs, mphi, kappa, thresholdSns, thresholdReactor,
+      detectorRadius;
 };
 
 Inputs read(std::span<const double> p) {
@@ -284,7 +332,8 @@ Inputs read(std::span<const double> p) {
           p[P::m_phi],
           p[P::kappa],
           p[P::T_threshold_sns],
-          p[P::T_threshold_reactor]};
+          p[P::T_threshold_reactor],
+          p[P::R_detector]};
 }
 
 double higgsMixing(const Inputs& in) {
@@ -326,6 +375,73 @@ ChiDecay chiDecay(const HiddenKevFermion::Spectrum& s, int i) {
   d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                      // Eq. 13
   d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
   d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
+  return d;
+}
+
+/// phi^0 decay widths and what they produce (errata E3, E4).
+struct PhiDecays {
+  double sm = 0.0;                   ///< to SM particles (CN Eqs. 64-65 corrected)
+  double chichi = 0.0;               ///< chi_i chi_j
+  double nuchi = 0.0;                ///< nu_i chi_j, summed over the 3 x 2 pairs
+  double chiEnergy = 0.0;            ///< sum over channels of Gamma x (chi energy / m_phi)
+  double nuEnergy = 0.0;             ///< the same for the nu of nu chi
+  double chiNumber[2] = {0.0, 0.0};  ///< sum of Gamma x (chi_light, chi_heavy per decay)
+  double total() const { return sm + chichi + nuchi; }
+};
+
+/// The phi^0 Yukawa matrix in the mass basis and its widths. With phi = (v_s + phi_s)/sqrt2
+/// and H^0 = (v + h)/sqrt2, L = -(1/2) psi^T M_eff(v, v_s) psi gives
+/// L = -(1/2) phi_s psi^T (dM_eff/dv_s) psi - (1/2) h psi^T (dM_eff/dv) psi, and with
+/// M_eff = M_0 - m_D m_D^T/M_N, dM_eff/dx = -(e_x m_D^T + m_D e_x^T)/M_N, e_x = dm_D/dx:
+/// e_vs = (0, 0, 0, f_L, f_R)/sqrt2, so dM_eff/dv_s has chi-chi entries -f_i f_j v_s/M_N (CN
+/// Eq. 67's y_eff for f_L = f_R) and nu_alpha-chi entries -y_alpha f_i v/(2 M_N) (CN Eq. 2's
+/// y f chi phi l H operators; erratum E4), no nu-nu entries. The light scalar is
+/// phi^0 = cos(alpha) phi_s - sin(alpha) h (V contains kappa v v_s h phi_s, so for kappa > 0 the
+/// lighter eigenvector has a negative h component), hence
+/// Y = cos(alpha) dM_eff/dv_s - sin(alpha) dM_eff/dv, rotated to the mass basis V^T Y V.
+/// nu_i nu_j is left out: its couplings are O(theta) x the nu chi ones (widths 1e-12 of them at
+/// the default point).
+PhiDecays phiDecays(const HiddenKevFermion::Spectrum& s, const Inputs& in, double sinAlpha) {
+  PhiDecays d;
+  // Every SM width is proportional to sin^2(alpha); at kappa = 0 the hadronic hand-over
+  // (ln Gamma interpolated) would give 0 x inf, so the zero is taken exactly.
+  d.sm = sinAlpha == 0.0 ? 0.0 : scalarWidthsToStandardModel(sinAlpha, in.mphi).total();
+  const RealVector<5> mD = diracColumn(in);
+  RealVector<5> eVs = RealVector<5>::Zero();
+  eVs(kChiL) = in.fL / sqrt2;
+  eVs(kChiRc) = in.fR / sqrt2;
+  RealVector<5> eV = RealVector<5>::Zero();
+  eV(kNuE) = in.ye / sqrt2;
+  eV(kNuE + 1) = in.ymu / sqrt2;
+  eV(kNuE + 2) = in.ytau / sqrt2;
+  const double cosAlpha = std::sqrt(std::max(0.0, 1.0 - sinAlpha * sinAlpha));
+  const RealMatrix<5> dVs = -(eVs * mD.transpose() + mD * eVs.transpose()) / in.MN;
+  const RealMatrix<5> dV = -(eV * mD.transpose() + mD * eV.transpose()) / in.MN;
+  const RealMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
+  const int chi[2] = {s.light, s.heavy};
+  for (int a = 0; a < 2; ++a) {
+    for (int b = a; b < 2; ++b) {
+      const int i = chi[a];
+      const int j = chi[b];
+      const double w = scalarToMajoranaPair(y(i, j), in.mphi, s.masses(i), s.masses(j), i == j);
+      d.chichi += w;
+      d.chiEnergy += w;  // both final states are chi
+      d.chiNumber[a] += w;
+      d.chiNumber[b] += w;  // twice for chi_i chi_i
+    }
+  }
+  const double m2 = in.mphi * in.mphi;
+  for (int i : s.active) {
+    for (int b = 0; b < 2; ++b) {
+      const int j = chi[b];
+      const double w = scalarToMajoranaPair(y(i, j), in.mphi, s.masses(i), s.masses(j), false);
+      d.nuchi += w;
+      // chi energy in the phi^0 rest frame, (m_phi^2 + m_j^2 - m_i^2)/(2 m_phi), over m_phi.
+      d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
+      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
+      d.chiNumber[b] += w;
+    }
+  }
   return d;
 }
 
@@ -500,6 +616,8 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
   }
 
   const double sinAlpha = higgsMixing(in);
+  PhiDecays phi;  // phi^0 widths: the cosmology block computes them, the higgs block reuses them
+  bool phiWidthsDone = false;
   KineticMixing km;
   if (blocks & kElectroweak) {
     const double m3 = in.gs * in.vs;
@@ -548,40 +666,16 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double rhoOverS = yLight * mLight + (heavyStable ? yHeavy * mHeavy : 0.0);
     out[Omega_chi_thermal] = cosmology::omegaFromYield(1.0, rhoOverS);  // CN Eq. 56
 
-    // phi^0 decays.
-    const ScalarWidths smWidths = scalarWidthsToStandardModel(sinAlpha, in.mphi);
-    // phi^0 -> chi chi: the phi^0 coupling matrix is dM_eff/dv_s on the chi block,
-    // -f_i f_j v_s / M_N, rotated to the mass basis (reduces to CN Eq. 67's
-    // y_eff = f^2 v_s/M_N for the Dirac part; the Majorana diagonal of Eq. 2 is
-    // of the same size). Final-state masses (keV) are neglected against m_phi.
-    const double fChi[2] = {in.fL, in.fR};
-    auto coupling = [&](int i, int j) {
-      double y = 0.0;
-      for (int r = 0; r < 2; ++r) {
-        for (int c = 0; c < 2; ++c) {
-          y += s.mixing(kChiL + r, i) * (-fChi[r] * fChi[c] * in.vs / in.MN) *
-               s.mixing(kChiL + c, j);
-        }
-      }
-      return y;
-    };
-    double chiWidth = 0.0;
-    for (int i : {s.light, s.heavy}) {
-      const double mi = std::abs(s.masses(i));
-      if (in.mphi > 2.0 * mi) {
-        const double beta = std::sqrt(1.0 - 4.0 * mi * mi / (in.mphi * in.mphi));
-        chiWidth += std::pow(coupling(i, i), 2) * in.mphi * beta * beta * beta / (16.0 * pi);
-      }
-    }
-    if (in.mphi > mLight + mHeavy) {
-      chiWidth += std::pow(coupling(s.light, s.heavy), 2) * in.mphi / (8.0 * pi);
-    }
-    const double total = smWidths.total() + chiWidth;
-    out[Gamma_phi_SM] = smWidths.total();
-    out[Gamma_phi_chichi] = chiWidth;
+    // phi^0 decays: SM, chi chi and nu chi (erratum E4), chi masses in the phase space.
+    const PhiDecays pd = phiDecays(s, in, sinAlpha);
+    phiWidthsDone = true;
+    phi = pd;
+    const double total = pd.total();
+    out[Gamma_phi_SM] = pd.sm;
+    out[Gamma_phi_chichi] = pd.chichi;
     out[Gamma_phi] = total;
     out[tau_phi] = total > 0.0 ? units::hbarInGeVSeconds / total : kInf;
-    out[BR_phi_chichi] = total > 0.0 ? chiWidth / total : 0.0;
+    out[BR_phi_chichi] = total > 0.0 ? pd.chichi / total : 0.0;
 
     const double tr = cosmology::reheatingTemperature(total);  // CN Eq. 60, SM g_*
     if (std::isnan(tr)) return PointStatus::SolverFailed;
@@ -598,21 +692,70 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double yPhi = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi,
                                                     tdecEval, thermal::gStarS(tdecEval));
     out[Y_phi] = yPhi;
-    const double d = cosmology::entropyDilution(in.mphi, yPhi, tr);
+    // Erratum E3: only the SM share of the phi^0 energy becomes entropy; the chi share is
+    // free-streaming radiation. The nu of nu chi (E ~ m_phi/2) thermalises while the weak
+    // interactions do, i.e. when phi^0 decays above neutrino decoupling (2 MeV, as in the g_*
+    // tables; every point that passes bbn_reheating does); below, it is free radiation too.
+    const bool nuThermalises = tr > thermal::kNeutrinoDecouplingTemperature;
+    const double hiddenEnergy = pd.chiEnergy + (nuThermalises ? 0.0 : pd.nuEnergy);
+    const double smFraction = total > 0.0 ? 1.0 - hiddenEnergy / total : 1.0;
+    const double d = cosmology::entropyDilution(in.mphi, yPhi, tr, smFraction);
     out[dilution] = d;
-    // The entropy dilutes chi only if phi^0 decays after chi has frozen out.
-    const double applied = tr < tf ? d : 1.0;
-    out[Omega_chi] = out[Omega_chi_thermal] / applied;
+    // The entropy dilutes chi only if phi^0 decays after chi has frozen out; chi made in the
+    // decays then stays out of equilibrium. Before freeze-out both thermalise with the plasma.
+    const bool afterFreezeOut = tr < tf;
+    const double applied = afterFreezeOut ? d : 1.0;
+    // N_chi/S_final = Y_phi x (chi per decay) / D: the phi^0 number is fixed against the
+    // entropy before the decays, which then grows by D.
+    const double perDecay[2] = {total > 0.0 ? pd.chiNumber[0] / total : 0.0,
+                                total > 0.0 ? pd.chiNumber[1] / total : 0.0};
+    const double yDecayLight = afterFreezeOut ? yPhi * perDecay[0] / d : 0.0;
+    const double yDecayHeavy = afterFreezeOut ? yPhi * perDecay[1] / d : 0.0;
+    const double omegaDecay = cosmology::omegaFromYield(
+        1.0, yDecayLight * mLight + (heavyStable ? yDecayHeavy * mHeavy : 0.0));
+    out[Omega_chi] = out[Omega_chi_thermal] / applied + omegaDecay;
     out[Omega_chi_h2] = out[Omega_chi] * constants::h * constants::h;
     out[Omega_chi_over_DM] = out[Omega_chi_h2] / constants::OmegaCh2;
+    out[Gamma_phi_nuchi] = pd.nuchi;
+    out[BR_phi_chi_producing] = total > 0.0 ? (pd.chichi + pd.nuchi) / total : 0.0;
+    out[f_SM_phi] = smFraction;
+    out[Y_chi_decay] = yDecayLight + yDecayHeavy;
+    out[f_hot_chi] = out[Omega_chi] > 0.0 ? omegaDecay / out[Omega_chi] : 0.0;
+    // Delta N_eff at BBN. The decay-produced chi carry rho_chi/rho_SM = (1 - f) X/(1 + f X)
+    // right after the decays (X = D_s^(4/3)), then redshift as radiation: p ~ m_phi/2 at T_reheat
+    // is still >> m_chi at 1 MeV for keV chi (docs/physics/hidden_kev_fermion.md).
+    const double hiddenRatio =
+        afterFreezeOut ? cosmology::hiddenToPlasmaEnergyRatio(in.mphi, yPhi, tr, smFraction) : 0.0;
+    const double dNeffDecay = cosmology::deltaNeffOfHiddenRadiation(hiddenRatio, tr);
+    out[Delta_N_eff_decay] = dNeffDecay;
+    // The thermal relic: each Majorana state (2 dof) decoupled at T_f against the SM entropy
+    // g_*s(T_f), diluted by D^(4/3) in energy, i.e. (11 g_*s0/(4 g_*s(T_f)))^(4/3)/D^(4/3)
+    // species when relativistic; its energy weight at T_chi (equilibrium form, an
+    // approximation for m_chi ~ T_chi) switches it off for MeV chi.
+    const double tBbn = 1.0e-3;
+    const double gs0 = thermal::gStarS(thermal::kMinTemperature);
+    const double gsAtFreezeOut = thermal::gStarS(std::min(tf, thermal::kMaxTemperature));
+    const double perState = std::pow(11.0 * gs0 / (4.0 * gsAtFreezeOut) / applied, 4.0 / 3.0);
+    const double tChi = tBbn * std::cbrt(thermal::gStarS(tBbn) / gsAtFreezeOut / applied);
+    const double massless = thermal::energyWeight(thermal::Statistics::Fermion, 0.0);
+    double dNeffThermal = 0.0;
+    for (double m : {mLight, mHeavy}) {
+      dNeffThermal +=
+          perState * thermal::energyWeight(thermal::Statistics::Fermion, m / tChi) / massless;
+    }
+    out[Delta_N_eff_BBN] = dNeffDecay + dNeffThermal;
 
     // Indirect and structure-formation observables of the chi states.
     auto shareOfDarkMatter = [&](double rho) {
       return cosmology::omegaFromYield(1.0, rho) / applied * constants::h * constants::h /
              constants::OmegaCh2;
     };
-    const double fLight = shareOfDarkMatter(yLight * mLight);
-    const double fHeavy = shareOfDarkMatter(yHeavy * mHeavy);
+    // Each state's thermal relic (diluted) plus its share of the decay-produced chi (erratum E3).
+    const double decayShare = constants::h * constants::h / constants::OmegaCh2;
+    const double fLight = shareOfDarkMatter(yLight * mLight) +
+                          cosmology::omegaFromYield(1.0, yDecayLight * mLight) * decayShare;
+    const double fHeavy = shareOfDarkMatter(yHeavy * mHeavy) +
+                          cosmology::omegaFromYield(1.0, yDecayHeavy * mHeavy) * decayShare;
     out[Omega_chi_light_over_DM] = fLight;
     out[Omega_chi_heavy_over_DM] = fHeavy;
     const double tU = constants::ageOfUniverseInSeconds;
@@ -650,13 +793,30 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
   }
 
   if (blocks & kHiggs) {
+    if (!(in.detectorRadius > 0.0)) return PointStatus::UnphysicalParameter;
     // CN Eq. 68 with the quartic kappa: L ⊃ -(kappa v/2) h phi phi.
     const double r = 4.0 * in.mphi * in.mphi / (constants::M_H * constants::M_H);
     const double width = r < 1.0 ? in.kappa * in.kappa * constants::v * constants::v /
                                        (32.0 * pi * constants::M_H) * std::sqrt(1.0 - r)
                                  : 0.0;
     out[Gamma_h_phiphi] = width;
-    out[BR_h_inv] = width / (constants::Gamma_H_SM + width);
+    // Erratum E6: a phi^0 is missing energy only if it leaves the detector, or decays inside
+    // it to chi chi or nu chi. From h at rest, E = M_H/2, beta gamma = p/m_phi, decay length
+    // L = beta gamma hbar c/Gamma_phi; the detector is a sphere of radius R_detector around
+    // the vertex: P(escape) = exp(-R/L). Both phi^0 must be invisible.
+    if (!phiWidthsDone) phi = phiDecays(s, in, sinAlpha);
+    const double phiTotal = phi.total();
+    const double energy = 0.5 * constants::M_H;
+    const double betaGamma =
+        r < 1.0 ? std::sqrt(energy * energy - in.mphi * in.mphi) / in.mphi : 0.0;
+    const double length =
+        phiTotal > 0.0 ? betaGamma * units::hbarCInGeVCm * 1e-2 / phiTotal : kInf;  // m
+    const double escape = std::exp(-in.detectorRadius / length);
+    const double brInvisible = phiTotal > 0.0 ? (phi.chichi + phi.nuchi) / phiTotal : 0.0;
+    const double pInvisible = escape + (1.0 - escape) * brInvisible;
+    out[decay_length_phi] = length;
+    out[P_phi_invisible] = pInvisible;
+    out[BR_h_inv] = width * pInvisible * pInvisible / (constants::Gamma_H_SM + width);
   }
 
   if (blocks & kCevns) {

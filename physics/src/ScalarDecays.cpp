@@ -184,4 +184,17 @@ ScalarWidths scalarWidthsToStandardModel(double sinAlpha, double mPhi) {
   return w;
 }
 
+double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ, bool identical) {
+  const double aI = std::abs(mI);
+  const double aJ = std::abs(mJ);
+  if (!(mPhi > aI + aJ)) return 0.0;
+  // Kallen function written as a product, free of cancellation near threshold.
+  const double m2 = mPhi * mPhi;
+  const double lambda = (m2 - (aI + aJ) * (aI + aJ)) * (m2 - (aI - aJ) * (aI - aJ));
+  const double signedSum = mI + mJ;
+  const double width = coupling * coupling * (m2 - signedSum * signedSum) * std::sqrt(lambda) /
+                       (8.0 * pi * m2 * mPhi);
+  return identical ? 0.5 * width : width;
+}
+
 }  // namespace portalscan::physics

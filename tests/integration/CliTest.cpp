@@ -105,7 +105,8 @@ TEST(CliList, ModelsParametersObservablesAsJson) {
   r = runCli("list parameters hidden_kev_fermion --json");
   ASSERT_EQ(r.code, 0);
   j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j.size(), 14u);  // physics.md's twelve and the two CEvNS recoil thresholds
+  // physics.md's twelve, the two CEvNS recoil thresholds and R_detector (erratum E6)
+  EXPECT_EQ(j.size(), 15u);
   EXPECT_EQ(j[0]["name"], "M_N");
   EXPECT_EQ(j[0]["unit"], "GeV");
   EXPECT_EQ(j[0]["default"], 1e14);

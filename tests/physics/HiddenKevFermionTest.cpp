@@ -2,13 +2,17 @@
 // from the paper's equations (with the corrections of the audit) or cited from
 // shared/physics-audit.md.
 
+#include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include <Eigen/Eigenvalues>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -183,8 +187,10 @@ TEST_F(HiddenKevFermionTest, FailedPointsAreAStatus) {
 TEST_F(HiddenKevFermionTest, OnlyRequestedBlocksAndTheirDependenciesAreComputed) {
   ASSERT_EQ(evaluate(block("higgs")), PointStatus::Ok);
   EXPECT_TRUE(std::isfinite(get("BR_h_inv")));
-  EXPECT_TRUE(std::isnan(get("m_chi_light")));
+  // The higgs block needs the phi^0 width, hence the chi spectrum (erratum E6), not the rest.
+  EXPECT_TRUE(std::isfinite(get("m_chi_light")));
   EXPECT_TRUE(std::isnan(get("delta_rho")));
+  EXPECT_TRUE(std::isnan(get("T_freezeout")));
   const BlockMask cosmo = model.closure(block("cosmology"));
   EXPECT_TRUE(cosmo & block("spectrum"));
   EXPECT_TRUE(cosmo & block("chi_decays"));
@@ -206,7 +212,10 @@ TEST_F(HiddenKevFermionTest, HiggsInvisibleBoundOnKappaEq68) {
     EXPECT_REL(k, kappa, 5e-3);
     p[P::kappa] = k;
     ASSERT_EQ(evaluate(block("higgs")), PointStatus::Ok);
-    EXPECT_REL(get("BR_h_inv"), br, 1e-12);
+    const double g = get("Gamma_h_phiphi");
+    EXPECT_REL(g / (constants::Gamma_H_SM + g), br, 1e-12);
+    // At these couplings phi^0 decays microns from the vertex (erratum E6): not invisible.
+    EXPECT_LT(get("BR_h_inv"), 1e-9 * br);
   }
 }
 
@@ -232,22 +241,30 @@ TEST_F(HiddenKevFermionTest, PhiToChiChiReducesToEq67) {
   // size), and not to the sterile one: Gamma = (2 y_eff)^2 m_phi/(16 pi) = y_eff^2 m_phi/(4 pi).
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   const double yEff = p[P::f_L] * p[P::f_L] * p[P::v_s] / p[P::M_N];
-  EXPECT_REL(get("Gamma_phi_chichi"), yEff * yEff * p[P::m_phi] / (4 * pi), 1e-6);
+  // 1e-4: the nu_e admixture theta = 1.7e-6 of the chi state adds 2 theta x sqrt2 y f v/(2 M_N)
+  // to its coupling through the nu-chi entries (erratum E4), 3e-5 of 2 y_eff.
+  EXPECT_REL(get("Gamma_phi_chichi"), yEff * yEff * p[P::m_phi] / (4 * pi), 1e-4);
   EXPECT_REL(get("tau_phi"), units::hbarInGeVSeconds / get("Gamma_phi"), 1e-14);
 }
 
 TEST_F(HiddenKevFermionTest, DilutionTendsToOneWhenPhiNeverDominates) {
-  // kappa = 1e-6: tau_phi ~ 1e-8 s, T_r ~ GeV >> m_phi Y_phi: no dilution.
+  // kappa = 1e-6: tau_phi ~ 1e-8 s, T_r ~ GeV >> m_phi Y_phi: no dilution. In the radiation
+  // era (a ~ t^(1/2), T = T_r/sqrt2 at t = 1/Gamma) the entropy grows by
+  // S_f^(4/3)/S_i^(4/3) - 1 = Gamma(3/2) sqrt2 D_s = sqrt(pi/2) D_s, D_s = (4/3) m Y/T_r, so
+  // D - 1 = (3/4) sqrt(pi/2) D_s (the Scherrer-Turner interpolation gave (3/4) D_s^(4/3)).
   p[P::kappa] = 1e-6;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
-  EXPECT_NEAR(get("dilution"), 1.0, 1e-3);
+  EXPECT_NEAR(get("dilution"), 1.0, 2e-3);
   EXPECT_GE(get("dilution"), 1.0);
+  const double ds = 4.0 / 3.0 * p[P::m_phi] * get("Y_phi") / get("T_reheat");
+  EXPECT_REL(get("dilution") - 1.0, 0.75 * std::sqrt(pi / 2) * ds, 2e-2);
 }
 
 TEST_F(HiddenKevFermionTest, DilutionGrowsAsTheSquareRootOfTauPhiWhenPhiDominates) {
   // Halving kappa quarters Gamma_phi (Gamma ~ sin^2 alpha ~ kappa^2; the chi chi channel is
   // negligible here); with phi^0 dominating, D = (4/3) m Y / T_r ~ tau^(1/2) g_*(T_r)^(1/4).
   p[P::kappa] = 1e-11;
+  p[P::f_L] = p[P::f_R] = 1e-3;  // keeps nu chi (erratum E4) below 1e-4 of Gamma_phi
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   const double d1 = get("dilution"), tau1 = get("tau_phi"), t1 = get("T_reheat");
   p[P::kappa] = 0.5e-11;
@@ -269,6 +286,280 @@ TEST_F(HiddenKevFermionTest, OmegaChiIsProportionalToMChiAtFixedDilution) {
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_REL(get("dilution"), d1, 1e-9);
   EXPECT_REL(get("Omega_chi") / omega1, 3.0, 1e-6);
+}
+
+// ---- errata E3, E4, E6: phi^0 -> nu chi, the chi-producing branching ratio, h -> invisible ----
+
+namespace phi_decays {
+
+/// The seesaw part -m_D m_D^T/M_N of M_eff as a function of (v, v_s) (physics.md conventions).
+Eigen::Matrix<double, 5, 5> seesaw(const std::vector<double>& p, double v, double vs) {
+  Eigen::Matrix<double, 5, 1> mD;
+  mD << p[P::y_e] * v, p[P::y_mu] * v, p[P::y_tau] * v, p[P::f_L] * vs, p[P::f_R] * vs;
+  mD /= std::sqrt(2.0);
+  return -mD * mD.transpose() / p[P::M_N];
+}
+
+/// Gamma(phi -> i j) for Majorana states from |M|^2 = 2 y^2 (m_phi^2 - (m_i + m_j)^2) with
+/// signed masses and two-body phase space |p|/(8 pi m_phi^2), 1/2 for identical states.
+double width(double y, double mphi, double mi, double mj, bool identical) {
+  const double ai = std::abs(mi), aj = std::abs(mj);
+  if (mphi <= ai + aj) return 0.0;
+  const double pcm =
+      std::sqrt((mphi * mphi - (ai + aj) * (ai + aj)) * (mphi * mphi - (ai - aj) * (ai - aj))) /
+      (2 * mphi);
+  const double m2 = 2 * y * y * (mphi * mphi - (mi + mj) * (mi + mj));
+  return (identical ? 0.5 : 1.0) * pcm * m2 / (8 * pi * mphi * mphi);
+}
+
+struct Widths {
+  double chichi = 0, nuchi = 0;
+};
+
+/// Independent of the kernel: the couplings are central differences of the seesaw part in v_s
+/// and v (exact for a quadratic), the light scalar is the lighter eigenvector of the (h, phi_s)
+/// mass matrix [[M_H^2, kappa v v_s], [kappa v v_s, m_phi^2]] at the small-mixing angle of
+/// physics.md, and the mass basis comes from Eigen's own symmetric eigensolver.
+Widths widths(const std::vector<double>& p) {
+  const double v = constants::v, vs = p[P::v_s];
+  const Eigen::Matrix<double, 5, 5> dVs = (seesaw(p, v, vs + 1.0) - seesaw(p, v, vs - 1.0)) / 2.0;
+  const Eigen::Matrix<double, 5, 5> dV = (seesaw(p, v + 1.0, vs) - seesaw(p, v - 1.0, vs)) / 2.0;
+  const double mh2 = constants::M_H * constants::M_H, m2 = p[P::m_phi] * p[P::m_phi];
+  const double s = p[P::kappa] * v * vs / (mh2 - m2);
+  // The lighter eigenvector of the 2x2 has components of opposite sign for kappa > 0.
+  Eigen::Matrix2d scalar;
+  scalar << mh2, p[P::kappa] * v * vs, p[P::kappa] * v * vs, m2;
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> es(scalar);
+  const double hComponentSign = es.eigenvectors()(0, 0) * es.eigenvectors()(1, 0) < 0 ? -1.0 : 1.0;
+  const Eigen::Matrix<double, 5, 5> y =
+      std::sqrt(1 - s * s) * dVs + hComponentSign * std::abs(s) * dV;
+  Eigen::Matrix<double, 5, 5> m = seesaw(p, v, vs);
+  m(3, 4) += p[P::M_chi];
+  m(4, 3) += p[P::M_chi];
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix<double, 5, 5>> eig(m);
+  const auto& vec = eig.eigenvectors();
+  const Eigen::Matrix<double, 5, 5> yMass = vec.transpose() * y * vec;
+  std::array<int, 5> order{0, 1, 2, 3, 4};
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return vec(3, a) * vec(3, a) + vec(4, a) * vec(4, a) >
+           vec(3, b) * vec(3, b) + vec(4, b) * vec(4, b);
+  });
+  Widths w;
+  const double mphi = p[P::m_phi];
+  const auto& mass = eig.eigenvalues();
+  for (int a = 0; a < 2; ++a)
+    for (int b = a; b < 2; ++b)
+      w.chichi += width(yMass(order[a], order[b]), mphi, mass(order[a]), mass(order[b]), a == b);
+  for (int i = 2; i < 5; ++i)
+    for (int b = 0; b < 2; ++b)
+      w.nuchi += width(yMass(order[i], order[b]), mphi, mass(order[i]), mass(order[b]), false);
+  return w;
+}
+
+}  // namespace phi_decays
+
+TEST_F(HiddenKevFermionTest, PhiToNuChiIsAboutOneHundredFiftyTimesChiChiAtTheDefaultPoint) {
+  // Erratum E4: dM_eff/dv_s has nu_e-chi entries -y_e f v/(2 M_N) next to the chi-chi ones
+  // -f^2 v_s/M_N. At f_L = f_R both couple only the mixing chi state, with 2 y_eff and
+  // sqrt2 y_e f v/(2 M_N): Gamma(nu chi)/Gamma(chi chi) = [2 (y f v/2M_N)^2/(8 pi)] /
+  // [(2 y_eff)^2/(16 pi)] = (y_e v/(2 f v_s))^2 = 151.56 (the referee's "150x").
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const double expected = std::pow(p[P::y_e] * constants::v / (2 * p[P::f_L] * p[P::v_s]), 2);
+  EXPECT_REL(expected, 151.56, 1e-4);
+  EXPECT_REL(get("Gamma_phi_nuchi") / get("Gamma_phi_chichi"), expected, 1e-3);
+  EXPECT_REL(get("Gamma_phi"),
+             get("Gamma_phi_SM") + get("Gamma_phi_chichi") + get("Gamma_phi_nuchi"), 1e-14);
+  EXPECT_REL(get("BR_phi_chi_producing"),
+             (get("Gamma_phi_chichi") + get("Gamma_phi_nuchi")) / get("Gamma_phi"), 1e-14);
+}
+
+TEST_F(HiddenKevFermionTest, PhiWidthsToNuChiAndChiChiFromTheDerivativeOfMeff) {
+  struct Case {
+    double ye, ymu, ytau, fL, fR, Mchi, mphi, kappa, MN;
+  };
+  const Case cases[] = {
+      {1.0, 0.0, 0.0, 0.01, 0.01, 1e-5, 2.0, 2e-9, 1e14},  // the default point
+      {0.3, 0.7, 0.2, 0.5, -0.2, 1e-5, 2.0, 2e-9, 1e14},   // three flavours, f_L != f_R
+      {0.01, 0.02, 0.0, 1.0, 0.6, 0.6, 1.5, 2e-9, 1e8},    // chi masses in the phase space
+      {0.5, 0.0, 0.3, 0.2, 0.1, 1e-4, 3.0, 3e-3, 1e12},    // sin(alpha) = 0.047: h admixture
+      {0.01, 0.0, 0.0, 1.0, 1.0, 1e-6, 2.0, 1e-10, 1e10},  // seesaw >> M_chi: large mixing
+  };
+  for (const auto& c : cases) {
+    p[P::y_e] = c.ye, p[P::y_mu] = c.ymu, p[P::y_tau] = c.ytau, p[P::f_L] = c.fL;
+    p[P::f_R] = c.fR, p[P::M_chi] = c.Mchi, p[P::m_phi] = c.mphi, p[P::kappa] = c.kappa;
+    p[P::M_N] = c.MN;
+    ASSERT_EQ(evaluate(block("cosmology")), PointStatus::Ok);
+    const auto w = phi_decays::widths(p);
+    ASSERT_GT(w.nuchi, 0.0);
+    EXPECT_REL(get("Gamma_phi_nuchi"), w.nuchi, 1e-6) << c.ye << " " << c.Mchi;
+    EXPECT_REL(get("Gamma_phi_chichi"), w.chichi, 1e-6) << c.ye << " " << c.Mchi;
+  }
+}
+
+TEST_F(HiddenKevFermionTest, DilutionIsOneWhenPhiDecaysOnlyToChi) {
+  // Erratum E3: with y = 0 (no nu chi) and kappa = 0 (no SM modes) phi^0 decays only to chi chi;
+  // none of its energy becomes entropy. The referee's point had D = 3858 there; D must be 1.
+  p[P::y_e] = 0.0;
+  p[P::kappa] = 0.0;
+  p[P::f_L] = p[P::f_R] = 0.3;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_EQ(get("BR_phi_chi_producing"), 1.0);
+  EXPECT_EQ(get("f_SM_phi"), 0.0);
+  EXPECT_EQ(get("dilution"), 1.0);
+  // Each decay makes two chi.
+  if (get("T_reheat") < get("T_freezeout")) {
+    EXPECT_REL(get("Y_chi_decay"), 2 * get("Y_phi"), 1e-12);
+  }
+}
+
+TEST_F(HiddenKevFermionTest, DilutionRecoversTheAllSmValueWhenTheChiBranchingRatioVanishes) {
+  // At the default point BR(chi-producing) ~ 2e-7: D is the f = 1 value to that order.
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_LT(get("BR_phi_chi_producing"), 1e-6);
+  EXPECT_REL(get("dilution"),
+             cosmology::entropyDilution(p[P::m_phi], get("Y_phi"), get("T_reheat"), 1.0), 1e-6);
+  // With nu chi dominating and phi^0 decaying above neutrino decoupling, the nu half of the
+  // energy still heats the plasma: f_SM = 1/2 (massless final states).
+  p[P::kappa] = 0.0;  // no SM modes; nu chi is 150 x chi chi at f = 0.01
+  p[P::M_N] = 3e10;   // Gamma_phi ~ (y f v/M_N)^2 large enough for T_reheat ~ 20 MeV
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_GT(get("T_reheat"), 2e-3);
+  EXPECT_GT(get("Gamma_phi_nuchi"), 100 * get("Gamma_phi_chichi"));
+  const double chichiShare = get("Gamma_phi_chichi") / get("Gamma_phi");
+  EXPECT_REL(get("f_SM_phi"), 0.5 * (1 - chichiShare), 1e-9);
+  // Decaying after neutrino decoupling (T_reheat ~ 10 keV at M_N = 1e14), that nu streams
+  // freely: nothing heats the plasma.
+  p[P::M_N] = 1e14;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_LT(get("T_reheat"), 2e-3);
+  EXPECT_EQ(get("f_SM_phi"), 0.0);
+  EXPECT_EQ(get("dilution"), 1.0);
+}
+
+namespace dilution_ode {
+/// Independent integration in physical units (constant g_* = 10.75, full M_Pl): phi^0 with
+/// n/s = Y from T_i >> T_r, a fraction f of each decay into the plasma, 1 - f into free
+/// radiation. Returns {S_f/S_i, rho_hidden/rho_plasma}. RK4 in ln a.
+std::array<double, 2> integrate(double m, double y, double gamma, double f) {
+  const double g = 10.75, mpl = constants::M_Pl;
+  const double tr = cosmology::reheatingTemperature(gamma, g);
+  const double ti = std::max(30 * tr, 300 * m * y);
+  const double si = 2 * pi * pi / 45 * g * ti * ti * ti;
+  std::array<double, 3> s{m * y * si, pi * pi / 30 * g * std::pow(ti, 4), 0.0};
+  const double plasma0 = s[1], n0 = s[0];
+  auto rhs = [&](double la, const std::array<double, 3>& v) {
+    const double a = std::exp(la);
+    const double h =
+        std::sqrt(8 * pi / 3 * (v[0] / (a * a * a) + (v[1] + v[2]) / std::pow(a, 4))) / mpl;
+    const double k = gamma / h;
+    return std::array<double, 3>{-k * v[0], f * k * v[0] * a, (1 - f) * k * v[0] * a};
+  };
+  double la = 0, step = 2e-3;
+  while (s[0] > 1e-13 * n0) {
+    auto add = [&](const std::array<double, 3>& b, double c) {
+      return std::array<double, 3>{s[0] + c * b[0], s[1] + c * b[1], s[2] + c * b[2]};
+    };
+    const auto k1 = rhs(la, s), k2 = rhs(la + step / 2, add(k1, step / 2)),
+               k3 = rhs(la + step / 2, add(k2, step / 2)), k4 = rhs(la + step, add(k3, step));
+    for (int i = 0; i < 3; ++i) s[i] += step / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    la += step;
+  }
+  return {std::pow(s[1] / plasma0, 0.75), s[2] / s[1]};
+}
+}  // namespace dilution_ode
+
+TEST_F(HiddenKevFermionTest, GeneralisedDilutionAgreesWithAnIntegrationOfTheDecay) {
+  // tau_phi = 5 ms; m Y from "never dominates" to "dominates"; f = 1, 1/2, 1/10, 0.
+  const double m = 2.0, gamma = units::hbarInGeVSeconds / 5e-3, g = 10.75;
+  const double tr = cosmology::reheatingTemperature(gamma, g);
+  for (double y : {1e-6, 5e-4, 5e-3, 0.05}) {
+    for (double f : {1.0, 0.5, 0.1, 0.0}) {
+      const auto [d, hidden] = dilution_ode::integrate(m, y, gamma, f);
+      EXPECT_REL(cosmology::entropyDilution(m, y, tr, f), d, 3e-3) << y << " " << f;
+      if (f < 1.0) {
+        EXPECT_REL(cosmology::hiddenToPlasmaEnergyRatio(m, y, tr, f), hidden, 3e-3)
+            << y << " " << f;
+      }
+    }
+  }
+  // Limits: radiation era, X = integral of Gamma (rho_phi/rho_r) dt with a ~ t^(1/2) and
+  // T(t = 1/Gamma) = T_r/sqrt2: X = Gamma(3/2) sqrt2 D_s = sqrt(pi/2) D_s; phi^0-dominated:
+  // Scherrer & Turner's D = 1.83 g^(1/4) m Y/sqrt(Gamma M_Pl) (Kolb & Turner Eq. 5.73).
+  EXPECT_REL(cosmology::decayEntropyIncrement(1e-5), std::sqrt(pi / 2) * 1e-5, 1e-3);
+  const double y = 1e3;
+  const double st = 1.83 * std::pow(g, 0.25) * m * y / std::sqrt(gamma * constants::M_Pl);
+  EXPECT_REL(cosmology::entropyDilution(m, y, tr, 1.0), st, 3e-3);
+}
+
+TEST_F(HiddenKevFermionTest, DecayProducedChiYieldAndHotFraction) {
+  // f_L = f_R: only the mixing (lighter) chi state couples to phi^0. Large f and a longer
+  // tau_phi make the chi-producing modes visible while phi^0 still decays after freeze-out.
+  p[P::f_L] = p[P::f_R] = 0.3;
+  p[P::kappa] = 1e-9;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_LT(get("T_reheat"), get("T_freezeout"));
+  const double total = get("Gamma_phi");
+  const double perDecay = (2 * get("Gamma_phi_chichi") + get("Gamma_phi_nuchi")) / total;
+  const double d = get("dilution");
+  const double yDecay = get("Y_phi") * perDecay / d;
+  EXPECT_GT(perDecay, 1e-3);
+  EXPECT_REL(get("Y_chi_decay"), yDecay, 1e-9);
+  // Omega = Y s_0 m / rho_c, s_0 = 2891.2 cm^-3, rho_c = 1.05367e-5 h^2 GeV cm^-3.
+  const double omegaDecay = yDecay * 2891.2 * get("m_chi_light") / (1.05367e-5 * 0.674 * 0.674);
+  EXPECT_REL(get("Omega_chi"), get("Omega_chi_thermal") / d + omegaDecay, 1e-4);
+  EXPECT_REL(get("f_hot_chi"), omegaDecay / get("Omega_chi"), 1e-4);
+  // Delta N_eff of the decay-produced chi: rho_chi/rho_SM = (1 - f) X/(1 + f X) with
+  // X = (D^(4/3) - 1)/f, carried from T_reheat to after e+e- annihilation at fixed rho/s^(4/3)
+  // and divided by one neutrino, (7/8)(4/11)^(4/3) rho_gamma.
+  const double f = get("f_SM_phi");
+  const double x = (std::pow(d, 4.0 / 3) - 1) / f;
+  const double ratio = (1 - f) * x / (1 + f * x);
+  const double t = get("T_reheat");
+  const double gs0 = thermal::gStarS(1e-6);
+  const double rhoOverS43 = ratio * (pi * pi / 30 * thermal::gStar(t)) /
+                            std::pow(2 * pi * pi / 45 * thermal::gStarS(t), 4.0 / 3);
+  const double nuOverS43 = 7.0 / 8 * std::pow(4.0 / 11, 4.0 / 3) * 2 * pi * pi / 30 /
+                           std::pow(2 * pi * pi / 45 * gs0, 4.0 / 3);
+  EXPECT_REL(get("Delta_N_eff_decay"), rhoOverS43 / nuOverS43, 1e-6);
+  // The thermal relic: two keV Majorana states, (10.75-equivalent/g_*s(T_f))^(4/3)/D^(4/3) each.
+  const double relic =
+      2 * std::pow(11 * gs0 / (4 * thermal::gStarS(get("T_freezeout"))) / d, 4.0 / 3);
+  // 1e-4: the energy weight of a keV state at T_chi ~ 0.5 MeV, 1 - O((m/T_chi)^2).
+  EXPECT_REL(get("Delta_N_eff_BBN"), get("Delta_N_eff_decay") + relic, 1e-4);
+}
+
+TEST_F(HiddenKevFermionTest, HiggsInvisibleCountsOnlyPhiThatEscapeOrDecayInvisibly) {
+  // Erratum E6. h at rest: E = M_H/2, beta gamma = p/m_phi, L = beta gamma hbar c/Gamma_phi;
+  // P(inv) = exp(-R/L) + (1 - exp(-R/L)) BR(chi chi + nu chi); both phi^0 invisible.
+  const double hbarC = 1.973269804e-16;  // GeV m (CODATA)
+  auto check = [&](double kappa, double radius) {
+    p[P::kappa] = kappa;
+    p[P::R_detector] = radius;
+    ASSERT_EQ(evaluate(block("higgs") | block("cosmology")), PointStatus::Ok);
+    const double e = constants::M_H / 2, m = p[P::m_phi];
+    const double length = std::sqrt(e * e - m * m) / m * hbarC / get("Gamma_phi");
+    EXPECT_REL(get("decay_length_phi"), length, 1e-12);
+    const double esc = std::exp(-radius / length);
+    const double pinv = esc + (1 - esc) * get("BR_phi_chi_producing");
+    EXPECT_REL(get("P_phi_invisible"), pinv, 1e-12);
+    const double g = get("Gamma_h_phiphi");
+    EXPECT_REL(get("BR_h_inv"), g * pinv * pinv / (constants::Gamma_H_SM + g), 1e-12);
+  };
+  check(0.01, 7.3);  // the referee: about 2 um at kappa = 0.01
+  EXPECT_GT(get("decay_length_phi"), 1.5e-6);
+  EXPECT_LT(get("decay_length_phi"), 2.5e-6);
+  check(5.3e-6, 7.3);  // L ~ R: half escape
+  EXPECT_GT(get("P_phi_invisible"), 0.2);
+  EXPECT_LT(get("P_phi_invisible"), 0.8);
+  check(5.3e-6, 25.0);
+  check(2e-9, 7.3);  // the default: tau_phi ~ ms, every phi^0 escapes
+  EXPECT_REL(get("P_phi_invisible"), 1.0, 1e-6);
+  // The higgs block alone gives the same (it computes the phi^0 width itself).
+  const double alone = get("BR_h_inv");
+  ASSERT_EQ(evaluate(block("higgs")), PointStatus::Ok);
+  EXPECT_EQ(get("BR_h_inv"), alone);
+  p[P::R_detector] = 0.0;
+  EXPECT_EQ(evaluate(block("higgs")), PointStatus::UnphysicalParameter);
 }
 
 TEST_F(HiddenKevFermionTest, TritiumKinksAtQMinusM) {

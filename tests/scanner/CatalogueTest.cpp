@@ -63,10 +63,11 @@ TEST(Catalogue, EveryUseNamesAnObservableItsModelProvides) {
 
 TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
   // physics.md: the six families as they apply, plus the further constraints that apply;
-  // relic_abundance is opt-in.
+  // chi_lifetime (replaced by decaying_dark_matter) and phi_to_chichi (by bbn_neff_chi,
+  // erratum E4) are opt-in.
   EXPECT_EQ(
       defaultChain("hidden_kev_fermion"),
-      (std::set<std::string>{"rho_parameter", "z_invisible_width", "bbn_reheating", "phi_to_chichi",
+      (std::set<std::string>{"rho_parameter", "z_invisible_width", "bbn_reheating", "bbn_neff_chi",
                              "relic_abundance", "higgs_invisible", "neutrino_mass_sum",
                              "double_beta_mee", "tritium_mbeta", "xray_line", "xray_line_heavy",
                              "decaying_dark_matter", "warm_dark_matter"}));

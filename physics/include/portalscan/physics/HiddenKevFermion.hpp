@@ -31,6 +31,7 @@ class HiddenKevFermion final : public Model {
     kappa,
     T_threshold_sns,
     T_threshold_reactor,
+    R_detector,
     kParameterCount
   };
 

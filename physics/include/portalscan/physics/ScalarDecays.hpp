@@ -84,4 +84,14 @@ struct ScalarWidths {
 /// All Standard-Model widths of phi^0, GeV.
 ScalarWidths scalarWidthsToStandardModel(double sinAlpha, double mPhi);
 
+/// Gamma(phi -> psi_i psi_j), GeV, for Majorana mass eigenstates psi_i, psi_j with real
+/// signed masses m_i, m_j and the real symmetric Yukawa matrix y of
+/// L = -(1/2) phi sum_ij y_ij psi_i psi_j + h.c. (two-component fields; `coupling` = y_ij).
+/// Summed over spins, |M|^2 = 2 y_ij^2 (m_phi^2 - (m_i + m_j)^2) with the signed masses
+/// (a relative minus sign of the masses turns the scalar coupling into a pseudoscalar one),
+///   Gamma = y_ij^2 (m_phi^2 - (m_i + m_j)^2) lambda^(1/2)(m_phi^2, m_i^2, m_j^2) / (8 pi m_phi^3)
+/// for i != j, and half of it for identical states (i = j: y_ii^2 m_phi beta^3/(16 pi)).
+/// Zero below threshold.
+double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ, bool identical);
+
 }  // namespace portalscan::physics
