@@ -67,9 +67,10 @@ TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
   EXPECT_EQ(defaultChain("hidden_kev_fermion"),
             (std::set<std::string>{"rho_parameter", "z_invisible_width", "chi_lifetime",
                                    "bbn_reheating", "phi_to_chichi", "higgs_invisible"}));
-  const std::set<std::string> lfvCommon = {"higgs_invisible",   "bbn_zprime_mass",
-                                           "sterile_mass",      "pmns_unitarity",
-                                           "meson_decays_g_nu", "pi0_gamma_zprime"};
+  const std::set<std::string> lfvCommon = {
+      "higgs_invisible",   "bbn_zprime_mass",    "sterile_mass",     "pmns_unitarity",
+      "meson_decays_g_nu", "pi0_gamma_zprime",   "na64_invisible",   "babar_invisible",
+      "muon_g2",           "nonunitarity_alpha", "nonunitarity_beta"};
   auto with = [&](std::initializer_list<const char*> more) {
     auto s = lfvCommon;
     for (auto m : more) s.insert(m);
@@ -153,7 +154,8 @@ TEST(Catalogue, CurvesKeepThePublishedNumbersInNativeUnits) {
     while (std::getline(in, line)) {
       if (line.rfind("# x:", 0) == 0) {
         toGeV = line.find(" MeV") != std::string::npos ? 1e-3 : 1.0;
-        ASSERT_TRUE(line.find(" MeV") != std::string::npos || line.find(" GeV") != std::string::npos)
+        ASSERT_TRUE(line.find(" MeV") != std::string::npos ||
+                    line.find(" GeV") != std::string::npos)
             << name << ": " << line;
       }
       if (line.empty() || line[0] == '#') continue;
