@@ -16,6 +16,7 @@ and python3-h5py):
 import argparse
 import json
 import sys
+import textwrap
 
 import h5py
 import matplotlib
@@ -134,7 +135,7 @@ def main():
         model = f.attrs["model"]
         options = json.loads(f.attrs["options"])
         title = model + ("" if not options else " (" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(textwrap.fill(title, 90), fontsize=9)
         if handles:
             ax.legend(handles=handles, title="50% excluded by", fontsize=8, loc="best")
         fig.tight_layout()
