@@ -2,7 +2,8 @@
 """Exclusion plot of a portalscan HDF5 file in two parameters.
 
 The points are binned in the plane of two parameters (logarithmic bins for
-log-scanned ones). The colour is the fraction of allowed points per bin; each
+log-scanned ones), or of a parameter and a stored observable (g_nu, eps_ab_u:
+binned with --bins). The colour is the fraction of allowed points per bin; each
 constraint is drawn as the contour where it excludes half of the bin's points.
 With `keep: allowed` files only the allowed region can be shown.
 
@@ -15,6 +16,7 @@ and python3-h5py):
 import argparse
 import json
 import sys
+import textwrap
 
 import h5py
 import matplotlib
@@ -29,9 +31,32 @@ def fail(message):
     sys.exit(2)
 
 
+def observableAxis(f, name, bins):
+    """A stored observable on an axis (g_nu, eps_ab_u, ...): log bins when it is positive and
+    spans more than two decades, |value| for a signed one that is log-like (eps of one sign)."""
+    d = f["observables"][name]
+    values = d[:]
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        fail(f"observable '{name}' is NaN at every point")
+    if np.all(finite < 0):
+        values, finite, name = -values, -finite, "-" + name
+    lo, hi = finite.min(), finite.max()
+    log = lo > 0 and hi / lo > 100
+    edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+    unit = d.attrs.get("unit", "1")
+    unit = unit if isinstance(unit, str) else unit.decode()
+    label = name if unit == "1" else f"{name} [{unit}]"
+    return values, edges, log, label
+
+
 def axis(f, name, bins):
     if name not in f["parameters"]:
-        fail(f"unknown parameter '{name}' (the file has: {', '.join(f['parameters'])})")
+        if "observables" in f and name in f["observables"]:
+            return observableAxis(f, name, bins)
+        stored = list(f["observables"]) if "observables" in f else []
+        fail(f"unknown parameter or stored observable '{name}' (the file has the parameters "
+             f"{', '.join(f['parameters'])}; the observables {', '.join(stored) or 'none'})")
     d = f["parameters"][name]
     values = d[:]
     scale = d.attrs.get("scale", "lin")
@@ -61,8 +86,8 @@ def axis(f, name, bins):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file")
-    parser.add_argument("--x", required=True, help="parameter on the horizontal axis")
-    parser.add_argument("--y", required=True, help="parameter on the vertical axis")
+    parser.add_argument("--x", required=True, help="parameter (or stored observable) on the horizontal axis")
+    parser.add_argument("--y", required=True, help="parameter (or stored observable) on the vertical axis")
     parser.add_argument("--bins", default="40,40", help="NX,NY for non-grid scans (default 40,40)")
     parser.add_argument("-o", "--output", default="exclusion.png")
     args = parser.parse_args()
@@ -110,7 +135,7 @@ def main():
         model = f.attrs["model"]
         options = json.loads(f.attrs["options"])
         title = model + ("" if not options else " (" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(textwrap.fill(title, 90), fontsize=9)
         if handles:
             ax.legend(handles=handles, title="50% excluded by", fontsize=8, loc="best")
         fig.tight_layout()

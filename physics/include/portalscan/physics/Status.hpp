@@ -16,18 +16,20 @@ enum class PointStatus : std::int8_t {
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
+  ZprimeNotInvisible = 7,       ///< lfv_nsi: BR(Z' -> invisible) < 0.9, the model's premise fails
 };
 
-inline constexpr std::array<std::string_view, 7> kPointStatusNames = {"ok",
+inline constexpr std::array<std::string_view, 8> kPointStatusNames = {"ok",
                                                                       "invalid_input",
                                                                       "unphysical_parameter",
                                                                       "solver_failed",
                                                                       "non_finite_result",
                                                                       "constraint_observable_nan",
-                                                                      "no_light_neutrino"};
+                                                                      "no_light_neutrino",
+                                                                      "zprime_not_invisible"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 8> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
@@ -35,7 +37,9 @@ inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
     "a computed observable came out NaN or infinite",
     "an observable the constraint chain needs is NaN at this point",
     "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
-    "(mt > M), so no state is the light neutrino"};
+    "(mt > M), so no state is the light neutrino",
+    "lfv_nsi: BR(Z' -> invisible) < 0.9 below 2 m_pi+ (g_nu^2 >> g_f^2 fails): the sterile "
+    "states and the Z' are then visible and the searches the model evades apply"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];
