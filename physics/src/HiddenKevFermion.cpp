@@ -234,7 +234,9 @@ std::vector<ObservableSpec> observableSpecs() {
        "share of Omega_chi carried by the decay-produced (hot) chi, by mass density today",
        "erratum E3"},
       {"Delta_N_eff_decay", "1", co,
-       "extra radiation at BBN from the decay-produced chi, in neutrino species", "erratum E3"},
+       "extra radiation at BBN from the decay-produced chi (and the nu of nu chi if T_reheat < "
+       "2 MeV), in neutrino species",
+       "erratum E3"},
       {"Delta_N_eff_BBN", "1", co,
        "Delta_N_eff at BBN (T = 1 MeV): decay-produced chi + the diluted thermal chi relic",
        "erratum E3"},
@@ -721,9 +723,10 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[f_SM_phi] = smFraction;
     out[Y_chi_decay] = yDecayLight + yDecayHeavy;
     out[f_hot_chi] = out[Omega_chi] > 0.0 ? omegaDecay / out[Omega_chi] : 0.0;
-    // Delta N_eff at BBN. The decay-produced chi carry rho_chi/rho_SM = (1 - f) X/(1 + f X)
-    // right after the decays (X = D_s^(4/3)), then redshift as radiation: p ~ m_phi/2 at T_reheat
-    // is still >> m_chi at 1 MeV for keV chi (docs/physics/hidden_kev_fermion.md).
+    // Delta N_eff at BBN. The decay-produced chi (and the nu below 2 MeV) carry
+    // rho_hidden/rho_SM = (1 - f) X/(1 + f X) right after the decays (X the integrated entropy
+    // increment, Cosmology.hpp), then redshift as radiation: p ~ m_phi/2 at T_reheat is still
+    // >> m_chi at 1 MeV for keV chi (docs/physics/hidden_kev_fermion.md, erratum E3).
     const double hiddenRatio =
         afterFreezeOut ? cosmology::hiddenToPlasmaEnergyRatio(in.mphi, yPhi, tr, smFraction) : 0.0;
     const double dNeffDecay = cosmology::deltaNeffOfHiddenRadiation(hiddenRatio, tr);
