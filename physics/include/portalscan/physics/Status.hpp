@@ -16,18 +16,22 @@ enum class PointStatus : std::int8_t {
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
+  FreezeOutOutsideValidity = 7,  ///< chi freeze-out outside the contact estimate (near M_Z, M_Zs)
+  PhiPartiallyThermal = 8,       ///< phi^0 neither thermal nor freeze-in through the Higgs portal
 };
 
-inline constexpr std::array<std::string_view, 7> kPointStatusNames = {"ok",
+inline constexpr std::array<std::string_view, 9> kPointStatusNames = {"ok",
                                                                       "invalid_input",
                                                                       "unphysical_parameter",
                                                                       "solver_failed",
                                                                       "non_finite_result",
                                                                       "constraint_observable_nan",
-                                                                      "no_light_neutrino"};
+                                                                      "no_light_neutrino",
+                                                                      "freeze_out_outside_validity",
+                                                                      "phi_partially_thermal"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 9> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
@@ -35,7 +39,12 @@ inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
     "a computed observable came out NaN or infinite",
     "an observable the constraint chain needs is NaN at this point",
     "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
-    "(mt > M), so no state is the light neutrino"};
+    "(mt > M), so no state is the light neutrino",
+    "hidden_kev_fermion: chi freezes out where the contact (q^2 << M^2) estimate of its "
+    "annihilation fails: near M_Z, M_Zs or the electroweak crossover, or where inverse decays "
+    "V -> chi chi would matter (observable freezeout_neglected > 0.5)",
+    "hidden_kev_fermion: phi^0 is neither thermal nor frozen in through the Higgs portal "
+    "(0.1 < thermalisation_ratio < 10); Y_phi is the interpolation Y_eq tanh(Y_FI/Y_eq)"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];
