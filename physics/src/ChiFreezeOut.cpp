@@ -38,8 +38,8 @@ double thresholdIntegral(thermal::Statistics s, double r) {
     return std::pow(x, 6) * w * boost::math::cyl_bessel_k(1, x);
   };
   // int_0^inf x^6 K_1(x) dx = 2^5 Gamma(4) Gamma(3) = 384.
-  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, 2.0 * r, kInf,
-                                                                       15, 1e-12) /
+  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(integrand, 2.0 * r, kInf, 15,
+                                                                       1e-12) /
          384.0;
 }
 
@@ -85,7 +85,8 @@ ChiPortal chiPortal(const KineticMixing& km, double gS, double M3) {
   const double e = constants::g2 * sW;  // tree level, on-shell s_W (the mixing block's convention)
   const double epsilon = km.sEpsilon / km.cEpsilon;  // CN Eq. 37: s_eps/c_eps = epsilon
   if (gS != 0.0 && epsilon != 0.0) {
-    // Z + Z_s exchange at q^2 -> 0 (CN Eqs. 36-46; derivation in docs/physics/hidden_kev_fermion.md).
+    // Z + Z_s exchange at q^2 -> 0 (CN Eqs. 36-46; derivation in
+    // docs/physics/hidden_kev_fermion.md).
     p.gQ = gS * e * cW * epsilon / (M3 * M3);
     p.gY = gS * (e / cW) * epsilon / (M3 * M3);
   }

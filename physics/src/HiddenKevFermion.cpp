@@ -196,7 +196,8 @@ std::vector<ObservableSpec> observableSpecs() {
        "and CN Eq. 59 (SM Yukawa m_mu/v); NaN if phi^0 never reached equilibrium",
        "CN Eqs. 58-59 (erratum E11)"},
       {"Y_phi", "1", co,
-       "n/s of phi^0: thermal (real scalar, g = 1) at T_dec_phi, frozen in, or Y_eq tanh(Y_FI/Y_eq)",
+       "n/s of phi^0: thermal (real scalar, g = 1) at T_dec_phi, frozen in, or Y_eq "
+       "tanh(Y_FI/Y_eq)",
        "CN Eq. 61 (erratum E11)"},
       {"dilution", "1", co, "entropy ratio from phi^0 decay (Scherrer-Turner), >= 1",
        "CN Eq. 62 (corrected)"},
@@ -546,7 +547,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[G_chi_Q] = portal.gQ;
     out[freezeout_neglected] = freezeOut.neglected;
     if (!(freezeOut.neglected <= cosmology::kFreezeOutValidity)) {
-      status = PointStatus::FreezeOutOutsideValidity;
+      status = PointStatus::FreezeOutInvalid;
     }
     // CN Eq. 55. n_chi/s is conserved against the entropy of the SM plasma that
     // becomes s_0 (chi keeps its own entropy after decoupling), so g_*s is SM only.
@@ -621,13 +622,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
       const double tRef = std::isnan(phiPortal.decouplingTemperature)
                               ? phiPortal.peakTemperature
                               : phiPortal.decouplingTemperature;
-      const double yEq = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi,
-                                                     tRef, thermal::gStarS(tRef));
+      const double yEq = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi, tRef,
+                                                     thermal::gStarS(tRef));
       yPhi = yEq * std::tanh(phiPortal.freezeInYield / yEq);
       out[T_dec_phi] = phiPortal.decouplingTemperature;
       const bool frozenIn = phiPortal.thermalisationRatio <= cosmology::kFreezeInRatio;
       out[phi_regime] = frozenIn ? 0.0 : 1.0;
-      if (!frozenIn && status == PointStatus::Ok) status = PointStatus::PhiPartiallyThermal;
+      if (!frozenIn && status == PointStatus::Ok) status = PointStatus::PhiPartlyThermal;
     }
     out[Y_phi] = yPhi;
     const double d = cosmology::entropyDilution(in.mphi, yPhi, tr);

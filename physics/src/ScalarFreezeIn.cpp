@@ -24,7 +24,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double entropyDensity(double t) { return 2.0 * pi * pi / 45.0 * thermal::gStarS(t) * t * t * t; }
 double equilibriumDensity(double t) { return constants::zeta3 * t * t * t / (pi * pi); }
 
-/// phi^0 production rate density from h -> phi^0 phi^0 per unit width, 2 M_H^2 T K_1(M_H/T)/(2 pi^2).
+/// phi^0 production rate density from h -> phi^0 phi^0 per unit width, 2 M_H^2 T K_1(M_H/T)/(2
+/// pi^2).
 double decayProductionPerWidth(double t) {
   const double x = constants::M_H / t;
   if (x > 700.0) return 0.0;
@@ -38,9 +39,9 @@ double scatteringProductionPerKappa2(double t) { return std::pow(t, 4) / (64.0 *
 struct PortalIntegrals {
   double decayRatioMax = 0.0;  ///< max_T P_D/(n_eq H) per unit width
   double decayPeakT = 0.0;
-  double decayYield = 0.0;           ///< int P_D/(s H T) dT per unit width, T < T_EW
-  double scatteringRatioMax = 0.0;   ///< P_S/(n_eq H) at T_EW per kappa^2 (it falls as 1/T)
-  double scatteringYield = 0.0;      ///< int P_S/(s H T) dT per kappa^2, T > T_EW
+  double decayYield = 0.0;          ///< int P_D/(s H T) dT per unit width, T < T_EW
+  double scatteringRatioMax = 0.0;  ///< P_S/(n_eq H) at T_EW per kappa^2 (it falls as 1/T)
+  double scatteringYield = 0.0;     ///< int P_S/(s H T) dT per kappa^2, T > T_EW
 
   PortalIntegrals() {
     // Trapezoid rule in ln T; the integrands are smooth apart from the g_* tables.

@@ -36,8 +36,8 @@ const double kCW = std::sqrt(1.0 - kSW2);
 /// (CN Eq. 38 basis, Eq. 36 kinetic mixing) and the chiral couplings of CN Eqs. 45-46
 /// written in (Z_SM, X'): Z_SM: (g2/c_W)(T3 - s_W^2 Q); X': -(g2 s_W/c_W) s_eps Y; chi: g_s c_eps.
 struct Exchange {
-  double total = 0.0;   // Z + Z_s
-  double zOnly = 0.0;   // the state continuous with the SM Z alone
+  double total = 0.0;  // Z + Z_s
+  double zOnly = 0.0;  // the state continuous with the SM Z alone
   double mLight2 = 0.0, mHeavy2 = 0.0;
 };
 Exchange exchange(double eps, double m3, double gs, double t3, double q) {
@@ -70,8 +70,8 @@ TEST(ChiPortal, ZPlusZsExchangeCouplesToTheElectricChargeOnly) {
   struct Field {
     double t3, q;
   };
-  const Field fields[] = {{-0.5, -1.0}, {0.0, -1.0}, {0.5, 2.0 / 3.0}, {0.0, 2.0 / 3.0},
-                          {0.5, 0.0}};
+  const Field fields[] = {
+      {-0.5, -1.0}, {0.0, -1.0}, {0.5, 2.0 / 3.0}, {0.0, 2.0 / 3.0}, {0.5, 0.0}};
   for (double eps : {0.1, 0.01, 0.3}) {
     for (double m3 : {10.0, 300.0, 1e3, 1e5}) {  // M_3 << M_Z up to M_3 >> M_Z
       const double gs = 0.7;
@@ -142,7 +142,8 @@ double rate(const cosmology::ChiPortal& p, double t) {
     return n * p.gY * p.gY * t * t * (weyl + 2.0 * 0.25 * 0.5) / pi;
   }
   double sum = 0.0;
-  for (double m : {constants::m_e, constants::m_mu, constants::m_tau}) sum += threshold(true, m / t);
+  for (double m : {constants::m_e, constants::m_mu, constants::m_tau})
+    sum += threshold(true, m / t);
   if (t > 0.150) {
     for (double m : {constants::m_u, constants::m_c, constants::m_t})
       sum += 3.0 * 4.0 / 9.0 * threshold(true, m / t);
@@ -163,8 +164,8 @@ TEST(ChiFreezeOut, RateAndFreezeOutTemperatureFromTheCrossSections) {
   auto g = [](double t) { return thermal::gStar(t); };
   const cosmology::ChiFreezeOut fo = cosmology::chiFreezeOut(portal, g);
   const double tf = fo.temperature;
-  const double hubble = std::sqrt(8.0 * pi * pi * pi * thermal::gStar(tf) / 90.0) * tf * tf /
-                        constants::M_Pl;
+  const double hubble =
+      std::sqrt(8.0 * pi * pi * pi * thermal::gStar(tf) / 90.0) * tf * tf / constants::M_Pl;
   EXPECT_REL(rate(portal, tf), hubble, 1e-3);
   // Deep in the contact regime: only the off-shell term, 96 T^2/M^2 of the lighter boson.
   EXPECT_REL(fo.neglected, 96.0 * tf * tf / km.MZ2, 1e-6);
@@ -249,8 +250,8 @@ TEST(ScalarFreezeIn, YieldAgainstTheBoltzmannEquation) {
     const double t = constants::M_H / x;
     const double s = 2.0 * pi * pi / 45.0 * thermal::gStarS(t) * t * t * t;
     // dT/T = -dx/x = -d ln x
-    const double dy = production(kappa, mphi, t) / (s * hubble(t)) * h *
-                      (i == 0 || i == n ? 0.5 : 1.0);
+    const double dy =
+        production(kappa, mphi, t) / (s * hubble(t)) * h * (i == 0 || i == n ? 0.5 : 1.0);
     y += dy;
     if (t < 159.5) yDecay += dy;
   }
@@ -259,13 +260,13 @@ TEST(ScalarFreezeIn, YieldAgainstTheBoltzmannEquation) {
   EXPECT_REL(r.decayFreezeInYield, yDecay, 3e-3);
   // HJMW's closed form (x2 for two phi per decay) with g_* at the peak of x^3 K_1 (x ~ 2.5)
   // and the part of int x^3 K_1 dx = 3 pi/2 above the crossover removed: the prefactor
-  // 135/(8 pi^3 1.66) checked to the few-% level of the g_* variation.
+  // 135/(8 pi^3 1.66) checked to the 1% level of the g_* variation (0.94%).
   const double tp = constants::M_H / 2.5;
-  const double closed = 2.0 * 135.0 * gammaHPhiPhi(kappa, mphi) * constants::M_Pl /
-                        (8.0 * std::pow(pi, 3) * std::sqrt(4.0 * pi * pi * pi / 45.0) *
-                         thermal::gStarS(tp) * std::sqrt(thermal::gStar(tp)) * constants::M_H *
-                         constants::M_H);
-  EXPECT_REL(r.decayFreezeInYield, closed, 0.05);
+  const double closed =
+      2.0 * 135.0 * gammaHPhiPhi(kappa, mphi) * constants::M_Pl /
+      (8.0 * std::pow(pi, 3) * std::sqrt(4.0 * pi * pi * pi / 45.0) * thermal::gStarS(tp) *
+       std::sqrt(thermal::gStar(tp)) * constants::M_H * constants::M_H);
+  EXPECT_REL(r.decayFreezeInYield, closed, 0.02);
   // Scattering through the quartic above the crossover is a 0.2% correction.
   EXPECT_LT((y - yDecay) / y, 5e-3);
 }
@@ -300,7 +301,7 @@ TEST_F(HiddenKevFermionPortals, RegimesOfPhiAndTheirStatuses) {
   EXPECT_LT(get("thermalisation_ratio"), cosmology::kFreezeInRatio);
 
   p[P::kappa] = 5e-8;  // ratio ~ 1.5: neither
-  EXPECT_EQ(evaluate(), PointStatus::PhiPartiallyThermal);
+  EXPECT_EQ(evaluate(), PointStatus::PhiPartlyThermal);
   EXPECT_EQ(get("phi_regime"), 1.0);
   EXPECT_LT(get("Y_phi"), get("Y_phi_freeze_in"));
   EXPECT_TRUE(std::isfinite(get("BR_h_inv")));  // later blocks are still computed
@@ -311,7 +312,8 @@ TEST_F(HiddenKevFermionPortals, RegimesOfPhiAndTheirStatuses) {
   const double tdec = get("T_dec_phi");
   EXPECT_LT(tdec, constants::M_H);
   EXPECT_REL(get("Y_phi"),
-             45.0 * constants::zeta3 * thermal::numberWeight(Statistics::Boson, p[P::m_phi] / tdec) /
+             45.0 * constants::zeta3 *
+                 thermal::numberWeight(Statistics::Boson, p[P::m_phi] / tdec) /
                  (2.0 * std::pow(pi, 4) * thermal::gStarS(tdec)),
              1e-6);
 }
@@ -333,16 +335,16 @@ TEST_F(HiddenKevFermionPortals, PartlyThermalYieldAgainstTheBoltzmannEquationWit
       const double yEq = 45.0 * constants::zeta3 / (2.0 * std::pow(pi, 4) * thermal::gStarS(t));
       y += h * production(kappa, p[P::m_phi], t) / (s * hubble(t)) * (1.0 - y * y / (yEq * yEq));
     }
-    // Scattering above the crossover adds 0.2%, included as a start value would be; compare.
-    EXPECT_REL(get("Y_phi"), y, 0.05) << "kappa " << kappa << " ratio "
-                                      << get("thermalisation_ratio");
+    // (H H^dag -> phi phi above the crossover, 0.2% of the yield, is left out of this check.)
+    EXPECT_REL(get("Y_phi"), y, 0.03)
+        << "kappa " << kappa << " ratio " << get("thermalisation_ratio");
   }
 }
 
 TEST_F(HiddenKevFermionPortals, YPhiIsContinuousAtTheThermalBoundary) {
   // Just below and above thermalisation_ratio = 10.
-  const double kappaAt10 = std::sqrt(10.0 / cosmology::scalarPortalYield(1.0, p[P::m_phi])
-                                                 .thermalisationRatio);
+  const double kappaAt10 =
+      std::sqrt(10.0 / cosmology::scalarPortalYield(1.0, p[P::m_phi]).thermalisationRatio);
   p[P::kappa] = kappaAt10 * (1.0 - 1e-6);
   evaluate();
   const double below = get("Y_phi");
@@ -355,7 +357,7 @@ TEST_F(HiddenKevFermionPortals, YPhiIsContinuousAtTheThermalBoundary) {
 
 TEST_F(HiddenKevFermionPortals, FreezeOutBetweenMzAndTheCrossoverIsFlagged) {
   p[P::v_s] = 3e4;  // M_3 = 30 TeV: T_f of order 10 GeV, where Z exchange is not a contact term
-  EXPECT_EQ(evaluate(), PointStatus::FreezeOutOutsideValidity);
+  EXPECT_EQ(evaluate(), PointStatus::FreezeOutInvalid);
   EXPECT_GT(get("T_freezeout"), constants::M_Z / 14.0);
   EXPECT_LT(get("T_freezeout"), cosmology::kElectroweakCrossover);
   EXPECT_GT(get("freezeout_neglected"), cosmology::kFreezeOutValidity);

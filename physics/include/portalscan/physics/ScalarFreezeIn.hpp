@@ -5,7 +5,8 @@
 /// phi = (v_s + phi^0)/sqrt2 gives (kappa/2) (H^dag H) (phi^0)^2, so
 ///   above the electroweak crossover  H H^dag -> phi^0 phi^0, |M|^2 = kappa^2 for each of the
 ///                                    two complex Higgs components (massless, Boltzmann):
-///                                    phi^0 production rate density 2 gamma = kappa^2 T^4/(64 pi^5);
+///                                    phi^0 production rate density 2 gamma = kappa^2 T^4/(64
+///                                    pi^5);
 ///   below it                         h -> phi^0 phi^0, Gamma = kappa^2 v^2 beta/(32 pi M_H)
 ///                                    (CN Eq. 68), rate density 2 Gamma M_H^2 T K_1(M_H/T)/(2 pi^2)
 ///                                    (the collision term of Hall, Jedamzik, March-Russell,
@@ -23,10 +24,10 @@ inline constexpr double kFreezeInRatio = 0.1;
 inline constexpr double kThermalRatio = 10.0;
 
 struct ScalarPortalYield {
-  double thermalisationRatio = 0.0;   ///< max_T (phi^0 production rate per equilibrium phi^0)/H
-  double freezeInYield = 0.0;         ///< Y_FI, inverse processes neglected
-  double decayFreezeInYield = 0.0;    ///< the part of Y_FI from h -> phi^0 phi^0
-  double peakTemperature = 0.0;       ///< T of the maximum of the ratio, GeV
+  double thermalisationRatio = 0.0;  ///< max_T (phi^0 production rate per equilibrium phi^0)/H
+  double freezeInYield = 0.0;        ///< Y_FI, inverse processes neglected
+  double decayFreezeInYield = 0.0;   ///< the part of Y_FI from h -> phi^0 phi^0
+  double peakTemperature = 0.0;      ///< T of the maximum of the ratio, GeV
   /// Below the peak, the T where the ratio falls back to 1 (phi^0 leaves equilibrium through
   /// the portal); NaN if the ratio never reaches 1 below the crossover.
   double decouplingTemperature = 0.0;

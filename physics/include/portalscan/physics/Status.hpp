@@ -16,8 +16,8 @@ enum class PointStatus : std::int8_t {
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
-  FreezeOutOutsideValidity = 7,  ///< chi freeze-out outside the contact estimate (near M_Z, M_Zs)
-  PhiPartiallyThermal = 8,       ///< phi^0 neither thermal nor freeze-in through the Higgs portal
+  FreezeOutInvalid = 7,         ///< chi freeze-out outside its contact estimate (M_Z, M_Zs)
+  PhiPartlyThermal = 8,         ///< phi^0 neither thermal nor frozen in through the portal
 };
 
 inline constexpr std::array<std::string_view, 9> kPointStatusNames = {"ok",
