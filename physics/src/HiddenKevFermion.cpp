@@ -218,13 +218,13 @@ std::vector<ObservableSpec> observableSpecs() {
        "CN Eqs. 12, 25, 27; Eq. 30 corrected (erratum E1)"},
       {"cevns_reactor_deviation", "1", ce, "1 - cevns_reactor_ratio, computed without cancellation",
        "CN Eq. 31 corrected (erratum E1)"},
-      {"G_chi_Q", "GeV^-2", co,
+      {"G_chi_Q", "GeV-2", co,
        "chi coupling to the electromagnetic current below M_Z (Z + Z_s exchange), "
        "g_s e c_W epsilon/M_3^2",
        "CN Eqs. 36-46 (erratum E7)"},
       {"freezeout_neglected", "1", co,
        "estimated relative size at T_f of what the contact freeze-out leaves out (off-shell "
-       "96 T^2/M_V^2 and inverse decays chi chi -> V); > 0.5: freeze_out_outside_validity",
+       "96 T^2/M_V^2 and inverse decays chi chi -> V); > 0.5: freezeout_invalid",
        "CN Eq. 52 (erratum E7)"},
       {"thermalisation_ratio", "1", co,
        "max over T of the phi^0 production rate through the quartic portal (h -> phi phi, "

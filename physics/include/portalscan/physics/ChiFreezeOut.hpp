@@ -28,7 +28,7 @@ namespace portalscan::physics::cosmology {
 inline constexpr double kElectroweakCrossover = 159.5;
 
 /// Above this estimated size of the neglected terms (`freezeout_neglected`) a
-/// point gets the status freeze_out_outside_validity: a factor 1.5 in the rate
+/// point gets the status freezeout_invalid: a factor 1.5 in the rate
 /// moves T_f by at most 1.5^(-1/3) = 0.87.
 inline constexpr double kFreezeOutValidity = 0.5;
 

@@ -27,7 +27,7 @@ inline constexpr std::array<std::string_view, 9> kPointStatusNames = {"ok",
                                                                       "non_finite_result",
                                                                       "constraint_observable_nan",
                                                                       "no_light_neutrino",
-                                                                      "freeze_out_outside_validity",
+                                                                      "freezeout_invalid",
                                                                       "phi_partially_thermal"};
 
 /// One line per status, for `portalscan list observables` and the docs.
