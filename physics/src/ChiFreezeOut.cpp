@@ -8,6 +8,7 @@
 #include <boost/math/special_functions/bessel.hpp>
 #include <boost/math/tools/roots.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -67,6 +68,61 @@ class ThresholdTable {
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
 };
 
+/// Sum over the charged species of N_c Q^2 F(m/T) below the crossover (a quarter F_S for
+/// pi+-), the sum in chiAnnihilationRate.
+double chargedSpeciesSum(double t) {
+  using thermal::Statistics;
+  auto f = [&](double m) { return contactThreshold(Statistics::Fermion, m / t); };
+  double sum = f(constants::m_e) + f(constants::m_mu) + f(constants::m_tau);  // Q^2 = 1
+  if (t > thermal::kQcdTransitionTemperature) {
+    sum += 3.0 * (4.0 / 9.0) * (f(constants::m_u) + f(constants::m_c) + f(constants::m_t));
+    sum += 3.0 * (1.0 / 9.0) * (f(constants::m_d) + f(constants::m_s) + f(constants::m_b));
+  } else {
+    // pi+ pi-: a charged scalar pair has a quarter of a massless fermion pair's <sigma v>.
+    sum += 0.25 * contactThreshold(Statistics::Boson, constants::m_pi_charged / t);
+  }
+  return sum;
+}
+
+/// chargedSpeciesSum tabulated once per phase (log of the sum, cubic B-spline in log10 T),
+/// so that the freeze-out root finder evaluates one spline per step.
+class SpeciesSumTable {
+ public:
+  SpeciesSumTable(double tLo, double tHi) : logLo_(std::log10(tLo)), logHi_(std::log10(tHi)) {
+    constexpr int kPerDecade = 100;
+    const int n = static_cast<int>((logHi_ - logLo_) * kPerDecade) + 2;
+    step_ = (logHi_ - logLo_) / (n - 1);
+    std::vector<double> logS(n);
+    // The ends sit just inside the phase so that the per-species switch is not crossed.
+    for (int i = 0; i < n; ++i) {
+      const double lt = std::clamp(logLo_ + i * step_, logLo_ + 1e-12, logHi_ - 1e-12);
+      logS[i] = std::log(chargedSpeciesSum(std::pow(10.0, lt)));
+    }
+    spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(logS.begin(), logS.end(),
+                                                                          logLo_, step_);
+  }
+  bool covers(double t) const {
+    const double lt = std::log10(t);
+    return lt >= logLo_ && lt <= logHi_;
+  }
+  double operator()(double t) const { return std::exp(spline_(std::log10(t))); }
+
+ private:
+  double logLo_, logHi_, step_ = 0.0;
+  boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
+};
+
+double tabulatedSpeciesSum(double t) {
+  static const SpeciesSumTable hadrons(1e-4, thermal::kQcdTransitionTemperature);
+  static const SpeciesSumTable quarks(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  if (t > thermal::kQcdTransitionTemperature) {
+    if (t < kElectroweakCrossover && quarks.covers(t)) return quarks(t);
+  } else if (hadrons.covers(t)) {
+    return hadrons(t);
+  }
+  return chargedSpeciesSum(t);
+}
+
 // Number density of one chi species as in CN Eq. 52, 3 zeta(3) T^3/(2 pi^2).
 double chiDensity(double t) { return 3.0 * constants::zeta3 * t * t * t / (2.0 * pi * pi); }
 
@@ -101,23 +157,13 @@ ChiPortal chiPortal(const KineticMixing& km, double gS, double M3) {
 }
 
 double chiAnnihilationRate(const ChiPortal& p, double t) {
-  using thermal::Statistics;
   double sigmaV;
   if (t >= kElectroweakCrossover) {
     // Per generation sum N Y^2: Q_L 1/6, u_R 4/3, d_R 1/3, L_L 1/2, e_R 1 = 10/3; the Higgs
     // doublet, two complex scalars of Y = 1/2, adds 2 x (1/4) x (1/2).
     sigmaV = p.gY * p.gY * t * t * (10.0 + 0.25) / pi;
   } else {
-    auto f = [&](double m) { return contactThreshold(Statistics::Fermion, m / t); };
-    double sum = f(constants::m_e) + f(constants::m_mu) + f(constants::m_tau);  // Q^2 = 1
-    if (t > thermal::kQcdTransitionTemperature) {
-      sum += 3.0 * (4.0 / 9.0) * (f(constants::m_u) + f(constants::m_c) + f(constants::m_t));
-      sum += 3.0 * (1.0 / 9.0) * (f(constants::m_d) + f(constants::m_s) + f(constants::m_b));
-    } else {
-      // pi+ pi-: a charged scalar pair has a quarter of a massless fermion pair's <sigma v>.
-      sum += 0.25 * contactThreshold(Statistics::Boson, constants::m_pi_charged / t);
-    }
-    sigmaV = 2.0 * p.gQ * p.gQ * t * t * sum / pi;
+    sigmaV = 2.0 * p.gQ * p.gQ * t * t * tabulatedSpeciesSum(t) / pi;
   }
   return chiDensity(t) * sigmaV;
 }
@@ -150,10 +196,36 @@ ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)
     const double t = std::exp(lnT);
     return chiAnnihilationRate(p, t) / hubbleRate(t, gStarOfT(t)) - 1.0;
   };
-  const double lo = std::log(1e-4);
-  const double hi = std::log(1e19);
-  const double flo = f(lo);
-  const double fhi = f(hi);
+  // Start from the massless estimate Gamma = c T^5 = H (g_* = 30, 3 charged species below the
+  // crossover) and widen by factors of 4 until the root is bracketed within 1e-4 .. 1e19 GeV.
+  const double lnMin = std::log(1e-4);
+  const double lnMax = std::log(1e19);
+  const double h0 = std::sqrt(8.0 * pi * pi * pi * 30.0 / 90.0) / constants::M_Pl;
+  const double n0 = 3.0 * constants::zeta3 / (2.0 * pi * pi);
+  double t0 = std::cbrt(h0 / (n0 * 2.0 * p.gQ * p.gQ * 3.0 / pi));
+  if (!(t0 < kElectroweakCrossover)) t0 = std::cbrt(h0 / (n0 * p.gY * p.gY * 10.25 / pi));
+  const double ln4 = std::log(4.0);
+  double lo = std::clamp(std::log(t0) - ln4, lnMin, lnMax);
+  double hi = std::clamp(std::log(t0) + ln4, lnMin, lnMax);
+  double flo = f(lo);
+  double fhi = f(hi);
+  while (flo > 0.0 && lo > lnMin) {
+    hi = lo;
+    fhi = flo;
+    lo = std::max(lo - ln4, lnMin);
+    flo = f(lo);
+  }
+  while (fhi < 0.0 && hi < lnMax) {
+    lo = hi;
+    flo = fhi;
+    hi = std::min(hi + ln4, lnMax);
+    fhi = f(hi);
+  }
+  if (flo == 0.0 || fhi == 0.0) {
+    r.temperature = std::exp(flo == 0.0 ? lo : hi);
+    r.neglected = chiFreezeOutNeglected(p, r.temperature);
+    return r;
+  }
   if (!(flo < 0.0) || !(fhi > 0.0)) {
     r.neglected = kInf;
     return r;
