@@ -1,9 +1,11 @@
 #include "portalscan/physics/HiddenKevFermion.hpp"
 
+#include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/Electroweak.hpp"
 #include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/ScalarDecays.hpp"
+#include "portalscan/physics/ScalarFreezeIn.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
@@ -118,6 +120,12 @@ enum Obs : std::size_t {
   cevns_sns_deviation,
   cevns_reactor_ratio,
   cevns_reactor_deviation,
+  // cosmology, added with errata E7 and E11
+  G_chi_Q,
+  freezeout_neglected,
+  thermalisation_ratio,
+  Y_phi_freeze_in,
+  phi_regime,
   kObservableCount
 };
 
@@ -194,8 +202,12 @@ std::vector<ObservableSpec> observableSpecs() {
       {"BR_Z_bb_phi", "1", ew, "BR(Z -> b bbar phi^0) = s_alpha^2 F(m_phi/M_Z) BR(Z -> b bbar)",
        "CN Eqs. 49-50"},
       {"sin_alpha", "1", co, "phi^0-h mixing, kappa v v_s/(M_H^2 - m_phi^2)", "CN Eq. 1 (derived)"},
-      {"A_chi", "1", co, "|eta| g_s/g_2", "CN Eq. 51"},
-      {"T_freezeout", "GeV", co, "chi freeze-out temperature, g_* = SM + chi + phi^0", "CN Eq. 52"},
+      {"A_chi", "1", co, "|eta| g_s/g_2, Z exchange only: a comparison, no longer used for T_f",
+       "CN Eq. 51"},
+      {"T_freezeout", "GeV", co,
+       "chi freeze-out temperature: Z + Z_s contact annihilation summed over the SM species "
+       "present, g_* = SM + chi + phi^0",
+       "CN Eq. 52 (erratum E7)"},
       {"Y_chi", "1", co, "n/s of one Majorana chi state at freeze-out (g = 2)", "CN Eq. 55"},
       {"Omega_chi_thermal", "1", co, "Omega of the stable chi states before dilution", "CN Eq. 56"},
       {"Gamma_phi_SM", "GeV", co, "phi^0 width to SM particles",
@@ -207,8 +219,14 @@ std::vector<ObservableSpec> observableSpecs() {
       {"tau_phi", "s", co, "phi^0 lifetime", "CN Eq. 66"},
       {"BR_phi_chichi", "1", co, "BR(phi^0 -> chi chi)", "CN Eq. 67"},
       {"T_reheat", "GeV", co, "reheating temperature after phi^0 decay (Gamma = H)", "CN Eq. 60"},
-      {"T_dec_phi", "GeV", co, "phi^0 decoupling temperature (SM Yukawa m_mu/v)", "CN Eqs. 58-59"},
-      {"Y_phi", "1", co, "n/s of phi^0 at its decoupling (real scalar, g = 1)", "CN Eq. 61"},
+      {"T_dec_phi", "GeV", co,
+       "phi^0 decoupling temperature if it was thermal: the lower of h <-> phi phi decoupling "
+       "and CN Eq. 59 (SM Yukawa m_mu/v); NaN if phi^0 never reached equilibrium",
+       "CN Eqs. 58-59 (erratum E11)"},
+      {"Y_phi", "1", co,
+       "n/s of phi^0: thermal (real scalar, g = 1) at T_dec_phi, frozen in, or Y_eq "
+       "tanh(Y_FI/Y_eq)",
+       "CN Eq. 61 (erratum E11)"},
       {"dilution", "1", co,
        "entropy ratio from phi^0 decay (decay integrated at constant g_*; only the SM energy "
        "share f_SM_phi heats the plasma), >= 1",
@@ -284,6 +302,25 @@ std::vector<ObservableSpec> observableSpecs() {
        "CN Eqs. 12, 25, 27; Eq. 30 corrected (erratum E1)"},
       {"cevns_reactor_deviation", "1", ce, "1 - cevns_reactor_ratio, computed without cancellation",
        "CN Eq. 31 corrected (erratum E1)"},
+      {"G_chi_Q", "GeV-2", co,
+       "chi coupling to the electromagnetic current below M_Z (Z + Z_s exchange), "
+       "g_s e c_W epsilon/M_3^2",
+       "CN Eqs. 36-46 (erratum E7)"},
+      {"freezeout_neglected", "1", co,
+       "estimated relative size at T_f of what the contact freeze-out leaves out (off-shell "
+       "96 T^2/M_V^2 and inverse decays chi chi -> V); > 0.5: freezeout_invalid",
+       "CN Eq. 52 (erratum E7)"},
+      {"thermalisation_ratio", "1", co,
+       "max over T of the phi^0 production rate through the quartic portal (h -> phi phi, "
+       "H H^dag -> phi phi) per equilibrium phi^0, over H",
+       "CN Eqs. 58-59 (erratum E11)"},
+      {"Y_phi_freeze_in", "1", co,
+       "n/s of phi^0 frozen in through the quartic portal, inverse processes neglected",
+       "CN Eq. 68; Hall et al. arXiv:0911.1120 (erratum E11)"},
+      {"phi_regime", "1", co,
+       "phi^0 abundance: 0 frozen in (thermalisation_ratio <= 0.1), 1 partly thermal "
+       "(status phi_partially_thermal), 2 thermal (>= 10)",
+       "erratum E11"},
   };
 }
 
@@ -555,6 +592,9 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     return PointStatus::UnphysicalParameter;
   }
 
+  // Set when an estimate is outside its validity; every observable is still computed.
+  PointStatus status = PointStatus::Ok;
+
   Spectrum s;
   if (blocks & kSpectrum) {
     s = spectrum(parameters);
@@ -653,9 +693,21 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
              2.0 * thermal::energyWeight(Statistics::Fermion, mHeavy / t) +
              thermal::energyWeight(Statistics::Boson, in.mphi / t);
     };
-    const double tf = cosmology::freezeOutTemperature(aChi, gTotal);
-    if (std::isnan(tf)) return PointStatus::SolverFailed;
+    // Erratum E7: Z and Z_s exchange together (the chi-f coupling G_Q Q_f below the
+    // crossover, G_Y Y_f above), summed over the species present at T, instead of
+    // CN Eq. 51's A_chi^2 G_F^2 T^2.
+    const cosmology::ChiPortal portal = cosmology::chiPortal(km, in.gs, in.gs * in.vs);
+    const cosmology::ChiFreezeOut freezeOut = cosmology::chiFreezeOut(portal, gTotal);
+    const double tf = freezeOut.temperature;
     out[T_freezeout] = tf;
+    out[G_chi_Q] = portal.gQ;
+    out[freezeout_neglected] = freezeOut.neglected;
+    if (!(freezeOut.neglected <= cosmology::kFreezeOutValidity)) {
+      status = PointStatus::FreezeOutInvalid;
+    }
+    // No freeze-out above 0.1 MeV (chi stays coupled until it is non-relativistic): the
+    // relativistic freeze-out estimate does not apply, and nothing downstream can be computed.
+    if (std::isnan(tf)) return PointStatus::FreezeOutInvalid;
     // CN Eq. 55. n_chi/s is conserved against the entropy of the SM plasma that
     // becomes s_0 (chi keeps its own entropy after decoupling), so g_*s is SM only.
     const double gsF = thermal::gStarS(tf);
@@ -682,17 +734,37 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double tr = cosmology::reheatingTemperature(total);  // CN Eq. 60, SM g_*
     if (std::isnan(tr)) return PointStatus::SolverFailed;
     out[T_reheat] = tr;
-    // CN Eqs. 58-59 with the SM Yukawa m_mu/v: sigma = kappa^2 m_mu^2/M_H^4, n sigma = T^2/M_Pl.
-    const double mh2 = constants::M_H * constants::M_H;
-    const double tdec =
-        in.kappa == 0.0
-            ? kInf
-            : mh2 * mh2 /
-                  (in.kappa * in.kappa * constants::m_mu * constants::m_mu * constants::M_Pl);
-    out[T_dec_phi] = tdec;
-    const double tdecEval = std::min(tdec, thermal::kMaxTemperature);
-    const double yPhi = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi,
-                                                    tdecEval, thermal::gStarS(tdecEval));
+    // Erratum E11: phi^0 is thermal only if the quartic portal brings it into equilibrium.
+    const cosmology::ScalarPortalYield phiPortal = cosmology::scalarPortalYield(in.kappa, in.mphi);
+    out[thermalisation_ratio] = phiPortal.thermalisationRatio;
+    out[Y_phi_freeze_in] = phiPortal.freezeInYield;
+    double yPhi;
+    if (phiPortal.thermalisationRatio >= cosmology::kThermalRatio) {
+      // Thermal: phi^0 stays in equilibrium down to the lower of the h <-> phi phi decoupling
+      // and CN Eqs. 58-59 with the SM Yukawa m_mu/v (sigma = kappa^2 m_mu^2/M_H^4,
+      // n sigma = T^2/M_Pl), a T << M_H estimate that applies only below the former.
+      const double mh2 = constants::M_H * constants::M_H;
+      const double tCN =
+          mh2 * mh2 / (in.kappa * in.kappa * constants::m_mu * constants::m_mu * constants::M_Pl);
+      const double tdec = std::min(phiPortal.decouplingTemperature, tCN);
+      out[T_dec_phi] = tdec;
+      out[phi_regime] = 2.0;
+      yPhi = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi, tdec,
+                                         thermal::gStarS(tdec));
+    } else {
+      // Frozen in, or partly thermal: dY/dt = C (1 - Y^2/Y_eq^2) for pair production with
+      // constant Y_eq gives Y = Y_eq tanh(Y_FI/Y_eq) (-> Y_FI when Y_FI << Y_eq).
+      const double tRef = std::isnan(phiPortal.decouplingTemperature)
+                              ? phiPortal.peakTemperature
+                              : phiPortal.decouplingTemperature;
+      const double yEq = cosmology::equilibriumYield(thermal::Statistics::Boson, 1.0, in.mphi, tRef,
+                                                     thermal::gStarS(tRef));
+      yPhi = yEq * std::tanh(phiPortal.freezeInYield / yEq);
+      out[T_dec_phi] = phiPortal.decouplingTemperature;
+      const bool frozenIn = phiPortal.thermalisationRatio <= cosmology::kFreezeInRatio;
+      out[phi_regime] = frozenIn ? 0.0 : 1.0;
+      if (!frozenIn && status == PointStatus::Ok) status = PointStatus::PhiPartlyThermal;
+    }
     out[Y_phi] = yPhi;
     // Erratum E3: only the SM share of the phi^0 energy becomes entropy; the chi share is
     // free-streaming radiation. The nu of nu chi (E ~ m_phi/2) thermalises while the weak
@@ -836,7 +908,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[cevns_reactor_deviation] = reactor.deviation;
   }
 
-  return PointStatus::Ok;
+  return status;
 }
 
 signals::LightStates HiddenKevFermion::lightStates(std::span<const double> parameters) {

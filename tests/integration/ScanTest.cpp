@@ -141,14 +141,13 @@ TEST(ScanRun, OneAndTwoThreadsGiveIdenticalFiles) {
 
 TEST(ScanRun, AllowedOnlyFilesAndInfo) {
   std::string json = kHiddenGrid;
-  // The default chain, but for relic_abundance (every point of this grid overcloses) and
-  // bbn_neff_chi's current 0.107, which the thermal chi relic fails on the whole grid (0.17
-  // undiluted at T_f = 0.5 GeV): its BBN-only variant keeps some points allowed.
+  // Constraints that leave part of this grid allowed: every point overcloses, and the
+  // undiluted thermal chi relic (T_f = 0.15 GeV, erratum E7) gives Delta N_eff = 1.11 at BBN,
+  // above even bbn_neff_chi's BBN-only variant, so the cosmological entries are left out.
   const std::string chain = "[\"default\", \"relic_abundance\"]";
   json.replace(json.find(chain), chain.size(),
                "[\"rho_parameter\", \"z_invisible_width\", \"chi_lifetime\", "
-               "\"bbn_reheating\", {\"name\": \"bbn_neff_chi\", \"variant\": "
-               "\"bbn_robust\"}, \"higgs_invisible\"]");
+               "\"bbn_reheating\", \"higgs_invisible\"]");
   json.replace(json.find("\"chunk_points\": 32"), 18,
                "\"chunk_points\": 32, \"keep\": \"allowed\"");
   const std::string config = writeConfig("allowed.json", json);
@@ -172,7 +171,13 @@ TEST(ScanRun, AllowedOnlyFilesAndInfo) {
   EXPECT_EQ(j["parameter_ranges"]["M_chi"]["scale"], "log");
   std::uint64_t excludedSum = 0;
   for (const auto& [name, count] : j["excluded"].items()) excludedSum += count.get<std::uint64_t>();
-  EXPECT_GE(excludedSum, 210u - allowed.size());  // every excluded point failed at least one
+  // Every point that is not allowed failed at least one constraint or has a status: here the
+  // kappa values 2.2e-8 and 1e-7 leave phi^0 partly thermal (phi_partially_thermal, 60 points).
+  std::uint64_t flagged = 0;
+  for (const auto& [name, count] : j["status"].items())
+    if (name != "ok") flagged += count.get<std::uint64_t>();
+  EXPECT_EQ(j["status"]["phi_partially_thermal"], 60u);
+  EXPECT_GE(excludedSum + flagged, 210u - allowed.size());
   const CliResult text = runCli("info '" + out + "'");
   EXPECT_EQ(text.code, 0);
   EXPECT_NE(text.out.find("bbn_reheating"), std::string::npos);

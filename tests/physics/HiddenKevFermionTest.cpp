@@ -2,7 +2,9 @@
 // from the paper's equations (with the corrections of the audit) or cited from
 // shared/physics-audit.md.
 
+#include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/Electroweak.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
@@ -50,6 +52,8 @@ TEST_F(HiddenKevFermionTest, DefaultPointIsAConsistentWarmDarkMatterPoint) {
   for (std::size_t i = 0; i < out.size(); ++i) {
     const auto& name = model.observables()[i].name;
     if (name == "tau_chi_heavy") continue;  // the exactly sterile state: +inf
+    // phi^0 frozen in (erratum E11): it never reached equilibrium, so no decoupling temperature.
+    if (name == "T_dec_phi" && get("phi_regime") == 0.0) continue;
     const auto blockIndex = *model.blockIndex(model.observables()[i].block);
     if (model.blocks()[blockIndex].optIn) {
       EXPECT_TRUE(std::isnan(out[i])) << name << " of an opt-in block was computed";
@@ -220,6 +224,9 @@ TEST_F(HiddenKevFermionTest, HiggsInvisibleBoundOnKappaEq68) {
 }
 
 TEST_F(HiddenKevFermionTest, FreezeOutSolvesEq52WithChiAndPhi) {
+  // CN Eq. 52, n <sigma v> = H, with g_* = SM + chi + phi^0 in H; the rate is the Z + Z_s
+  // contact annihilation (erratum E7), checked against its cross sections in
+  // ThermalPortalsTest.cpp. CN Eq. 51's A_chi stays reported as a comparison.
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   const double tf = get("T_freezeout");
   using thermal::Statistics;
@@ -227,11 +234,12 @@ TEST_F(HiddenKevFermionTest, FreezeOutSolvesEq52WithChiAndPhi) {
                    2 * thermal::energyWeight(Statistics::Fermion, get("m_chi_light") / tf) +
                    2 * thermal::energyWeight(Statistics::Fermion, get("m_chi_heavy") / tf) +
                    thermal::energyWeight(Statistics::Boson, p[P::m_phi] / tf);
+  const KineticMixing km = kineticMixing(p[P::epsilon], p[P::g_s] * p[P::v_s]);
+  const auto portal = cosmology::chiPortal(km, p[P::g_s], p[P::g_s] * p[P::v_s]);
+  EXPECT_REL(cosmology::chiAnnihilationRate(portal, tf),
+             std::sqrt(8 * pi * pi * pi / 90) * std::sqrt(g) * tf * tf / constants::M_Pl, 1e-8);
+  EXPECT_REL(get("G_chi_Q"), portal.gQ, 1e-14);
   const double a = get("A_chi");
-  // CN Eq. 52: 3 zeta(3)/(2 pi^2) A^2 G_F^2 T^5 = sqrt(8 pi^3/90) T^2 sqrt(g_*)/M_Pl.
-  EXPECT_REL(3 * constants::zeta3 / (2 * pi * pi) * a * a * constants::G_F * constants::G_F *
-                 std::pow(tf, 3),
-             std::sqrt(8 * pi * pi * pi / 90) * std::sqrt(g) / constants::M_Pl, 1e-8);
   EXPECT_REL(a, std::abs(get("eta")) * p[P::g_s] / constants::g2, 1e-14);  // Eq. 51
 }
 
@@ -262,17 +270,25 @@ TEST_F(HiddenKevFermionTest, DilutionTendsToOneWhenPhiNeverDominates) {
 
 TEST_F(HiddenKevFermionTest, DilutionGrowsAsTheSquareRootOfTauPhiWhenPhiDominates) {
   // Halving kappa quarters Gamma_phi (Gamma ~ sin^2 alpha ~ kappa^2; the chi chi channel is
-  // negligible here); with phi^0 dominating, D = (4/3) m Y / T_r ~ tau^(1/2) g_*(T_r)^(1/4).
-  p[P::kappa] = 1e-11;
+  // negligible here); with phi^0 dominating, D = (4/3) m Y / T_r ~ tau^(1/2) g_*(T_r)^(1/4) Y.
+  // phi^0 must be thermal (kappa >~ 1e-7, erratum E11) and long-lived: a small v_s keeps
+  // sin alpha = kappa v v_s/(M_H^2 - m^2) ~ 1e-10; epsilon = 0 decouples chi (T_f = inf).
+  p[P::epsilon] = 0.0;
+  p[P::v_s] = 0.01;
+  p[P::kappa] = 1e-6;
   p[P::f_L] = p[P::f_R] = 1e-3;  // keeps nu chi (erratum E4) below 1e-4 of Gamma_phi
   ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_EQ(get("phi_regime"), 2.0);
   const double d1 = get("dilution"), tau1 = get("tau_phi"), t1 = get("T_reheat");
-  p[P::kappa] = 0.5e-11;
+  const double y1 = get("Y_phi");
+  p[P::kappa] = 0.5e-6;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
+  ASSERT_EQ(get("phi_regime"), 2.0);
   const double d2 = get("dilution"), tau2 = get("tau_phi"), t2 = get("T_reheat");
+  const double y2 = get("Y_phi");
   EXPECT_REL(tau2 / tau1, 4.0, 1e-3);
   const double expected =
-      std::sqrt(tau2 / tau1) * std::pow(thermal::gStar(t2) / thermal::gStar(t1), 0.25);
+      std::sqrt(tau2 / tau1) * std::pow(thermal::gStar(t2) / thermal::gStar(t1), 0.25) * y2 / y1;
   EXPECT_REL(d2 / d1, expected, 1e-2);
   EXPECT_GT(d1, 50.0);
 }
@@ -634,6 +650,21 @@ TEST_F(HiddenKevFermionTest, WarmDarkMatterIsNotTestedBelowAWarmShareOf35Percent
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   ASSERT_LT(get("Omega_chi_over_DM"), 0.35);
   EXPECT_EQ(get("m_wdm_equivalent"), std::numeric_limits<double>::infinity());
+}
+
+TEST_F(HiddenKevFermionTest, ChiThatNeverFreezesOutRelativisticallyIsAStatusNotAFailure) {
+  // A 0.37 GeV Z_s with epsilon = 0.165 couples chi to the plasma as G_Q ~ e eps/M_3^2
+  // ~ 0.1 GeV^-2, 1e4 G_F: Gamma/H stays above 1 down to 0.1 MeV, below m_chi = 72 keV's
+  // non-relativistic onset, so the relativistic freeze-out estimate has no solution
+  // (this point used to end in solver_failed from g_*s(NaN)).
+  p[P::v_s] = 4.813;
+  p[P::g_s] = 0.07736;
+  p[P::epsilon] = 0.165;
+  p[P::M_chi] = 7.16e-5;
+  p[P::kappa] = 9.47e-10;
+  p[P::m_phi] = 7.15;
+  EXPECT_EQ(evaluate(), PointStatus::FreezeOutInvalid);
+  EXPECT_TRUE(std::isnan(get("Omega_chi")));
 }
 
 }  // namespace

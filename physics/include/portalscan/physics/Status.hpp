@@ -16,20 +16,24 @@ enum class PointStatus : std::int8_t {
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
-  ZprimeNotInvisible = 7,       ///< lfv_nsi: BR(Z' -> invisible) < 0.9, the model's premise fails
+  FreezeOutInvalid = 7,         ///< chi freeze-out outside its contact estimate (M_Z, M_Zs)
+  PhiPartlyThermal = 8,         ///< phi^0 neither thermal nor frozen in through the portal
+  ZprimeNotInvisible = 9,       ///< lfv_nsi: BR(Z' -> invisible) < 0.9, the model's premise fails
 };
 
-inline constexpr std::array<std::string_view, 8> kPointStatusNames = {"ok",
+inline constexpr std::array<std::string_view, 10> kPointStatusNames = {"ok",
                                                                       "invalid_input",
                                                                       "unphysical_parameter",
                                                                       "solver_failed",
                                                                       "non_finite_result",
                                                                       "constraint_observable_nan",
                                                                       "no_light_neutrino",
+                                                                      "freezeout_invalid",
+                                                                      "phi_partially_thermal",
                                                                       "zprime_not_invisible"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 8> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 10> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
@@ -38,6 +42,11 @@ inline constexpr std::array<std::string_view, 8> kPointStatusDescriptions = {
     "an observable the constraint chain needs is NaN at this point",
     "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
     "(mt > M), so no state is the light neutrino",
+    "hidden_kev_fermion: chi freezes out where the contact (q^2 << M^2) estimate of its "
+    "annihilation fails: near M_Z, M_Zs or the electroweak crossover, or where inverse decays "
+    "V -> chi chi would matter (observable freezeout_neglected > 0.5)",
+    "hidden_kev_fermion: phi^0 is neither thermal nor frozen in through the Higgs portal "
+    "(0.1 < thermalisation_ratio < 10); Y_phi is the interpolation Y_eq tanh(Y_FI/Y_eq)",
     "lfv_nsi: BR(Z' -> invisible) < 0.9 below 2 m_pi+ (g_nu^2 >> g_f^2 fails): the sterile "
     "states and the Z' are then visible and the searches the model evades apply"};
 
