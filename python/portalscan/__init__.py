@@ -20,13 +20,14 @@ A running scan: files are opened with HDF5's file locking off (h5py's `locking=F
 reading never blocks the writer and the writer never blocks the reader. Only the rows of
 committed chunks are read (the `/chunks` records, written after their rows), the view is
 checked against those records (each chunk's `/index` inside its range), and when the
-writer's flush got in the way the file is opened again and read anew, for up to `timeout`
-seconds. The same rules as `portalscan info` and `portalscan export` (docs/hdf5-format.md).
+writer's flush got in the way (a writer holds the file: its HDF5 flock, seen in
+/proc/locks) the file is opened again and read anew, for up to `timeout` seconds. The same rules as `portalscan info` and `portalscan export` (docs/hdf5-format.md).
 
 Needs Debian's python3-h5py, python3-numpy and python3-pandas (/usr/bin/python3).
 """
 
 import json
+import os
 import time
 
 import h5py
@@ -48,8 +49,6 @@ def _open(path):
     try:
         return h5py.File(path, "r", locking=False)
     except TypeError:  # an h5py without the locking argument
-        import os
-
         os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"
         return h5py.File(path, "r")
 
@@ -62,23 +61,47 @@ def _attr(obj, name, default=None):
     return _text(obj.attrs[name]) if name in obj.attrs else default
 
 
+def _writer_holds(path):
+    """Whether a writer holds the file now: HDF5's writers take an exclusive flock, which
+    Linux lists in /proc/locks (read without locking anything). None where it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    try:
+        with open("/proc/locks") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        w = line.split()
+        if "->" in w:  # a blocked request
+            w = w[:1] + w[w.index("->") + 1:]
+        if len(w) >= 6 and w[1] == "FLOCK" and w[3] == "WRITE" and w[5] == device:
+            return True
+    return False
+
+
 def _retrying(path, body, timeout):
     """Runs body(file) on a fresh view until it holds together (a writer may be flushing)."""
     deadline = time.monotonic() + timeout
     attempt = 0
     while True:
-        writing = True
+        flag = None
         try:
             with _open(path) as f:
+                flag = int(f.attrs.get("open_for_writing", 0)) != 0
                 if "format_version" not in f.attrs or "config" not in f.attrs or "chunks" not in f:
                     raise ScanFileError(f"'{path}' is not a portalscan scan file")
-                writing = int(f.attrs.get("open_for_writing", 1)) != 0
                 return body(f)
         except ScanFileError:
             raise
         except FileNotFoundError:
             raise
         except (_Torn, OSError, KeyError, ValueError) as e:
+            held = _writer_holds(path)
+            writing = held if held is not None else bool(flag)
             if not writing or time.monotonic() >= deadline:
                 raise ScanFileError(f"cannot read '{path}': {e}") from e
         attempt += 1

@@ -97,8 +97,8 @@ class ReaderTest(unittest.TestCase):
         self.assertTrue(np.array_equal(df["m_observable"].to_numpy(), np.arange(5.0) * 10))
 
     def test_reading_while_a_scan_writes(self):
-        # 40 x 40 x 150 = 240 000 points in chunks of 512, each committed at once.
-        text = grid_config(150)
+        # 40 x 40 x 40 = 64 000 points in chunks of 512, each committed at once.
+        text = grid_config(40)
         _, out, cmd = self.scan(text, "running")
         _, quiet, quiet_cmd = self.scan(text, "quiet")
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -129,7 +129,7 @@ class ReaderTest(unittest.TestCase):
         self.assertGreater(len(running), 2, "the scan ended before it could be read while running")
         self.assertGreater(infos, 2)
         final = portalscan.read(out)
-        self.assertEqual(len(final), 240000)
+        self.assertEqual(len(final), 64000)
         for f in running:
             # Only committed rows, all of them whole: the first len(f) points, equal to the end's.
             n = len(f)

@@ -21,6 +21,7 @@ struct Padded {
 
 struct Point {
   double x, y;
+  int side = 0;  ///< on the plot's edge: 1 a vertical side (x fixed), 2 a horizontal one
 };
 
 }  // namespace
@@ -54,23 +55,24 @@ std::vector<Polygon> contourPolygons(const std::vector<double>& xs, const std::v
   // The crossing on the edge from node a to node b (one inside, one not).
   auto crossing = [&](std::size_t ia, std::size_t ja, std::size_t ib, std::size_t jb) {
     const Point pa{g.x[ia], g.y[ja]}, pb{g.x[ib], g.y[jb]};
-    if (g.isRing(ia, ja)) return pa;
-    if (g.isRing(ib, jb)) return pb;
+    // A ring node sits on a vertical side when the edge runs along x, else on a horizontal one.
+    const int side = ja == jb ? 1 : 2;
+    if (g.isRing(ia, ja)) return Point{pa.x, pa.y, side};
+    if (g.isRing(ib, jb)) return Point{pb.x, pb.y, side};
     const double va = g.at(ia, ja), vb = g.at(ib, jb);
     double t = 0.5;
     if (std::isfinite(va) && std::isfinite(vb) && va != vb) {
       t = std::min(1.0, std::max(0.0, (level - va) / (vb - va)));
     }
-    return Point{pa.x + t * (pb.x - pa.x), pa.y + t * (pb.y - pa.y)};
+    return Point{pa.x + t * (pb.x - pa.x), pa.y + t * (pb.y - pa.y), 0};
   };
   // Edge ids: horizontal edge from node (i, j) to (i + 1, j) is 2 (i + nx j), vertical
   // edge from (i, j) to (i, j + 1) is 2 (i + nx j) + 1.
   struct Segment {
     std::uint64_t from, to;
-    Point a;  ///< the point on `from`
+    std::vector<Point> points;  ///< the point on `from`, and a plot corner it turns round
   };
   std::unordered_map<std::uint64_t, Segment> byStart;
-  std::unordered_map<std::uint64_t, Point> points;
   for (std::size_t j = 0; j + 1 < g.ny; ++j) {
     for (std::size_t i = 0; i + 1 < g.nx; ++i) {
       // Corners counter-clockwise, and the edge from corner k to corner k + 1.
@@ -108,9 +110,12 @@ std::vector<Polygon> contourPolygons(const std::vector<double>& xs, const std::v
         }
         const Point pk = crossing(ci[k], cj[k], ci[k1], cj[k1]);
         const Point pm = crossing(ci[m], cj[m], ci[(m + 1) % 4], cj[(m + 1) % 4]);
-        points[edge[k]] = pk;
-        points[edge[m]] = pm;
-        byStart[edge[k]] = Segment{edge[k], edge[m], pk};
+        Segment seg{edge[k], edge[m], {pk}};
+        // From one side of the plot to the other through a corner cell: keep the corner.
+        if (pk.side && pm.side && pk.side != pm.side) {
+          seg.points.push_back(pk.side == 1 ? Point{pk.x, pm.y, 0} : Point{pm.x, pk.y, 0});
+        }
+        byStart[edge[k]] = std::move(seg);
       }
     }
   }
@@ -122,8 +127,10 @@ std::vector<Polygon> contourPolygons(const std::vector<double>& xs, const std::v
     while (true) {
       auto it = byStart.find(at);
       if (it == byStart.end()) break;  // cannot happen with the ring; stop rather than spin
-      p.x.push_back(it->second.a.x);
-      p.y.push_back(it->second.a.y);
+      for (const Point& q : it->second.points) {
+        p.x.push_back(q.x);
+        p.y.push_back(q.y);
+      }
       at = it->second.to;
       byStart.erase(it);
       if (at == first) break;

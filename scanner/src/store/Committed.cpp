@@ -3,7 +3,14 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/engine/JsonText.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -11,6 +18,12 @@
 namespace portalscan::scanner {
 
 namespace {
+
+/// HDF5 could not open the file at all.
+class OpenFailure : public IoError {
+ public:
+  using IoError::IoError;
+};
 
 std::string optionalString(const h5::Object& o, const std::string& name) {
   return o.hasAttribute(name) ? o.stringAttribute(name) : std::string();
@@ -29,7 +42,7 @@ CommittedFile::CommittedFile(const std::string& path) : path_(path) {
   try {
     file_ = h5::File::open(path, h5::File::Mode::ReadOnly);
   } catch (const IoError& e) {
-    throw InputError("'" + path + "' is not an HDF5 file portalscan can read (" + e.what() + ")");
+    throw OpenFailure("'" + path + "' is not an HDF5 file portalscan can read (" + e.what() + ")");
   }
   const h5::Group& root = file_.root();
   if (!root.hasAttribute("format_version") || !root.hasAttribute("config") ||
@@ -165,15 +178,41 @@ std::vector<std::uint64_t> CommittedFile::index() const {
 
 namespace {
 
-/// Whether the writer of `path` still has it open (its open_for_writing flag), or the flag
-/// cannot be read (a writer in the middle of a flush): then a failed read is worth a retry.
+/// Whether a writer holds `path` now: HDF5's writers take an exclusive flock on the file,
+/// which Linux lists in /proc/locks (read without taking any lock, so a writer is never
+/// held up). Empty where /proc/locks cannot be read.
+std::optional<bool> writerHolds(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  std::ifstream locks("/proc/locks");
+  if (!locks) return std::nullopt;
+  char device[64];
+  std::snprintf(device, sizeof device, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  std::string line;
+  while (std::getline(locks, line)) {
+    std::istringstream words(line);
+    std::string id, kind, mode, access, pid, where;
+    words >> id >> kind >> mode >> access;
+    if (access == "->") words >> kind >> mode >> access;  // a blocked request
+    words >> pid >> where;
+    if (kind == "FLOCK" && access == "WRITE" && where == device) return true;
+  }
+  return false;
+}
+
+/// Whether a failed read of `path` is worth another try: a writer holds the file (or,
+/// where locks cannot be seen, its open_for_writing flag says so and it changed lately).
 bool mayBeWriting(const std::string& path) {
+  if (const auto held = writerHolds(path)) return *held;
   try {
+    namespace fs = std::filesystem;
+    const auto age = fs::file_time_type::clock::now() - fs::last_write_time(path);
     const h5::File f = h5::File::open(path, h5::File::Mode::ReadOnly);
-    return !f.root().hasAttribute("open_for_writing") ||
-           f.root().intAttribute("open_for_writing") != 0;
-  } catch (const Error&) {
-    return true;
+    return f.root().hasAttribute("open_for_writing") &&
+           f.root().intAttribute("open_for_writing") != 0 && age < std::chrono::seconds(30);
+  } catch (const std::exception&) {
+    return false;
   }
 }
 
@@ -186,12 +225,12 @@ void readCommitted(const std::string& path, const std::function<void(const Commi
   for (int attempt = 0;; ++attempt) {
     try {
       const CommittedFile file(path);
-      try {
-        read(file);
-        return;
-      } catch (const IoError&) {
-        if (!file.openForWriting() || clock::now() >= deadline) throw;
-      }
+      read(file);
+      return;
+    } catch (const OpenFailure& e) {
+      // HDF5 could not open it: a writer between allocating and writing the space its
+      // superblock already counts ("truncated file"), or a file that is not one.
+      if (clock::now() >= deadline || !mayBeWriting(path)) throw InputError(e.what());
     } catch (const IoError&) {
       if (clock::now() >= deadline || !mayBeWriting(path)) throw;
     }
