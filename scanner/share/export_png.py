@@ -116,9 +116,8 @@ def main():
         n_empty = int(empty.sum())
         handles.append(Patch(facecolor=EMPTY, label=f"no valid scan point ({n_empty} bins)"))
     # Each constraint's own excluded region: its colour, a line and a light fill.
-    for k, c in enumerate(x for x in d["contours"] if x["kind"] == "excluded_by"):
-        if not c["polygons"]:
-            continue
+    shown = [x for x in d["contours"] if x["kind"] == "excluded_by" and x["polygons"]]
+    for k, c in enumerate(shown):
         colour = CONSTRAINT_COLOURS[k % len(CONSTRAINT_COLOURS)]
         patch = region_patch(c["polygons"], facecolor=matplotlib.colors.to_rgba(colour, 0.10),
                              edgecolor=colour, lw=1.8, zorder=4)

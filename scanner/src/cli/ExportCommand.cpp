@@ -987,6 +987,18 @@ int runExport(const ExportArgs& args, std::ostream& out) {
   for (const auto& n : notes) {
     if (n.rfind("slice: ", 0) == 0) subtitle += "; " + n.substr(7);
   }
+  {
+    std::string profiled;
+    for (const auto& p : files.front().parameters) {
+      if (p.scale != "lin" && p.scale != "log") continue;
+      if (p.path == ax.column.path || p.path == ay.column.path) continue;
+      if (std::any_of(atColumns.begin(), atColumns.end(),
+                      [&](const StoredColumn& c) { return c.name == p.name; }))
+        continue;
+      profiled += (profiled.empty() ? "" : ", ") + p.name;
+    }
+    if (!profiled.empty()) subtitle += "; minimum over " + profiled + " in each bin";
+  }
   j["subtitle"] = subtitle;
 
   // --- writing ---
