@@ -177,6 +177,21 @@ class ExportTest(unittest.TestCase):
         with open(out, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
+    def test_png_after_cmake_install(self):
+        # The plotting script is found beside an installed binary (PREFIX/share/portalscan/).
+        build = os.environ.get("PORTALSCAN_BUILD_DIR")
+        self.assertTrue(build, "PORTALSCAN_BUILD_DIR names the build tree (ctest sets it)")
+        prefix = os.path.join(self.dir, "prefix")
+        r = subprocess.run(["cmake", "--install", build, "--prefix", prefix], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = os.path.join(self.dir, "installed.png")
+        env = {k: v for k, v in os.environ.items() if k != "PORTALSCAN_PLOT_SCRIPT"}
+        r = subprocess.run([os.path.join(prefix, "bin", "portalscan"), "export", self.line, "--x", "m",
+                            "--y", "g", "-o", out], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
     def test_units_convert_the_axis(self):
         d, _ = self.export_json(self.line, "--x", "m", "--y", "g", "--units", "x=keV", "--mode", "cuts")
         self.assertEqual(d["x"]["unit"], "keV")

@@ -42,8 +42,8 @@ TEST(Contour, ARegionThatFillsThePlotIsClosedAlongItsEdges) {
   ASSERT_EQ(p.size(), 1u);
   EXPECT_NEAR(signedArea(p[0]), 3.0 * 3.0, 1e-12);  // [-0.5, 2.5]^2
   for (std::size_t k = 0; k < p[0].x.size(); ++k) {
-    const bool onEdge = p[0].x[k] == -0.5 || p[0].x[k] == 2.5 || p[0].y[k] == -0.5 ||
-                        p[0].y[k] == 2.5;
+    const bool onEdge =
+        p[0].x[k] == -0.5 || p[0].x[k] == 2.5 || p[0].y[k] == -0.5 || p[0].y[k] == 2.5;
     EXPECT_TRUE(onEdge) << p[0].x[k] << " " << p[0].y[k];
   }
 }

@@ -55,6 +55,12 @@ const std::vector<Level>& wilksLevels() {
   return levels;
 }
 
+std::string fixed2(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
 std::string g(double v, int digits = 10) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -834,8 +840,8 @@ int runExport(const ExportArgs& args, std::ostream& out) {
     modeLine =
         "profile likelihood: per bin the minimum of chi2_total over its points minus the "
         "minimum over all points (" +
-        g(globalMin, 6) + "); contours at Delta chi2 = " + g(wilksLevels()[0].deltaChi2, 3) +
-        " (68.3% CL) and " + g(level95, 3) + " (95% CL), 2 degrees of freedom (Wilks)";
+        g(globalMin, 6) + "); contours at Delta chi2 = " + fixed2(wilksLevels()[0].deltaChi2) +
+        " (68.3% CL) and " + fixed2(level95) + " (95% CL), 2 degrees of freedom (Wilks)";
     if (mode == "slice") modeLine = "slice, " + modeLine;
   } else {
     modeLine =

@@ -7,12 +7,12 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <chrono>
-#include <filesystem>
 #include <thread>
 
 namespace portalscan::scanner {
