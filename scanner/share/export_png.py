@@ -143,6 +143,8 @@ def main():
     ax.set_ylabel(d["y"]["label"])
     ax.tick_params(which="both", direction="in", top=True, right=True)
     title = d["model"] + (": profile likelihood (2 dof)" if profile else ": profiled cuts")
+    if d["mode"] == "slice":
+        title = d["model"] + (": profile likelihood in a slice (2 dof)" if profile else ": cuts in a slice")
     fig.text(0.09, 0.955, title, fontsize=12, weight="bold", va="top")
     subtitle = d["subtitle"]
     fig.text(0.09, 0.91, "\n".join(textwrap.wrap(subtitle, 115)), fontsize=7.5, va="top",

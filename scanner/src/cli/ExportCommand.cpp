@@ -596,7 +596,9 @@ int runExport(const ExportArgs& args, std::ostream& out) {
     }
     for (std::size_t r = 0; r < N; ++r) keep[r] = keep[r] && pts.at[a][r] == best;
     notes.push_back(
-        "slice: " + at[a].first + " = " + g(best, 6) + " " + atColumns[a].unit +
+        "slice: " + at[a].first + " = " + g(best, 6) +
+        (atColumns[a].unit == "1" || atColumns[a].unit.empty() ? std::string()
+                                                               : " " + atColumns[a].unit) +
         (best == at[a].second ? "" : " (the stored value nearest " + g(at[a].second, 6) + ")"));
   }
   if (mode == "slice") {
@@ -839,9 +841,10 @@ int runExport(const ExportArgs& args, std::ostream& out) {
   if (useChi2) {
     modeLine =
         "profile likelihood: per bin the minimum of chi2_total over its points minus the "
-        "minimum over all points (" +
-        g(globalMin, 6) + "); contours at Delta chi2 = " + fixed2(wilksLevels()[0].deltaChi2) +
-        " (68.3% CL) and " + fixed2(level95) + " (95% CL), 2 degrees of freedom (Wilks)";
+        "minimum over all points" +
+        std::string(mode == "slice" ? " of the slice" : "") + " (" + g(globalMin, 6) +
+        "); contours at Delta chi2 = " + fixed2(wilksLevels()[0].deltaChi2) + " (68.3% CL) and " +
+        fixed2(level95) + " (95% CL), 2 degrees of freedom (Wilks)";
     if (mode == "slice") modeLine = "slice, " + modeLine;
   } else {
     modeLine =

@@ -45,8 +45,7 @@ CommittedFile::CommittedFile(const std::string& path) : path_(path) {
     throw OpenFailure("'" + path + "' is not an HDF5 file portalscan can read (" + e.what() + ")");
   }
   const h5::Group& root = file_.root();
-  if (!root.hasAttribute("format_version") || !root.hasAttribute("config") ||
-      !root.contains("chunks") || !root.contains("parameters")) {
+  if (!root.hasAttribute("format_version") || !root.hasAttribute("config")) {
     throw InputError("'" + path + "' is not a portalscan scan file");
   }
   formatVersion_ = root.intAttribute("format_version");
@@ -54,6 +53,9 @@ CommittedFile::CommittedFile(const std::string& path) : path_(path) {
   config_ = parseJsonText(root.stringAttribute("config"), "'" + path + "' (its config attribute)");
   if (!config_.is_object()) {
     throw InputError("'" + path + "': its stored config is damaged (not a JSON object)");
+  }
+  if (!root.contains("chunks") || !root.contains("parameters")) {
+    throw InputError("'" + path + "' is not a portalscan scan file (no /chunks or /parameters)");
   }
   const std::string options = optionalString(root, "options");
   options_ = options.empty() ? nlohmann::ordered_json::object()
