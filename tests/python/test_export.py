@@ -228,6 +228,25 @@ class ExportTest(unittest.TestCase):
             self.assertIn(expect, err)
             self.assertFalse(os.path.exists(out), expect)
 
+    def test_files_of_one_model_combine_with_provenance(self):
+        import h5py
+
+        with h5py.File(self.circle, "r") as f:
+            x, y, z = (f[f"parameters/{n}"][:] for n in "xyz")
+            disc = f["constraints/disc/chi2"][:]
+        halves = []
+        for k, part in enumerate((x < 0, x >= 0)):
+            path = os.path.join(self.dir, f"half{k}.h5")
+            write_scan(path, {"x": x[part], "y": y[part], "z": z[part]},
+                       {"disc": (disc[part] < CHI2_95, disc[part]), "zterm": (np.ones(part.sum(), bool), z[part] ** 2)})
+            halves.append(path)
+        whole, _ = self.export_json(self.circle, "--x", "x", "--y", "y", "--bins", "25,25")
+        both, _ = self.export_json(*halves, "--x", "x", "--y", "y", "--bins", "25,25")
+        self.assertEqual([i["path"] for i in both["inputs"]], halves)
+        self.assertEqual(both["x"]["edges"], whole["x"]["edges"])
+        self.assertEqual(both["bins"]["points"], whole["bins"]["points"])
+        self.assertEqual(both["bins"]["delta_chi2"], whole["bins"]["delta_chi2"])
+
     def test_slice_holds_the_nearest_value(self):
         d, stdout = self.export_json(self.circle, "--x", "x", "--y", "y", "--bins", "20,20",
                                      "--mode", "slice", "--at", "z=0.4")
