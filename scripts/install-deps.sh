@@ -6,7 +6,7 @@ packages=(
   libeigen3-dev libboost-dev libhdf5-dev hdf5-tools nlohmann-json3-dev libcli11-dev
   librandom123-dev libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
-  python3 python3-matplotlib python3-h5py
+  python3 python3-matplotlib python3-h5py python3-pandas python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do

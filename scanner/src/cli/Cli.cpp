@@ -130,6 +130,39 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   info->add_option("FILE", infoArgs.file, "HDF5 file written by portalscan run")->required();
   info->add_flag("--json", infoArgs.json, "Print JSON");
 
+  ExportArgs exportArgs;
+  auto* exportCmd = app.add_subcommand(
+      "export", "Exclusion plot data of scan files: profile likelihood or cut maps and contours");
+  exportCmd->add_option("FILES", exportArgs.inputs, "Scan files (several: one model, combined)")
+      ->required();
+  exportCmd->add_option("--x", exportArgs.x, "Horizontal axis: a parameter or stored observable")
+      ->required();
+  exportCmd->add_option("--y", exportArgs.y, "Vertical axis: a parameter or stored observable")
+      ->required();
+  exportCmd
+      ->add_option("--bins", exportArgs.bins,
+                   "Bins NX,NY (default: a grid axis's own cells, else 40)")
+      ->type_name("NX,NY");
+  exportCmd->add_flag("--log-x", exportArgs.logX, "Logarithmic x axis (default: as scanned)");
+  exportCmd->add_flag("--log-y", exportArgs.logY, "Logarithmic y axis (default: as scanned)");
+  exportCmd->add_flag("--lin-x", exportArgs.linX, "Linear x axis");
+  exportCmd->add_flag("--lin-y", exportArgs.linY, "Linear y axis");
+  exportCmd->add_option("--units", exportArgs.units, "Display units, e.g. x=keV,y=s")
+      ->type_name("x=UNIT,y=UNIT");
+  exportCmd->add_option("--mode", exportArgs.mode,
+                        "profile (default with chi2) | cuts | slice (with --at)");
+  exportCmd->add_option("--constraints", exportArgs.constraints,
+                        "Constraints drawn on their own: all (default) or NAME,...");
+  exportCmd->add_option("--at", exportArgs.at, "NAME=VALUE: hold a parameter (--mode slice)")
+      ->type_name("NAME=VALUE");
+  exportCmd
+      ->add_option("--overlay", exportArgs.overlays,
+                   "A published limit curve to draw (constraints/data/limits/ name, or a file)")
+      ->type_name("NAME");
+  exportCmd->add_option("--format", exportArgs.format, "csv | json | hepdata | png");
+  exportCmd->add_option("-o,--output", exportArgs.output, "Output file (hepdata: a folder)")
+      ->required();
+
   // CLI11 reports an unknown first word only as "a subcommand is required": name it.
   if (argc > 1 && argv[1][0] != '-') {
     std::vector<std::string> commands;
@@ -166,6 +199,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     if (info->parsed()) return runInfo(infoArgs, out);
     if (merge->parsed()) return runMerge(mergeArgs, out);
     if (spectrum->parsed()) return runSpectrum(spectrumArgs, out);
+    if (exportCmd->parsed()) return runExport(exportArgs, out);
   } catch (const InputError& e) {
     err << "portalscan: error: " << oneLine(e.what()) << "\n";
     return kExitBadInput;

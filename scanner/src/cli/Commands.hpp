@@ -62,6 +62,20 @@ struct InfoArgs {
   bool json = false;
 };
 
+struct ExportArgs {
+  std::vector<std::string> inputs;  ///< scan files of one model
+  std::string x, y;                 ///< parameters or stored observables
+  std::string bins;                 ///< "NX,NY"; empty: a grid's cells, else 40,40
+  bool logX = false, logY = false, linX = false, linY = false;
+  std::vector<std::string> units;  ///< "x=keV,y=s"
+  std::string mode;                ///< profile | cuts | slice; empty: profile if chi2 exists
+  std::string constraints;         ///< all | NAME,...
+  std::vector<std::string> at;     ///< NAME=VALUE (slice)
+  std::vector<std::string> overlays;
+  std::string format;  ///< csv | json | hepdata | png; empty: from -o's extension
+  std::string output;
+};
+
 int runPoint(const PointArgs& args, std::ostream& out);
 int runList(const ListArgs& args, std::ostream& out);
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err);
@@ -70,6 +84,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
 int runInfo(const InfoArgs& args, std::ostream& out);
 int runMerge(const MergeArgs& args, std::ostream& out);
 int runSpectrum(const SpectrumArgs& args, std::ostream& out);
+int runExport(const ExportArgs& args, std::ostream& out);
 
 /// `values` (empty: the model's defaults) with "--set NAME=VALUE" applied.
 std::vector<double> parseParameterValues(const physics::Model& model,

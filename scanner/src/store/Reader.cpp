@@ -2,6 +2,7 @@
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/engine/JsonText.hpp"
+#include "portalscan/scanner/store/Committed.hpp"
 
 #include "Common.hpp"
 
@@ -68,74 +69,58 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
 ScanSummary summarise(const std::string& path, bool ranges) {
   if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
   ScanSummary s;
-  s.path = path;
-  h5::File file = [&] {
+  // Only what the commit records vouch for, and again if a running writer's flush got in
+  // the way (docs/hdf5-format.md, "Reading a running scan").
+  readCommitted(path, [&](const CommittedFile& file) {
+    s = ScanSummary{};
+    s.path = path;
+    const h5::Group& root = file.file().root();
+    s.model = file.model();
+    s.config = file.config();
+    s.configHash = root.stringAttribute("config_hash");
+    s.version = file.version();
+    s.created = file.created();
+    s.complete = file.complete();
+    s.subset =
+        root.hasAttribute("subset") ? Subset::fromJson(root.stringAttribute("subset")) : Subset{};
+    s.pointsTotal = file.pointsTotal();
+    s.rows = file.rows();
+    s.chunks = file.chunks();
+    s.pointsEvaluated = file.pointsEvaluated();
+    std::uint64_t width = 0;
+    for (auto a : file.records("allowed", width)) s.allowed += a;
+    const auto status = file.records("status", width);
+    for (std::size_t k = 0; k < s.chunks; ++k)
+      for (std::size_t j = 0; j < kStatusCount && j < width; ++j)
+        s.status[j] += status[k * width + j];
     try {
-      return h5::File::open(path, h5::File::Mode::ReadOnly);
-    } catch (const IoError& e) {
-      throw InputError("'" + path + "' is not an HDF5 file portalscan can read (" + e.what() + ")");
+      for (const auto& c : s.config.at("constraints"))
+        s.constraintNames.push_back(c.at("name").get<std::string>());
+    } catch (const nlohmann::json::exception&) {
+      throw InputError("'" + path + "': its stored config is damaged (no list of constraints)");
     }
-  }();
-  const h5::Group& root = file.root();
-  if (!root.hasAttribute("format_version") || !root.hasAttribute("config")) {
-    throw InputError("'" + path + "' is not a portalscan scan file");
-  }
-  s.model = root.stringAttribute("model");
-  s.config = parseJsonText(root.stringAttribute("config"), "'" + path + "' (its config attribute)");
-  if (!s.config.is_object()) {
-    throw InputError("'" + path + "': its stored config is damaged (not a JSON object)");
-  }
-  s.configHash = root.stringAttribute("config_hash");
-  s.version = root.stringAttribute("portalscan_version");
-  s.created = root.stringAttribute("created");
-  s.complete = root.intAttribute("complete") != 0;
-  s.subset =
-      root.hasAttribute("subset") ? Subset::fromJson(root.stringAttribute("subset")) : Subset{};
-  s.pointsTotal = static_cast<std::uint64_t>(root.intAttribute("points_total"));
-  s.rows = root.openDataset("index").rows();
-  const h5::Group chunks = root.openGroup("chunks");
-  const auto range = chunks.openDataset("range").read<std::uint64_t>();
-  s.chunks = range.size() / 2;
-  for (std::size_t k = 0; k < s.chunks; ++k) s.pointsEvaluated += range[2 * k + 1] - range[2 * k];
-  const auto allowed = chunks.openDataset("allowed").read<std::uint64_t>(0, s.chunks);
-  for (auto a : allowed) s.allowed += a;
-  const h5::Dataset statusSet = chunks.openDataset("status");
-  const std::size_t statusWidth = statusSet.columns();
-  const auto status = statusSet.read<std::uint64_t>(0, s.chunks);
-  for (std::size_t k = 0; k < s.chunks; ++k)
-    for (std::size_t j = 0; j < kStatusCount && j < statusWidth; ++j)
-      s.status[j] += status[k * statusWidth + j];
-  try {
-    for (const auto& c : s.config.at("constraints"))
-      s.constraintNames.push_back(c.at("name").get<std::string>());
-  } catch (const nlohmann::json::exception&) {
-    throw InputError("'" + path + "': its stored config is damaged (no list of constraints)");
-  }
-  const h5::Dataset excludedSet = chunks.openDataset("excluded");
-  const auto excluded = excludedSet.read<std::uint64_t>(0, s.chunks);
-  const std::size_t width = excludedSet.columns();
-  s.excluded.assign(s.constraintNames.size(), 0);
-  for (std::size_t k = 0; k < s.chunks; ++k)
-    for (std::size_t j = 0; j < s.constraintNames.size(); ++j)
-      s.excluded[j] += excluded[k * width + j];
-  if (ranges) {
-    const h5::Group params = root.openGroup("parameters");
-    for (const auto& name : params.members()) {
-      const h5::Dataset d = params.openDataset(name);
-      const std::string scale = d.stringAttribute("scale");
-      if (scale == "fixed") continue;
-      ScanSummary::Range r{name, scale, std::numeric_limits<double>::infinity(),
-                           -std::numeric_limits<double>::infinity()};
-      const std::uint64_t n = d.rows();
-      for (std::uint64_t b = 0; b < n; b += 1 << 20) {
-        for (double x : d.read<double>(b, std::min<std::uint64_t>(n, b + (1 << 20)))) {
-          r.min = std::min(r.min, x);
-          r.max = std::max(r.max, x);
+    const auto excluded = file.records("excluded", width);
+    s.excluded.assign(s.constraintNames.size(), 0);
+    for (std::size_t k = 0; k < s.chunks; ++k)
+      for (std::size_t j = 0; j < s.constraintNames.size() && j < width; ++j)
+        s.excluded[j] += excluded[k * width + j];
+    if (ranges) {
+      const h5::Group params = root.openGroup("parameters");
+      for (const auto& c : file.parameters()) {
+        if (c.scale == "fixed") continue;
+        ScanSummary::Range r{c.name, c.scale, std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity()};
+        const h5::Dataset d = params.openDataset(c.name);
+        for (std::uint64_t b = 0; b < s.rows; b += 1 << 20) {
+          for (double x : d.read<double>(b, std::min<std::uint64_t>(s.rows, b + (1 << 20)))) {
+            r.min = std::min(r.min, x);
+            r.max = std::max(r.max, x);
+          }
         }
+        s.parameterRanges.push_back(r);
       }
-      s.parameterRanges.push_back(r);
     }
-  }
+  });
   s.fileBytes = std::filesystem::file_size(path);
   return s;
 }

@@ -247,7 +247,10 @@ void ScanWriter::append(const ChunkBuffer& c) {
   // Write up to the last storage-chunk boundary the buffered rows reach (after a
   // forced partial write this first completes the partly filled chunk); a
   // partial chunk only when a commit is due.
-  writeRows(pendingRows_ - (rowsWritten_ + pendingRows_) % storageRows_);
+  // (With keep: allowed a chunk may add fewer rows than a commit left in a partly filled
+  // storage chunk: then there is no boundary to reach yet, and nothing is written.)
+  const std::uint64_t boundary = (rowsWritten_ + pendingRows_) / storageRows_ * storageRows_;
+  writeRows(boundary > rowsWritten_ ? boundary - rowsWritten_ : 0);
   if (std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_) commit();
 }
 

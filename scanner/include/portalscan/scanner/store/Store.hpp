@@ -8,6 +8,7 @@
 /// The whole store in one include: the layout shared by every role, the
 /// writer, the reader, verification and salvage, and merge.
 
+#include "portalscan/scanner/store/Committed.hpp"
 #include "portalscan/scanner/store/Hdf5.hpp"
 #include "portalscan/scanner/store/Layout.hpp"
 #include "portalscan/scanner/store/Merge.hpp"
