@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -12,7 +14,7 @@ namespace portalscan::test {
 namespace {
 
 constexpr double keV = 1e-6;                 // GeV
-constexpr double kQTritium = 18.5906 * keV;  // shared/physics.md
+constexpr double kQTritium = 18.5906 * keV;  // docs/physics/hidden_kev_fermion.md, Eqs. 16-18
 
 struct Csv {
   std::vector<std::string> comments;
@@ -187,19 +189,101 @@ TEST(CliSpectrum, BadInputIsOneLineAndExitCodeTwo) {
   }
 }
 
-TEST(PaperFigures, ScriptWritesFig2AndFig4) {
-  if (runShell("/usr/bin/python3 -c 'import matplotlib'").code != 0) {
-    GTEST_SKIP() << "Debian's python3-matplotlib is not installed";
+/// The rows of `portalscan spectrum ... --format json` as columns by name (null: NaN).
+std::map<std::string, std::vector<double>> spectrumColumns(const std::string& args) {
+  const CliResult r = runCli("spectrum " + args + " --format json");
+  EXPECT_EQ(r.code, 0) << args << ": " << r.err;
+  std::map<std::string, std::vector<double>> columns;
+  if (r.code != 0) return columns;
+  const auto j = nlohmann::json::parse(r.out);
+  for (std::size_t i = 0; i < j["columns"].size(); ++i) {
+    auto& column = columns[j["columns"][i]["name"].get<std::string>()];
+    for (const auto& row : j["rows"]) {
+      column.push_back(row[i].is_null() ? std::nan("") : row[i].get<double>());
+    }
   }
-  const auto out = scratchDirectory() / "figures";
-  const CliResult r =
-      runShell("/usr/bin/python3 '" PORTALSCAN_SOURCE_DIR
-               "/scans/figures/paper_figures.py' --portalscan '" PORTALSCAN_BINARY "' -o '" +
-               out.string() + "'");
+  return columns;
+}
+
+TEST(PaperFigures, ScriptPlotsTheCliCurves) {
+  // matplotlib is a declared dependency (scripts/install-deps.sh): no skip. The script runs
+  // with Axes.plot wrapped so that every curve it draws is recorded with its axes' title.
+  const auto out = freshDirectory("figures");
+  writeText(out / "record.py", R"(import json, math, runpy, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.axes
+drawn = []
+plot = matplotlib.axes.Axes.plot
+def recording(self, x, y, *args, **kwargs):
+    drawn.append((self, list(x), list(y), kwargs.get("label")))
+    return plot(self, x, y, *args, **kwargs)
+matplotlib.axes.Axes.plot = recording
+script, binary, out = sys.argv[1:4]
+sys.argv = [script, "--portalscan", binary, "-o", out]
+runpy.run_path(script, run_name="__main__")
+clean = lambda v: [None if math.isnan(a) else a for a in v]
+json.dump([{"title": a.get_title(), "label": label, "x": clean(x), "y": clean(y)}
+           for a, x, y, label in drawn], open(out + "/curves.json", "w"))
+)");
+  const CliResult r = runShell("/usr/bin/python3 '" + (out / "record.py").string() +
+                               "' '" PORTALSCAN_SOURCE_DIR "/scans/figures/paper_figures.py' '" +
+                               std::string(PORTALSCAN_BINARY) + "' '" + out.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* name : {"fig2.png", "fig4.png"}) {
     EXPECT_GT(std::filesystem::file_size(out / name), 10000u) << name;
   }
+  const auto curves = nlohmann::json::parse(readFile(out / "curves.json"));
+  // Fig. 2: the SM and two mass sets in (a), the two deviations in (b); Fig. 4: for each
+  // source two mass sets x (Eq. 32, with E1) in the Z panel and x Eq. 33 in the scalar one.
+  ASSERT_EQ(curves.size(), 3u + 2u + 2u * (2u * 2u + 2u));
+  auto find = [&](const std::string& title, const std::string& label) -> const nlohmann::json& {
+    for (const auto& c : curves) {
+      if (c["title"].get<std::string>().find(title) == 0 && !c["label"].is_null() &&
+          c["label"].get<std::string>().find(label) != std::string::npos)
+        return c;
+    }
+    ADD_FAILURE() << "no curve '" << label << "' in '" << title << "'";
+    static const nlohmann::json none = {{"x", nlohmann::json::array()}, {"y", nlohmann::json::array()}};
+    return none;
+  };
+  // Each drawn curve against the CLI's own columns, scaled as the axes say (keV; per keV;
+  // per |U|^2 = 0.16; Fig. 2b per 2|U|^2 = 0.32).
+  auto same = [](const nlohmann::json& c, const std::vector<double>& x,
+                 const std::vector<double>& y, double xScale, double yScale) {
+    ASSERT_EQ(c["x"].size(), x.size());
+    ASSERT_EQ(c["y"].size(), y.size());
+    ASSERT_GT(x.size(), 100u);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      EXPECT_NEAR(c["x"][i].get<double>(), x[i] * xScale, 1e-12 * std::abs(x[i] * xScale)) << i;
+      if (std::isnan(y[i])) {
+        EXPECT_TRUE(c["y"][i].is_null()) << i;
+      } else {
+        EXPECT_NEAR(c["y"][i].get<double>(), y[i] * yScale, 1e-12 * std::abs(y[i] * yScale)) << i;
+      }
+    }
+  };
+  const std::string mixings = " --mixings 0.4,0.4";
+  const auto t75 = spectrumColumns("tritium_beta --masses 7e-06,5e-06" + mixings +
+                                   " --points 800 --from 5e-08 --to 1.858e-05");
+  const auto t7100 = spectrumColumns("tritium_beta --masses 7e-06,0.0001" + mixings +
+                                     " --points 800 --from 5e-08 --to 1.858e-05");
+  same(find("(a) tritium", "Standard Model"), t75.at("E_kin"), t75.at("dR_dE_sm"), 1e6, 1e-6);
+  same(find("(a) tritium", "(7, 5)"), t75.at("E_kin"), t75.at("dR_dE"), 1e6, 1e-6);
+  same(find("(a) tritium", "(7, 100)"), t7100.at("E_kin"), t7100.at("dR_dE"), 1e6, 1e-6);
+  same(find("(b) deviation", "(7, 5)"), t75.at("E_kin"), t75.at("deviation"), 1e6, 1 / 0.32);
+  same(find("(b) deviation", "(7, 100)"), t7100.at("E_kin"), t7100.at("deviation"), 1e6, 1 / 0.32);
+  const auto sns = spectrumColumns("cevns_sns --masses 7e-06,0.0001" + mixings +
+                                   " --points 600 --from 5e-07 --to 4.6e-05");
+  same(find("(a) Z exchange", "(7, 100)$ keV, CN Eq. 32"), sns.at("T"), sns.at("eq32"), 1e6, 1);
+  same(find("(a) Z exchange", "(7, 100)$ keV, with E1"), sns.at("T"), sns.at("deviation"), 1e6,
+       1 / 0.16);
+  same(find("(b) scalar exchange", "(7, 100)"), sns.at("T"), sns.at("eq33"), 1e6, 1);
+  const auto reactor = spectrumColumns("cevns_reactor --masses 7e-06,5e-06" + mixings +
+                                       " --points 600 --from 1e-08 --to 1.05e-06");
+  same(find("(c) Z exchange", "(7, 5)$ keV, CN Eq. 32"), reactor.at("T"), reactor.at("eq32"),
+       1e6, 1);
+  same(find("(d) scalar exchange", "(7, 5)"), reactor.at("T"), reactor.at("eq33"), 1e6, 1);
 }
 
 }  // namespace
