@@ -215,9 +215,11 @@ TEST_F(Mpi, TheSlurmScriptRunsTheScanAndResumesIt) {
                                 "' --allow-run-as-root --oversubscribe -n 2 \"$@\"\n");
   fs::permissions(bin / "mpirun", fs::perms::owner_all);
   const std::string out = fresh("sbatch.h5");
-  const std::string command = "PATH='" + bin.string() + "':$PATH PORTALSCAN='" PORTALSCAN_BINARY
+  const std::string command = "PATH='" + bin.string() +
+                              "':$PATH PORTALSCAN='" PORTALSCAN_BINARY
                               "' SLURM_CPUS_PER_TASK=1 bash '" PORTALSCAN_SOURCE_DIR
-                              "/scans/cluster/mpi.sbatch' '" + config() + "' '" + out + "'";
+                              "/scans/cluster/mpi.sbatch' '" +
+                              config() + "' '" + out + "'";
   const CliResult r = runShell(command);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(readFile(dir() / "mpirun-args").find("--bind-to none -x OMP_NUM_THREADS"),

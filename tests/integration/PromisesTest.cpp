@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -44,27 +45,44 @@ std::set<std::string> names(const json& list) {
 TEST(Promises, ListConstraintsForAModelAndItsOptions) {
   const json all = cliJson("list constraints --json");
   ASSERT_GT(all.size(), 10u);
-  // For each model and options: exactly the catalogue's constraints with a use for them.
-  auto expected = [&](const std::string& model, const std::string& flavours) {
+  // For each model and options: exactly the catalogue's constraints with a use for them. A
+  // use names the choices it holds for ({"flavours": ["e-mu"], "version": [...]}); an option
+  // not given on the command line has its default (list models).
+  const json models = cliJson("list models --json");
+  auto expected = [&](const std::string& model, const std::map<std::string, std::string>& given) {
+    std::map<std::string, std::string> chosen = given;
+    for (const auto& m : models) {
+      if (m["name"] != model) continue;
+      for (const auto& o : m["options"]) chosen.emplace(o["name"], o["default"]);
+    }
     std::set<std::string> s;
     for (const auto& c : all) {
       for (const auto& use : c["uses"]) {
         if (use["model"] != model) continue;
-        const auto& options = use["options"];
-        if (!flavours.empty() && options.contains("flavours") && options["flavours"] != flavours)
-          continue;
-        s.insert(c["name"].get<std::string>());
+        bool holds = true;
+        for (const auto& [option, choices] : use["options"].items()) {
+          holds =
+              holds && std::find(choices.begin(), choices.end(), chosen[option]) != choices.end();
+        }
+        if (holds) s.insert(c["name"].get<std::string>());
       }
     }
     return s;
   };
   const auto hidden = names(cliJson("list constraints hidden_kev_fermion --json"));
-  EXPECT_EQ(hidden, expected("hidden_kev_fermion", ""));
+  EXPECT_EQ(hidden, expected("hidden_kev_fermion", {}));
   EXPECT_TRUE(hidden.count("bbn_reheating") && hidden.count("relic_abundance"));
   const auto eMu = names(cliJson("list constraints lfv_nsi --option flavours=e-mu --json"));
   const auto muTau = names(cliJson("list constraints lfv_nsi --option flavours=mu-tau --json"));
-  EXPECT_EQ(eMu, expected("lfv_nsi", "e-mu"));
-  EXPECT_EQ(muTau, expected("lfv_nsi", "mu-tau"));
+  EXPECT_EQ(eMu, expected("lfv_nsi", {{"flavours", "e-mu"}}));
+  EXPECT_EQ(muTau, expected("lfv_nsi", {{"flavours", "mu-tau"}}));
+  // The lepton-number-violating version adds its own constraints.
+  const auto lnv = names(cliJson(
+      "list constraints lfv_nsi --option flavours=mu-tau --option version=lepton_number_violating "
+      "--json"));
+  EXPECT_EQ(lnv,
+            expected("lfv_nsi", {{"flavours", "mu-tau"}, {"version", "lepton_number_violating"}}));
+  EXPECT_GT(lnv.size(), muTau.size());
   // mu -> e conversion tests R_mue, which exists for e-mu only (user-guide, lfv_nsi options).
   EXPECT_EQ(eMu.count("mu_e_conversion"), 1u);
   EXPECT_EQ(muTau.count("mu_e_conversion"), 0u);
@@ -81,17 +99,24 @@ TEST(Promises, ListObservablesWithAnOptionSaysWhatApplies) {
   const json muTau = cliJson("list observables lfv_nsi --option flavours=mu-tau --json");
   ASSERT_EQ(eMu.size(), muTau.size());  // the same observables, with what applies marked
   ASSERT_GT(eMu.size(), 10u);
-  int checked = 0;
+  int checked = 0, named = 0;
   for (std::size_t i = 0; i < eMu.size(); ++i) {
     const std::string name = eMu[i]["name"];
+    ASSERT_EQ(muTau[i]["name"], name);
     const std::string appliesTo = eMu[i]["applies_to"];
-    // "all options", or the option it needs: it applies exactly when that option is chosen.
+    // "all options", or one flavour pair: it applies exactly when that pair is chosen (the
+    // other forms name other options, left at their defaults here).
     const bool always = appliesTo == "all options";
+    if (!always && appliesTo.rfind("flavours=", 0) != 0) continue;
+    if (appliesTo.find(',') != std::string::npos || appliesTo.find('|') != std::string::npos)
+      continue;
+    ++checked;
     EXPECT_EQ(eMu[i]["applies"].get<bool>(), always || appliesTo == "flavours=e-mu") << name;
     EXPECT_EQ(muTau[i]["applies"].get<bool>(), always || appliesTo == "flavours=mu-tau") << name;
-    if (name == "R_mue" || name == "BR_tau_mu_Zprime") ++checked;
+    if (name == "R_mue" || name == "BR_tau_mu_Zprime") ++named;
   }
-  EXPECT_EQ(checked, 2);
+  EXPECT_EQ(named, 2);
+  EXPECT_GT(checked, 10);
 }
 
 // --- point --block ---
@@ -171,8 +196,9 @@ TEST(Promises, SpectrumDefaultRangesPointsAndLogSteps) {
     EXPECT_NEAR(t["rows"][1][0].get<double>() - first, step, 1e-9 * step) << kind;
   }
   // --log: equal ratios, 1e-7 to 1e-5 in 5 rows is a factor sqrt(10) each.
-  const json log = spectrum("tritium_beta --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 1e-7 --to "
-                            "1e-5 --points 5 --log");
+  const json log = spectrum(
+      "tritium_beta --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 1e-7 --to "
+      "1e-5 --points 5 --log");
   ASSERT_EQ(log["rows"].size(), 5u);
   for (int i = 0; i < 5; ++i) {
     const double expected = 1e-7 * std::pow(10.0, 0.5 * i);
@@ -189,8 +215,9 @@ TEST(Promises, SpectrumRatiosAreNullWhereTheStandardModelVanishes) {
   const double e = 0.1056583755 / 2, m = 126.9044719 * 0.93149410242 - 53 * 0.51099895e-3;
   const double end = 2 * e * e / (m + 2 * e);
   EXPECT_NEAR(end, 47.2e-6, 0.1e-6);
-  const json t = spectrum("cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 4e-5 --to 5e-5 "
-                          "--points 11");
+  const json t = spectrum(
+      "cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 4e-5 --to 5e-5 "
+      "--points 11");
   ASSERT_EQ(t["rows"].size(), 11u);
   int nullRows = 0;
   for (const auto& row : t["rows"]) {
@@ -224,7 +251,6 @@ const char* kSmall = R"({
   "parameters": {"M_N": {"value": 1e13}, "y_e": 1e-2,
     "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 6},
     "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 7}},
-  "constraints": ["default", "relic_abundance"],
   "output": {"chunk_points": 8}
 })";
 
@@ -243,7 +269,10 @@ TEST(Promises, DryRunPrintsThePlanAndWritesNothing) {
   // 6 x 7 = 42 points in ceil(42/8) = 6 chunks of 8, into the default small.h5.
   EXPECT_NE(r.out.find("42, grid, in 6 chunks of 8"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("small.h5: would create it"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("relic_abundance"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("constraints      rho_parameter, z_invisible_width, chi_lifetime, "
+                       "bbn_reheating, phi_to_chichi, higgs_invisible"),
+            std::string::npos)
+      << r.out;  // the default chain (docs/constraints.md)
   EXPECT_EQ(listing(d), std::vector<std::string>{"small.json"});
   // With a file there: what --resume and --force would do, and still nothing written.
   ASSERT_EQ(runCli("run small.json", d.string()).code, 0);
@@ -278,8 +307,9 @@ TEST(Promises, TheShippedConfigsAreValid) {
     const CliResult r = runCli("run '" + e.path().string() + "' --dry-run", d.string());
     ASSERT_EQ(r.code, 0) << e.path() << ": " << r.err;
     EXPECT_NE(r.out.find("config is valid"), std::string::npos) << r.out;
-    const std::string plan = std::to_string(points) + ", " + c["sampler"]["kind"].get<std::string>() +
-                             ", in " + std::to_string((points + chunk - 1) / chunk) + " chunks";
+    const std::string plan = std::to_string(points) + ", " +
+                             c["sampler"]["kind"].get<std::string>() + ", in " +
+                             std::to_string((points + chunk - 1) / chunk) + " chunks";
     EXPECT_NE(r.out.find(plan), std::string::npos) << e.path() << ": " << plan << "\n" << r.out;
     EXPECT_TRUE(listing(d).empty()) << e.path();
   }
@@ -339,7 +369,7 @@ TEST(Promises, TheSummaryCountsWhatEachConstraintExcludes) {
   ASSERT_TRUE(f.ok());
   ASSERT_EQ(f.rows("/allowed"), 42u);  // keep all: every point is a row
   const auto excluded = excludedInFile(f);
-  ASSERT_EQ(excluded.size(), 7u);  // the default chain and relic_abundance
+  ASSERT_EQ(excluded.size(), 6u);  // the default chain
   std::uint64_t someExcluded = 0;
   for (const auto& [name, n] : excluded) {
     // "    NAME    COUNT  (P%)" under "excluded by".
@@ -350,6 +380,22 @@ TEST(Promises, TheSummaryCountsWhatEachConstraintExcludes) {
     someExcluded += n;
   }
   EXPECT_GT(someExcluded, 0u);
+  // Keep all (the default): /allowed is the AND of the pass bits, row by row, and both
+  // kinds of rows are there.
+  const auto allowed = f.read<std::uint8_t>("/allowed", H5T_NATIVE_UINT8);
+  std::vector<std::uint8_t> all(42, 1);
+  for (const auto& [name, n] : excluded) {
+    const auto pass = f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8);
+    ASSERT_EQ(pass.size(), 42u);
+    for (std::size_t i = 0; i < 42; ++i) all[i] &= pass[i];
+  }
+  std::uint64_t allowedRows = 0;
+  for (std::size_t i = 0; i < 42; ++i) {
+    EXPECT_EQ(allowed[i], all[i]) << i;
+    allowedRows += allowed[i];
+  }
+  EXPECT_GT(allowedRows, 0u);
+  EXPECT_LT(allowedRows, 42u);
   // info says the same.
   const json info = cliJson("info '" + (d / "small.h5").string() + "' --json");
   ASSERT_EQ(info["excluded"].size(), excluded.size());
@@ -371,17 +417,16 @@ TEST(Promises, FailedPointsAreRecordedWithTheirStatus) {
   EXPECT_NE(r.out.find("status solver_failed: 2"), std::string::npos) << r.out;
   const RawFile f((d / "failed.h5").string());
   ASSERT_TRUE(f.ok());
-  // The codes attribute names each code (Status.hpp).
+  // The codes attribute names each code (Status.hpp): {"0": "ok", "1": ...}.
   const json codes = json::parse(f.stringAttribute("/status", "codes"));
+  ASSERT_EQ(codes.size(), 7u);
   const auto status = f.read<std::int8_t>("/status", H5T_NATIVE_INT8);
   const auto mChi = f.doubles("/parameters/M_chi"), kappa = f.doubles("/parameters/kappa");
   ASSERT_EQ(status.size(), 9u);
   std::map<std::string, int> counts;
   auto nameOf = [&](int code) {
-    for (const auto& [name, value] : codes.items()) {
-      if (value == code) return name;
-    }
-    return std::string("?");
+    const std::string key = std::to_string(code);
+    return codes.contains(key) ? codes[key].get<std::string>() : std::string("?");
   };
   for (std::size_t i = 0; i < 9; ++i) {
     const std::string expected =
@@ -413,11 +458,11 @@ TEST(Promises, MergeForceAndIncompleteShards) {
   const auto d = freshDirectory("merge");
   writeText(d / "scan.json", gridScanConfig(512));
   for (int k : {1, 2}) {
-    ASSERT_EQ(runCli("run scan.json --shard " + std::to_string(k) + "/2 -o s" +
-                         std::to_string(k) + ".h5",
-                     d.string())
-                  .code,
-              0);
+    ASSERT_EQ(
+        runCli("run scan.json --shard " + std::to_string(k) + "/2 -o s" + std::to_string(k) + ".h5",
+               d.string())
+            .code,
+        0);
   }
   ASSERT_EQ(runCli("merge -o m.h5 s1.h5 s2.h5", d.string()).code, 0);
   // An existing output: refused in one line, then replaced with --force.
@@ -432,10 +477,9 @@ TEST(Promises, MergeForceAndIncompleteShards) {
   ASSERT_EQ(runCli("run scan.json -o single.h5", d.string()).code, 0);
   expectIdentical((d / "single.h5").string(), (d / "m.h5").string());
   // A shard interrupted after 10 of its 94 chunks: merge refuses it, and writes nothing.
-  const pid_t pid =
-      startProcess({PORTALSCAN_BINARY, "run", (d / "scan.json").string(), "--shard", "2/2", "-o",
-                    (d / "partial.h5").string()},
-                   {stopAfterChunks(10)});
+  const pid_t pid = startProcess({PORTALSCAN_BINARY, "run", (d / "scan.json").string(), "--shard",
+                                  "2/2", "-o", (d / "partial.h5").string()},
+                                 {stopAfterChunks(10)});
   ChildGuard guard{pid};
   ASSERT_TRUE(waitUntilStopped(pid));
   kill(pid, SIGTERM);

@@ -164,11 +164,12 @@ TEST_F(Reliability, CommitSecondsBoundsTheWorkAKillLoses) {
     json.replace(json.find("\"commit_seconds\": 0"), 19, "\"commit_seconds\": " + seconds);
     const std::string out = file(name + ".h5");
     const auto t = std::chrono::steady_clock::now();
-    const pid_t pid = start({"run", config(name + ".json", json), "-j", "1", "-o", out},
-                            {stopAfterChunks(1)});
+    const pid_t pid =
+        start({"run", config(name + ".json", json), "-j", "1", "-o", out}, {stopAfterChunks(1)});
     ChildGuard guard{pid};
     EXPECT_TRUE(waitUntilStopped(pid));
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     kill(pid, SIGKILL);
     EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
     guard.pid = 0;

@@ -3,8 +3,8 @@
 
 #include "integration/RawHdf5.hpp"
 #include <fcntl.h>
-#include <signal.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <numbers>
 #include <sstream>
 #include <vector>
 
@@ -100,9 +103,81 @@ TEST(CliSpectrum, ZeroMixingIsTheStandardModel) {
   }
 }
 
+// The SNS rates of CN Eq. 27, computed here without the program: the COHERENT
+// 2017 exposure of CN Sec. IV.C (n_CsI = N_A x 14.6 kg/259.8 g/mol CsI units,
+// phi_0 = 0.08 x 1.76e23/(4 pi (19.3 m)^2) per flavour), the decay-at-rest
+// spectra (CN Eq. 29 with E_mu = m_mu), the cross section of CN Eq. 25 with
+// Q_W = N - Z (1 - 4 x 0.23857), Helm's form factor with Lewin & Smith's
+// parameters, nuclear masses from AME 2020 (Cs-133 132.905451961 u, I-127
+// 126.904472 u, less the electrons), and Simpson's rule.
+struct Target {
+  int z, n;
+  double atomicMassU;
+  double mass() const { return atomicMassU * 0.93149410242 - z * 0.51099895e-3; }
+  double weakCharge() const { return n - z * (1 - 4 * 0.23857); }
+  double helm(double t) const {
+    const double c = 1.23 * std::cbrt(static_cast<double>(z + n)) - 0.60;  // fm
+    const double rn =
+        std::sqrt(c * c + 7.0 / 3.0 * std::numbers::pi * std::numbers::pi * 0.52 * 0.52 - 5 * 0.81);
+    const double q = std::sqrt(2 * mass() * t + t * t) / 0.1973269804;  // 1/fm
+    const double x = q * rn;
+    return 3 * (std::sin(x) - x * std::cos(x)) / (x * x * x) * std::exp(-0.5 * q * q * 0.81);
+  }
+  /// G_F^2 M Q_W^2 F^2/(4 pi): Eq. 25 is this times a bracket.
+  double scale(double t) const {
+    const double gf = 1.1663788e-5, f = helm(t), qw = weakCharge();
+    return gf * gf * mass() * qw * qw * f * f / (4 * std::numbers::pi);
+  }
+};
+const Target kTargets[] = {{55, 78, 132.905451961}, {53, 74, 126.904472}};
+constexpr double kMPi = 0.13957039, kMMu = 0.1056583755;
+
+double simpsonRule(const std::function<double(double)>& f, double a, double b, int n) {
+  const double h = (b - a) / n;
+  double sum = f(a) + f(b);
+  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
+  return sum * h / 3;
+}
+
+/// For recoil T on the SNS fluxes: the SM dN/dT (events per GeV for the exposure) and, for
+/// a final-state mass m, the loss 1 - r(m) to first order in m^2: Eq. 25's mass term is
+/// -scale (m^2/4E^2)(1 + 2E/M - T/M) where the massless rate is scale x bracket (the
+/// kinematic slivers the mass moves are O(m^4)).
+std::pair<double, double> snsRate(double t, double m) {
+  const double line = (kMPi * kMPi - kMMu * kMMu) / (2 * kMPi);
+  auto nuE = [](double e) { return 192 / kMMu * std::pow(e / kMMu, 2) * (0.5 - e / kMMu); };
+  auto nuMuBar = [](double e) { return 64 / kMMu * std::pow(e / kMMu, 2) * (0.75 - e / kMMu); };
+  double sm = 0.0, lost = 0.0;
+  for (const Target& n : kTargets) {
+    const double big = n.mass();
+    auto bracket = [&](double e) {
+      return std::max(0.0, 1 - big * t / (2 * e * e) - t / e + t * t / (2 * e * e));
+    };
+    auto massTerm = [&](double e) {
+      return bracket(e) > 0 ? m * m / (4 * e * e) * (1 + 2 * e / big - t / big) : 0.0;
+    };
+    const double low = (t + std::sqrt(t * t + 2 * big * t)) / 2;  // Eq. 28 at m = 0
+    double b = bracket(line), d = massTerm(line);
+    if (low < kMMu / 2) {
+      b += simpsonRule([&](double e) { return (nuE(e) + nuMuBar(e)) * bracket(e); }, low, kMMu / 2,
+                       20000);
+      d += simpsonRule([&](double e) { return (nuE(e) + nuMuBar(e)) * massTerm(e); }, low, kMMu / 2,
+                       20000);
+    }
+    sm += n.scale(t) * b;
+    lost += n.scale(t) * d;
+  }
+  const double units = 6.02214076e23 * 14600.0 / 259.8;
+  const double fluence =
+      0.08 * 1.76e23 / (4 * std::numbers::pi * 1930.0 * 1930.0) * 1.973269804e-14 * 1.973269804e-14;
+  return {units * fluence * sm, lost / sm};
+}
+
 TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
+  // 6, 8 and 10 keV: below the ends of the 29.79 MeV line (14.3 keV on Cs, 15.0 on I), where
+  // a 100 keV final state would move the edge.
   const CliResult r = runCli(
-      "spectrum cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 1e-5 --to 2e-5 --points 3 "
+      "spectrum cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 6e-6 --to 1e-5 --points 3 "
       "--format json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -118,20 +193,22 @@ TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
   EXPECT_EQ(names, expected);  // no scalar column without a model point
   ASSERT_EQ(j["rows"].size(), 3u);
   for (const auto& row : j["rows"]) {
-    const double sm = row[1], z = row[2], deviation = row[4], rz1 = row[5], rz2 = row[6],
-                 eq32 = row[7], eq31 = row[11];
-    EXPECT_GT(sm, 0.0);
-    // CN Eq. 31 as printed with |U_4|^2 = |U_5|^2 = 0.01, and Eq. 32 its per-mixing form.
-    EXPECT_NEAR(eq31, 0.01 * eq32, 1e-6 * eq31);
-    // Erratum E1: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 of the flux and coupling
-    // lost, and the m^2 term reached with |P_chi l|^2 = 0.98 x 0.01.
-    EXPECT_NEAR(deviation, 0.0394 + 0.98 * 0.98 * 0.01 * eq32, 1e-5 * deviation);
-    EXPECT_NEAR(eq32, (1 - rz1) + (1 - rz2), 1e-6 * eq32);
-    EXPECT_NEAR(z / sm, 1 - deviation, 1e-12);
-    // The massive final state lowers the rate by ~ m^2/4E^2 (CN Eq. 25):
-    // tiny for 7 keV, 200 times larger for 100 keV.
-    EXPECT_GT(1 - rz1, 0.0);
-    EXPECT_NEAR((1 - rz2) / (1 - rz1), (100.0 / 7) * (100.0 / 7), 0.01 * 204);
+    const double t = row[0], sm = row[1], z = row[2], deviation = row[4], rz1 = row[5],
+                 rz2 = row[6], eq32 = row[7], eq31 = row[11];
+    const auto [rate, loss7] = snsRate(t, 7e-6);
+    const double loss100 = snsRate(t, 1e-4).second;
+    EXPECT_NEAR(sm, rate, 1e-6 * rate) << "T = " << t;
+    EXPECT_NEAR(1 - rz1, loss7, 1e-3 * loss7) << "T = " << t;
+    EXPECT_NEAR(1 - rz2, loss100, 1e-3 * loss100) << "T = " << t;
+    // CN Eq. 32 is Eq. 31 per unit mixing, sum_k (1 - r_k); Eq. 31 as printed has
+    // |U_4|^2 = |U_5|^2 = 0.01.
+    EXPECT_NEAR(eq32, loss7 + loss100, 1e-3 * eq32);
+    EXPECT_NEAR(eq31, 0.01 * (loss7 + loss100), 1e-3 * eq31);
+    // Erratum E1: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 of the flux and coupling lost, and the
+    // m^2 term reached with |P_chi l|^2 = 0.98 x 0.01.
+    const double e1 = 0.0394 + 0.98 * 0.98 * 0.01 * (loss7 + loss100);
+    EXPECT_NEAR(deviation, e1, 1e-5 * e1);
+    EXPECT_NEAR(z, rate * (1 - e1), 1e-6 * rate);
   }
 }
 
@@ -244,7 +321,8 @@ json.dump([{"title": a.get_title(), "label": label, "x": clean(x), "y": clean(y)
         return c;
     }
     ADD_FAILURE() << "no curve '" << label << "' in '" << title << "'";
-    static const nlohmann::json none = {{"x", nlohmann::json::array()}, {"y", nlohmann::json::array()}};
+    static const nlohmann::json none = {{"x", nlohmann::json::array()},
+                                        {"y", nlohmann::json::array()}};
     return none;
   };
   // Each drawn curve against the CLI's own columns, scaled as the axes say (keV; per keV;
@@ -281,8 +359,8 @@ json.dump([{"title": a.get_title(), "label": label, "x": clean(x), "y": clean(y)
   same(find("(b) scalar exchange", "(7, 100)"), sns.at("T"), sns.at("eq33"), 1e6, 1);
   const auto reactor = spectrumColumns("cevns_reactor --masses 7e-06,5e-06" + mixings +
                                        " --points 600 --from 1e-08 --to 1.05e-06");
-  same(find("(c) Z exchange", "(7, 5)$ keV, CN Eq. 32"), reactor.at("T"), reactor.at("eq32"),
-       1e6, 1);
+  same(find("(c) Z exchange", "(7, 5)$ keV, CN Eq. 32"), reactor.at("T"), reactor.at("eq32"), 1e6,
+       1);
   same(find("(d) scalar exchange", "(7, 5)"), reactor.at("T"), reactor.at("eq33"), 1e6, 1);
 }
 

@@ -159,21 +159,21 @@ TEST(LowEnergySignals, CevnsDeviationScalesWithMixingAndMass) {
     double lost = 0.0, sm = 0.0;
     for (const auto& n : {cevns::caesium133(), cevns::iodine127()}) {
       const double qw = cevns::weakCharge(n), f = cevns::helmFormFactor(n, t);
-      const double c = qw * qw * n.mass * f * f;
+      const double weight = qw * qw * n.mass * f * f;
       const double low = std::max(sources::kReactorMinEnergy, cevns::minimumEnergy(t, n.mass, 0.0));
       const double high = sources::kReactorMaxEnergy;
-      lost += c * simpson(
-                      [&](double e) {
-                        return sources::reactorSpectrum(e) * m * m / (4 * e * e) *
-                               (1 + 2 * e / n.mass - t / n.mass);
-                      },
-                      low, high, 20000);
-      sm += c * simpson(
-                    [&](double e) {
-                      return sources::reactorSpectrum(e) *
-                             (1 - n.mass * t / (2 * e * e) - t / e + t * t / (2 * e * e));
-                    },
-                    low, high, 20000);
+      lost += weight * simpson(
+                           [&](double e) {
+                             return sources::reactorSpectrum(e) * m * m / (4 * e * e) *
+                                    (1 + 2 * e / n.mass - t / n.mass);
+                           },
+                           low, high, 20000);
+      sm += weight * simpson(
+                         [&](double e) {
+                           return sources::reactorSpectrum(e) *
+                                  (1 - n.mass * t / (2 * e * e) - t / e + t * t / (2 * e * e));
+                         },
+                         low, high, 20000);
     }
     return lost / sm;
   };

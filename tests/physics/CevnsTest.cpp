@@ -1,7 +1,7 @@
 // Coherent scattering into a massive fermion (CN Sec. IV.C). Expected values:
-// the numbers of CN Sec. IV.C (Eqs. 22-28 and the text) recomputed, explicit four-vector kinematics,
-// Freedman's total cross section, Lewin & Smith's Helm parameters, and
-// integrations independent of the code's quadrature.
+// the numbers of CN Sec. IV.C (Eqs. 22-28 and the text) recomputed, explicit four-vector
+// kinematics, Freedman's total cross section, Lewin & Smith's Helm parameters, and integrations
+// independent of the code's quadrature.
 
 #include "portalscan/physics/Cevns.hpp"
 #include "portalscan/physics/LowEnergySignals.hpp"
@@ -247,8 +247,8 @@ double snsRate(double t) {
     const double low = (t + std::sqrt(t * t + 2 * n.mass * t)) / 2;  // E_min of Eq. 28, m = 0
     perTarget += freedman(line, t, n);
     if (low < kMMu / 2) {
-      perTarget += simpson([&](double e) { return (nuE(e) + nuMuBar(e)) * freedman(e, t, n); },
-                           low, kMMu / 2, 20000);
+      perTarget += simpson([&](double e) { return (nuE(e) + nuMuBar(e)) * freedman(e, t, n); }, low,
+                           kMMu / 2, 20000);
     }
   }
   return csiUnits2017() * fluence2017InGeV2() * perTarget;

@@ -76,7 +76,8 @@ TEST(KineticMixing, EtaCarriesCEpsilonSquared) {
 }
 
 TEST(KineticMixing, ZNeutrinoCouplingAndChiWidth) {
-  // CN Eq. 45 with the exact mixing: the Z nu nu coupling ratio is 1 - 1.88e-5 at eps = 0.1, M_3 = 1 TeV.
+  // CN Eq. 45 with the exact mixing: the Z nu nu coupling ratio is 1 - 1.88e-5 at eps = 0.1, M_3 =
+  // 1 TeV.
   const KineticMixing km = kineticMixing(0.1, 1000.0);
   EXPECT_ABS(std::sqrt(1.0 + zNeutrinoCouplingShift(km)), 1.0 - 1.88e-5, 1e-7);
   // CN Eq. 47 recomputed: c_eps^2 s_eta^2 g_s^2 M_Z / (12 pi).

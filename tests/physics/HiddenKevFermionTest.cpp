@@ -60,8 +60,9 @@ TEST_F(HiddenKevFermionTest, DefaultPointIsAConsistentWarmDarkMatterPoint) {
 }
 
 TEST_F(HiddenKevFermionTest, LifetimeBoundOfEq15) {
-  // CN Eqs. 13 and 15 recomputed: with Gamma(3 nu) = G_F^2 M^5 sum|U|^2/(96 pi^3) at M = 10 keV, tau > 13.797 Gyr
-  // needs sum|U|^2 < 3.31e-4 (3.28e-4 with nu gamma); the paper's 1.8e-2 does not follow.
+  // CN Eqs. 13 and 15 recomputed: with Gamma(3 nu) = G_F^2 M^5 sum|U|^2/(96 pi^3) at M = 10 keV,
+  // tau > 13.797 Gyr needs sum|U|^2 < 3.31e-4 (3.28e-4 with nu gamma); the paper's 1.8e-2 does not
+  // follow.
   p[P::M_chi] = 1e-5;
   p[P::f_L] = p[P::f_R] = 1e-3;  // the light state stays at 10 keV to 1e-9
   ASSERT_EQ(evaluate(), PointStatus::Ok);
@@ -101,9 +102,9 @@ TEST_F(HiddenKevFermionTest, NeutrinolessDoubleBetaSumRule) {
 }
 
 TEST_F(HiddenKevFermionTest, EqualYukawasLeaveAnExactlySterileChiState) {
-  // CN Eq. 3 with the seesaw signs of Eq. 2: with f_L = f_R the combination (chi_L - chi_R^c)/sqrt2 is an exact
-  // eigenvector with eigenvalue -M_chi and no active component. With <phi> = v_s/sqrt2 the
-  // other state has |m| = M_chi - f^2 v_s^2/M_N: it is the lighter one and carries the mixing.
+  // CN Eq. 3 with the seesaw signs of Eq. 2: with f_L = f_R the combination (chi_L - chi_R^c)/sqrt2
+  // is an exact eigenvector with eigenvalue -M_chi and no active component. With <phi> = v_s/sqrt2
+  // the other state has |m| = M_chi - f^2 v_s^2/M_N: it is the lighter one and carries the mixing.
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_EQ(get("U2_chi_heavy"), 0.0);
   EXPECT_EQ(get("Gamma_chi_heavy_3nu"), 0.0);
@@ -135,9 +136,10 @@ TEST_F(HiddenKevFermionTest, PseudoDiracLabellingSurvivesSplittingsBelowEpsilon)
 }
 
 TEST_F(HiddenKevFermionTest, Benchmark1OfCN) {
-  // CN benchmark 1 as the full 4x4 of Eq. 2 with N_R kept, diagonalised in 60-digit arithmetic: light eigenvalues -3.3679935766e-10,
-  // +9.0000336788e-6, -1.0e-5 GeV; the mixing state is the lighter one (9.0 keV) with
-  // |U|^2 = 3.74e-6; the active mass 0.3368 eV is pushed up from y^2 v^2/(2 M_N) = 0.3031 eV.
+  // CN benchmark 1 as the full 4x4 of Eq. 2 with N_R kept, diagonalised in 60-digit arithmetic:
+  // light eigenvalues -3.3679935766e-10, +9.0000336788e-6, -1.0e-5 GeV; the mixing state is the
+  // lighter one (9.0 keV) with |U|^2 = 3.74e-6; the active mass 0.3368 eV is pushed up from y^2
+  // v^2/(2 M_N) = 0.3031 eV.
   benchmark1();
   ASSERT_EQ(evaluate(block("spectrum")), PointStatus::Ok);
   EXPECT_REL(get("m_nu_3"), 3.3679935766e-10, 1e-9);
@@ -195,8 +197,8 @@ TEST_F(HiddenKevFermionTest, OnlyRequestedBlocksAndTheirDependenciesAreComputed)
 
 TEST_F(HiddenKevFermionTest, HiggsInvisibleBoundOnKappaEq68) {
   // CN Eq. 68 with the quartic kappa: Gamma = kappa^2 v^2 sqrt(1 - 4 m^2/M_H^2)/(32 pi M_H),
-  // BR = Gamma/(Gamma_SM + Gamma), solved for kappa with Gamma_SM = 4.10 MeV: kappa < 0.0164 (BR 0.24), 0.0191 (0.30),
-  // 0.0101 (ATLAS 0.107).
+  // BR = Gamma/(Gamma_SM + Gamma), solved for kappa with Gamma_SM = 4.10 MeV: kappa < 0.0164 (BR
+  // 0.24), 0.0191 (0.30), 0.0101 (ATLAS 0.107).
   const double cited[3][2] = {{0.24, 0.0164}, {0.30, 0.0191}, {0.107, 0.0101}};
   const double beta =
       std::sqrt(1 - 4 * p[P::m_phi] * p[P::m_phi] / (constants::M_H * constants::M_H));
@@ -269,7 +271,8 @@ TEST_F(HiddenKevFermionTest, DilutionGrowsAsTheSquareRootOfTauPhiWhenPhiDominate
 }
 
 TEST_F(HiddenKevFermionTest, OmegaChiIsProportionalToMChiAtFixedDilution) {
-  // CN Eq. 63 dropped the factor m_chi/keV (0.89 = 2.5 x 100/280.4 per keV): Omega_chi = Omega_thermal / D keeps it.
+  // CN Eq. 63 dropped the factor m_chi/keV (0.89 = 2.5 x 100/280.4 per keV): Omega_chi =
+  // Omega_thermal / D keeps it.
   p[P::f_L] = p[P::f_R] = 1e-3;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   const double omega1 = get("Omega_chi"), d1 = get("dilution");

@@ -191,7 +191,8 @@ TwoByTwo eq5(double f, double Mchi) {
 }
 
 TEST(MassMatrix, Eq6LightEigenvalueAtOneKeV) {
-  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 1 keV, f = 1: light eigenvalue 6.001751e-10 GeV.
+  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 1 keV, f = 1: light eigenvalue 6.001751e-10
+  // GeV.
   const TwoByTwo t = eq5(1.0, 1e-6);
   const auto eig = diagonaliseSymmetric<2>(t.m);
   const int light = orderByMagnitude<2>(eig.values)[0];
@@ -200,8 +201,8 @@ TEST(MassMatrix, Eq6LightEigenvalueAtOneKeV) {
 }
 
 TEST(MassMatrix, Eq6KeepsTheSignOfANegativeLightEigenvalue) {
-  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 0.1 keV, f = 10: the light state has a negative
-  // eigenvalue, -5.16e-9.
+  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 0.1 keV, f = 10: the light state has a
+  // negative eigenvalue, -5.16e-9.
   const TwoByTwo t = eq5(10.0, 1e-7);
   const auto eig = diagonaliseSymmetric<2>(t.m);
   const int light = orderByMagnitude<2>(eig.values)[0];

@@ -39,8 +39,9 @@ TEST(ScalarDecays, Eq65GluonsOverMuonsAtTwoGeV) {
 }
 
 TEST(ScalarDecays, Eq66MixingForALifetimeOfOneSecond) {
-  // CN Eq. 66 recomputed: tau_phi = 1 s at m_phi = 2 GeV needs kappa_s = 2.9e-9 with the SM normalisation
-  // and alpha_s(2 GeV) = 0.30 (leptons + Eq. 65); the paper's 1.3e-9 would need alpha_s = 0.74.
+  // CN Eq. 66 recomputed: tau_phi = 1 s at m_phi = 2 GeV needs kappa_s = 2.9e-9 with the SM
+  // normalisation and alpha_s(2 GeV) = 0.30 (leptons + Eq. 65); the paper's 1.3e-9 would need
+  // alpha_s = 0.74.
   double width = cnEq65(1.0, 2.0, 0.30);
   for (double ml : {constants::m_e, constants::m_mu, constants::m_tau})
     width += scalarToFermions(1.0, 2.0, ml, 1);

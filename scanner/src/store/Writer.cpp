@@ -145,7 +145,8 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
         g.setAttribute("limit_file", c.limit.table->name);
         g.setAttribute("limit_table", c.limit.table->text);
         g.setAttribute("x", c.limit.x);
-        g.setAttribute("x_range", std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
+        g.setAttribute("x_range",
+                       std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
         break;
     }
     g.setAttribute("cl", c.limit.cl);
