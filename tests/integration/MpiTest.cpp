@@ -51,11 +51,12 @@ std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args)
 
 /// The chunks of the scan: 40 x 40 x 60 = 96 000 points in chunks of 1024.
 constexpr std::uint64_t kChunks = (40 * 40 * 60 + 1023) / 1024;
-// Only rank 2 stops itself: rank 1 also hands out the chunks, so a stopped rank
-// 1 would leave rank 2 waiting for work (0 turns the hook off; the entry still
-// tells the ranks apart). Rank 1 is then mid-run, with about 80 chunks to go,
-// each committed and synced, when the signal comes.
-constexpr std::uint64_t kStopRank1 = 0, kStopRank2 = 5;
+// Only rank 1 stops itself (0 turns the hook off; the entry still tells the
+// ranks apart). Rank 1 also hands out the chunks, so while it is stopped rank 2
+// waits for work: the whole run is frozen at rank 1's 20th committed chunk.
+// (Stopping rank 2 instead does not freeze the run: rank 1 computes on and,
+// being served first, can finish the scan before the signal arrives.)
+constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 0;
 
 /// mpirun's arguments for two ranks with the writer's test hook set to `first`
 /// and `second` committed chunks (0: off): one application context per rank,
@@ -154,24 +155,24 @@ TEST_F(Mpi, TwoRanksWriteTheFileOfAOneProcessRun) {
 }
 
 TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
-  // SIGTERM to mpirun (what SLURM's time limit does) once rank 2 has stopped
-  // itself after 5 committed chunks.
+  // SIGTERM to mpirun (what SLURM's time limit does) once rank 1 has stopped
+  // itself after 20 committed chunks.
   const std::string out = fresh("term.h5");
   const pid_t pid =
       startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
   ChildGuard guard{pid};
   const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
-  ASSERT_TRUE(waitUntilStopped(ranks[1]));
+  ASSERT_TRUE(waitUntilStopped(ranks[0]));
   kill(pid, SIGTERM);
-  kill(ranks[1], SIGCONT);
+  kill(ranks[0], SIGCONT);
   EXPECT_NE(waitFor(pid), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
   const auto parts = partFiles(out);
   ASSERT_EQ(parts.size(), 2u);
   const std::uint64_t committed = committedChunks(parts[0]) + committedChunks(parts[1]);
-  EXPECT_GE(committedChunks(parts[1]), kStopRank2);
+  EXPECT_GE(committedChunks(parts[0]), kStopRank1);
   EXPECT_LT(committed, kChunks);
   const CliResult resumed =
       runShell(shell(mpirun(2, {"run", config(), "-j", "1", "-o", out, "--resume"})));
@@ -181,22 +182,22 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
 }
 
 TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
-  // SIGKILL to rank 2 once its part holds 5 chunks: mpirun ends the job; the
-  // parts keep their chunks.
+  // SIGKILL to rank 1 (the dispatcher) once its part holds 20 chunks: mpirun
+  // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
   const pid_t pid =
       startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
   ChildGuard guard{pid};
   const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
-  ASSERT_TRUE(waitUntilStopped(ranks[1]));
-  kill(ranks[1], SIGKILL);
+  ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  kill(ranks[0], SIGKILL);
   EXPECT_NE(waitFor(pid), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
   const auto parts = partFiles(out);
   ASSERT_EQ(parts.size(), 2u);
-  EXPECT_EQ(committedChunks(parts[1]), kStopRank2);
+  EXPECT_EQ(committedChunks(parts[0]), kStopRank1);
   EXPECT_LT(committedChunks(parts[0]) + committedChunks(parts[1]), kChunks);
   const CliResult resumed =
       runShell(shell(mpirun(2, {"run", config(), "-j", "1", "-o", out, "--resume"})));
