@@ -31,12 +31,20 @@ inline std::string readFile(const std::filesystem::path& p) {
   return s.str();
 }
 
-/// A fresh scratch directory per test process.
+/// A fresh scratch directory per test process, removed with everything in it
+/// when the process exits (forked children leave with _exit and keep it).
 inline std::filesystem::path scratchDirectory() {
   static const std::filesystem::path dir = [] {
     auto d =
         std::filesystem::temp_directory_path() / ("portalscan-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);
+    // Not `dir` itself: it may be destroyed before the atexit handlers run.
+    static const std::string* const removeAtExit = new std::string(d.string());
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(*removeAtExit, ignored);
+    });
     return d;
   }();
   return dir;

@@ -138,14 +138,18 @@ TEST(CliPoint, OptionsAndObservablesThatDoNotApply) {
 TEST(CliList, ObservablesSayForWhichOptionsTheyApply) {
   const CliResult r = runCli("list observables lfv_nsi --json");
   ASSERT_EQ(r.code, 0);
+  int seen = 0;
   for (const auto& o : nlohmann::json::parse(r.out)) {
     if (o["name"] == "R_mue") {
+      ++seen;
       EXPECT_EQ(o["applies_to"], "flavours=e-mu");
     }
     if (o["name"] == "g_nu") {
+      ++seen;
       EXPECT_EQ(o["applies_to"], "all options");
     }
   }
+  EXPECT_EQ(seen, 2);
 }
 
 TEST(CliHelp, HelpAndVersionExitZero) {

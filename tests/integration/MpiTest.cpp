@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,6 @@ namespace portalscan::test {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 // About a second of work for two single-threaded ranks, in many chunks.
 const std::string kScan = gridScanConfig(1024);
@@ -49,6 +49,29 @@ std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args)
   return argv;
 }
 
+/// The chunks of the scan: 40 x 40 x 60 = 96 000 points in chunks of 1024.
+constexpr std::uint64_t kChunks = (40 * 40 * 60 + 1023) / 1024;
+// Only rank 1 stops itself (0 turns the hook off; the entry still tells the
+// ranks apart). Rank 1 also hands out the chunks, so while it is stopped rank 2
+// waits for work: the whole run is frozen at rank 1's 20th committed chunk.
+// (Stopping rank 2 instead does not freeze the run: rank 1 computes on and,
+// being served first, can finish the scan before the signal arrives.)
+constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 0;
+
+/// mpirun's arguments for two ranks with the writer's test hook set to `first`
+/// and `second` committed chunks (0: off): one application context per rank,
+/// each started through env(1) with its own threshold.
+std::vector<std::string> mpirunStopping(std::uint64_t first, std::uint64_t second,
+                                        const std::vector<std::string>& args) {
+  std::vector<std::string> argv{MPIEXEC_BINARY, "--allow-run-as-root", "--oversubscribe"};
+  for (const std::uint64_t n : {first, second}) {
+    if (argv.back() != "--oversubscribe") argv.push_back(":");
+    argv.insert(argv.end(), {"-n", "1", "env", stopAfterChunks(n), PORTALSCAN_BINARY});
+    argv.insert(argv.end(), args.begin(), args.end());
+  }
+  return argv;
+}
+
 std::string shell(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv) s += "'" + a + "' ";
@@ -64,12 +87,48 @@ std::vector<pid_t> children(pid_t parent) {
   return pids;
 }
 
-bool partsLeft(const std::string& out) {
-  const std::string stem = fs::path(out).stem().string() + ".part-";
-  for (const auto& e : fs::directory_iterator(dir())) {
-    if (e.path().filename().string().rfind(stem, 0) == 0) return true;
+/// Whether process `pid` has `entry` ("NAME=VALUE") in its environment.
+bool hasEnvironment(pid_t pid, const std::string& entry) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+  for (std::string e; std::getline(in, e, '\0');) {
+    if (e == entry) return true;
   }
   return false;
+}
+
+/// The two ranks of mpirun `pid` once both run portalscan, rank 1 first (told
+/// apart by the threshold in their environment); empty after a minute without.
+std::vector<pid_t> twoRanks(pid_t pid) {
+  for (int i = 0; i < 6000; ++i) {
+    std::vector<pid_t> ranks = children(pid);
+    if (ranks.size() == 2) {
+      if (hasEnvironment(ranks[0], stopAfterChunks(kStopRank2))) std::swap(ranks[0], ranks[1]);
+      if (hasEnvironment(ranks[0], stopAfterChunks(kStopRank1)) &&
+          hasEnvironment(ranks[1], stopAfterChunks(kStopRank2)))
+        return ranks;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {};
+}
+
+std::vector<std::string> partFiles(const std::string& out) {
+  const std::string stem = fs::path(out).stem().string() + ".part-";
+  std::vector<std::string> parts;
+  for (const auto& e : fs::directory_iterator(dir())) {
+    if (e.path().filename().string().rfind(stem, 0) == 0) parts.push_back(e.path().string());
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+bool partsLeft(const std::string& out) { return !partFiles(out).empty(); }
+
+/// Committed chunks in a part (or scan) file: its /chunks records.
+std::uint64_t committedChunks(const std::string& path) {
+  const RawFile f(path);
+  EXPECT_TRUE(f.ok()) << path;
+  return f.ok() ? f.rows("/chunks/range") : 0;
 }
 
 class Mpi : public ::testing::Test {
@@ -77,19 +136,14 @@ class Mpi : public ::testing::Test {
   static void SetUpTestSuite() {
     serial = new std::string(fresh("serial.h5"));
     ASSERT_EQ(runCli("run '" + config() + "' -j 2 -o '" + *serial + "'").code, 0);
-    // The reference MPI run, timed for the interruptions below.
     const std::string out = fresh("two-ranks.h5");
-    const auto t = Clock::now();
     const CliResult r = runShell(shell(mpirun(2, {"run", config(), "-j", "1", "-o", out})));
-    seconds = std::chrono::duration<double>(Clock::now() - t).count();
     ASSERT_EQ(r.code, 0) << r.err;
   }
   static void TearDownTestSuite() { delete serial; }
   static std::string* serial;
-  static double seconds;
 };
 std::string* Mpi::serial = nullptr;
-double Mpi::seconds = 0;
 
 TEST_F(Mpi, TwoRanksWriteTheFileOfAOneProcessRun) {
   const std::string out = (dir() / "two-ranks.h5").string();
@@ -97,15 +151,29 @@ TEST_F(Mpi, TwoRanksWriteTheFileOfAOneProcessRun) {
   EXPECT_FALSE(partsLeft(out)) << "the part files are removed once joined";
   const RawFile f(out);
   EXPECT_EQ(f.intAttribute("/", "complete"), 1);
+  EXPECT_EQ(committedChunks(out), kChunks);
 }
 
 TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
-  // SIGTERM to mpirun (what SLURM's time limit does), at 40% of a run.
+  // SIGTERM to mpirun (what SLURM's time limit does) once rank 1 has stopped
+  // itself after 20 committed chunks.
   const std::string out = fresh("term.h5");
-  const pid_t pid = startProcess(mpirun(2, {"run", config(), "-j", "1", "-o", out}));
-  std::this_thread::sleep_for(std::chrono::duration<double>(0.4 * seconds));
+  const pid_t pid =
+      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
+  ChildGuard guard{pid};
+  const auto ranks = twoRanks(pid);
+  ASSERT_EQ(ranks.size(), 2u);
+  ASSERT_TRUE(waitUntilStopped(ranks[0]));
   kill(pid, SIGTERM);
+  kill(ranks[0], SIGCONT);
   EXPECT_NE(waitFor(pid), 0);
+  guard.pid = 0;
+  EXPECT_FALSE(fs::exists(out));
+  const auto parts = partFiles(out);
+  ASSERT_EQ(parts.size(), 2u);
+  const std::uint64_t committed = committedChunks(parts[0]) + committedChunks(parts[1]);
+  EXPECT_GE(committedChunks(parts[0]), kStopRank1);
+  EXPECT_LT(committed, kChunks);
   const CliResult resumed =
       runShell(shell(mpirun(2, {"run", config(), "-j", "1", "-o", out, "--resume"})));
   ASSERT_EQ(resumed.code, 0) << resumed.err;
@@ -114,17 +182,54 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
 }
 
 TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
-  // SIGKILL to rank 2 at 40%: mpirun ends the job; the parts keep their chunks.
+  // SIGKILL to rank 1 (the dispatcher) once its part holds 20 chunks: mpirun
+  // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
-  const pid_t pid = startProcess(mpirun(2, {"run", config(), "-j", "1", "-o", out}));
-  std::this_thread::sleep_for(std::chrono::duration<double>(0.4 * seconds));
-  const auto ranks = children(pid);
+  const pid_t pid =
+      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
+  ChildGuard guard{pid};
+  const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
-  kill(ranks.back(), SIGKILL);
+  ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  kill(ranks[0], SIGKILL);
   EXPECT_NE(waitFor(pid), 0);
+  guard.pid = 0;
+  EXPECT_FALSE(fs::exists(out));
+  const auto parts = partFiles(out);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(committedChunks(parts[0]), kStopRank1);
+  EXPECT_LT(committedChunks(parts[0]) + committedChunks(parts[1]), kChunks);
   const CliResult resumed =
       runShell(shell(mpirun(2, {"run", config(), "-j", "1", "-o", out, "--resume"})));
   ASSERT_EQ(resumed.code, 0) << resumed.err;
+  expectIdentical(*serial, out);
+}
+
+TEST_F(Mpi, TheSlurmScriptRunsTheScanAndResumesIt) {
+  // scans/cluster/mpi.sbatch as SLURM runs it, with an mpirun on PATH that records its
+  // arguments and starts the real one with two local ranks (the allocation SLURM would give).
+  const fs::path bin = dir() / "bin";
+  fs::create_directories(bin);
+  writeText(bin / "mpirun", "#!/bin/sh\necho \"$@\" > '" + (dir() / "mpirun-args").string() +
+                                "'\nexec '" MPIEXEC_BINARY
+                                "' --allow-run-as-root --oversubscribe -n 2 \"$@\"\n");
+  fs::permissions(bin / "mpirun", fs::perms::owner_all);
+  const std::string out = fresh("sbatch.h5");
+  const std::string command = "PATH='" + bin.string() +
+                              "':$PATH PORTALSCAN='" PORTALSCAN_BINARY
+                              "' SLURM_CPUS_PER_TASK=1 bash '" PORTALSCAN_SOURCE_DIR
+                              "/scans/cluster/mpi.sbatch' '" +
+                              config() + "' '" + out + "'";
+  const CliResult r = runShell(command);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(readFile(dir() / "mpirun-args").find("--bind-to none -x OMP_NUM_THREADS"),
+            std::string::npos);
+  expectIdentical(*serial, out);
+  EXPECT_FALSE(partsLeft(out));
+  // Resubmitted after it finished (a requeue): already complete, nothing changes.
+  const CliResult again = runShell(command);
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("already complete"), std::string::npos) << again.out;
   expectIdentical(*serial, out);
 }
 

@@ -13,12 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 namespace portalscan::test {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 // Chunks of 512 points, each committed as soon as it is written: many
 // commit records to tear.
@@ -36,59 +36,95 @@ std::string config(const std::string& name, const std::string& json = kScan) {
   return p.string();
 }
 
-pid_t start(const std::vector<std::string>& args) {
+pid_t start(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+            const std::string& errPath = "") {
   std::vector<std::string> argv{PORTALSCAN_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return startProcess(argv);
+  return startProcess(argv, env, errPath);
+}
+
+/// Committed chunks of a scan file (its /chunks records), and whether it is complete.
+std::uint64_t committedChunks(const std::string& path) {
+  const RawFile f(path);
+  EXPECT_TRUE(f.ok()) << path;
+  return f.ok() ? f.rows("/chunks/range") : 0;
+}
+bool complete(const std::string& path) {
+  const RawFile f(path);
+  return f.ok() && f.hasAttribute("/", "complete") && f.intAttribute("/", "complete") == 1;
 }
 
 class Reliability : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     reference = new std::string(file("reference.h5"));
-    const auto t = Clock::now();
     ASSERT_EQ(runCli("run '" + config("reliability.json") + "' -o '" + *reference + "'").code, 0);
-    seconds = std::chrono::duration<double>(Clock::now() - t).count();
   }
   static void TearDownTestSuite() { delete reference; }
+  /// The chunks of the whole scan: 40 x 40 x 60 = 96 000 points in chunks of 512.
+  static constexpr std::uint64_t kChunks = (40 * 40 * 60 + 511) / 512;
   static std::string* reference;
-  static double seconds;
+
+  /// Starts the scan on `out` and waits until it has stopped itself after
+  /// committing `threshold` chunks (the writer's test hook).
+  static pid_t startAndStopAfter(const std::string& out, std::uint64_t threshold,
+                                 const std::string& errPath = "") {
+    const pid_t pid = start({"run", config("reliability.json"), "-o", out},
+                            {stopAfterChunks(threshold)}, errPath);
+    EXPECT_TRUE(waitUntilStopped(pid)) << "the run did not stop after " << threshold << " chunks";
+    return pid;
+  }
 };
 std::string* Reliability::reference = nullptr;
-double Reliability::seconds = 0;
+
+TEST_F(Reliability, TheReferenceRunHasEveryChunk) {
+  EXPECT_EQ(committedChunks(*reference), kChunks);
+  EXPECT_TRUE(complete(*reference));
+}
 
 TEST_F(Reliability, InterruptedRunsResumeToIdenticalFiles) {
-  // Each signal at 20%, 50% and 80% of an uninterrupted run's duration.
-  int trials = 0;
+  // Each signal once the file holds 20%, 50% and 80% of the scan's chunks: the
+  // run stops itself there (SIGSTOP), is sent the signal, and is continued.
   for (int sig : {SIGINT, SIGTERM, SIGKILL}) {
     for (double fraction : {0.2, 0.5, 0.8}) {
+      SCOPED_TRACE("signal " + std::to_string(sig) + " at " + std::to_string(fraction));
+      const auto threshold = static_cast<std::uint64_t>(fraction * kChunks);
       const std::string out = file("interrupted.h5");
-      const pid_t pid = start({"run", config("reliability.json"), "-o", out});
-      std::this_thread::sleep_for(std::chrono::duration<double>(fraction * seconds));
+      const pid_t pid = startAndStopAfter(out, threshold);
+      ChildGuard guard{pid};
       kill(pid, sig);
-      const int code = waitFor(pid);
-      if (sig != SIGKILL && code != 0) {
-        EXPECT_EQ(code, 128 + sig) << "signal " << sig;  // stopped cleanly, non-zero
+      kill(pid, SIGCONT);
+      // SIGINT/SIGTERM: the chunks in flight are finished and committed, exit
+      // 128 + signal; SIGKILL: ended where it stood.
+      EXPECT_EQ(waitFor(pid), 128 + sig);
+      guard.pid = 0;
+      const std::uint64_t committed = committedChunks(out);
+      EXPECT_FALSE(complete(out));
+      EXPECT_LT(committed, kChunks);
+      if (sig == SIGKILL) {
+        EXPECT_EQ(committed, threshold);
+      } else {
+        EXPECT_GE(committed, threshold);
       }
       const CliResult resumed =
           runCli("run '" + config("reliability.json") + "' -o '" + out + "' --resume");
-      ASSERT_EQ(resumed.code, 0) << "signal " << sig << " at " << fraction << ": " << resumed.err;
+      ASSERT_EQ(resumed.code, 0) << resumed.err;
       expectIdentical(*reference, out);
-      ++trials;
     }
   }
-  EXPECT_EQ(trials, 9);
 }
 
 TEST_F(Reliability, AFileCutShortAfterAKillResumesToTheSameFile) {
-  // A killed run's file, then its last 40% lost (a node crash before the page
-  // cache reached the disk): the checksums find the surviving chunks.
+  // A file killed at 70% of its chunks, then its last 40% lost (a node crash
+  // before the page cache reached the disk): the checksums find the surviving chunks.
   const std::string out = file("cut.h5");
-  const pid_t pid = start({"run", config("reliability.json"), "-o", out});
-  std::this_thread::sleep_for(std::chrono::duration<double>(0.7 * seconds));
+  const auto threshold = static_cast<std::uint64_t>(0.7 * kChunks);
+  const pid_t pid = startAndStopAfter(out, threshold);
+  ChildGuard guard{pid};
   kill(pid, SIGKILL);
-  waitFor(pid);
-  ASSERT_TRUE(fs::exists(out));
+  EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
+  guard.pid = 0;
+  EXPECT_EQ(committedChunks(out), threshold);
   fs::resize_file(out, fs::file_size(out) * 6 / 10);
   const CliResult resumed =
       runCli("run '" + config("reliability.json") + "' -o '" + out + "' --resume");
@@ -97,14 +133,66 @@ TEST_F(Reliability, AFileCutShortAfterAKillResumesToTheSameFile) {
 }
 
 TEST_F(Reliability, ASecondInterruptExitsAtOnceAndStillResumes) {
+  // SIGINT and SIGTERM both pending when the stopped run continues (two of
+  // one kind would be one pending signal): whichever is handled first asks for
+  // a clean stop, the other exits at once, committing nothing more.
   const std::string out = file("twice.h5");
-  const pid_t pid = start({"run", config("reliability.json"), "-o", out});
-  std::this_thread::sleep_for(std::chrono::duration<double>(0.4 * seconds));
+  const std::string err = file("twice.err");
+  const auto threshold = static_cast<std::uint64_t>(0.4 * kChunks);
+  const pid_t pid = startAndStopAfter(out, threshold, err);
+  ChildGuard guard{pid};
   kill(pid, SIGINT);
-  kill(pid, SIGINT);
-  EXPECT_EQ(waitFor(pid), 128 + SIGINT);
+  kill(pid, SIGTERM);
+  kill(pid, SIGCONT);
+  const int code = waitFor(pid);
+  guard.pid = 0;
+  EXPECT_TRUE(code == 128 + SIGINT || code == 128 + SIGTERM) << code;
+  const std::string said = readFile(err);
+  EXPECT_NE(said.find("second interrupt: exiting now"), std::string::npos) << said;
+  EXPECT_EQ(said.find("portalscan: interrupted by"), std::string::npos) << said;
+  EXPECT_EQ(committedChunks(out), threshold);
   ASSERT_EQ(runCli("run '" + config("reliability.json") + "' -o '" + out + "' --resume").code, 0);
   expectIdentical(*reference, out);
+}
+
+TEST_F(Reliability, CommitSecondsBoundsTheWorkAKillLoses) {
+  // output.commit_seconds is the most time between commits (docs/config.md): a kill loses at
+  // most that much work plus the chunks in flight. The writer's hook stops each run at its
+  // first commit, where a kill would lose everything before it.
+  auto firstCommit = [&](const std::string& name, const std::string& seconds) {
+    std::string json = kScan;
+    json.replace(json.find("\"commit_seconds\": 0"), 19, "\"commit_seconds\": " + seconds);
+    const std::string out = file(name + ".h5");
+    const auto t = std::chrono::steady_clock::now();
+    const pid_t pid =
+        start({"run", config(name + ".json", json), "-j", "1", "-o", out}, {stopAfterChunks(1)});
+    ChildGuard guard{pid};
+    EXPECT_TRUE(waitUntilStopped(pid));
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    kill(pid, SIGKILL);
+    EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
+    guard.pid = 0;
+    return std::make_tuple(committedChunks(out), elapsed, out);
+  };
+  // 0: every chunk is committed as it is written; the first commit holds one.
+  EXPECT_EQ(std::get<0>(firstCommit("every", "0")), 1u);
+  // Longer than the run: the first commit is the last, at the end, with every chunk.
+  const auto [atEnd, endSeconds, endFile] = firstCommit("never", "3600");
+  EXPECT_EQ(atEnd, kChunks);
+  EXPECT_FALSE(complete(endFile));
+  // The config hash leaves commit_seconds out: the original config resumes that file.
+  ASSERT_EQ(runCli("run '" + config("reliability.json") + "' -o '" + endFile + "' --resume").code,
+            0);
+  expectIdentical(*reference, endFile);
+  // 0.3 s on one thread (a run of about a second or more): not before 0.3 s, and with part
+  // of the run only.
+  const auto [some, seconds, someFile] = firstCommit("interval", "0.3");
+  EXPECT_GE(seconds, 0.3);
+  EXPECT_GE(some, 1u);
+  EXPECT_LT(some, kChunks);
+  (void)endSeconds;
+  (void)someFile;
 }
 
 TEST_F(Reliability, ResumeRefusesADifferentConfigAndKnowsWhenItIsDone) {
@@ -117,7 +205,11 @@ TEST_F(Reliability, ResumeRefusesADifferentConfigAndKnowsWhenItIsDone) {
       runCli("run '" + config("reliability.json") + "' -o '" + *reference + "' --resume");
   EXPECT_EQ(done.code, 0);
   EXPECT_NE(done.out.find("already complete"), std::string::npos);
-  EXPECT_EQ(runCli("run '" + config("reliability.json") + "' -o x.h5 --resume --force").code, 2);
+  const std::string never = file("x.h5");
+  EXPECT_EQ(
+      runCli("run '" + config("reliability.json") + "' -o '" + never + "' --resume --force").code,
+      2);
+  EXPECT_FALSE(fs::exists(never));
 }
 
 TEST_F(Reliability, AFullDiskIsOneClearErrorAndKeepsEarlierData) {

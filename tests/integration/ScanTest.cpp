@@ -88,8 +88,24 @@ TEST(ScanRun, WritesTheDesignLayout) {
   EXPECT_EQ(range.size(), 2 * ((n + 31) / 32));  // ceil(210/32) = 7 committed chunks
   EXPECT_EQ(range.back(), n);
 
-  // Sampled rows against `portalscan point` at the same parameters.
+  // A keep-all file: /allowed is the AND of the per-constraint pass bits, row by row.
   const auto allowed = f.read<std::uint8_t>("/allowed", H5T_NATIVE_UINT8);
+  const auto constraints = f.members("/constraints");
+  // The default chain (6 constraints) and relic_abundance.
+  ASSERT_EQ(constraints.size(), 7u);
+  std::vector<std::uint8_t> all(n, 1);
+  for (const auto& name : constraints) {
+    const auto pass = f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8);
+    ASSERT_EQ(pass.size(), n) << name;
+    for (std::uint64_t i = 0; i < n; ++i) all[i] &= pass[i];
+  }
+  ASSERT_EQ(allowed.size(), n);
+  for (std::uint64_t i = 0; i < n; ++i) EXPECT_EQ(allowed[i], all[i]) << "row " << i;
+
+  // Sampled rows against `portalscan point` at the same parameters.
+  const CliResult list = runCli("list observables hidden_kev_fermion --json");
+  ASSERT_EQ(list.code, 0) << list.err;
+  const auto listed = nlohmann::json::parse(list.out);
   for (std::uint64_t row : {std::uint64_t{0}, std::uint64_t{37}, std::uint64_t{123}, n - 1}) {
     std::string sets;
     for (const auto& name : f.members("/parameters")) {
@@ -100,25 +116,33 @@ TEST(ScanRun, WritesTheDesignLayout) {
     const CliResult p = runCli("point hidden_kev_fermion --json" + sets);
     ASSERT_EQ(p.code, 0) << p.err;
     const auto j = nlohmann::json::parse(p.out);
-    for (const auto& name : f.members("/observables")) {
-      const double stored = f.doubles("/observables/" + name)[row];
+    // "chain" (the default) stores the observables of the blocks the chain needs: every
+    // block that is not opt-in except beta_decay (no constraint of this chain reads it).
+    const auto stored = f.members("/observables");
+    std::size_t expectedStored = 0;
+    for (const auto& o : listed)
+      expectedStored += o["opt_in"] || o["block"] == "beta_decay" ? 0 : 1;
+    ASSERT_EQ(stored.size(), expectedStored);
+    for (const auto& name : stored) {
+      const double inFile = f.doubles("/observables/" + name)[row];
+      ASSERT_TRUE(j["observables"].contains(name)) << name;
       const auto& value = j["observables"][name];
       if (value.is_null()) {
-        EXPECT_TRUE(std::isnan(stored)) << name;
+        EXPECT_TRUE(std::isnan(inFile)) << name;
       } else if (value.is_string()) {
-        EXPECT_TRUE(std::isinf(stored)) << name;
+        EXPECT_TRUE(std::isinf(inFile)) << name;
       } else {
-        EXPECT_EQ(stored, value.get<double>()) << name << " row " << row;
+        EXPECT_EQ(inFile, value.get<double>()) << name << " row " << row;
       }
     }
     // point applies the default chain; relic_abundance is opt-in there.
+    ASSERT_EQ(j["constraints"].size(), 6u);
     for (const auto& [name, verdict] : j["constraints"].items()) {
       EXPECT_EQ(f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8)[row],
                 verdict["allowed"].get<bool>() ? 1 : 0)
           << name;
     }
   }
-  (void)allowed;
 }
 
 TEST(ScanRun, OneAndTwoThreadsGiveIdenticalFiles) {

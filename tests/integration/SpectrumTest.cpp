@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <numbers>
 #include <sstream>
 #include <vector>
 
@@ -12,7 +17,7 @@ namespace portalscan::test {
 namespace {
 
 constexpr double keV = 1e-6;                 // GeV
-constexpr double kQTritium = 18.5906 * keV;  // shared/physics.md
+constexpr double kQTritium = 18.5906 * keV;  // docs/physics/hidden_kev_fermion.md, Eqs. 16-18
 
 struct Csv {
   std::vector<std::string> comments;
@@ -98,9 +103,81 @@ TEST(CliSpectrum, ZeroMixingIsTheStandardModel) {
   }
 }
 
+// The SNS rates of CN Eq. 27, computed here without the program: the COHERENT
+// 2017 exposure of CN Sec. IV.C (n_CsI = N_A x 14.6 kg/259.8 g/mol CsI units,
+// phi_0 = 0.08 x 1.76e23/(4 pi (19.3 m)^2) per flavour), the decay-at-rest
+// spectra (CN Eq. 29 with E_mu = m_mu), the cross section of CN Eq. 25 with
+// Q_W = N - Z (1 - 4 x 0.23857), Helm's form factor with Lewin & Smith's
+// parameters, nuclear masses from AME 2020 (Cs-133 132.905451961 u, I-127
+// 126.904472 u, less the electrons), and Simpson's rule.
+struct Target {
+  int z, n;
+  double atomicMassU;
+  double mass() const { return atomicMassU * 0.93149410242 - z * 0.51099895e-3; }
+  double weakCharge() const { return n - z * (1 - 4 * 0.23857); }
+  double helm(double t) const {
+    const double c = 1.23 * std::cbrt(static_cast<double>(z + n)) - 0.60;  // fm
+    const double rn =
+        std::sqrt(c * c + 7.0 / 3.0 * std::numbers::pi * std::numbers::pi * 0.52 * 0.52 - 5 * 0.81);
+    const double q = std::sqrt(2 * mass() * t + t * t) / 0.1973269804;  // 1/fm
+    const double x = q * rn;
+    return 3 * (std::sin(x) - x * std::cos(x)) / (x * x * x) * std::exp(-0.5 * q * q * 0.81);
+  }
+  /// G_F^2 M Q_W^2 F^2/(4 pi): Eq. 25 is this times a bracket.
+  double scale(double t) const {
+    const double gf = 1.1663788e-5, f = helm(t), qw = weakCharge();
+    return gf * gf * mass() * qw * qw * f * f / (4 * std::numbers::pi);
+  }
+};
+const Target kTargets[] = {{55, 78, 132.905451961}, {53, 74, 126.904472}};
+constexpr double kMPi = 0.13957039, kMMu = 0.1056583755;
+
+double simpsonRule(const std::function<double(double)>& f, double a, double b, int n) {
+  const double h = (b - a) / n;
+  double sum = f(a) + f(b);
+  for (int i = 1; i < n; ++i) sum += f(a + i * h) * (i % 2 ? 4.0 : 2.0);
+  return sum * h / 3;
+}
+
+/// For recoil T on the SNS fluxes: the SM dN/dT (events per GeV for the exposure) and, for
+/// a final-state mass m, the loss 1 - r(m) to first order in m^2: Eq. 25's mass term is
+/// -scale (m^2/4E^2)(1 + 2E/M - T/M) where the massless rate is scale x bracket (the
+/// kinematic slivers the mass moves are O(m^4)).
+std::pair<double, double> snsRate(double t, double m) {
+  const double line = (kMPi * kMPi - kMMu * kMMu) / (2 * kMPi);
+  auto nuE = [](double e) { return 192 / kMMu * std::pow(e / kMMu, 2) * (0.5 - e / kMMu); };
+  auto nuMuBar = [](double e) { return 64 / kMMu * std::pow(e / kMMu, 2) * (0.75 - e / kMMu); };
+  double sm = 0.0, lost = 0.0;
+  for (const Target& n : kTargets) {
+    const double big = n.mass();
+    auto bracket = [&](double e) {
+      return std::max(0.0, 1 - big * t / (2 * e * e) - t / e + t * t / (2 * e * e));
+    };
+    auto massTerm = [&](double e) {
+      return bracket(e) > 0 ? m * m / (4 * e * e) * (1 + 2 * e / big - t / big) : 0.0;
+    };
+    const double low = (t + std::sqrt(t * t + 2 * big * t)) / 2;  // Eq. 28 at m = 0
+    double b = bracket(line), d = massTerm(line);
+    if (low < kMMu / 2) {
+      b += simpsonRule([&](double e) { return (nuE(e) + nuMuBar(e)) * bracket(e); }, low, kMMu / 2,
+                       20000);
+      d += simpsonRule([&](double e) { return (nuE(e) + nuMuBar(e)) * massTerm(e); }, low, kMMu / 2,
+                       20000);
+    }
+    sm += n.scale(t) * b;
+    lost += n.scale(t) * d;
+  }
+  const double units = 6.02214076e23 * 14600.0 / 259.8;
+  const double fluence =
+      0.08 * 1.76e23 / (4 * std::numbers::pi * 1930.0 * 1930.0) * 1.973269804e-14 * 1.973269804e-14;
+  return {units * fluence * sm, lost / sm};
+}
+
 TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
+  // 6, 8 and 10 keV: below the ends of the 29.79 MeV line (14.3 keV on Cs, 15.0 on I), where
+  // a 100 keV final state would move the edge.
   const CliResult r = runCli(
-      "spectrum cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 1e-5 --to 2e-5 --points 3 "
+      "spectrum cevns_sns --masses 7e-6,1e-4 --mixings 0.1,0.1 --from 6e-6 --to 1e-5 --points 3 "
       "--format json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -116,20 +193,22 @@ TEST(CliSpectrum, CevnsJsonColumnsAndEq32) {
   EXPECT_EQ(names, expected);  // no scalar column without a model point
   ASSERT_EQ(j["rows"].size(), 3u);
   for (const auto& row : j["rows"]) {
-    const double sm = row[1], z = row[2], deviation = row[4], rz1 = row[5], rz2 = row[6],
-                 eq32 = row[7], eq31 = row[11];
-    EXPECT_GT(sm, 0.0);
-    // CN Eq. 31 as printed with |U_4|^2 = |U_5|^2 = 0.01, and Eq. 32 its per-mixing form.
-    EXPECT_NEAR(eq31, 0.01 * eq32, 1e-6 * eq31);
-    // Erratum E1: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 of the flux and coupling
-    // lost, and the m^2 term reached with |P_chi l|^2 = 0.98 x 0.01.
-    EXPECT_NEAR(deviation, 0.0394 + 0.98 * 0.98 * 0.01 * eq32, 1e-5 * deviation);
-    EXPECT_NEAR(eq32, (1 - rz1) + (1 - rz2), 1e-6 * eq32);
-    EXPECT_NEAR(z / sm, 1 - deviation, 1e-12);
-    // The massive final state lowers the rate by ~ m^2/4E^2 (CN Eq. 25):
-    // tiny for 7 keV, 200 times larger for 100 keV.
-    EXPECT_GT(1 - rz1, 0.0);
-    EXPECT_NEAR((1 - rz2) / (1 - rz1), (100.0 / 7) * (100.0 / 7), 0.01 * 204);
+    const double t = row[0], sm = row[1], z = row[2], deviation = row[4], rz1 = row[5],
+                 rz2 = row[6], eq32 = row[7], eq31 = row[11];
+    const auto [rate, loss7] = snsRate(t, 7e-6);
+    const double loss100 = snsRate(t, 1e-4).second;
+    EXPECT_NEAR(sm, rate, 1e-6 * rate) << "T = " << t;
+    EXPECT_NEAR(1 - rz1, loss7, 1e-3 * loss7) << "T = " << t;
+    EXPECT_NEAR(1 - rz2, loss100, 1e-3 * loss100) << "T = " << t;
+    // CN Eq. 32 is Eq. 31 per unit mixing, sum_k (1 - r_k); Eq. 31 as printed has
+    // |U_4|^2 = |U_5|^2 = 0.01.
+    EXPECT_NEAR(eq32, loss7 + loss100, 1e-3 * eq32);
+    EXPECT_NEAR(eq31, 0.01 * (loss7 + loss100), 1e-3 * eq31);
+    // Erratum E1: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 of the flux and coupling lost, and the
+    // m^2 term reached with |P_chi l|^2 = 0.98 x 0.01.
+    const double e1 = 0.0394 + 0.98 * 0.98 * 0.01 * (loss7 + loss100);
+    EXPECT_NEAR(deviation, e1, 1e-5 * e1);
+    EXPECT_NEAR(z, rate * (1 - e1), 1e-6 * rate);
   }
 }
 
@@ -187,19 +266,102 @@ TEST(CliSpectrum, BadInputIsOneLineAndExitCodeTwo) {
   }
 }
 
-TEST(PaperFigures, ScriptWritesFig2AndFig4) {
-  if (runShell("/usr/bin/python3 -c 'import matplotlib'").code != 0) {
-    GTEST_SKIP() << "Debian's python3-matplotlib is not installed";
+/// The rows of `portalscan spectrum ... --format json` as columns by name (null: NaN).
+std::map<std::string, std::vector<double>> spectrumColumns(const std::string& args) {
+  const CliResult r = runCli("spectrum " + args + " --format json");
+  EXPECT_EQ(r.code, 0) << args << ": " << r.err;
+  std::map<std::string, std::vector<double>> columns;
+  if (r.code != 0) return columns;
+  const auto j = nlohmann::json::parse(r.out);
+  for (std::size_t i = 0; i < j["columns"].size(); ++i) {
+    auto& column = columns[j["columns"][i]["name"].get<std::string>()];
+    for (const auto& row : j["rows"]) {
+      column.push_back(row[i].is_null() ? std::nan("") : row[i].get<double>());
+    }
   }
-  const auto out = scratchDirectory() / "figures";
-  const CliResult r =
-      runShell("/usr/bin/python3 '" PORTALSCAN_SOURCE_DIR
-               "/scans/figures/paper_figures.py' --portalscan '" PORTALSCAN_BINARY "' -o '" +
-               out.string() + "'");
+  return columns;
+}
+
+TEST(PaperFigures, ScriptPlotsTheCliCurves) {
+  // matplotlib is a declared dependency (scripts/install-deps.sh): no skip. The script runs
+  // with Axes.plot wrapped so that every curve it draws is recorded with its axes' title.
+  const auto out = freshDirectory("figures");
+  writeText(out / "record.py", R"(import json, math, runpy, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.axes
+drawn = []
+plot = matplotlib.axes.Axes.plot
+def recording(self, x, y, *args, **kwargs):
+    drawn.append((self, list(x), list(y), kwargs.get("label")))
+    return plot(self, x, y, *args, **kwargs)
+matplotlib.axes.Axes.plot = recording
+script, binary, out = sys.argv[1:4]
+sys.argv = [script, "--portalscan", binary, "-o", out]
+runpy.run_path(script, run_name="__main__")
+clean = lambda v: [None if math.isnan(a) else a for a in v]
+json.dump([{"title": a.get_title(), "label": label, "x": clean(x), "y": clean(y)}
+           for a, x, y, label in drawn], open(out + "/curves.json", "w"))
+)");
+  const CliResult r = runShell("/usr/bin/python3 '" + (out / "record.py").string() +
+                               "' '" PORTALSCAN_SOURCE_DIR "/scans/figures/paper_figures.py' '" +
+                               std::string(PORTALSCAN_BINARY) + "' '" + out.string() + "'");
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* name : {"fig2.png", "fig4.png"}) {
     EXPECT_GT(std::filesystem::file_size(out / name), 10000u) << name;
   }
+  const auto curves = nlohmann::json::parse(readFile(out / "curves.json"));
+  // Fig. 2: the SM and two mass sets in (a), the two deviations in (b); Fig. 4: for each
+  // source two mass sets x (Eq. 32, with E1) in the Z panel and x Eq. 33 in the scalar one.
+  ASSERT_EQ(curves.size(), 3u + 2u + 2u * (2u * 2u + 2u));
+  auto find = [&](const std::string& title, const std::string& label) -> const nlohmann::json& {
+    for (const auto& c : curves) {
+      if (c["title"].get<std::string>().find(title) == 0 && !c["label"].is_null() &&
+          c["label"].get<std::string>().find(label) != std::string::npos)
+        return c;
+    }
+    ADD_FAILURE() << "no curve '" << label << "' in '" << title << "'";
+    static const nlohmann::json none = {{"x", nlohmann::json::array()},
+                                        {"y", nlohmann::json::array()}};
+    return none;
+  };
+  // Each drawn curve against the CLI's own columns, scaled as the axes say (keV; per keV;
+  // per |U|^2 = 0.16; Fig. 2b per 2|U|^2 = 0.32).
+  auto same = [](const nlohmann::json& c, const std::vector<double>& x,
+                 const std::vector<double>& y, double xScale, double yScale) {
+    ASSERT_EQ(c["x"].size(), x.size());
+    ASSERT_EQ(c["y"].size(), y.size());
+    ASSERT_GT(x.size(), 100u);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      EXPECT_NEAR(c["x"][i].get<double>(), x[i] * xScale, 1e-12 * std::abs(x[i] * xScale)) << i;
+      if (std::isnan(y[i])) {
+        EXPECT_TRUE(c["y"][i].is_null()) << i;
+      } else {
+        EXPECT_NEAR(c["y"][i].get<double>(), y[i] * yScale, 1e-12 * std::abs(y[i] * yScale)) << i;
+      }
+    }
+  };
+  const std::string mixings = " --mixings 0.4,0.4";
+  const auto t75 = spectrumColumns("tritium_beta --masses 7e-06,5e-06" + mixings +
+                                   " --points 800 --from 5e-08 --to 1.858e-05");
+  const auto t7100 = spectrumColumns("tritium_beta --masses 7e-06,0.0001" + mixings +
+                                     " --points 800 --from 5e-08 --to 1.858e-05");
+  same(find("(a) tritium", "Standard Model"), t75.at("E_kin"), t75.at("dR_dE_sm"), 1e6, 1e-6);
+  same(find("(a) tritium", "(7, 5)"), t75.at("E_kin"), t75.at("dR_dE"), 1e6, 1e-6);
+  same(find("(a) tritium", "(7, 100)"), t7100.at("E_kin"), t7100.at("dR_dE"), 1e6, 1e-6);
+  same(find("(b) deviation", "(7, 5)"), t75.at("E_kin"), t75.at("deviation"), 1e6, 1 / 0.32);
+  same(find("(b) deviation", "(7, 100)"), t7100.at("E_kin"), t7100.at("deviation"), 1e6, 1 / 0.32);
+  const auto sns = spectrumColumns("cevns_sns --masses 7e-06,0.0001" + mixings +
+                                   " --points 600 --from 5e-07 --to 4.6e-05");
+  same(find("(a) Z exchange", "(7, 100)$ keV, CN Eq. 32"), sns.at("T"), sns.at("eq32"), 1e6, 1);
+  same(find("(a) Z exchange", "(7, 100)$ keV, with E1"), sns.at("T"), sns.at("deviation"), 1e6,
+       1 / 0.16);
+  same(find("(b) scalar exchange", "(7, 100)"), sns.at("T"), sns.at("eq33"), 1e6, 1);
+  const auto reactor = spectrumColumns("cevns_reactor --masses 7e-06,5e-06" + mixings +
+                                       " --points 600 --from 1e-08 --to 1.05e-06");
+  same(find("(c) Z exchange", "(7, 5)$ keV, CN Eq. 32"), reactor.at("T"), reactor.at("eq32"), 1e6,
+       1);
+  same(find("(d) scalar exchange", "(7, 5)"), reactor.at("T"), reactor.at("eq33"), 1e6, 1);
 }
 
 }  // namespace

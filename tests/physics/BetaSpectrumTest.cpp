@@ -1,11 +1,13 @@
 // The tritium beta spectrum with the chi states (CN Eqs. 16-18) and the
 // low-energy signals of a point. Expected values: the closed forms of Eq. 16
-// evaluated here by hand, the audit's kink positions (§2.3), and integrations
+// evaluated here by hand, the kink positions of Eqs. 17-18, and integrations
 // independent of the code's quadrature.
 
 #include "portalscan/physics/BetaSpectrum.hpp"
+#include "portalscan/physics/Cevns.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/LowEnergySignals.hpp"
+#include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include "common/Simpson.hpp"
@@ -41,7 +43,8 @@ TEST(BetaSpectrum, ZeroMixingIsTheStandardModel) {
 }
 
 TEST(BetaSpectrum, KinksSitAtQMinusM) {
-  // Audit §2.3: M = 5 keV -> 13.59 keV, M = 7 keV -> 11.59 keV, 100 keV closed.
+  // CN Eqs. 17-18: the branch of mass M closes at E_e - m_e = Q - M with the tritium
+  // Q = 18.5906 keV: M = 5 keV -> 13.5906 keV, M = 7 keV -> 11.5906 keV, 100 keV closed.
   EXPECT_NEAR(beta::kinkKineticEnergy(5.0 * keV) / keV, 13.5906, 1e-9);
   EXPECT_NEAR(beta::kinkKineticEnergy(7.0 * keV) / keV, 11.5906, 1e-9);
   EXPECT_LT(beta::kinkKineticEnergy(100.0 * keV), 0.0);
@@ -105,7 +108,26 @@ TEST(LowEnergySignals, ModelPointHasUnitaryMixingAndCevnsObservables) {
   EXPECT_LE(value("cevns_sns_deviation"), chiMixing);
   EXPECT_NEAR(value("cevns_reactor_deviation"), 2 * chiMixing, 1e-4 * chiMixing);
   EXPECT_GE(value("cevns_reactor_deviation"), value("cevns_sns_deviation"));
-  EXPECT_DOUBLE_EQ(value("cevns_sns_ratio"), 1.0 - value("cevns_sns_deviation"));
+  // At the default point only the e row mixes (y_mu = 0): to first order (erratum E1, keV
+  // states) the SNS loses 2 |U_e chi|^2 of its nu_e events and nothing of the nu_mu line and
+  // the nubar_mu, so the deviation is 2 |U_e chi|^2 times the nu_e share of the SM count
+  // above the threshold, each component counted with Eq. 25 (Q_W^2 and the Helm form factor).
+  const double threshold = p[HiddenKevFermion::T_threshold_sns];
+  ASSERT_DOUBLE_EQ(threshold, 5.0 * keV);
+  double nuE = 0.0, all = 0.0;
+  const auto sns = cevns::spallationSource();
+  ASSERT_EQ(sns.size(), 3u);  // the nu_mu line, nu_e, nubar_mu
+  for (const auto& flux : sns) {
+    for (const auto& nucleus : {cevns::caesium133(), cevns::iodine127()}) {
+      const double n = cevns::zCount(flux, nucleus, threshold, 0.0);
+      all += n;
+      if (flux.flavour == cevns::Flavour::Electron) nuE += n;
+    }
+  }
+  EXPECT_GT(nuE, 0.2 * all);
+  EXPECT_LT(nuE, 0.6 * all);
+  EXPECT_NEAR(value("cevns_sns_deviation"), 2 * chiMixing * nuE / all, 1e-3 * chiMixing);
+  EXPECT_NEAR(value("cevns_sns_ratio"), 1.0, 1e-9);
   // A threshold of 0 is not a recoil threshold: the point fails, not the program.
   p[HiddenKevFermion::T_threshold_sns] = 0.0;
   EXPECT_EQ(model.evaluate(p, cevns, out), PointStatus::UnphysicalParameter);
@@ -128,8 +150,35 @@ TEST(LowEnergySignals, CevnsDeviationScalesWithMixingAndMass) {
   EXPECT_NEAR(b.eq31 / a.eq31, 4.0, 1e-3);
   EXPECT_NEAR(c.eq31 / a.eq31, 2.0, 1e-9);
   EXPECT_GT(a.eq31, 0.0);
-  // Eq. 32 is Eq. 31 per |U|^2 with equal mixings.
-  EXPECT_NEAR(a.eq32 * 0.01, a.eq31, 1e-12 * a.eq31 + 1e-300);
+  // Eq. 31 against its first order in m^2, written out from Eq. 25: at fixed T the mass term
+  // changes the cross section by -C (m^2/4E^2)(1 + 2E/M - T/M), where the massless one is
+  // C x bracket, bracket = 1 - M T/(2E^2) - T/E + T^2/(2E^2), and C = G_F^2 M Q_W^2 F^2/(4 pi);
+  // so 1 - r_k = sum_N C_N int phi (m_k^2/4E^2)(1 + 2E/M - T/M) / sum_N C_N int phi bracket
+  // (the slivers the mass moves at E_min are O(m^4)). With |U_4|^2 = |U_5|^2 = 0.01:
+  auto oneMinusR = [&](double m) {
+    double lost = 0.0, sm = 0.0;
+    for (const auto& n : {cevns::caesium133(), cevns::iodine127()}) {
+      const double qw = cevns::weakCharge(n), f = cevns::helmFormFactor(n, t);
+      const double weight = qw * qw * n.mass * f * f;
+      const double low = std::max(sources::kReactorMinEnergy, cevns::minimumEnergy(t, n.mass, 0.0));
+      const double high = sources::kReactorMaxEnergy;
+      lost += weight * simpson(
+                           [&](double e) {
+                             return sources::reactorSpectrum(e) * m * m / (4 * e * e) *
+                                    (1 + 2 * e / n.mass - t / n.mass);
+                           },
+                           low, high, 20000);
+      sm += weight * simpson(
+                         [&](double e) {
+                           return sources::reactorSpectrum(e) *
+                                  (1 - n.mass * t / (2 * e * e) - t / e + t * t / (2 * e * e));
+                         },
+                         low, high, 20000);
+    }
+    return lost / sm;
+  };
+  EXPECT_NEAR(a.eq31, 0.01 * (oneMinusR(7 * keV) + oneMinusR(5 * keV)), 1e-4 * a.eq31);
+  EXPECT_NEAR(a.eq32, oneMinusR(7 * keV) + oneMinusR(5 * keV), 1e-4 * a.eq32);
   // E1 with |U_chi|^2 = 0.01 per state: (1 - 0.02) 0.02 + 2 x 0.01 x 0.99 lost
   // (0.0394), with the m^2 term on top; doubling the masses barely matters.
   EXPECT_NEAR(a.deviation, 0.0394, 1e-5);

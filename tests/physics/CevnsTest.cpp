@@ -1,17 +1,20 @@
 // Coherent scattering into a massive fermion (CN Sec. IV.C). Expected values:
-// the audit (shared/physics-audit.md §2.4), explicit four-vector kinematics,
-// Freedman's total cross section, Lewin & Smith's Helm parameters, and
-// integrations independent of the code's quadrature.
+// the numbers of CN Sec. IV.C (Eqs. 22-28 and the text) recomputed, explicit four-vector
+// kinematics, Freedman's total cross section, Lewin & Smith's Helm parameters, and integrations
+// independent of the code's quadrature.
 
 #include "portalscan/physics/Cevns.hpp"
+#include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include "common/Simpson.hpp"
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 namespace portalscan::physics {
 namespace {
@@ -20,20 +23,22 @@ using namespace cevns;
 using units::keV;
 using units::MeV;
 
-const Nucleus kA100 = withMassNumber(44, 56);  // M = 100 u, as in the audit
+const Nucleus kA100 = withMassNumber(44, 56);  // M = 100 u: CN's "A = 100" below Eq. 28
 
 using test::simpson;
 
-TEST(CevnsKinematics, AuditValues) {
-  // E_min = 6.83 MeV at T = 1 keV, A = 100; T_+ = 21.5 eV at E = 1 MeV.
+TEST(CevnsKinematics, TheNumbersBelowEq28) {
+  // CN below Eq. 28: E_min ~ 7 sqrt(A/100) MeV at T = 1 keV and T_+ ~ 20 eV at
+  // E = 1 MeV for A = 100. Eq. 28 exactly, M = 100 u = 93.149 GeV:
+  // E_min = M T/(sqrt(2 M T + T^2) - T) = 6.83 MeV; T_+ = 2 E^2/(M + 2 E) = 21.5 eV.
   EXPECT_NEAR(minimumEnergy(1.0 * keV, kA100.mass, 0.0) / MeV, 6.83, 0.005);
   const auto range = recoilRange(1.0 * MeV, kA100.mass, 0.0);
   ASSERT_TRUE(range);
   EXPECT_NEAR(range->upper / units::eV, 21.5, 0.05);
   EXPECT_EQ(range->lower, 0.0);
   // SNS: T_+ at m_mu/2 is 45.0 keV (Cs) and 47.2 keV (I); the 29.79 MeV line
-  // ends at 14.3 keV (Cs) and 15.0 keV (I). The audit quotes three digits and
-  // A u for the mass; the nuclear masses here are 0.07% lighter.
+  // ends at 14.3 keV (Cs) and 15.0 keV (I): T_+ = 2 E^2/(M + 2 E) (Eq. 23 at
+  // m = 0) with M = A u; the nuclear masses here are 0.07% lighter.
   const double top = sources::muonDecayMaxEnergy(), line = sources::pionLineEnergy();
   EXPECT_NEAR(recoilRange(top, caesium133().mass, 0.0)->upper / keV, 45.0, 0.1);
   EXPECT_NEAR(recoilRange(top, iodine127().mass, 0.0)->upper / keV, 47.2, 0.1);
@@ -45,7 +50,7 @@ TEST(CevnsKinematics, AuditValues) {
 }
 
 TEST(CevnsKinematics, RecoilLimitsAreTheForwardScatter) {
-  // T_+- of Eq. 23 put back into Eq. 22 give cos theta = 1 (audit §2.4).
+  // T_+- of Eq. 23 put back into Eq. 22 give cos theta = 1.
   for (double e : {1.0 * MeV, 10.0 * MeV, 30.0 * MeV}) {
     for (double m : {0.0, 10.0 * keV, 100.0 * keV, 0.5 * MeV}) {
       for (const Nucleus& n : {kA100, caesium133(), withMassNumber(10, 10)}) {
@@ -74,7 +79,7 @@ TEST(CevnsCrossSection, Eq25BracketIsTheVectorCurrentMatrixElement) {
   // with kinetic energy T at the angle theta of Eq. 22 (CN Fig. 3c),
   // p' = (M + T, |p'| sin theta, 0, |p'| cos theta), and k' = k + p - p'.
   // The spin-summed vector-current matrix element (k'.p')(k.p) + (k'.p)(k.p')
-  // - M^2 (k.k'), over 2 M^2 E^2, is the bracket of Eq. 25 (audit §2.4);
+  // - M^2 (k.k'), over 2 M^2 E^2, is the bracket of Eq. 25;
   // k'^2 = m^2 checks the kinematics.
   const Nucleus n = caesium133();
   const double big = n.mass;
@@ -138,9 +143,11 @@ TEST(CevnsNucleus, WeakChargesAndHelmFormFactor) {
 }
 
 TEST(CevnsScalar, Eq34CoefficientAndPchi) {
-  // Audit §2.4: with eta = 0.3 and Q_W -> N the coefficient of Eq. 34 is
-  // 3.9e-5 (A/N)^2, not 7e-5 (which needs eta = 0.40). A nucleus without
-  // protons has Q_W = N exactly.
+  // CN Eq. 34 with eta = 0.3 and Q_W -> N: for A = N = 100 (a nucleus without
+  // protons has Q_W = N exactly), g_HNN = eta M/v = 0.3 x 93.149/246.2196 =
+  // 0.11350, and g^2/(M_H^4 G_F^2 N^2) = 0.012882/(125.2^4 x (1.1663788e-5)^2
+  // x 1e4) = 3.85e-5: the coefficient is 3.85e-5 (A/N)^2, not the paper's
+  // 7e-5 (which needs eta = 0.40: x (0.40/0.3)^2 = 6.85e-5).
   const Nucleus neutrons = withMassNumber(0, 100);
   const ScalarPortal unit{1.0, 0.0, 1000.0, 1.0};
   EXPECT_NEAR(pChi(unit), 1.0, 1e-15);
@@ -202,6 +209,80 @@ TEST(CevnsRates, QuadratureAgreesWithAFineIntegration) {
       },
       eLow, nuE.max, 2000);
   EXPECT_NEAR(zCount(nuE, n, threshold, 0.0) / count, 1.0, 1e-7);
+}
+
+// The absolute Standard Model SNS rate of CN Eq. 27, written out here: n_CsI
+// CsI units (each one Cs and one I nucleus) times the fluence phi_0 of each
+// flavour times the Eq. 25 cross section at m = 0 folded with the decay-at-rest
+// spectra (Eq. 29 with E_mu = m_mu, p_mu = 0), by Simpson's rule. Inputs: the
+// COHERENT 2017 exposure as CN Sec. IV.C gives it (14.6 kg of CsI, 259.8 g/mol,
+// 1.76e23 protons on target, r = 0.08 per flavour, L = 19.3 m) and PDG masses.
+constexpr double kMPi = 0.13957039, kMMu = 0.1056583755, kGF = 1.1663788e-5;
+constexpr double kHbarCInGeVCm = 1.973269804e-14;
+
+double csiUnits2017() { return 6.02214076e23 * 14600.0 / 259.8; }
+double fluence2017InGeV2() {
+  const double perCm2 = 0.08 * 1.76e23 / (4 * std::numbers::pi * 1930.0 * 1930.0);
+  return perCm2 * kHbarCInGeVCm * kHbarCInGeVCm;
+}
+/// dsigma/dT of CN Eq. 25 at m = 0: G_F^2 M Q_W^2/(4 pi) (1 - M T/2E^2 - T/E + T^2/2E^2) F^2.
+double freedman(double e, double t, const Nucleus& n) {
+  const double qw = n.N - n.Z * (1 - 4 * 0.23857);
+  const double bracket = 1 - n.mass * t / (2 * e * e) - t / e + t * t / (2 * e * e);
+  const double f = helmFormFactor(n, t);
+  return bracket > 0 ? kGF * kGF * n.mass * qw * qw / (4 * std::numbers::pi) * bracket * f * f
+                     : 0.0;
+}
+double nuE(double e) {
+  return e > kMMu / 2 ? 0.0 : 192 / kMMu * std::pow(e / kMMu, 2) * (0.5 - e / kMMu);
+}
+double nuMuBar(double e) {
+  return e > kMMu / 2 ? 0.0 : 64 / kMMu * std::pow(e / kMMu, 2) * (0.75 - e / kMMu);
+}
+/// Events per GeV of recoil at T, Cs and I together.
+double snsRate(double t) {
+  const double line = (kMPi * kMPi - kMMu * kMMu) / (2 * kMPi);
+  double perTarget = 0.0;
+  for (const Nucleus& n : {caesium133(), iodine127()}) {
+    const double low = (t + std::sqrt(t * t + 2 * n.mass * t)) / 2;  // E_min of Eq. 28, m = 0
+    perTarget += freedman(line, t, n);
+    if (low < kMMu / 2) {
+      perTarget += simpson([&](double e) { return (nuE(e) + nuMuBar(e)) * freedman(e, t, n); }, low,
+                           kMMu / 2, 20000);
+    }
+  }
+  return csiUnits2017() * fluence2017InGeV2() * perTarget;
+}
+
+TEST(CevnsRates, AbsoluteSnsSpectrumFromTheExposure) {
+  const auto sm = signals::fromMassesAndMixings(7 * keV, 100 * keV, 0.0, 0.0);
+  // Below, at and above the 29.79 MeV line's endpoints (14.3 keV Cs, 15.0 keV I) and up to
+  // the end of the muon-decay spectra (45 keV on Cs).
+  for (double t : {1.0 * keV, 10.0 * keV, 14.6 * keV, 20.0 * keV, 40.0 * keV}) {
+    const double expected = snsRate(t);
+    EXPECT_GT(expected, 0.0);
+    EXPECT_NEAR(signals::cevns(sm, signals::Experiment::Sns, t).sm, expected, 1e-6 * expected)
+        << "T = " << t / keV << " keV";
+  }
+  // Events above 5 keV: the same, integrated over T by Simpson's rule, split at the ends of
+  // the line (14.3 keV Cs, 15.0 keV I) and of the muon-decay spectra (45.0, 47.2 keV) so
+  // that each piece is smooth.
+  double count = 0.0;
+  double from = 5.0 * keV;
+  std::vector<double> edges;
+  for (const Nucleus& n : {caesium133(), iodine127()}) {
+    const double line = (kMPi * kMPi - kMMu * kMMu) / (2 * kMPi);
+    edges.push_back(2 * line * line / (n.mass + 2 * line));
+  }
+  for (const Nucleus& n : {caesium133(), iodine127()})
+    edges.push_back(2 * std::pow(kMMu / 2, 2) / (n.mass + kMMu));
+  std::sort(edges.begin(), edges.end());
+  for (double to : edges) {
+    count += simpson(snsRate, from, to, 400);
+    from = to;
+  }
+  const double code = signals::cevnsCount(sm, signals::Experiment::Sns, 5.0 * keV).sm;
+  EXPECT_NEAR(code, count, 1e-5 * count);
 }
 
 TEST(CevnsRates, ShiftsEqualDifferencesWhereThoseAreAccurate) {

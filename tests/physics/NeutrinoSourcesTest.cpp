@@ -1,5 +1,6 @@
-// Neutrino sources of CN Sec. IV.C. Expected values: the audit
-// (shared/physics-audit.md §2.4) and closed-form integrals.
+// Neutrino sources of CN Sec. IV.C. Expected values: the paper's numbers
+// (CN Eq. 29 and the text around it), derived here where the paper gives
+// fewer digits, and closed-form integrals.
 
 #include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Units.hpp"
@@ -17,7 +18,8 @@ using namespace sources;
 using test::simpson;
 
 TEST(NeutrinoSources, PionLineIsAt29point79MeV) {
-  // Audit §2.4: |p_mu| = 29.792 MeV, the nu_mu energy of pi+ decay at rest.
+  // CN Eq. 29a: (m_pi^2 - m_mu^2)/(2 m_pi) = (139.57039^2 - 105.6583755^2)/(2 x 139.57039)
+  // = 29.792 MeV (the paper's 29.79), and m_mu/2 = 52.83 MeV.
   EXPECT_NEAR(pionLineEnergy() / units::MeV, 29.792, 0.001);
   EXPECT_NEAR(muonDecayMaxEnergy() / units::MeV, 52.83, 0.01);
 }
@@ -34,13 +36,19 @@ TEST(NeutrinoSources, DecayAtRestSpectraAreNormalised) {
 }
 
 TEST(NeutrinoSources, PrintedMovingMuonSpectraDoNotNormalise) {
-  // Audit §2.4: with E_mu = 109.78 MeV, p_mu = 29.79 MeV, Eq. 29b crosses zero
-  // at 49.6 MeV and integrates to 0.86 up to there (0.795 up to E_mu/2, the
-  // rest negative); Eq. 29c integrates to 1.003.
+  // CN Eq. 29b, c with the paper's E_mu = 109.78 MeV, p_mu = 29.79 MeV: the
+  // bracket of Eq. 29b, m_mu/(2 E_mu) - (E/m_mu)(1 + p^2/(3 E_mu^2)), vanishes
+  // at E_0 = m_mu^2/(2 E_mu (1 + p^2/(3 E_mu^2))) = 49.63 MeV, below E_mu/2 =
+  // 54.89 MeV, so the spectrum turns negative there. Integrated to E_0 it
+  // gives 0.86 (0.795 up to E_mu/2, the rest negative); Eq. 29c gives 1.003.
   const double eMu = 109.78 * units::MeV, pMu = 29.79 * units::MeV;
   auto b = [&](double e) { return printedEq29bNuE(e, eMu, pMu); };
   auto c = [&](double e) { return printedEq29cNuMuBar(e, eMu, pMu); };
-  EXPECT_NEAR(simpson(b, 0.0, 49.6276 * units::MeV), 0.86, 0.005);
+  const double mMu = 105.6583755 * units::MeV;  // PDG
+  const double zero = mMu * mMu / (2 * eMu * (1 + pMu * pMu / (3 * eMu * eMu)));
+  EXPECT_NEAR(zero / units::MeV, 49.63, 0.01);
+  EXPECT_NEAR(b(zero), 0.0, 1e-9 * b(0.5 * zero));
+  EXPECT_NEAR(simpson(b, 0.0, zero), 0.86, 0.005);
   EXPECT_LT(simpson(b, 0.0, 0.5 * eMu), 0.80);
   EXPECT_NEAR(simpson(c, 0.0, 0.5 * eMu), 1.003, 0.001);
   EXPECT_GT(b(49.0 * units::MeV), 0.0);
@@ -48,7 +56,10 @@ TEST(NeutrinoSources, PrintedMovingMuonSpectraDoNotNormalise) {
 }
 
 TEST(NeutrinoSources, Coherent2017Exposure) {
-  // Audit §2.4: phi_0 = 3.008e14 per cm^2 per flavour, n_CsI = 3.384e25.
+  // CN Sec. IV.C with COHERENT 2017's numbers: phi_0 = r N_POT/(4 pi L^2) =
+  // 0.08 x 1.76e23/(4 pi (1930 cm)^2) = 3.008e14 per cm^2 per flavour, and
+  // n_CsI = N_A M_det/M_CsI (Eq. 27's n_i) = 6.02214076e23 x 14600 g/259.8 g
+  // = 3.384e25 CsI units.
   EXPECT_NEAR(Coherent2017::fluencePerFlavourPerCm2() / 1e14, 3.008, 0.001);
   EXPECT_NEAR(Coherent2017::csiUnits() / 1e25, 3.384, 0.001);
 }

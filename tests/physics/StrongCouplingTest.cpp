@@ -45,7 +45,18 @@ double rk4AlphaS(double mu) {
   return 4 * pi * integrate(a, constants::m_c, mu, 3);
 }
 
-TEST(AlphaS, ReproducesTheInputAtMZ) { EXPECT_REL(alphaS(constants::M_Z), 0.1180, 1e-14); }
+TEST(AlphaS, StartsFromThePdgValueWithTheTwoLoopSlope) {
+  // PDG 2024 world average alpha_s(M_Z) = 0.1180, five flavours: b0 = 11 - 2 x 5/3 = 23/3,
+  // b1 = 102 - 38 x 5/3 = 116/3. Just off M_Z, a = alpha_s/(4 pi) moves by the slope of the RGE,
+  // da/dL = -b0 a^2 - b1 a^3 (L = ln mu^2): alpha_s = 0.1180 (1 - (b0 a0 + b1 a0^2) L) to
+  // O((b0 a0 L)^2) ~ 2e-10, while the step itself changes alpha_s by 1.5e-5.
+  const double a0 = 0.1180 / (4 * pi), b0 = 23.0 / 3.0, b1 = 116.0 / 3.0;
+  for (double step : {1e-4, -1e-4}) {
+    const double l = std::log((1 + step) * (1 + step));
+    const double expected = 0.1180 * (1 - (b0 * a0 + b1 * a0 * a0) * l);
+    EXPECT_REL(alphaS(constants::M_Z * (1 + step)), expected, 1e-8) << step;
+  }
+}
 
 TEST(AlphaS, AgreesWithRungeKuttaOfTheSameEquation) {
   for (double mu : {1.0, 1.5, 2.0, 3.0, 4.5, 10.0, 50.0, 150.0, 500.0, 3000.0}) {
@@ -57,7 +68,7 @@ TEST(AlphaS, ContinuousAcrossThresholdsAndNear03AtTwoGeV) {
   for (double m : {constants::m_c, constants::m_b, constants::m_t}) {
     EXPECT_REL(alphaS(m * (1 - 1e-12)), alphaS(m * (1 + 1e-12)), 1e-9);
   }
-  // The audit's Eq. 66 estimate uses alpha_s(2 GeV) = 0.30.
+  // The Eq. 66 estimate of ScalarDecaysTest uses alpha_s(2 GeV) = 0.30.
   EXPECT_NEAR(alphaS(2.0), 0.30, 0.01);
   EXPECT_EQ(activeFlavours(2.0), 4);
   EXPECT_EQ(activeFlavours(1.0), 3);

@@ -101,14 +101,20 @@ TEST(Config, ConstraintsDefaultVariantsAndOverrides) {
   const ScanConfig c = parseConfig(j, "test.json");
   // relic_abundance is in the default chain already: named twice, it is one constraint.
   ASSERT_EQ(c.chain.constraints().size(), 13u);
+  int seen = 0;
   for (const auto& con : c.chain.constraints()) {
     if (con.name == "bbn_reheating") {
-      EXPECT_EQ(con.limit.value, 1.0);
+      ++seen;
+      EXPECT_EQ(con.variant, "paper");
+      EXPECT_EQ(con.limit.value, 1.0);  // CN: tau_phi < 1 s (T_r > 1 MeV)
     }
     if (con.name == "rho_parameter") {
+      ++seen;
       EXPECT_EQ(con.variant, "override");
+      EXPECT_EQ(con.limit.value, 1e-4);
     }
   }
+  EXPECT_EQ(seen, 2);
   j["constraints"] = ordered_json::parse(R"([{"name": "relic_abundance", "variant": "match",
                                               "limit": {"mean": 0.11, "sigma": 0.01}}])");
   EXPECT_EQ(parseConfig(j, "test.json").chain.constraints()[0].limit.value, 0.11);
@@ -126,6 +132,11 @@ TEST(Config, OutputObservables) {
   j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
                               "output": {"observables": "all"}})");
   c = parseConfig(j, "test.json");
+  std::size_t applying = 0;
+  for (std::size_t i = 0; i < c.kernel->observables().size(); ++i) applying += c.kernel->applies(i);
+  ASSERT_GT(applying, 1u);
+  EXPECT_EQ(c.output.observables.size(), applying);
+  EXPECT_LT(c.output.observables.size(), c.kernel->observables().size());
   for (std::size_t i : c.output.observables) EXPECT_NE(c.kernel->observables()[i].name, "R_mue");
 }
 

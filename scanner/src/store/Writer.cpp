@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 
 namespace portalscan::scanner {
@@ -16,6 +18,23 @@ using detail::Column;
 using detail::dataColumns;
 
 namespace {
+
+/// Test hook (tests/integration/ReliabilityTest.cpp, MpiTest.cpp): with
+/// PORTALSCAN_TEST_STOP_AFTER_CHUNKS=N in the environment, the process stops
+/// itself (SIGSTOP) once, right after the commit that brings its file to N or
+/// more committed chunks, so that a test can signal it at a known point of the
+/// run rather than after a guessed sleep. Unset (always, outside tests): nothing.
+void stopForTestAfterCommit(std::uint64_t committed) {
+  static const std::uint64_t at = [] {
+    const char* v = std::getenv("PORTALSCAN_TEST_STOP_AFTER_CHUNKS");
+    return v ? std::strtoull(v, nullptr, 10) : 0ull;
+  }();
+  static bool stopped = false;
+  if (at != 0 && !stopped && committed >= at) {
+    stopped = true;
+    std::raise(SIGSTOP);
+  }
+}
 
 std::string utcNow() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -126,7 +145,8 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
         g.setAttribute("limit_file", c.limit.table->name);
         g.setAttribute("limit_table", c.limit.table->text);
         g.setAttribute("x", c.limit.x);
-        g.setAttribute("x_range", std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
+        g.setAttribute("x_range",
+                       std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
         break;
     }
     g.setAttribute("cl", c.limit.cl);
@@ -341,6 +361,7 @@ void ScanWriter::writeCommits() {
                           pendingChecksums_.begin() + static_cast<std::ptrdiff_t>(ready));
   chunksCommitted_ += ready;
   lastCommit_ = std::chrono::steady_clock::now();
+  stopForTestAfterCommit(chunksCommitted_);
 }
 
 void ScanWriter::finish() {
