@@ -16,26 +16,30 @@ enum class PointStatus : std::int8_t {
   NonFiniteResult = 4,          ///< a computed observable came out NaN or infinite
   ConstraintObservableNaN = 5,  ///< an observable a constraint needs is NaN for this point
   NoLightNeutrino = 6,          ///< no mostly-active light state: the model has no light nu here
+  BudgetExceeded = 7,           ///< the point spent its integrand-evaluation budget
 };
 
-inline constexpr std::array<std::string_view, 7> kPointStatusNames = {"ok",
+inline constexpr std::array<std::string_view, 8> kPointStatusNames = {"ok",
                                                                       "invalid_input",
                                                                       "unphysical_parameter",
                                                                       "solver_failed",
                                                                       "non_finite_result",
                                                                       "constraint_observable_nan",
-                                                                      "no_light_neutrino"};
+                                                                      "no_light_neutrino",
+                                                                      "evaluation_budget_exceeded"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 7> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 8> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
     "a diagonalisation or root finder did not converge",
-    "a computed observable came out NaN or infinite",
+    "a computed observable, or an integral on the way to one, came out NaN or infinite",
     "an observable the constraint chain needs is NaN at this point",
     "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
-    "(mt > M), so no state is the light neutrino"};
+    "(mt > M), so no state is the light neutrino",
+    "the point's integrals spent their budget of integrand evaluations (a runaway refinement: "
+    "the point is recorded instead of stalling the scan)"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];
