@@ -65,8 +65,9 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
   take(chunk.index.data());
 }
 
-ScanSummary summarise(const std::string& path, bool ranges) {
-  if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
+namespace {
+
+ScanSummary summariseUnconfined(const std::string& path, bool ranges) {
   ScanSummary s;
   s.path = path;
   h5::File file = [&] {
@@ -138,6 +139,15 @@ ScanSummary summarise(const std::string& path, bool ranges) {
   }
   s.fileBytes = std::filesystem::file_size(path);
   return s;
+}
+
+}  // namespace
+
+ScanSummary summarise(const std::string& path, bool ranges) {
+  if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
+  // A damaged file must not crash the reader, nor make it loop: read it in a child first.
+  h5::confine(path, [&] { summariseUnconfined(path, ranges); });
+  return summariseUnconfined(path, ranges);
 }
 
 }  // namespace portalscan::scanner
