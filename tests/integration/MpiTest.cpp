@@ -128,6 +128,30 @@ TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
   expectIdentical(*serial, out);
 }
 
+TEST_F(Mpi, APlainResumeRefusesAndADifferentRankCountResumes) {
+  // A plain `run --resume` of an interrupted MPI scan ran everything again and left the parts
+  // behind; resuming with another rank count was refused. Interrupt 2 ranks at 40%:
+  const std::string out = fresh("ranks.h5");
+  const pid_t pid = startProcess(mpirun(2, {"run", config(), "-j", "1", "-o", out}));
+  std::this_thread::sleep_for(std::chrono::duration<double>(0.4 * seconds));
+  kill(pid, SIGTERM);
+  EXPECT_NE(waitFor(pid), 0);
+  ASSERT_TRUE(partsLeft(out));
+  const CliResult plain = runCli("run '" + config() + "' -j 1 -o '" + out + "' --resume");
+  EXPECT_EQ(plain.code, 2) << plain.err;
+  EXPECT_EQ(plain.errLines(), 1) << plain.err;
+  EXPECT_NE(plain.err.find("mpirun -n 2 "), std::string::npos) << plain.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(partsLeft(out));
+  // Three ranks take over the two parts' chunks and join all five parts.
+  const CliResult resumed =
+      runShell(shell(mpirun(3, {"run", config(), "-j", "1", "-o", out, "--resume"})));
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("of a run with 2 ranks kept"), std::string::npos) << resumed.err;
+  expectIdentical(*serial, out);
+  EXPECT_FALSE(partsLeft(out));
+}
+
 TEST_F(Mpi, BadInputIsOneLineFromOneRank) {
   const CliResult r =
       runShell(shell(mpirun(2, {"run", config(), "--shard", "1/2", "-o", fresh("shard.h5")})));
