@@ -36,6 +36,18 @@ const std::string kOther = R"({"model": "hidden_kev_fermion", "parameters": {
     "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 11}},
     "output": {"chunk_points": 16, "commit_seconds": 0}})";
 
+/// A fresh folder in the scratch directory, removed when the test ends.
+struct Folder {
+  explicit Folder(const std::string& name) : path(freshDirectory(name)) {}
+  ~Folder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+  fs::path path;
+};
+
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 std::string bytesOf(const fs::path& p) {
@@ -96,7 +108,8 @@ CliResult runLimited(const std::string& args, int seconds) {
 }
 
 TEST(Robustness, ACorruptGlobalHeapIsOneLineNotACrash) {
-  const fs::path d = freshDirectory("robust-heap");
+  const Folder folder("robust-heap");
+  const fs::path& d = folder.path;
   const fs::path out = smallScan(d, "damaged.h5");
   corruptGlobalHeapId(out);
   const std::string damaged = bytesOf(out);
@@ -117,7 +130,8 @@ TEST(Robustness, ACorruptGlobalHeapIsOneLineNotACrash) {
 
 TEST(Robustness, ResumingAFinishedFileCutToOnePercentEnds) {
   // It spun forever in HDF5's global-heap read.
-  const fs::path d = freshDirectory("robust-cut");
+  const Folder folder("robust-cut");
+  const fs::path& d = folder.path;
   const fs::path out = smallScan(d, "cut.h5");
   fs::resize_file(out, fs::file_size(out) / 100);
   const CliResult r =
@@ -130,7 +144,8 @@ TEST(Robustness, ResumingAFinishedFileCutToOnePercentEnds) {
 // --- item 15: a crashed shard resumed without --shard, dry runs, symlinks, empty shards ---
 
 TEST(Robustness, ACrashedShardResumedAsTheWholeScanIsRefusedUntouched) {
-  const fs::path d = freshDirectory("robust-shard");
+  const Folder folder("robust-shard");
+  const fs::path& d = folder.path;
   const fs::path shard = smallScan(d, "s.h5", "--shard 1/2");
   setIntAttribute(shard, "open_for_writing", 1);  // as a crash leaves it
   struct stat before {};
@@ -147,7 +162,8 @@ TEST(Robustness, ACrashedShardResumedAsTheWholeScanIsRefusedUntouched) {
 }
 
 TEST(Robustness, ADryRunResumeChecksTheFileItWouldResume) {
-  const fs::path d = freshDirectory("robust-dry");
+  const Folder folder("robust-dry");
+  const fs::path& d = folder.path;
   const fs::path out = smallScan(d, "a.h5");
   writeText(d / "other.json", kOther);
   const CliResult other =
@@ -162,7 +178,8 @@ TEST(Robustness, ADryRunResumeChecksTheFileItWouldResume) {
 }
 
 TEST(Robustness, ResumingThroughASymlinkKeepsTheLink) {
-  const fs::path d = freshDirectory("robust-link");
+  const Folder folder("robust-link");
+  const fs::path& d = folder.path;
   const fs::path real = smallScan(d, "real.h5");
   setIntAttribute(real, "open_for_writing", 1);  // a crashed file: resume copies it
   setIntAttribute(real, "complete", 0);
@@ -175,7 +192,8 @@ TEST(Robustness, ResumingThroughASymlinkKeepsTheLink) {
 }
 
 TEST(Robustness, AShardWithoutChunksIsSaid) {
-  const fs::path d = freshDirectory("robust-empty-shard");
+  const Folder folder("robust-empty-shard");
+  const fs::path& d = folder.path;
   writeText(d / "one.json", R"({"model": "hidden_kev_fermion", "parameters": {
     "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 4}}})");
   const CliResult r =
@@ -188,7 +206,8 @@ TEST(Robustness, AShardWithoutChunksIsSaid) {
 // --- item 15: messages ---
 
 TEST(Robustness, ABadThreadCountIsAShortLine) {
-  const fs::path d = freshDirectory("robust-j");
+  const Folder folder("robust-j");
+  const fs::path& d = folder.path;
   writeText(d / "small.json", kSmall);
   const CliResult r = runCli("run " + quoted(d / "small.json") + " -j abc --dry-run");
   EXPECT_EQ(r.code, 2);
@@ -198,7 +217,8 @@ TEST(Robustness, ABadThreadCountIsAShortLine) {
 }
 
 TEST(Robustness, AnUnknownFlagGetsADidYouMean) {
-  const fs::path d = freshDirectory("robust-flag");
+  const Folder folder("robust-flag");
+  const fs::path& d = folder.path;
   writeText(d / "small.json", kSmall);
   const CliResult r = runCli("run " + quoted(d / "small.json") + " --forcee --dry-run");
   EXPECT_EQ(r.code, 2);
@@ -213,7 +233,7 @@ TEST(Robustness, AnUnphysicalPointSaysWhichParameter) {
   EXPECT_NE(r.out.find("status: unphysical_parameter (M_N = -1: must be > 0)"), std::string::npos)
       << r.out;
   const CliResult j = runCli("point lfv_nsi --set sin_alpha_mix=1.5 --json");
-  EXPECT_NE(j.out.find("\"unphysical_parameter\":\"sin_alpha_mix = 1.5: |sin_alpha_mix| must be "
+  EXPECT_NE(j.out.find("\"unphysical_parameter\": \"sin_alpha_mix = 1.5: |sin_alpha_mix| must be "
                        "<= 1\""),
             std::string::npos)
       << j.out;
@@ -224,7 +244,8 @@ TEST(Robustness, TheConstraintListAndItsMessagesReadRight) {
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_EQ(list.out.find("overclosure*<"), std::string::npos) << "a column ran into the next";
   EXPECT_NE(list.out.find("overclosure* < 0.1224"), std::string::npos) << list.out;
-  const fs::path d = freshDirectory("robust-article");
+  const Folder folder("robust-article");
+  const fs::path& d = folder.path;
   writeText(d / "mine.json", R"({"model": "lfv_nsi", "constraints": [{"name": "mine",
     "observable": "eps_ab_u", "kind": "upper", "limit": [0.1, 0.2], "reference": "r"}]})");
   const CliResult r = runCli("run " + quoted(d / "mine.json") + " --dry-run");
@@ -235,7 +256,8 @@ TEST(Robustness, TheConstraintListAndItsMessagesReadRight) {
 // --- review: stale temporaries, and a lock's cleanup ---
 
 TEST(Robustness, AStaleReplacementOfADeadProcessIsRemoved) {
-  const fs::path d = freshDirectory("robust-stale");
+  const Folder folder("robust-stale");
+  const fs::path& d = folder.path;
   const fs::path out = smallScan(d, "out.h5");
   const pid_t child = fork();  // a PID that is surely dead: a child that has been reaped
   if (child == 0) _exit(0);
@@ -254,7 +276,8 @@ TEST(Robustness, AStaleReplacementOfADeadProcessIsRemoved) {
 TEST(Robustness, APrintedPathStartingWithADashIsNotTakenForAnOption) {
   // Config and output named -scan.json and -out.h5: the printed command said
   // `run -scan.json --resume -o -out.h5`, which reads both as options.
-  const fs::path d = freshDirectory("hardening-dash");
+  const Folder folder("hardening-dash");
+  const fs::path& d = folder.path;
   writeText(d / "-scan.json", R"({"model": "hidden_kev_fermion", "parameters": {
     "M_chi": {"range": [1e-6, 1e-4], "scale": "log", "points": 40},
     "kappa": {"range": [1e-11, 1e-7], "scale": "log", "points": 400}},
@@ -275,7 +298,8 @@ TEST(Robustness, APrintedPathStartingWithADashIsNotTakenForAnOption) {
 // --- item 11: dry runs of huge scans ---
 
 TEST(Robustness, ADryRunOfATrillionPointsIsQuickAndEstimates) {
-  const fs::path d = freshDirectory("robust-huge");
+  const Folder folder("robust-huge");
+  const fs::path& d = folder.path;
   writeText(d / "huge.json", R"({"model": "hidden_kev_fermion",
     "sampler": {"kind": "random", "points": 1000000000000},
     "parameters": {"M_chi": {"range": [1e-6, 1e-4], "scale": "log"}}})");
@@ -292,7 +316,8 @@ TEST(Robustness, ADryRunOfATrillionPointsIsQuickAndEstimates) {
 }
 
 TEST(Robustness, AScanWhoseIndicesOverflowIsRefused) {
-  const fs::path d = freshDirectory("robust-overflow");
+  const Folder folder("robust-overflow");
+  const fs::path& d = folder.path;
   writeText(d / "random.json", R"({"model": "hidden_kev_fermion",
     "sampler": {"kind": "random", "points": 10000000000000000000},
     "parameters": {"M_chi": {"range": [1e-6, 1e-4], "scale": "log"}}})");

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace portalscan::scanner {
 
@@ -45,9 +46,12 @@ std::string unexpectedArgumentMessage(CLI::App& app, int argc, const char* const
                                       const std::string& what) {
   const std::string command = argc > 1 ? argv[1] : "";
   const std::string help = " (see portalscan " + (command.empty() ? "" : command + " ") + "--help)";
+  // The first of the unexpected words that looks like an option.
   const auto colon = what.find(": ");
-  std::string word = colon == std::string::npos ? "" : what.substr(colon + 2);
-  word = word.substr(0, word.find(' '));
+  std::istringstream extras(colon == std::string::npos ? "" : what.substr(colon + 2));
+  std::string word;
+  while (extras >> word && !(word.size() >= 2 && word[0] == '-')) {
+  }
   if (word.size() < 2 || word[0] != '-') return what + help;
   const std::string name = word.substr(0, word.find('='));
   std::vector<std::string> known;

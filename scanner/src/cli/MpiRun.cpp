@@ -348,7 +348,9 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
                          std::to_string(foreign.front().subset.count) + " ranks: continue it " +
                          "with --resume (with any number of ranks), or remove its parts");
       }
-      if (args.resume && fs::exists(output)) {
+      // With part files beside it, an existing output is a join that did not finish (a stop
+      // during the join): the parts are what counts, and the join writes it anew.
+      if (args.resume && fs::exists(output) && partFilesOf(output).empty()) {
         const ScanSummary s = summarise(output, false);
         if (s.configHash != config->identityHash) {
           throw InputError("'" + output + "' holds a scan of a different configuration: " +
@@ -358,10 +360,8 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
           nothingToDo = true;
           return;
         }
-        if (partFilesOf(output).empty()) {
-          throw InputError("'" + output + "' is an incomplete scan run without MPI: resume it " +
-                           "without mpirun, or start again with --force");
-        }
+        throw InputError("'" + output + "' is an incomplete scan run without MPI: resume it " +
+                         "without mpirun, or start again with --force");
       }
       if (!args.resume) {
         checkOutput(output, args.force, args.config);

@@ -284,13 +284,17 @@ std::string resumeAction(const std::string& path, const ScanConfig& config, cons
   return action + ")";
 }
 
-std::string gigabytes(double bytes) {
-  char buffer[48];
-  if (bytes >= 1e9) {
-    std::snprintf(buffer, sizeof buffer, "%.3g GB", bytes / 1e9);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.3g MB", bytes / 1e6);
+/// "12.3 MB", "4.56 GB", "789 TB": three digits in the largest unit that is at most the size.
+std::string sizeText(double bytes) {
+  static const char* const units[] = {"MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  double value = bytes / 1e6;
+  while (value >= 1000.0 && u < 4) {
+    value /= 1000.0;
+    ++u;
   }
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.3g %s", value, units[u]);
   return buffer;
 }
 
@@ -338,7 +342,7 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
   out << ")\n"
       << "  run time         about " << formatDuration(seconds) << " on " << cost.threads
       << " thread" << (cost.threads == 1 ? "" : "s") << "\n"
-      << "  file size        up to " << gigabytes(bytes) << " ("
+      << "  file size        up to " << sizeText(bytes) << " ("
       << static_cast<std::uint64_t>(rows + 0.5) << " rows of " << rowBytes(p.config)
       << " bytes before " << (p.config.output.compression > 0 ? "gzip" : "any compression")
       << ")\n";

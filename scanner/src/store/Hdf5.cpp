@@ -162,8 +162,8 @@ void confine(const std::string& path, const std::function<void()>& read) {
   if (insideConfinedRead) return;
   std::error_code ec;
   const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
-  // The reads take milliseconds for small files; a large one gets 1 s more per 10 MB.
-  const unsigned limit = 5 + static_cast<unsigned>((ec ? 0 : bytes) / 10'000'000);
+  // Reading a file's structure takes milliseconds; a large one gets 1 s more per 20 MB.
+  const unsigned limit = 5 + static_cast<unsigned>((ec ? 0 : bytes) / 20'000'000);
   std::fflush(nullptr);
   const pid_t child = ::fork();
   if (child < 0) return;  // no process to spare: the caller reads unconfined

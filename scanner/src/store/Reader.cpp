@@ -67,7 +67,8 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
 
 namespace {
 
-ScanSummary summariseUnconfined(const std::string& path, bool ranges) {
+/// `rows`: read the parameters' rows for their ranges (else only their attributes).
+ScanSummary summariseUnconfined(const std::string& path, bool ranges, bool rows = true) {
   ScanSummary s;
   s.path = path;
   h5::File file = [&] {
@@ -127,6 +128,7 @@ ScanSummary summariseUnconfined(const std::string& path, bool ranges) {
       if (scale == "fixed") continue;
       ScanSummary::Range r{name, scale, std::numeric_limits<double>::infinity(),
                            -std::numeric_limits<double>::infinity()};
+      if (!rows) continue;
       const std::uint64_t n = d.rows();
       for (std::uint64_t b = 0; b < n; b += 1 << 20) {
         for (double x : d.read<double>(b, std::min<std::uint64_t>(n, b + (1 << 20)))) {
@@ -146,7 +148,7 @@ ScanSummary summariseUnconfined(const std::string& path, bool ranges) {
 ScanSummary summarise(const std::string& path, bool ranges) {
   if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
   // A damaged file must not crash the reader, nor make it loop: read it in a child first.
-  h5::confine(path, [&] { summariseUnconfined(path, ranges); });
+  h5::confine(path, [&] { summariseUnconfined(path, ranges, false); });  // its structure
   return summariseUnconfined(path, ranges);
 }
 
