@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -158,12 +159,17 @@ namespace {
 bool insideConfinedRead = false;  ///< in the child of confine: reads nest without new children
 }  // namespace
 
-void confine(const std::string& path, const std::function<void()>& read) {
+void confine(const std::string& path, const std::function<void()>& read, Extent extent) {
   if (insideConfinedRead) return;
   std::error_code ec;
-  const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
-  // Reading a file's structure takes milliseconds; a large one gets 1 s more per 20 MB.
-  const unsigned limit = 5 + static_cast<unsigned>((ec ? 0 : bytes) / 20'000'000);
+  const std::uintmax_t bytes = ec ? 0 : std::filesystem::file_size(path, ec);
+  // Reading a file's structure takes milliseconds: 5 s, and 1 s more per 20 MB. Reading its
+  // rows takes about as long as writing them did: 30 s, and 1 s more per 2 MB, so that a
+  // loaded machine or a slow disk is not taken for a loop.
+  const unsigned limit =
+      extent == Extent::Structure
+          ? 5 + static_cast<unsigned>(bytes / 20'000'000)
+          : 30 + static_cast<unsigned>(std::min<std::uintmax_t>(bytes / 2'000'000, 1u << 20));
   std::fflush(nullptr);
   const pid_t child = ::fork();
   if (child < 0) return;  // no process to spare: the caller reads unconfined
@@ -195,6 +201,7 @@ void confine(const std::string& path, const std::function<void()>& read) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+    // (HDF5 loops on damaged metadata: a heap object of size 0, a cycle of B-tree nodes.)
     throw DamagedFileError("'" + path + "' is damaged: reading it did not end within " +
                            std::to_string(limit) + " s (the HDF5 library loops on it)");
   }

@@ -96,6 +96,17 @@ ScanSummary summariseUnconfined(const std::string& path, bool ranges, bool rows 
   s.pointsTotal = static_cast<std::uint64_t>(root.intAttribute("points_total"));
   s.rows = root.openDataset("index").rows();
   const h5::Group chunks = root.openGroup("chunks");
+  // The commit records are stored uncompressed: more of them than the file has bytes for is
+  // damage, not an allocation of exabytes.
+  const std::uint64_t fileBytes = std::filesystem::file_size(path);
+  for (const char* name : {"range", "allowed", "status", "excluded"}) {
+    const h5::Dataset d = chunks.openDataset(name);
+    const std::uint64_t columns = std::max<std::uint64_t>(1, d.columns());
+    if (columns > fileBytes / 8 || d.rows() > fileBytes / 8 / columns) {
+      throw InputError("'" + path + "' is damaged: its commit records (/chunks/" + name +
+                       ") claim more bytes than the file holds");
+    }
+  }
   const auto range = chunks.openDataset("range").read<std::uint64_t>();
   s.chunks = range.size() / 2;
   for (std::size_t k = 0; k < s.chunks; ++k) s.pointsEvaluated += range[2 * k + 1] - range[2 * k];

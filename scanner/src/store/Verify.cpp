@@ -73,6 +73,15 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     }
     recorded = std::numeric_limits<std::uint64_t>::max();
     for (const auto& d : records) recorded = std::min(recorded, d.rows());
+    // The records are stored uncompressed: what claims more bytes than the file has is damage
+    // (a corrupt extent would otherwise be an allocation of exabytes).
+    const std::uint64_t fileBytes = std::filesystem::file_size(file.path());
+    for (const auto& d : records) {
+      const std::uint64_t columns = std::max<std::uint64_t>(1, d.columns());
+      if (columns > fileBytes / 8 || recorded > fileBytes / 8 / columns) {
+        throw IoError("commit records larger than the file");
+      }
+    }
     range = records[0].read<std::uint64_t>(0, recorded);
     rows = records[1].read<std::uint64_t>(0, recorded);
     allowed = records[2].read<std::uint64_t>(0, recorded);
@@ -274,10 +283,14 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
   if (repair) lock.emplace(path);
   // Its structure read in a child first: a damaged file can crash HDF5 or make it loop.
   const auto probe = [&] {
+    // The structure first, quickly (what loops is metadata); then the rows, whose chunks
+    // (their index, their filters) can crash HDF5 too.
     h5::confine(path, [&] {
       structureOnly = true;
       verifyScanFile(path, config, false, expected);
     });
+    h5::confine(
+        path, [&] { verifyScanFile(path, config, false, expected); }, h5::Extent::Rows);
   };
   probe();
   Verification v;

@@ -183,12 +183,15 @@ class WriteLock {
 /// H5HG_read on a corrupt global heap, SIGFPE on a zero chunk dimension) or
 /// make it loop for ever. `read` — a read of the file at `path` that writes
 /// nothing — is first run in a forked child; if the child dies of a signal,
-/// exits abnormally or has not finished within 5 s (1 s more per 20 MB), the
-/// file is a DamagedFileError (exit code 2), and the caller never does the
-/// read that would take the program down. Otherwise the caller reads it itself
-/// (HDF5 reads the same bytes the same way): an exception in the child is left
-/// to that read to report.
-void confine(const std::string& path, const std::function<void()>& read);
+/// exits abnormally or has not finished in time (a read of the structure: 5 s,
+/// 1 s more per 20 MB; of the rows too: 30 s, 1 s more per 2 MB), the file is
+/// a DamagedFileError (exit code 2), and the caller never does the read that
+/// would take the program down. Otherwise the caller reads it itself (HDF5
+/// reads the same bytes the same way): an exception in the child is left to
+/// that read to report.
+enum class Extent { Structure, Rows };
+void confine(const std::string& path, const std::function<void()>& read,
+             Extent extent = Extent::Structure);
 
 /// What confine throws.
 class DamagedFileError : public InputError {
