@@ -49,11 +49,11 @@ struct BudgetExceeded : std::runtime_error {
   BudgetExceeded() : std::runtime_error("the point's integrand-evaluation budget is spent") {}
 };
 
-/// The integrand evaluations one model point may spend (Model::evaluate sets it). The most
-/// expensive points of the shipped models (hidden_kev_fermion with every block, its CEvNS
-/// count a nested integral at depth up to 10 in both levels) use about 4e6; a budget 50 times
-/// that ends a runaway point after a few seconds.
-inline constexpr std::uint64_t kPointEvaluationBudget = 200'000'000;
+/// The integrand evaluations one model point may spend (Model::evaluate sets it). The costliest
+/// points measured (hidden_kev_fermion with every block, at its defaults and CN's benchmark 1:
+/// QuadratureTest) use 1.8e4; a budget 1000 times that ends a runaway point within seconds,
+/// while a nested integral refined to depth 10 in both levels would need 4e9.
+inline constexpr std::uint64_t kPointEvaluationBudget = 20'000'000;
 
 namespace detail {
 
