@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 
 namespace portalscan::physics {
 
@@ -584,13 +585,41 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
   return s;
 }
 
+namespace {
+
+/// The first parameter outside its domain and the domain; the CEvNS thresholds only when
+/// that block is computed.
+struct DomainViolation {
+  std::size_t parameter;
+  const char* rule;
+};
+
+std::optional<DomainViolation> domainViolation(std::span<const double> p, bool cevns) {
+  using P = HiddenKevFermion::Parameter;
+  if (!(p[P::M_N] > 0.0)) return DomainViolation{P::M_N, "must be > 0"};
+  if (!(p[P::v_s] > 0.0)) return DomainViolation{P::v_s, "must be > 0"};
+  if (p[P::M_chi] < 0.0) return DomainViolation{P::M_chi, "must be >= 0"};
+  if (!(p[P::m_phi] > 0.0)) return DomainViolation{P::m_phi, "must be > 0"};
+  if (!(std::abs(p[P::epsilon]) < 1.0)) return DomainViolation{P::epsilon, "|epsilon| must be < 1"};
+  if (cevns && !(p[P::T_threshold_sns] > 0.0))
+    return DomainViolation{P::T_threshold_sns, "must be > 0"};
+  if (cevns && !(p[P::T_threshold_reactor] > 0.0))
+    return DomainViolation{P::T_threshold_reactor, "must be > 0"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string HiddenKevFermion::unphysicalParameter(std::span<const double> parameters,
+                                                  BlockMask blocks) const {
+  const auto v = domainViolation(parameters, (closure(blocks) & kCevns) != 0);
+  return v ? describeDomainViolation(*this, v->parameter, parameters[v->parameter], v->rule) : "";
+}
+
 PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockMask blocks,
                                       std::span<double> out) const {
   const Inputs in = read(parameters);
-  if (!(in.MN > 0.0) || !(in.vs > 0.0) || in.Mchi < 0.0 || !(in.mphi > 0.0) ||
-      !(std::abs(in.eps) < 1.0)) {
-    return PointStatus::UnphysicalParameter;
-  }
+  if (domainViolation(parameters, false)) return PointStatus::UnphysicalParameter;
 
   // Set when an estimate is outside its validity; every observable is still computed.
   PointStatus status = PointStatus::Ok;
@@ -895,9 +924,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
   }
 
   if (blocks & kCevns) {
-    if (!(in.thresholdSns > 0.0) || !(in.thresholdReactor > 0.0)) {
-      return PointStatus::UnphysicalParameter;
-    }
+    if (domainViolation(parameters, true)) return PointStatus::UnphysicalParameter;
     const signals::LightStates states = lightStatesOf(s, in);
     const auto sns = signals::cevnsCount(states, signals::Experiment::Sns, in.thresholdSns);
     const auto reactor =

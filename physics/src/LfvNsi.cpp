@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 
 namespace portalscan::physics {
 
@@ -351,13 +352,37 @@ LfvNsi::Block LfvNsi::massMatrixBlock(bool leptonNumberViolating, double mt, dou
   return b;
 }
 
+namespace {
+
+/// The first parameter outside its domain and the domain.
+struct DomainViolation {
+  std::size_t parameter;
+  const char* rule;
+};
+
+std::optional<DomainViolation> domainViolation(std::span<const double> p) {
+  using P = LfvNsi::Parameter;
+  if (!(p[P::m_Zprime] > 0.0)) return DomainViolation{P::m_Zprime, "must be > 0"};
+  if (p[P::m_psi] < 0.0) return DomainViolation{P::m_psi, "must be >= 0"};
+  if (p[P::m_Ntilde] < 0.0) return DomainViolation{P::m_Ntilde, "must be >= 0"};
+  if (std::abs(p[P::sin_alpha_mix]) > 1.0)
+    return DomainViolation{P::sin_alpha_mix, "|sin_alpha_mix| must be <= 1"};
+  if (std::abs(p[P::sin_beta_mix]) > 1.0)
+    return DomainViolation{P::sin_beta_mix, "|sin_beta_mix| must be <= 1"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string LfvNsi::unphysicalParameter(std::span<const double> parameters, BlockMask) const {
+  const auto v = domainViolation(parameters);
+  return v ? describeDomainViolation(*this, v->parameter, parameters[v->parameter], v->rule) : "";
+}
+
 PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
                             std::span<double> out) const {
   using P = Parameter;
-  if (!(p[P::m_Zprime] > 0.0) || p[P::m_psi] < 0.0 || p[P::m_Ntilde] < 0.0 ||
-      std::abs(p[P::sin_alpha_mix]) > 1.0 || std::abs(p[P::sin_beta_mix]) > 1.0) {
-    return PointStatus::UnphysicalParameter;
-  }
+  if (domainViolation(p)) return PointStatus::UnphysicalParameter;
   const double mZp = p[P::m_Zprime];
   // Set when a block has no light neutrino; every observable is still computed.
   PointStatus status = PointStatus::Ok;

@@ -2,10 +2,12 @@
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/Names.hpp"
+#include "portalscan/physics/Quadrature.hpp"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <stdexcept>
@@ -103,7 +105,12 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
   }
   PointStatus status;
   try {
+    const quadrature::EvaluationBudget budget(quadrature::kPointEvaluationBudget);
     status = compute(parameters, closure(blocks), out);
+  } catch (const quadrature::NonFiniteIntegral&) {
+    status = PointStatus::NonFiniteResult;
+  } catch (const quadrature::BudgetExceeded&) {
+    status = PointStatus::BudgetExceeded;
   } catch (...) {
     // A numerical library that signals failure by throwing (Boost's root
     // finders) must not take the scan down: the point records it.
@@ -113,6 +120,15 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     if (!applies_[i]) out[i] = std::numeric_limits<double>::quiet_NaN();
   }
   return status;
+}
+
+std::string Model::unphysicalParameter(std::span<const double>, BlockMask) const { return {}; }
+
+std::string describeDomainViolation(const Model& model, std::size_t parameter, double value,
+                                    const char* rule) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%.6g", value);
+  return model.parameters()[parameter].name + " = " + number + ": " + rule;
 }
 
 void Model::setApplies(std::string_view observable, bool applies) {

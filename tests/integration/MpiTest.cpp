@@ -233,6 +233,42 @@ TEST_F(Mpi, TheSlurmScriptRunsTheScanAndResumesIt) {
   expectIdentical(*serial, out);
 }
 
+TEST_F(Mpi, APlainResumeRefusesAndADifferentRankCountResumes) {
+  // A plain `run --resume` of an interrupted MPI scan ran everything again and left the parts
+  // behind; resuming with another rank count was refused. Interrupt 2 ranks once rank 1 has
+  // stopped itself after 20 committed chunks:
+  const std::string out = fresh("ranks.h5");
+  const pid_t pid =
+      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
+  ChildGuard guard{pid};
+  const auto ranks = twoRanks(pid);
+  ASSERT_EQ(ranks.size(), 2u);
+  ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  kill(pid, SIGTERM);
+  kill(ranks[0], SIGCONT);
+  EXPECT_NE(waitFor(pid), 0);
+  guard.pid = 0;
+  ASSERT_TRUE(partsLeft(out));
+  const auto parts = partFiles(out);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_LT(committedChunks(parts[0]) + committedChunks(parts[1]), kChunks);
+  // (A stop that came during the join leaves a partial OUT beside the parts: it stays as it is.)
+  const bool joinStarted = fs::exists(out);
+  const CliResult plain = runCli("run '" + config() + "' -j 1 -o '" + out + "' --resume");
+  EXPECT_EQ(plain.code, 2) << plain.err;
+  EXPECT_EQ(plain.errLines(), 1) << plain.err;
+  EXPECT_NE(plain.err.find("mpirun -n 2 "), std::string::npos) << plain.err;
+  EXPECT_EQ(fs::exists(out), joinStarted);
+  EXPECT_TRUE(partsLeft(out));
+  // Three ranks take over the two parts' chunks and join all five parts.
+  const CliResult resumed =
+      runShell(shell(mpirun(3, {"run", config(), "-j", "1", "-o", out, "--resume"})));
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("joined           5 part files"), std::string::npos) << resumed.out;
+  expectIdentical(*serial, out);
+  EXPECT_FALSE(partsLeft(out));
+}
+
 TEST_F(Mpi, BadInputIsOneLineFromOneRank) {
   const CliResult r =
       runShell(shell(mpirun(2, {"run", config(), "--shard", "1/2", "-o", fresh("shard.h5")})));

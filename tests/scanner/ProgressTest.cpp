@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 namespace portalscan::scanner {
 namespace {
@@ -28,6 +30,22 @@ TEST(Progress, LogsGetPlainLinesAtTheirInterval) {
   p.finish(1000, 10);
   EXPECT_EQ(out.str().rfind("progress: 1000/1000 points (100.0%)", 0), 0u) << out.str();
   EXPECT_EQ(out.str().find('\r'), std::string::npos);
+}
+
+TEST(Progress, AnInterruptedRunDoesNotClaimZeroTimeLeft) {
+  // The final line of a run stopped half-way said "ETA 0:00".
+  for (const bool terminal : {true, false}) {
+    std::ostringstream out;
+    Progress p(1000, 0, terminal, out, std::chrono::seconds(3600));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    p.finish(500, 10);
+    EXPECT_EQ(out.str().find("ETA 0:00"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("ETA of the rest 0:"), std::string::npos) << out.str();
+  }
+  std::ostringstream done;
+  Progress p(1000, 0, false, done);
+  p.finish(1000, 10);
+  EXPECT_NE(done.str().find("ETA 0:00"), std::string::npos) << done.str();
 }
 
 TEST(Progress, Formatting) {

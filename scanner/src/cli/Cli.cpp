@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace portalscan::scanner {
 
@@ -37,6 +38,34 @@ std::string oneLine(const std::string& message) {
     }
   }
   return out;
+}
+
+/// CLI11's "The following arguments were not expected: --forc" with, for an option, the
+/// nearest one the command knows ("did you mean '--force'?").
+std::string unexpectedArgumentMessage(CLI::App& app, int argc, const char* const* argv,
+                                      const std::string& what) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  const std::string help = " (see portalscan " + (command.empty() ? "" : command + " ") + "--help)";
+  // The first of the unexpected words that looks like an option.
+  const auto colon = what.find(": ");
+  std::istringstream extras(colon == std::string::npos ? "" : what.substr(colon + 2));
+  std::string word;
+  while (extras >> word && !(word.size() >= 2 && word[0] == '-')) {
+  }
+  if (word.size() < 2 || word[0] != '-') return what + help;
+  const std::string name = word.substr(0, word.find('='));
+  std::vector<std::string> known;
+  CLI::App* sub = nullptr;
+  try {
+    sub = app.get_subcommand(command);
+  } catch (const CLI::OptionNotFound&) {
+    sub = &app;
+  }
+  for (const CLI::Option* o : sub->get_options()) {
+    for (const auto& l : o->get_lnames()) known.push_back("--" + l);
+    for (const auto& n : o->get_snames()) known.push_back("-" + n);
+  }
+  return unknownNameMessage("option", name, known, command.empty() ? "" : " for " + command) + help;
 }
 
 }  // namespace
@@ -182,8 +211,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     return app.exit(e, out, err);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e, out, err);
+  } catch (const CLI::ExtrasError& e) {
+    err << "portalscan: error: " << oneLine(unexpectedArgumentMessage(app, argc, argv, e.what()))
+        << "\n";
+    return kExitBadInput;
   } catch (const CLI::ParseError& e) {
-    err << "portalscan: error: " << e.what() << " (see portalscan --help)\n";
+    err << "portalscan: error: " << oneLine(e.what()) << " (see portalscan --help)\n";
     return kExitBadInput;
   }
 

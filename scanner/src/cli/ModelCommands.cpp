@@ -334,7 +334,9 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
         const auto* l = e.limitFor(u, v);
         if (!l) continue;
         const std::string text = limitText(*l);
-        out << "        " << std::left << std::setw(12) << (v + (v == e.defaultVariant ? "*" : ""))
+        const std::string name = v + (v == e.defaultVariant ? "*" : "");
+        // Columns of 12 and 14 characters, and a space after a longer entry (overclosure*).
+        out << "        " << std::left << std::setw(12) << name << (name.size() >= 12 ? " " : "")
             << std::setw(14) << text << (text.size() >= 14 ? " " : "") << sourceText(*l) << "\n";
         if (l->table) {
           out << "        " << std::setw(12) << "" << l->table->name << ": " << l->table->xs.size()

@@ -108,21 +108,11 @@ std::string partPath(const std::string& out, int rank, int size) {
 }
 
 /// Part files of this output written by a run with another rank count.
-std::vector<std::string> foreignParts(const std::string& out, int size) {
-  const fs::path p(out);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  const std::string prefix = p.stem().string() + ".part-";
-  const std::string mine = "-of-" + std::to_string(size) + p.extension().string();
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) == 0 && name.ends_with(p.extension().string()) &&
-        name.find("-of-") != std::string::npos && !name.ends_with(mine)) {
-      found.push_back(entry.path().string());
-    }
+std::vector<PartFile> foreignParts(const std::string& out, int size) {
+  std::vector<PartFile> found;
+  for (auto& p : partFilesOf(out)) {
+    if (p.subset.count != static_cast<std::uint64_t>(size)) found.push_back(std::move(p));
   }
-  std::sort(found.begin(), found.end());
   return found;
 }
 
@@ -340,6 +330,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     // 1. The arguments, config and output: checked on every rank, agreed.
     std::optional<ScanConfig> config;
     std::string output, part;
+    std::vector<PartFile> foreign;  // parts of an earlier run with another rank count
     bool nothingToDo = false;
     together(rank, size, [&] {
       if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
@@ -351,12 +342,15 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       config.emplace(runConfig(args));
       output = config->output.path;
       part = partPath(output, rank, size);
-      const auto foreign = foreignParts(output, size);
-      if (!foreign.empty()) {
-        throw InputError("'" + foreign.front() + "' is a part of a run with another number of " +
-                         "ranks: resume that run with its own mpirun -n, or remove its parts");
+      foreign = foreignParts(output, size);
+      if (!foreign.empty() && !args.resume) {
+        throw InputError("'" + foreign.front().path + "' is a part of an interrupted run with " +
+                         std::to_string(foreign.front().subset.count) + " ranks: continue it " +
+                         "with --resume (with any number of ranks), or remove its parts");
       }
-      if (args.resume && fs::exists(output)) {
+      // With part files beside it, an existing output is a join that did not finish (a stop
+      // during the join): the parts are what counts, and the join writes it anew.
+      if (args.resume && fs::exists(output) && partFilesOf(output).empty()) {
         const ScanSummary s = summarise(output, false);
         if (s.configHash != config->identityHash) {
           throw InputError("'" + output + "' holds a scan of a different configuration: " +
@@ -366,10 +360,8 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
           nothingToDo = true;
           return;
         }
-        if (!fs::exists(part)) {
-          throw InputError("'" + output + "' is an incomplete scan run without MPI: resume it " +
-                           "without mpirun, or start again with --force");
-        }
+        throw InputError("'" + output + "' is an incomplete scan run without MPI: resume it " +
+                         "without mpirun, or start again with --force");
       }
       if (!args.resume) {
         checkOutput(output, args.force, args.config);
@@ -390,6 +382,9 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     FileState state;
     state.excluded.assign(config->chain.constraints().size(), 0);
     std::optional<ScanWriter> writer;
+    // The parts of an earlier run with another rank count are kept as they are, verified (and
+    // repaired) on resume by the ranks in turn, and joined with the new parts at the end.
+    std::vector<FileState> inherited;
     together(rank, size, [&] {
       if (args.resume && fs::exists(part)) {
         state = verifyForResume(part, *config, subset);
@@ -398,12 +393,26 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
         checkOutput(part, true);
         writer.emplace(*config, part, true, subset);
       }
+      for (std::size_t i = static_cast<std::size_t>(rank); i < foreign.size();
+           i += static_cast<std::size_t>(size)) {
+        inherited.push_back(verifyForResume(foreign[i].path, *config, foreign[i].subset));
+        // It gets no more chunks: finished as it is, so that the join takes it.
+        ScanWriter(*config, foreign[i].path, inherited.back()).finish();
+      }
     });
 
     // 3. Rank 0 learns which chunks the parts hold and what they counted.
     const std::size_t nC = config->chain.constraints().size();
     std::vector<std::uint64_t> mine;
     for (const auto& c : state.committed) mine.push_back(c.first);
+    FileState counted = state;  // this rank's part and the inherited parts it verified
+    for (const FileState& f : inherited) {
+      for (const auto& c : f.committed) mine.push_back(c.first);
+      counted.allowed += f.allowed;
+      for (std::size_t k = 0; k < nC; ++k) counted.excluded[k] += f.excluded[k];
+      for (std::size_t st = 0; st < kStatusCount; ++st) counted.status[st] += f.status[st];
+      counted.committed.insert(counted.committed.end(), f.committed.begin(), f.committed.end());
+    }
     int count = static_cast<int>(mine.size());
     std::vector<int> counts(static_cast<std::size_t>(size)),
         offsets(static_cast<std::size_t>(size));
@@ -416,9 +425,9 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     check(MPI_Gatherv(mine.data(), count, MPI_UINT64_T, held.data(), counts.data(), offsets.data(),
                       MPI_UINT64_T, 0, MPI_COMM_WORLD),
           "gather");
-    std::vector<std::uint64_t> earlier{state.points(), state.allowed, 0};
-    earlier.insert(earlier.end(), state.excluded.begin(), state.excluded.end());
-    earlier.insert(earlier.end(), state.status.begin(), state.status.end());
+    std::vector<std::uint64_t> earlier{counted.points(), counted.allowed, 0};
+    earlier.insert(earlier.end(), counted.excluded.begin(), counted.excluded.end());
+    earlier.insert(earlier.end(), counted.status.begin(), counted.status.end());
     check(MPI_Allreduce(MPI_IN_PLACE, earlier.data(), static_cast<int>(earlier.size()),
                         MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD),
           "allreduce");
@@ -440,7 +449,12 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       }
       if (args.resume && !held.empty()) {
         err << "portalscan: resuming '" << output << "' on " << size << " ranks: " << totals.points
-            << " of " << config->points << " points done\n";
+            << " of " << config->points << " points done";
+        if (!foreign.empty()) {
+          err << " (" << foreign.size() << " part file(s) of a run with "
+              << foreign.front().subset.count << " ranks kept, joined at the end)";
+        }
+        err << "\n";
       }
     });
 
@@ -502,6 +516,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       progress.finish(totals.points, totals.allowed);
       std::vector<std::string> parts;
       for (int r = 0; r < size; ++r) parts.push_back(partPath(output, r, size));
+      for (const PartFile& f : foreign) parts.push_back(f.path);
       const auto mergeStart = Clock::now();
       MergeSummary merged;
       try {
@@ -516,8 +531,8 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       printSummary(out, *config, std::to_string(size) + " MPI ranks", totals, all, merged.rows,
                    output);
       char line[128];
-      std::snprintf(line, sizeof line, "  joined           %d part files in %.2f s\n", size,
-                    mergeSeconds);
+      std::snprintf(line, sizeof line, "  joined           %zu part files in %.2f s\n",
+                    parts.size(), mergeSeconds);
       out << line;
       return kExitOk;
     }

@@ -195,6 +195,10 @@ nlohmann::json toJson(const PointReport& r) {
   if (r.chain) j["chi2_total"] = numberToJson(r.chi2Total);
   j["allowed"] = r.allowed;
   j["status"] = std::string(toString(r.status));
+  if (r.status == PointStatus::UnphysicalParameter) {
+    if (const std::string why = model.unphysicalParameter(r.parameters, r.blocks); !why.empty())
+      j["unphysical_parameter"] = why;
+  }
   return j;
 }
 
@@ -202,7 +206,12 @@ void printText(const PointReport& r, std::ostream& out) {
   const auto& model = *r.model;
   out << model.name() << "  (" << model.reference() << ")\n";
   for (const auto& [k, v] : model.options()) out << "  option " << k << " = " << v << "\n";
-  out << "status: " << toString(r.status) << "\n\nparameters\n";
+  out << "status: " << toString(r.status);
+  if (r.status == PointStatus::UnphysicalParameter) {
+    if (const std::string why = model.unphysicalParameter(r.parameters, r.blocks); !why.empty())
+      out << " (" << why << ")";
+  }
+  out << "\n\nparameters\n";
   for (std::size_t i = 0; i < r.parameters.size(); ++i) {
     const auto& p = model.parameters()[i];
     out << "  " << std::left << std::setw(26) << p.name << std::setw(14)

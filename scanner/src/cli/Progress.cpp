@@ -72,6 +72,10 @@ void Progress::draw(std::uint64_t done, std::uint64_t allowed, bool final) {
   const double fraction = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
   const double allowedPercent =
       done ? 100.0 * static_cast<double>(allowed) / static_cast<double>(done) : 0.0;
+  // The final draw of a run that stopped early (an interrupt, an error) still has work left:
+  // its estimate then is that of the rest, not 0:00.
+  const std::string eta = final && done >= total_ ? "0:00" : formatDuration(remaining);
+  const char* etaLabel = final && done < total_ ? "ETA of the rest" : "ETA";
   char line[200];
   if (terminal_) {
     constexpr int width = 30;
@@ -79,18 +83,18 @@ void Progress::draw(std::uint64_t done, std::uint64_t allowed, bool final) {
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.append(static_cast<std::size_t>(width - filled), '.');
     std::snprintf(line, sizeof line,
-                  "\r[%s] %5.1f%%  %s/%s points  %s points/s  ETA %s  allowed %.2f%%   ",
+                  "\r[%s] %5.1f%%  %s/%s points  %s points/s  %s %s  allowed %.2f%%   ",
                   bar.c_str(), 100.0 * fraction, formatCount(static_cast<double>(done)).c_str(),
                   formatCount(static_cast<double>(total_)).c_str(), formatCount(rate).c_str(),
-                  final ? "0:00" : formatDuration(remaining).c_str(), allowedPercent);
+                  etaLabel, eta.c_str(), allowedPercent);
     out_ << line;
     if (final) out_ << "\n";
   } else {
     std::snprintf(line, sizeof line,
-                  "progress: %llu/%llu points (%.1f%%), %s points/s, ETA %s, allowed %.2f%%\n",
+                  "progress: %llu/%llu points (%.1f%%), %s points/s, %s %s, allowed %.2f%%\n",
                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
-                  100.0 * fraction, formatCount(rate).c_str(),
-                  final ? "0:00" : formatDuration(remaining).c_str(), allowedPercent);
+                  100.0 * fraction, formatCount(rate).c_str(), etaLabel, eta.c_str(),
+                  allowedPercent);
     out_ << line;
   }
   out_.flush();

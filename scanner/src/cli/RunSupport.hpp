@@ -24,8 +24,18 @@ std::string megabytes(std::uint64_t bytes);
 /// never when it is the scan's own `config`.
 void checkOutput(const std::string& path, bool force, const std::string& config = {});
 
-/// A word for a shell command line: as it is when plain, else in single quotes.
-std::string shellWord(const std::string& word);
+/// A path as a word of a shell command line: as it is when plain, else in single quotes; one
+/// starting with '-' as ./-NAME, which no program takes for an option.
+std::string shellWord(const std::string& path);
+
+/// A part file of an MPI run's output OUT (OUT-stem.part-K-of-N.ext) and the subset it holds.
+struct PartFile {
+  std::string path;
+  Subset subset;  ///< MPI rank K - 1 of N
+};
+
+/// The part files beside `output`, of any rank count, sorted by name.
+std::vector<PartFile> partFilesOf(const std::string& output);
 
 /// The config of a run with the command line's output path and thread count.
 ScanConfig runConfig(const RunArgs& args);

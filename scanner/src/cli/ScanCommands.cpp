@@ -12,6 +12,7 @@
 #include "RunSupport.hpp"
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -76,6 +77,41 @@ void checkOutput(const std::string& path, bool force, const std::string& config)
   }
 }
 
+std::vector<PartFile> partFilesOf(const std::string& output) {
+  const fs::path p(output);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.stem().string() + ".part-";
+  const std::string extension = p.extension().string();
+  std::vector<PartFile> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + extension.size() || name.rfind(prefix, 0) != 0 ||
+        !name.ends_with(extension)) {
+      continue;
+    }
+    // K-of-N between the prefix and the extension, both positive integers, K <= N.
+    const std::string middle =
+        name.substr(prefix.size(), name.size() - prefix.size() - extension.size());
+    const auto of = middle.find("-of-");
+    if (of == std::string::npos || of == 0 || of + 4 >= middle.size() || of > 9 ||
+        middle.size() - of - 4 > 9) {
+      continue;
+    }
+    const std::string k = middle.substr(0, of), n = middle.substr(of + 4);
+    if (k.find_first_not_of("0123456789") != std::string::npos ||
+        n.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const std::uint64_t rank = std::stoull(k), size = std::stoull(n);
+    if (rank == 0 || rank > size) continue;
+    found.push_back({entry.path().string(), Subset{Subset::Kind::MpiRank, rank - 1, size}});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const PartFile& a, const PartFile& b) { return a.path < b.path; });
+  return found;
+}
+
 ScanConfig runConfig(const RunArgs& args) {
   if (args.threads > kMaxThreads) {
     throw InputError("-j: at most " + std::to_string(kMaxThreads) + " threads (0: every core)");
@@ -131,7 +167,9 @@ void printSummary(std::ostream& out, const ScanConfig& config, const std::string
       << megabytes(fs::file_size(path)) << ")\n";
 }
 
-std::string shellWord(const std::string& word) {
+std::string shellWord(const std::string& path) {
+  // A path starting with '-' would be read as an option however it is quoted: ./-name is not.
+  const std::string word = !path.empty() && path.front() == '-' ? "./" + path : path;
   const bool plain = !word.empty() && word.find_first_not_of(
                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                           "0123456789_-./=+:,@%") == std::string::npos;
@@ -192,7 +230,7 @@ std::string resumeCommand(const RunArgs& args, const std::string& path, const Su
 struct RunPlan {
   Subset subset;
   ScanConfig config;
-  std::vector<ChunkRange> chunks;
+  std::optional<ChunkPlan> chunks;
   std::uint64_t points = 0;
 };
 
@@ -202,18 +240,72 @@ RunPlan planRun(const RunArgs& args) {
   if (args.output.empty() && p.subset.kind == Subset::Kind::Shard) {
     setOutputPath(p.config, defaultShardPath(p.config.output.path, p.subset));
   }
-  p.chunks = plannedChunks(p.config, p.subset);
-  for (const auto& [b, e] : p.chunks) p.points += e - b;
+  p.chunks.emplace(p.config, p.subset);
+  p.points = p.chunks->points();
   return p;
 }
 
+/// A shard that gets no chunk (a scan of fewer chunks than shards) is legal, and its file holds
+/// no points: said, so that nobody wonders where they went.
+std::string emptyShardWarning(const RunPlan& p) {
+  if (p.subset.kind != Subset::Kind::Shard || p.chunks->size() > 0) return "";
+  const ChunkPlan all(p.config, Subset{});
+  return "portalscan: warning: " + p.subset.describe() + " holds none of the scan's " +
+         std::to_string(all.size()) + " chunk" + (all.size() == 1 ? "" : "s") + " (" +
+         std::to_string(p.config.points) + " points in chunks of " +
+         std::to_string(p.config.output.chunkPoints) + "): its file will hold no points";
+}
+
+/// The chunks of a plan from chunk `first` on, one at a time.
+class PlanSource final : public ChunkSource {
+ public:
+  PlanSource(const ChunkPlan& plan, std::uint64_t first) : plan_(plan), next_(first) {}
+  std::optional<ChunkRange> next() override {
+    if (next_ >= plan_.size()) return std::nullopt;
+    return plan_.at(next_++);
+  }
+
+ private:
+  const ChunkPlan& plan_;
+  std::uint64_t next_;
+};
+
+/// What --resume would find in an existing output: the same checks as the run's (the config,
+/// the subset), nothing repaired or written.
+std::string resumeAction(const std::string& path, const ScanConfig& config, const Subset& subset,
+                         std::uint64_t planned) {
+  const FileState state = verifyScanFile(path, config, false, &subset);
+  if (state.complete) return "already complete (" + std::to_string(state.points()) + " points)";
+  std::string action = "would resume it (" + std::to_string(state.points()) + " of " +
+                       std::to_string(planned) + " points done";
+  if (state.droppedChunks)
+    action += "; " + std::to_string(state.droppedChunks) + " chunk(s) fail verification";
+  if (!state.closedCleanly) action += "; not closed cleanly: its verified chunks would be copied";
+  return action + ")";
+}
+
+/// "12.3 MB", "4.56 GB", "789 TB": three digits in the largest unit that is at most the size.
+std::string sizeText(double bytes) {
+  static const char* const units[] = {"MB", "GB", "TB", "PB", "EB"};
+  int u = 0;
+  double value = bytes / 1e6;
+  while (value >= 1000.0 && u < 4) {
+    value /= 1000.0;
+    ++u;
+  }
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.3g %s", value, units[u]);
+  return buffer;
+}
+
 /// `run --dry-run`: every check of a run, and what it would do; writes nothing.
-int dryRun(const RunArgs& args, std::ostream& out) {
+int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
   const RunPlan p = planRun(args);
+  if (const std::string w = emptyShardWarning(p); !w.empty()) err << w << "\n";
   const std::string& path = p.config.output.path;
   std::string action = "would create it";
   if (fs::exists(path) && args.resume) {
-    action = "would resume it";
+    action = resumeAction(path, p.config, p.subset, p.points);
   } else {
     checkOutput(path, args.force, args.config);
     if (fs::exists(path)) action = "would overwrite it";
@@ -224,12 +316,36 @@ int dryRun(const RunArgs& args, std::ostream& out) {
   if (p.subset.kind != Subset::Kind::All) {
     out << " of " << p.config.points << " (" << p.subset.describe() << ")";
   }
-  out << ", " << toString(p.config.sampler) << ", in " << p.chunks.size() << " chunks of "
+  out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
       << p.config.output.chunkPoints << "\n"
       << "  constraints      ";
   const auto& chain = p.config.chain.constraints();
   for (std::size_t k = 0; k < chain.size(); ++k) out << (k ? ", " : "") << chain[k].name;
   out << "\n  output           " << path << ": " << action << "\n";
+  if (p.points == 0) return kExitOk;
+  // A timed sample of points spread over the scan: at most 0.5 s.
+  const CostSample cost = sampleCost(p.config, 0.5);
+  const double points = static_cast<double>(p.points);
+  const double rows = points * cost.keptFraction;
+  const double bytes =
+      rows * static_cast<double>(rowBytes(p.config)) +
+      static_cast<double>(p.chunks->size()) * static_cast<double>(recordBytes(p.config));
+  const double seconds = points * cost.secondsPerPoint / cost.threads;
+  out << "  estimate         from " << cost.points << " sampled point"
+      << (cost.points == 1 ? "" : "s") << " (" << formatCount(1.0 / cost.secondsPerPoint)
+      << " points/s on one thread";
+  if (p.config.output.keep == Keep::Allowed) {
+    char kept[32];
+    std::snprintf(kept, sizeof kept, "%.3g%%", 100.0 * cost.keptFraction);
+    out << ", " << kept << " kept";
+  }
+  out << ")\n"
+      << "  run time         about " << formatDuration(seconds) << " on " << cost.threads
+      << " thread" << (cost.threads == 1 ? "" : "s") << "\n"
+      << "  file size        up to " << sizeText(bytes) << " ("
+      << static_cast<std::uint64_t>(rows + 0.5) << " rows of " << rowBytes(p.config)
+      << " bytes before " << (p.config.output.compression > 0 ? "gzip" : "any compression")
+      << ")\n";
   return kExitOk;
 }
 
@@ -239,23 +355,36 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
 #if PORTALSCAN_WITH_MPI
   if (const auto* session = mpi::Session::current(); session && session->size() > 1) {
     if (args.dryRun) {  // rank 0 checks and reports, alone
-      return session->rank() == 0 ? dryRun(args, out) : kExitOk;
+      return session->rank() == 0 ? dryRun(args, out, err) : kExitOk;
     }
     return runScanDistributed(args, out, err);
   }
 #endif
-  if (args.dryRun) return dryRun(args, out);
+  if (args.dryRun) return dryRun(args, out, err);
   const RunPlan run = planRun(args);
   const Subset& subset = run.subset;
   const ScanConfig& config = run.config;
   const std::string& path = config.output.path;
-  const auto& plan = run.chunks;
+  const ChunkPlan& plan = *run.chunks;
   const std::uint64_t planned = run.points;
+  if (const std::string w = emptyShardWarning(run); !w.empty()) err << w << "\n";
 
   FileState state;
   state.excluded.assign(config.chain.constraints().size(), 0);
   std::optional<ScanWriter> writer;
-  std::vector<ChunkRange> remaining = plan;
+  std::uint64_t firstRemaining = 0;  // chunks of the plan before it are in the file
+  if (args.resume) {
+    // An interrupted MPI run keeps its chunks in part files beside the output: resuming it
+    // here would ignore them and run everything again.
+    if (const auto parts = partFilesOf(path); !parts.empty()) {
+      throw InputError("'" + path + "' is the output of an interrupted MPI run: its chunks are " +
+                       "in " + std::to_string(parts.size()) + " part file(s) such as '" +
+                       parts.front().path + "'; resume it under MPI (any number of ranks), " +
+                       "e.g.: mpirun -n " + std::to_string(parts.front().subset.count) + " " +
+                       shellWord(args.program) + " run " + shellWord(args.config) +
+                       " --resume -o " + shellWord(path));
+    }
+  }
   if (args.resume && fs::exists(path)) {
     state = verifyForResume(path, config, subset);
     if (state.complete) {
@@ -271,8 +400,7 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
     if (state.salvaged)
       err << "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
     err << "\n";
-    remaining.assign(plan.begin() + static_cast<std::ptrdiff_t>(state.committed.size()),
-                     plan.end());
+    firstRemaining = state.committed.size();
     writer.emplace(config, path, state);
   } else {
     if (args.resume)
@@ -289,6 +417,7 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
   Progress progress(planned, state.points(), Progress::stderrIsTerminal(), err);
   RunStatistics stats;
   try {
+    PlanSource remaining(plan, firstRemaining);
     stats = execute(config, remaining, *writer, &progress, &interrupts.stop(), state.points(),
                     state.allowed);
   } catch (const IoError& e) {

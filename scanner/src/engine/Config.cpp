@@ -48,6 +48,13 @@ void checkKeys(const ordered_json& j, const std::vector<std::string>& allowed, c
   }
 }
 
+/// The index space of a scan: a point's index, and the count of points, are stored as signed
+/// 64-bit integers (points_total), and chunk ends computed past the last point must not wrap.
+constexpr std::uint64_t kMaxPoints = (std::uint64_t{1} << 63) - 1;
+constexpr const char* kMaxPointsMessage =
+    "more than 2^63 - 1 points: the scan's point indices would overflow (a scan file counts "
+    "them in signed 64-bit integers)";
+
 double finiteNumber(const ordered_json& j, const Context& ctx) {
   if (!j.is_number()) ctx.fail("expected a number, got " + j.dump());
   const double v = j.get<double>();
@@ -267,7 +274,8 @@ RequestedConstraint parseUserConstraint(const ordered_json& j, const ConstraintC
                : kind == "curve"    ? Kind::Curve
                                     : Kind::Region;
   if (shape != shapeOf(limit.kind)) {
-    (ctx / "limit").fail("a " + kind + " limit is " + shapeText(limit.kind));
+    const bool vowel = kind.find_first_of("aeiou") == 0;
+    (ctx / "limit").fail((vowel ? "an " : "a ") + kind + " limit is " + shapeText(limit.kind));
   }
   if (limit.table) {
     if (j.contains("cl")) (ctx / "cl").fail("a curve's CL is the one its file states");
@@ -415,6 +423,7 @@ SamplerSection parseSampler(const ordered_json& j, const Context& root, ScanConf
   if (!grid) {
     if (!samplerJson.contains("points")) sc.fail("the " + kind + " sampler needs 'points'");
     c.points = positiveInteger(samplerJson.at("points"), sc / "points");
+    if (c.points > kMaxPoints) (sc / "points").fail(kMaxPointsMessage);
   }
   return {kind, grid, statedGridPoints};
 }
@@ -511,9 +520,7 @@ void parseParameters(const ordered_json& j, const Context& root, const SamplerSe
   if (grid) {
     c.points = 1;
     for (const Axis& a : c.axes) {
-      if (c.points > std::numeric_limits<std::uint64_t>::max() / a.points) {
-        pc.fail("the grid has more than 2^64 points");
-      }
+      if (c.points > kMaxPoints / a.points) pc.fail(std::string("the grid: ") + kMaxPointsMessage);
       c.points *= a.points;
     }
     if (statedGridPoints && *statedGridPoints != c.points) {

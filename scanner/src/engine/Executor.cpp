@@ -113,6 +113,32 @@ class ChunkEvaluator {
 
 }  // namespace
 
+CostSample sampleCost(const ScanConfig& config, double seconds, std::uint64_t maxPoints) {
+  CostSample c;
+  c.threads = config.threads > 0 ? config.threads : omp_get_max_threads();
+  if (config.points == 0) return c;
+  const ChunkEvaluator evaluator(config);
+  Scratch scratch;
+  ChunkBuffer buffer;
+  const std::uint64_t n = std::min(maxPoints, config.points);
+  std::uint64_t kept = 0;
+  double busy = 0.0;
+  const auto start = Clock::now();
+  for (std::uint64_t j = 0; j < n && (j == 0 || since(start) < seconds); ++j) {
+    // Point j of n spread over [0, points): the middle of its n-th of the index space.
+    const auto i = static_cast<std::uint64_t>((static_cast<long double>(j) + 0.5L) /
+                                              static_cast<long double>(n) *
+                                              static_cast<long double>(config.points));
+    evaluator.evaluate({i, i + 1}, scratch, buffer);
+    busy += buffer.samplingSeconds + buffer.kernelSeconds + buffer.chainSeconds;
+    kept += buffer.rows;
+    ++c.points;
+  }
+  c.secondsPerPoint = busy / static_cast<double>(c.points);
+  c.keptFraction = static_cast<double>(kept) / static_cast<double>(c.points);
+  return c;
+}
+
 std::vector<ChunkRange> allChunks(const ScanConfig& config) {
   std::vector<ChunkRange> chunks;
   const std::uint64_t c = config.output.chunkPoints;

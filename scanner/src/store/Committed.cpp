@@ -77,8 +77,18 @@ CommittedFile::CommittedFile(const std::string& path) : path_(path) {
   const h5::Dataset range = chunks.openDataset("range");
   chunks_ = range.rows();
   if (range.columns() != 2) throw InputError("'" + path + "': /chunks/range is not [C, 2]");
-  for (const char* name : {"rows", "allowed", "status", "excluded", "checksum"}) {
-    if (chunks.contains(name) && chunks.openDataset(name).rows() < chunks_) {
+  // The commit records are stored uncompressed: more of them than the file has bytes for is
+  // damage, not an allocation of exabytes.
+  const std::uint64_t fileBytes = std::filesystem::file_size(path);
+  for (const char* name : {"range", "rows", "allowed", "status", "excluded", "checksum"}) {
+    if (!chunks.contains(name)) continue;
+    const h5::Dataset d = chunks.openDataset(name);
+    const std::uint64_t columns = std::max<std::uint64_t>(1, d.columns());
+    if (columns > fileBytes / 8 || d.rows() > fileBytes / 8 / columns) {
+      throw InputError("'" + path + "' is damaged: its commit records (/chunks/" + name +
+                       ") claim more bytes than the file holds");
+    }
+    if (d.rows() < chunks_) {
       torn(path, std::string("/chunks/") + name + " is shorter than /chunks/range");
     }
   }

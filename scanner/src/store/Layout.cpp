@@ -49,17 +49,47 @@ Subset Subset::fromJson(const std::string& json) {
   return s;
 }
 
+ChunkPlan::ChunkPlan(const ScanConfig& config, const Subset& subset)
+    : points_(config.points), chunkPoints_(std::max<std::uint64_t>(1, config.output.chunkPoints)) {
+  if (subset.kind == Subset::Kind::MpiRank) return;
+  // points_ < 2^63 and chunkPoints_ <= 2^18 (the config's bounds): nothing below overflows.
+  const std::uint64_t chunks = points_ / chunkPoints_ + (points_ % chunkPoints_ ? 1 : 0);
+  if (subset.kind == Subset::Kind::Shard) {
+    first_ = subset.index;
+    stride_ = subset.count;
+  }
+  count_ = chunks > first_ ? (chunks - 1 - first_) / stride_ + 1 : 0;
+}
+
+std::pair<std::uint64_t, std::uint64_t> ChunkPlan::at(std::uint64_t k) const {
+  const std::uint64_t b = (first_ + k * stride_) * chunkPoints_;
+  return {b, std::min(points_, b + chunkPoints_)};
+}
+
+std::uint64_t ChunkPlan::points() const {
+  if (count_ == 0) return 0;
+  const auto [b, e] = at(count_ - 1);  // only the scan's last chunk can be short
+  return (count_ - 1) * chunkPoints_ + (e - b);
+}
+
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plannedChunks(const ScanConfig& config,
                                                                    const Subset& subset) {
+  const ChunkPlan plan(config, subset);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
-  if (subset.kind == Subset::Kind::MpiRank) return chunks;
-  const std::uint64_t c = config.output.chunkPoints;
-  std::uint64_t k = 0;
-  for (std::uint64_t b = 0; b < config.points; b += c, ++k) {
-    if (subset.kind == Subset::Kind::Shard && k % subset.count != subset.index) continue;
-    chunks.emplace_back(b, std::min(config.points, b + c));
-  }
+  chunks.reserve(plan.size());
+  for (std::uint64_t k = 0; k < plan.size(); ++k) chunks.push_back(plan.at(k));
   return chunks;
+}
+
+std::uint64_t rowBytes(const ScanConfig& config) {
+  std::uint64_t bytes = 0;
+  for (const auto& column : detail::dataColumns(config)) bytes += column.bytes;
+  return bytes;
+}
+
+std::uint64_t recordBytes(const ScanConfig& config) {
+  // range (2), rows, allowed, checksum, the statuses and one count per constraint
+  return 8 * (5 + kStatusCount + config.chain.constraints().size());
 }
 
 // --- checksums ---

@@ -66,8 +66,10 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
   take(chunk.index.data());
 }
 
-ScanSummary summarise(const std::string& path, bool ranges) {
-  if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
+namespace {
+
+/// `rows`: read the parameters' rows for their ranges (else only their attributes).
+ScanSummary summariseUnconfined(const std::string& path, bool ranges, bool rows = true) {
   ScanSummary s;
   // Only what the commit records vouch for, and again if a running writer's flush got in
   // the way (docs/hdf5-format.md, "Reading a running scan").
@@ -110,6 +112,7 @@ ScanSummary summarise(const std::string& path, bool ranges) {
         if (c.scale == "fixed") continue;
         ScanSummary::Range r{c.name, c.scale, std::numeric_limits<double>::infinity(),
                              -std::numeric_limits<double>::infinity()};
+        if (!rows) continue;
         const h5::Dataset d = params.openDataset(c.name);
         for (std::uint64_t b = 0; b < s.rows; b += 1 << 20) {
           for (double x : d.read<double>(b, std::min<std::uint64_t>(s.rows, b + (1 << 20)))) {
@@ -123,6 +126,15 @@ ScanSummary summarise(const std::string& path, bool ranges) {
   });
   s.fileBytes = std::filesystem::file_size(path);
   return s;
+}
+
+}  // namespace
+
+ScanSummary summarise(const std::string& path, bool ranges) {
+  if (!std::filesystem::exists(path)) throw InputError("no such file: '" + path + "'");
+  // A damaged file must not crash the reader, nor make it loop: read it in a child first.
+  h5::confine(path, [&] { summariseUnconfined(path, ranges, false); });  // its structure
+  return summariseUnconfined(path, ranges);
 }
 
 }  // namespace portalscan::scanner

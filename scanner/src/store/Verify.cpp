@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <set>
@@ -36,6 +37,10 @@ namespace {
 
 void salvageInto(const std::string& fresh, const std::string& path, const ScanConfig& config,
                  const FileState& state);
+
+/// Set in the child of h5::confine: the structure is read (attributes, commit records, every
+/// dataset and its extent), the rows are not (their checksums take the time of a full read).
+bool structureOnly = false;
 
 /// The verified chunks of a scan file, without changing it.
 struct Verification {
@@ -68,6 +73,15 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     }
     recorded = std::numeric_limits<std::uint64_t>::max();
     for (const auto& d : records) recorded = std::min(recorded, d.rows());
+    // The records are stored uncompressed: what claims more bytes than the file has is damage
+    // (a corrupt extent would otherwise be an allocation of exabytes).
+    const std::uint64_t fileBytes = std::filesystem::file_size(file.path());
+    for (const auto& d : records) {
+      const std::uint64_t columns = std::max<std::uint64_t>(1, d.columns());
+      if (columns > fileBytes / 8 || recorded > fileBytes / 8 / columns) {
+        throw IoError("commit records larger than the file");
+      }
+    }
     range = records[0].read<std::uint64_t>(0, recorded);
     rows = records[1].read<std::uint64_t>(0, recorded);
     allowed = records[2].read<std::uint64_t>(0, recorded);
@@ -88,7 +102,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   // subset exactly its chunks in order (an MPI rank's part holds the chunks
   // handed to it, ascending within a run, in any order across resumes).
   const bool planned = state.subset.kind != Subset::Kind::MpiRank;
-  const auto plan = plannedChunks(config, state.subset);
+  const ChunkPlan plan(config, state.subset);
   const std::uint64_t c = config.output.chunkPoints;
   std::uint64_t candidates = 0;
   std::set<std::uint64_t> seen;
@@ -96,7 +110,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
     const std::uint64_t b = range[2 * k], e = range[2 * k + 1];
     const bool chunk = b % c == 0 && b < config.points && e == std::min(config.points, b + c) &&
                        rows[k] <= e - b && seen.insert(b).second;
-    if (!chunk || (planned && (k >= plan.size() || plan[k] != std::make_pair(b, e)))) break;
+    if (!chunk || (planned && (k >= plan.size() || plan.at(k) != std::make_pair(b, e)))) break;
     ++candidates;
   }
 
@@ -118,6 +132,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
       data.emplace_back();
     }
   }
+  if (structureOnly) candidates = 0;
   std::vector<std::uint64_t> hashes(candidates, kChecksumSeed);
   constexpr std::uint64_t kBlockRows = 1 << 20;
   for (std::size_t j = 0; j < columns.size() && candidates > 0; ++j) {
@@ -182,7 +197,9 @@ Verification verify(h5::File& file, const ScanConfig& config) {
 /// write (HDF5: "truncated file: eof = ..., stored_eof = N") is first extended
 /// with zeros to the N bytes its superblock records, so that HDF5 opens it and
 /// the checksums decide which chunks survived.
-h5::File openForVerification(const std::string& path, bool repair) {
+/// `probe` is called before the file is opened after that extension (see verifyScanFile).
+h5::File openForVerification(const std::string& path, bool repair,
+                             const std::function<void()>& probe) {
   const auto mode = h5::File::Mode::ReadOnly;
   try {
     return h5::File::open(path, mode);
@@ -195,6 +212,7 @@ h5::File openForVerification(const std::string& path, bool repair) {
     const std::uint64_t storedEof = std::stoull(message.substr(at + 13));
     if (storedEof <= std::filesystem::file_size(path)) throw;
     std::filesystem::resize_file(path, storedEof);
+    probe();
     return h5::File::open(path, mode);
   }
 }
@@ -259,12 +277,25 @@ void salvageInto(const std::string& fresh, const std::string& path, const ScanCo
 
 }  // namespace
 
-FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair) {
+FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair,
+                         const Subset* expected) {
   std::optional<h5::WriteLock> lock;  // no writer may work on it meanwhile
   if (repair) lock.emplace(path);
+  // Its structure read in a child first: a damaged file can crash HDF5 or make it loop.
+  const auto probe = [&] {
+    // The structure first, quickly (what loops is metadata); then the rows, whose chunks
+    // (their index, their filters) can crash HDF5 too.
+    h5::confine(path, [&] {
+      structureOnly = true;
+      verifyScanFile(path, config, false, expected);
+    });
+    h5::confine(
+        path, [&] { verifyScanFile(path, config, false, expected); }, h5::Extent::Rows);
+  };
+  probe();
   Verification v;
   {
-    h5::File file = openForVerification(path, repair);
+    h5::File file = openForVerification(path, repair, probe);
     const h5::Group& root = file.root();
     if (!root.hasAttribute("format_version") || !root.hasAttribute("config_hash")) {
       throw InputError("'" + path + "' is not a portalscan scan file");
@@ -282,6 +313,15 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
       throw InputError("'" + path + "' holds a scan of a different configuration (config_hash " +
                        hash + " in the file, " + config.identityHash +
                        " for this config): refusing to mix them");
+    }
+    if (expected) {
+      // Before any repair: a file of another subset is refused as it is, not rewritten first.
+      const Subset held =
+          root.hasAttribute("subset") ? Subset::fromJson(root.stringAttribute("subset")) : Subset{};
+      if (!(held == *expected)) {
+        throw InputError("'" + path + "' holds " + held.describe() + " of the scan, not " +
+                         expected->describe());
+      }
     }
     v = verify(file, config);
   }
@@ -332,12 +372,18 @@ void checkReplaceable(const std::string& path) {
     throw InputError(refusal);
   }
   bool scanFile = true;
-  try {
+  const auto read = [&] {
     const h5::File file = h5::File::open(path, h5::File::Mode::ReadOnly);
     scanFile =
         file.root().hasAttribute("format_version") && file.root().hasAttribute("config_hash");
+  };
+  try {
+    h5::confine(path, read);
+    read();
   } catch (const IoError&) {
     // damaged beyond opening: it may well be a scan file that crashed
+  } catch (const InputError&) {
+    // damaged so that HDF5 cannot read it safely: likewise
   }
   if (!scanFile) throw InputError(refusal);
 }
@@ -345,12 +391,15 @@ void checkReplaceable(const std::string& path) {
 FileState verifyForResume(const std::string& path, const ScanConfig& config, const Subset& subset) {
   FileState state;
   try {
-    state = verifyScanFile(path, config, true);
+    state = verifyScanFile(path, config, true, &subset);
   } catch (const SalvageError&) {
     throw;  // the file is sound; the message says what to do
+  } catch (const h5::DamagedFileError& e) {
+    throw InputError(std::string("cannot resume: ") + e.what() + "; start again with --force");
   } catch (const IoError& e) {
-    throw IoError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
-                  e.what() + "); start again with --force");
+    // A file HDF5 cannot read is bad input (exit 2), like any other damaged input file.
+    throw InputError("cannot resume from '" + path + "': the file is damaged beyond repair (" +
+                     e.what() + "); start again with --force");
   }
   if (!(state.subset == subset)) {
     throw InputError("'" + path + "' holds " + state.subset.describe() + " of the scan, not " +

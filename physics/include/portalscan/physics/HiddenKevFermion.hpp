@@ -61,6 +61,9 @@ class HiddenKevFermion final : public Model {
   /// signatures of CN Sec. IV (physics/LowEnergySignals.hpp).
   static signals::LightStates lightStates(std::span<const double> parameters);
 
+  std::string unphysicalParameter(std::span<const double> parameters,
+                                  BlockMask blocks) const override;
+
  protected:
   PointStatus compute(std::span<const double> parameters, BlockMask blocks,
                       std::span<double> out) const override;

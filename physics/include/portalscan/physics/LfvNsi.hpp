@@ -73,6 +73,9 @@ class LfvNsi final : public Model {
   static Block massMatrixBlock(bool leptonNumberViolating, double mt, double bigM, double smallM,
                                double majoranaOrDiracMN, double mu);
 
+  std::string unphysicalParameter(std::span<const double> parameters,
+                                  BlockMask blocks) const override;
+
  protected:
   PointStatus compute(std::span<const double> parameters, BlockMask blocks,
                       std::span<double> out) const override;

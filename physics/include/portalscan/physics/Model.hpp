@@ -98,6 +98,11 @@ class Model {
   PointStatus evaluate(std::span<const double> parameters, BlockMask blocks,
                        std::span<double> out) const noexcept;
 
+  /// Why a point is unphysical_parameter: the first parameter outside its domain and the
+  /// domain, e.g. "M_N = -1: must be > 0"; empty when every parameter the blocks use is in it.
+  virtual std::string unphysicalParameter(std::span<const double> parameters,
+                                          BlockMask blocks) const;
+
  protected:
   Model(std::vector<ParameterSpec> parameters, std::vector<ObservableSpec> observables,
         std::vector<BlockSpec> blocks, std::vector<OptionSpec> optionSpecs, Options options);
@@ -121,6 +126,10 @@ class Model {
 };
 
 /// Name-keyed registry of models: each registers once; duplicates are refused.
+/// "NAME = VALUE: RULE", the text of Model::unphysicalParameter.
+std::string describeDomainViolation(const Model& model, std::size_t parameter, double value,
+                                    const char* rule);
+
 class ModelRegistry {
  public:
   using Factory = std::unique_ptr<Model> (*)(const Options&);

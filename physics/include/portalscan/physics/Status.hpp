@@ -19,9 +19,10 @@ enum class PointStatus : std::int8_t {
   FreezeOutInvalid = 7,         ///< chi freeze-out outside its contact estimate (M_Z, M_Zs)
   PhiPartlyThermal = 8,         ///< phi^0 neither thermal nor frozen in through the portal
   ZprimeNotInvisible = 9,       ///< lfv_nsi: BR(Z' -> invisible) < 0.9, the model's premise fails
+  BudgetExceeded = 10,          ///< the point spent its integrand-evaluation budget
 };
 
-inline constexpr std::array<std::string_view, 10> kPointStatusNames = {"ok",
+inline constexpr std::array<std::string_view, 11> kPointStatusNames = {"ok",
                                                                       "invalid_input",
                                                                       "unphysical_parameter",
                                                                       "solver_failed",
@@ -30,15 +31,16 @@ inline constexpr std::array<std::string_view, 10> kPointStatusNames = {"ok",
                                                                       "no_light_neutrino",
                                                                       "freezeout_invalid",
                                                                       "phi_partially_thermal",
-                                                                      "zprime_not_invisible"};
+                                                                      "zprime_not_invisible",
+                                                                      "evaluation_budget_exceeded"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 10> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 11> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
     "a diagonalisation or root finder did not converge",
-    "a computed observable came out NaN or infinite",
+    "a computed observable, or an integral on the way to one, came out NaN or infinite",
     "an observable the constraint chain needs is NaN at this point",
     "lfv_nsi, mixing=mass_matrix: the lightest state of a flavour block is mostly sterile "
     "(mt > M), so no state is the light neutrino",
@@ -48,7 +50,9 @@ inline constexpr std::array<std::string_view, 10> kPointStatusDescriptions = {
     "hidden_kev_fermion: phi^0 is neither thermal nor frozen in through the Higgs portal "
     "(0.1 < thermalisation_ratio < 10); Y_phi is the interpolation Y_eq tanh(Y_FI/Y_eq)",
     "lfv_nsi: BR(Z' -> invisible) < 0.9 below 2 m_pi+ (g_nu^2 >> g_f^2 fails): the sterile "
-    "states and the Z' are then visible and the searches the model evades apply"};
+    "states and the Z' are then visible and the searches the model evades apply",
+    "the point's integrals spent their budget of integrand evaluations (a runaway refinement: "
+    "the point is recorded instead of stalling the scan)"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];

@@ -76,4 +76,16 @@ RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& c
                       const std::atomic<bool>* stop = nullptr, std::uint64_t alreadyDone = 0,
                       std::uint64_t alreadyAllowed = 0);
 
+/// What a scan's points cost, from a short timed sample (`run --dry-run`).
+struct CostSample {
+  std::uint64_t points = 0;      ///< evaluated in the sample
+  double secondsPerPoint = 0.0;  ///< on one thread: kernel, chain and sampling
+  double keptFraction = 1.0;     ///< rows kept per point (the allowed ones with keep "allowed")
+  int threads = 1;               ///< the run's thread count (config, or every core)
+};
+
+/// Evaluates points spread evenly over the scan's index space, one at a time on
+/// this thread, until `seconds` have passed or `maxPoints` are done (at least one).
+CostSample sampleCost(const ScanConfig& config, double seconds, std::uint64_t maxPoints = 256);
+
 }  // namespace portalscan::scanner

@@ -5,9 +5,12 @@
 /// files, groups, 1-D (and 2-D) extendible chunked datasets of a few numeric
 /// types, and scalar attributes.
 
+#include "portalscan/physics/Error.hpp"
+
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -174,6 +177,26 @@ class WriteLock {
 
  private:
   int fd_ = -1;
+};
+
+/// HDF5 1.10 trusts what it reads: a damaged file can crash it (SIGSEGV in
+/// H5HG_read on a corrupt global heap, SIGFPE on a zero chunk dimension) or
+/// make it loop for ever. `read` — a read of the file at `path` that writes
+/// nothing — is first run in a forked child; if the child dies of a signal,
+/// exits abnormally or has not finished in time (a read of the structure: 5 s,
+/// 1 s more per 20 MB; of the rows too: 30 s, 1 s more per 2 MB), the file is
+/// a DamagedFileError (exit code 2), and the caller never does the read that
+/// would take the program down. Otherwise the caller reads it itself (HDF5
+/// reads the same bytes the same way): an exception in the child is left to
+/// that read to report.
+enum class Extent { Structure, Rows };
+void confine(const std::string& path, const std::function<void()>& read,
+             Extent extent = Extent::Structure);
+
+/// What confine throws.
+class DamagedFileError : public InputError {
+ public:
+  using InputError::InputError;
 };
 
 /// Turns HDF5's automatic error printing off once per process (errors are

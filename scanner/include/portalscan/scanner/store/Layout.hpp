@@ -31,9 +31,35 @@ struct Subset {
 };
 
 /// The chunks of `config` a subset holds (a shard: every N-th, round robin;
-/// an MPI rank's chunks are handed out at run time, so none are planned).
+/// an MPI rank's chunks are handed out at run time, so none are planned),
+/// computed when asked for: a 1e12-point scan has 2.4e8 chunks, and a list of
+/// them took 4 GB before a dry run could say anything.
+class ChunkPlan {
+ public:
+  ChunkPlan(const ScanConfig& config, const Subset& subset);
+  /// Chunks in the plan.
+  std::uint64_t size() const { return count_; }
+  /// Chunk k of the plan (k < size()).
+  std::pair<std::uint64_t, std::uint64_t> at(std::uint64_t k) const;
+  /// Points in the plan's chunks.
+  std::uint64_t points() const;
+
+ private:
+  std::uint64_t points_ = 0;  ///< of the whole scan
+  std::uint64_t chunkPoints_ = 1;
+  std::uint64_t first_ = 0;   ///< first chunk of the scan in the plan
+  std::uint64_t stride_ = 1;  ///< chunks of the scan from one planned chunk to the next
+  std::uint64_t count_ = 0;
+};
+
+/// Every chunk of a plan, as a list (for scans whose chunks fit in memory: tests, merge of
+/// small files). Runs and dry runs use ChunkPlan.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> plannedChunks(const ScanConfig& config,
                                                                    const Subset& subset);
+
+/// Bytes of one stored row, uncompressed (every data column), and of one commit record.
+std::uint64_t rowBytes(const ScanConfig& config);
+std::uint64_t recordBytes(const ScanConfig& config);
 
 /// The rows of one chunk, structure of arrays: column c of a block lives at
 /// [c * capacity, c * capacity + rows).

@@ -48,8 +48,10 @@ struct FileState {
 /// is truncated in place; one left by a crash (or that could not be read) is
 /// rebuilt by copying them into a fresh file that replaces it. A file cut
 /// short is first extended to the size its superblock records. A file HDF5
-/// cannot open is an IoError.
-FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair);
+/// cannot open is an IoError. With `expected`, a file holding another subset is an
+/// InputError before anything is repaired.
+FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool repair,
+                         const Subset* expected = nullptr);
 
 /// Refuses (InputError) to let --force replace `path` unless it is a portalscan
 /// scan file, or an HDF5 file too damaged to open (a crashed scan may be one);
