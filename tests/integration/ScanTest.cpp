@@ -91,9 +91,13 @@ TEST(ScanRun, WritesTheDesignLayout) {
   // A keep-all file: /allowed is the AND of the per-constraint pass bits, row by row.
   const auto allowed = f.read<std::uint8_t>("/allowed", H5T_NATIVE_UINT8);
   const auto constraints = f.members("/constraints");
-  // The default chain (6 constraints) and relic_abundance.
-  ASSERT_EQ(constraints.size(), 7u);
+  // The default chain (13 constraints, relic_abundance among them, docs/constraints.md).
+  ASSERT_EQ(constraints.size(), 13u);
+  // ... and of status ok: a point outside a formula's validity is never allowed.
+  const auto status = f.read<std::int8_t>("/status", H5T_NATIVE_INT8);
+  ASSERT_EQ(status.size(), n);
   std::vector<std::uint8_t> all(n, 1);
+  for (std::uint64_t i = 0; i < n; ++i) all[i] = status[i] == 0 ? 1 : 0;
   for (const auto& name : constraints) {
     const auto pass = f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8);
     ASSERT_EQ(pass.size(), n) << name;
@@ -135,8 +139,8 @@ TEST(ScanRun, WritesTheDesignLayout) {
         EXPECT_EQ(inFile, value.get<double>()) << name << " row " << row;
       }
     }
-    // point applies the default chain; relic_abundance is opt-in there.
-    ASSERT_EQ(j["constraints"].size(), 6u);
+    // point applies the default chain, the same 13 as the scan (relic_abundance included).
+    ASSERT_EQ(j["constraints"].size(), 13u);
     for (const auto& [name, verdict] : j["constraints"].items()) {
       EXPECT_EQ(f.read<std::uint8_t>("/constraints/" + name + "/pass", H5T_NATIVE_UINT8)[row],
                 verdict["allowed"].get<bool>() ? 1 : 0)
