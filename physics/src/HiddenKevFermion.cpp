@@ -133,7 +133,7 @@ enum Obs : std::size_t {
 std::vector<ParameterSpec> parameterSpecs() {
   return {
       {"M_N", "GeV", 1e14, "Majorana mass of the heavy singlet N_R (integrated out)"},
-      {"y_e", "1", 1.0, "Yukawa coupling of N_R to the electron-flavour lepton doublet"},
+      {"y_e", "1", 0.3, "Yukawa coupling of N_R to the electron-flavour lepton doublet"},
       {"y_mu", "1", 0.0, "Yukawa coupling of N_R to the muon-flavour lepton doublet"},
       {"y_tau", "1", 0.0, "Yukawa coupling of N_R to the tau-flavour lepton doublet"},
       {"f_L", "1", 0.01, "Yukawa coupling chi_L-bar N_R phi (CN Eq. 1)"},

@@ -389,7 +389,9 @@ TEST_F(HiddenKevFermionTest, PhiToNuChiIsAboutOneHundredFiftyTimesChiChiAtTheDef
   // Erratum E4: dM_eff/dv_s has nu_e-chi entries -y_e f v/(2 M_N) next to the chi-chi ones
   // -f^2 v_s/M_N. At f_L = f_R both couple only the mixing chi state, with 2 y_eff and
   // sqrt2 y_e f v/(2 M_N): Gamma(nu chi)/Gamma(chi chi) = [2 (y f v/2M_N)^2/(8 pi)] /
-  // [(2 y_eff)^2/(16 pi)] = (y_e v/(2 f v_s))^2 = 151.56 (the referee's "150x").
+  // [(2 y_eff)^2/(16 pi)] = (y_e v/(2 f v_s))^2 = 151.56 (the referee's "150x", at the
+  // default point of then, y_e = 1; the default is now 0.3).
+  p[P::y_e] = 1.0;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   const double expected = std::pow(p[P::y_e] * constants::v / (2 * p[P::f_L] * p[P::v_s]), 2);
   EXPECT_REL(expected, 151.56, 1e-4);
@@ -440,7 +442,9 @@ TEST_F(HiddenKevFermionTest, DilutionIsOneWhenPhiDecaysOnlyToChi) {
 }
 
 TEST_F(HiddenKevFermionTest, DilutionRecoversTheAllSmValueWhenTheChiBranchingRatioVanishes) {
-  // At the default point BR(chi-producing) ~ 2e-7: D is the f = 1 value to that order.
+  // At y_e = 1 (the earlier default) BR(chi-producing) ~ 2e-7: D is the f = 1 value to that
+  // order.
+  p[P::y_e] = 1.0;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_LT(get("BR_phi_chi_producing"), 1e-6);
   EXPECT_REL(get("dilution"),
