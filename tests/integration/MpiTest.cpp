@@ -51,12 +51,10 @@ std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args)
 
 /// The chunks of the scan: 40 x 40 x 60 = 96 000 points in chunks of 1024.
 constexpr std::uint64_t kChunks = (40 * 40 * 60 + 1023) / 1024;
-// Only rank 1 stops itself (0 turns the hook off; the entry still tells the
-// ranks apart). Rank 1 also hands out the chunks, so while it is stopped rank 2
-// waits for work: the whole run is frozen at rank 1's 20th committed chunk.
-// (Stopping rank 2 instead does not freeze the run: rank 1 computes on and,
-// being served first, can finish the scan before the signal arrives.)
-constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 0;
+// Each rank stops itself at its own threshold (distinct, so that the entries
+// tell the ranks apart): once both are stopped the run is frozen with at most
+// 20 + 21 of its 94 chunks committed, whoever hands out the work.
+constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 21;
 
 /// mpirun's arguments for two ranks with the writer's test hook set to `first`
 /// and `second` committed chunks (0: off): one application context per rank,
@@ -164,8 +162,10 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
   const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
   ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  ASSERT_TRUE(waitUntilStopped(ranks[1]));
   kill(pid, SIGTERM);
   kill(ranks[0], SIGCONT);
+  kill(ranks[1], SIGCONT);
   EXPECT_NE(waitFor(pid), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
@@ -182,7 +182,7 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
 }
 
 TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
-  // SIGKILL to rank 1 (the dispatcher) once its part holds 20 chunks: mpirun
+  // SIGKILL to rank 1 once its part holds 20 chunks (and rank 2's 21): mpirun
   // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
   const pid_t pid =
@@ -191,7 +191,9 @@ TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
   const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
   ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  ASSERT_TRUE(waitUntilStopped(ranks[1]));
   kill(ranks[0], SIGKILL);
+  kill(ranks[1], SIGCONT);
   EXPECT_NE(waitFor(pid), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
@@ -244,8 +246,10 @@ TEST_F(Mpi, APlainResumeRefusesAndADifferentRankCountResumes) {
   const auto ranks = twoRanks(pid);
   ASSERT_EQ(ranks.size(), 2u);
   ASSERT_TRUE(waitUntilStopped(ranks[0]));
+  ASSERT_TRUE(waitUntilStopped(ranks[1]));
   kill(pid, SIGTERM);
   kill(ranks[0], SIGCONT);
+  kill(ranks[1], SIGCONT);
   EXPECT_NE(waitFor(pid), 0);
   guard.pid = 0;
   ASSERT_TRUE(partsLeft(out));
