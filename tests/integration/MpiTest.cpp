@@ -52,9 +52,12 @@ std::vector<std::string> mpirun(int ranks, const std::vector<std::string>& args)
 /// The chunks of the scan: 40 x 40 x 60 = 96 000 points in chunks of 1024.
 constexpr std::uint64_t kChunks = (40 * 40 * 60 + 1023) / 1024;
 // Each rank stops itself at its own threshold (distinct, so that the entries
-// tell the ranks apart): once both are stopped the run is frozen with at most
-// 20 + 21 of its 94 chunks committed, whoever hands out the work.
-constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 21;
+// tell the ranks apart). Rank 2 stops first, at 3 chunks (rank 2 does most of
+// the computing while rank 1 also hands out the work, so a single stop of rank 1
+// could come after rank 2 had finished the scan); rank 1 then computes on alone
+// to its 20th. Once both are stopped the run is frozen with 23 (plus chunks in
+// flight) of its 94 chunks committed.
+constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 3;
 
 /// mpirun's arguments for two ranks with the writer's test hook set to `first`
 /// and `second` committed chunks (0: off): one application context per rank,
@@ -182,7 +185,7 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
 }
 
 TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
-  // SIGKILL to rank 1 once its part holds 20 chunks (and rank 2's 21): mpirun
+  // SIGKILL to rank 1 once its part holds 20 chunks (and rank 2's 3): mpirun
   // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
   const pid_t pid =
