@@ -113,6 +113,30 @@ std::vector<pid_t> twoRanks(pid_t pid) {
   return {};
 }
 
+/// A two-rank `run` into `out` with the stop hook set for both ranks, once both have
+/// stopped themselves: the whole run is frozen at known committed chunks.
+struct FrozenRun {
+  pid_t mpirun = 0;
+  std::vector<pid_t> ranks;  // rank 1 first
+  bool frozen = false;       // both ranks found and stopped
+};
+
+FrozenRun startFrozen(const std::string& out) {
+  FrozenRun r;
+  r.mpirun =
+      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
+  r.ranks = twoRanks(r.mpirun);
+  r.frozen = r.ranks.size() == 2 && waitUntilStopped(r.ranks[0]) && waitUntilStopped(r.ranks[1]);
+  return r;
+}
+
+/// SIGTERM to mpirun (what SLURM's time limit does), the ranks continued: mpirun's exit code.
+int terminate(const FrozenRun& r) {
+  kill(r.mpirun, SIGTERM);
+  for (pid_t rank : r.ranks) kill(rank, SIGCONT);
+  return waitFor(r.mpirun);
+}
+
 std::vector<std::string> partFiles(const std::string& out) {
   const std::string stem = fs::path(out).stem().string() + ".part-";
   std::vector<std::string> parts;
@@ -156,20 +180,13 @@ TEST_F(Mpi, TwoRanksWriteTheFileOfAOneProcessRun) {
 }
 
 TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
-  // SIGTERM to mpirun (what SLURM's time limit does) once rank 1 has stopped
-  // itself after 20 committed chunks.
+  // SIGTERM to mpirun (what SLURM's time limit does) once both ranks have stopped
+  // themselves (rank 2 after 3 committed chunks, rank 1 after 20).
   const std::string out = fresh("term.h5");
-  const pid_t pid =
-      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
-  ChildGuard guard{pid};
-  const auto ranks = twoRanks(pid);
-  ASSERT_EQ(ranks.size(), 2u);
-  ASSERT_TRUE(waitUntilStopped(ranks[0]));
-  ASSERT_TRUE(waitUntilStopped(ranks[1]));
-  kill(pid, SIGTERM);
-  kill(ranks[0], SIGCONT);
-  kill(ranks[1], SIGCONT);
-  EXPECT_NE(waitFor(pid), 0);
+  const FrozenRun run = startFrozen(out);
+  ChildGuard guard{run.mpirun};
+  ASSERT_TRUE(run.frozen);
+  EXPECT_NE(terminate(run), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
   const auto parts = partFiles(out);
@@ -188,16 +205,12 @@ TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
   // SIGKILL to rank 1 once its part holds 20 chunks (and rank 2's 3): mpirun
   // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
-  const pid_t pid =
-      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
-  ChildGuard guard{pid};
-  const auto ranks = twoRanks(pid);
-  ASSERT_EQ(ranks.size(), 2u);
-  ASSERT_TRUE(waitUntilStopped(ranks[0]));
-  ASSERT_TRUE(waitUntilStopped(ranks[1]));
-  kill(ranks[0], SIGKILL);
-  kill(ranks[1], SIGCONT);
-  EXPECT_NE(waitFor(pid), 0);
+  const FrozenRun run = startFrozen(out);
+  ChildGuard guard{run.mpirun};
+  ASSERT_TRUE(run.frozen);
+  kill(run.ranks[0], SIGKILL);
+  kill(run.ranks[1], SIGCONT);
+  EXPECT_NE(waitFor(run.mpirun), 0);
   guard.pid = 0;
   EXPECT_FALSE(fs::exists(out));
   const auto parts = partFiles(out);
@@ -240,20 +253,13 @@ TEST_F(Mpi, TheSlurmScriptRunsTheScanAndResumesIt) {
 
 TEST_F(Mpi, APlainResumeRefusesAndADifferentRankCountResumes) {
   // A plain `run --resume` of an interrupted MPI scan ran everything again and left the parts
-  // behind; resuming with another rank count was refused. Interrupt 2 ranks once rank 1 has
-  // stopped itself after 20 committed chunks:
+  // behind; resuming with another rank count was refused. Interrupt 2 ranks once both have
+  // stopped themselves:
   const std::string out = fresh("ranks.h5");
-  const pid_t pid =
-      startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
-  ChildGuard guard{pid};
-  const auto ranks = twoRanks(pid);
-  ASSERT_EQ(ranks.size(), 2u);
-  ASSERT_TRUE(waitUntilStopped(ranks[0]));
-  ASSERT_TRUE(waitUntilStopped(ranks[1]));
-  kill(pid, SIGTERM);
-  kill(ranks[0], SIGCONT);
-  kill(ranks[1], SIGCONT);
-  EXPECT_NE(waitFor(pid), 0);
+  const FrozenRun run = startFrozen(out);
+  ChildGuard guard{run.mpirun};
+  ASSERT_TRUE(run.frozen);
+  EXPECT_NE(terminate(run), 0);
   guard.pid = 0;
   ASSERT_TRUE(partsLeft(out));
   const auto parts = partFiles(out);

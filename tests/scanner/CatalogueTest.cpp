@@ -8,6 +8,7 @@
 #include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "common/LimitFiles.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -177,35 +178,6 @@ TEST(Catalogue, CurvesKeepThePublishedNumbersInNativeUnits) {
   EXPECT_EQ(variant("mu_to_e_x", "twist_flat", "lfv_nsi").value, 5.8e-5);
 }
 
-// Reads a limit file's rows here, apart from LimitTable, for the verdict tests below.
-std::vector<std::pair<double, double>> rowsOf(const std::string& file) {
-  std::ifstream in(std::filesystem::path(PORTALSCAN_SOURCE_DIR) / "constraints/data/limits" / file);
-  EXPECT_TRUE(in) << file;
-  std::vector<std::pair<double, double>> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    double x = 0.0, y = 0.0;
-    fields >> x >> y;
-    rows.emplace_back(x, y);
-  }
-  return rows;
-}
-
-// Log-log interpolation of a curve at x (keV), by a linear search.
-double logLogAt(const std::vector<std::pair<double, double>>& rows, double x) {
-  for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
-    const auto [x0, y0] = rows[i];
-    const auto [x1, y1] = rows[i + 1];
-    if (x0 <= x && x <= x1) {
-      const double t = std::log(x / x0) / std::log(x1 / x0);
-      return std::exp(std::log(y0) + t * (std::log(y1) - std::log(y0)));
-    }
-  }
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
 // One constraint of the built-in catalogue, judged on a hand-made observable vector.
 struct OneConstraint {
   std::unique_ptr<physics::Model> model =
@@ -227,10 +199,10 @@ struct OneConstraint {
 TEST(Catalogue, XrayLineExcludesAboveTheStrongestSearchAtEachMass) {
   // The envelope is the smallest of the three published curves where they
   // overlap: recomputed here from the three files at masses inside each.
-  const auto m31 = rowsOf("xray_chandra_m31.dat");
-  const auto xmm = rowsOf("xray_xmm_mw_halo.dat");
-  const auto nustar = rowsOf("xray_nustar_bulge.dat");
-  const auto envelope = rowsOf("xray_envelope.dat");
+  const auto m31 = test::limitFileRows("xray_chandra_m31.dat");
+  const auto xmm = test::limitFileRows("xray_xmm_mw_halo.dat");
+  const auto nustar = test::limitFileRows("xray_nustar_bulge.dat");
+  const auto envelope = test::limitFileRows("xray_envelope.dat");
   ASSERT_EQ(m31.size(), 111u);
   ASSERT_EQ(nustar.size(), 122u);
   ASSERT_EQ(xmm.size(), 1019u);  // 1100 rows, 81 masked instrumental-line rows dropped
@@ -238,12 +210,12 @@ TEST(Catalogue, XrayLineExcludesAboveTheStrongestSearchAtEachMass) {
   for (double keV : {2.0, 4.0, 5.5, 8.0, 11.0, 14.5, 20.0, 35.0}) {
     double expected = std::numeric_limits<double>::infinity();
     for (const auto* curve : {&m31, &xmm, &nustar}) {
-      const double y = logLogAt(*curve, keV);
+      const double y = test::logLogAt(*curve, keV);
       if (std::isfinite(y)) expected = std::min(expected, y);
     }
     // The envelope has rows where two curves cross, so its interpolation is
     // the strongest curve at every mass (to the 6 digits the file keeps).
-    const double onEnvelope = logLogAt(envelope, keV);
+    const double onEnvelope = test::logLogAt(envelope, keV);
     EXPECT_NEAR(onEnvelope / expected, 1.0, 1e-5) << keV;
     OneConstraint c("xray_line");
     c["m_chi_light"] = keV * 1e-6;

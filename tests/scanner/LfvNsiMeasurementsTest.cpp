@@ -10,6 +10,7 @@
 #include "portalscan/scanner/engine/CatalogueJson.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "common/LimitFiles.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -26,35 +27,6 @@ namespace {
 
 using P = physics::LfvNsi::Parameter;
 using std::numbers::pi;
-
-/// The rows of a limit file, read here (not through LimitTable).
-std::vector<std::pair<double, double>> rows(const std::string& file) {
-  std::ifstream in(std::filesystem::path(PORTALSCAN_SOURCE_DIR) / "constraints" / "data" /
-                   "limits" / file);
-  EXPECT_TRUE(in) << file;
-  std::vector<std::pair<double, double>> r;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream s(line);
-    double x, y;
-    s >> x >> y;
-    r.emplace_back(x, y);
-  }
-  return r;
-}
-
-/// Log-log interpolation (the files' `interpolation: x=log y=log`), x in GeV as stored.
-double logLog(const std::vector<std::pair<double, double>>& r, double x) {
-  for (std::size_t i = 0; i + 1 < r.size(); ++i) {
-    const auto [x0, y0] = r[i];
-    const auto [x1, y1] = r[i + 1];
-    if (x >= x0 && x <= x1) {
-      const double t = std::log(x / x0) / std::log(x1 / x0);
-      return std::exp(std::log(y0) + t * std::log(y1 / y0));
-    }
-  }
-  return std::nan("");
-}
 
 struct Point {
   std::unique_ptr<physics::Model> model;
@@ -105,7 +77,7 @@ TEST(LfvNsiMeasurements, ElectronCouplingAgainstNa64AndBabarCurves) {
   // interpolated here from the file.
   for (auto [name, file] : {std::pair{"na64_invisible", "na64_2019_invisible_Aprime_eps.dat"},
                             std::pair{"babar_invisible", "babar_2017_invisible_Aprime_eps.dat"}}) {
-    const auto table = rows(file);
+    const auto table = test::limitFileRows(file);
     for (double m : {0.02, 0.1, 0.2}) {
       Point pt;
       pt.p[P::g_psi] = 3.0;
@@ -115,7 +87,7 @@ TEST(LfvNsiMeasurements, ElectronCouplingAgainstNa64AndBabarCurves) {
       pt.p[P::a_e] = 1.0;
       pt.p[P::a_tau] = 2.0;
       ASSERT_EQ(pt.evaluate(), PointStatus::Ok);
-      const double bound = logLog(table, m);
+      const double bound = test::logLogAt(table, m);
       ASSERT_TRUE(std::isfinite(bound)) << file << " at " << m;
       const double eps1 = pt.get("eps_e_Zprime_inv");
       for (double f : {0.9, 1.1}) {
