@@ -371,14 +371,36 @@ TEST_F(LfvNsiTest, VersionDecidesWhichLeptonNumberViolatingObservablesApply) {
   ASSERT_EQ(evaluate(), PointStatus::Ok);  // conserving, e-mu
   EXPECT_TRUE(std::isnan(get("U2_eN_majorana")));
   EXPECT_TRUE(std::isnan(get("U2_muN_majorana")));
-  use({{"version", "lepton_number_violating"}});
+  // The violating version with the mixings derived from YF Eqs. 10-14 (Majorana N), all masses
+  // 1 GeV and mu_L = mu_R = mu: the N admixture of the light state is mu/(2 sqrt2) to first
+  // order in mu (perturbation of the null vector (1, -1, 0, 0)/sqrt2, derived in
+  // NAdmixtureGrowsLinearlyWithMu), so |U_lN|^2 = mu^2/8 for the flavour of each block.
+  const double mu = 1e-6, u2 = mu * mu / 8;
+  auto allMassesOne = [&] {
+    p[P::mt_alpha] = p[P::mt_beta] = 1.0;
+    p[P::M_1] = p[P::M_2] = p[P::m_1] = p[P::m_2] = p[P::M_N] = 1.0;
+    p[P::mu] = mu;
+  };
+  use({{"version", "lepton_number_violating"}, {"mixing", "mass_matrix"}});
+  allMassesOne();
   ASSERT_EQ(evaluate(), PointStatus::Ok);
-  EXPECT_REL(get("U2_eN_majorana"), p[P::sin_alpha_mix] * p[P::sin_alpha_mix], 1e-14);
-  EXPECT_REL(get("U2_muN_majorana"), p[P::sin_beta_mix] * p[P::sin_beta_mix], 1e-14);
-  use({{"version", "lepton_number_violating"}, {"flavours", "mu-tau"}});
+  EXPECT_REL(get("U2_eN_majorana"), u2, 1e-5);
+  EXPECT_REL(get("U2_muN_majorana"), u2, 1e-5);
+  // mu-tau: no electron flavour, and the mu block is the alpha block; make the beta (tau) block
+  // different (mt_beta = 0.5) so that taking the wrong block would show.
+  use({{"version", "lepton_number_violating"}, {"mixing", "mass_matrix"}, {"flavours", "mu-tau"}});
+  allMassesOne();
+  p[P::mt_beta] = 0.5;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
   EXPECT_TRUE(std::isnan(get("U2_eN_majorana")));
-  EXPECT_REL(get("U2_muN_majorana"), p[P::sin_alpha_mix] * p[P::sin_alpha_mix], 1e-14);
+  EXPECT_REL(get("U2_muN_majorana"), u2, 1e-5);
+  // e-tau: the e block is alpha; beta (tau) carries no 0nu beta beta or B -> pi mu mu observable.
+  use({{"version", "lepton_number_violating"}, {"mixing", "mass_matrix"}, {"flavours", "e-tau"}});
+  allMassesOne();
+  p[P::mt_beta] = 0.5;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("U2_eN_majorana"), u2, 1e-5);
+  EXPECT_TRUE(std::isnan(get("U2_muN_majorana")));
 }
 
 TEST_F(LfvNsiTest, ObservablesThatDoNotApplyAreNaN) {
@@ -395,9 +417,21 @@ TEST_F(LfvNsiTest, ObservablesThatDoNotApplyAreNaN) {
 TEST_F(LfvNsiTest, VevWithTheSqrt2OfEq16) {
   // m_Z' = sqrt2 g_psi v_phi for a unit-charge phi with <phi> = v_phi (|D phi|^2 with D = d - i
   // g_psi Z'; YF Eq. 16's m_Z' ~ M g_psi/Y drops the sqrt2).
+  // m_Z' = 0.5 GeV at g_psi = 0.1: v_phi = 0.5/(0.1 sqrt2) = 3.5355339 GeV, not YF's 5 GeV.
+  p[P::m_Zprime] = 0.5;
+  p[P::g_psi] = 0.1;
   ASSERT_EQ(evaluate(), PointStatus::Ok);
-  EXPECT_REL(get("v_phi"), p[P::m_Zprime] / (sqrt2 * p[P::g_psi]), 1e-15);
-  EXPECT_REL(get("unitarity_product"), p[P::sin_alpha_mix] * p[P::sin_beta_mix], 1e-15);
+  EXPECT_REL(get("v_phi"), 3.5355339059327378, 1e-15);
+  // The product that g_nu and the unitarity bound use is that of the derived N admixtures when
+  // the mixings come from the mass matrices: all masses 1 GeV, mu = 1e-6, each admixture
+  // mu/(2 sqrt2) to first order (NAdmixtureGrowsLinearlyWithMu), the product mu^2/8.
+  use({{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}});
+  p[P::mt_alpha] = p[P::mt_beta] = 1.0;
+  p[P::M_1] = p[P::M_2] = p[P::m_1] = p[P::m_2] = p[P::M_N] = 1.0;
+  p[P::mu] = 1e-6;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(get("unitarity_product"), 1e-12 / 8, 1e-5);
+  EXPECT_REL(get("g_nu"), p[P::g_psi] * 1e-12 / 8, 1e-5);
 }
 
 TEST_F(LfvNsiTest, UnknownOptionValuesAreRefused) {
