@@ -104,9 +104,11 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     if (!std::isfinite(p)) return PointStatus::InvalidInput;
   }
   PointStatus status;
+  bool thrown = true;
   try {
     const quadrature::EvaluationBudget budget(quadrature::kPointEvaluationBudget);
     status = compute(parameters, closure(blocks), out);
+    thrown = false;
   } catch (const quadrature::NonFiniteIntegral&) {
     status = PointStatus::NonFiniteResult;
   } catch (const quadrature::BudgetExceeded&) {
@@ -115,6 +117,10 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     // A numerical library that signals failure by throwing (Boost's root
     // finders) must not take the scan down: the point records it.
     status = PointStatus::SolverFailed;
+  }
+  if (thrown) {
+    // What compute() wrote before it threw is half a point: none of it is a result.
+    std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (!applies_[i]) out[i] = std::numeric_limits<double>::quiet_NaN();

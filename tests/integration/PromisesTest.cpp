@@ -472,6 +472,45 @@ TEST(Promises, FailedPointsAreRecordedWithTheirStatus) {
   EXPECT_NE(text.out.find("status freezeout_invalid: 2"), std::string::npos) << text.out;
 }
 
+TEST(Promises, AKernelFailureIsRecordedWithNaNObservables) {
+  // M_N = 1e-100 GeV makes the opt-in low-energy blocks integrate a NaN (the seesaw's
+  // 1/M_N overflows): the shared quadrature stops at once and the point is non_finite_result
+  // (docs/reliability.md, "Points that cannot stall a scan"). Its row must carry that status,
+  // NaN in every stored observable, and count in info; the M_N = 1e14 row next to it is ok.
+  const auto d = freshDirectory("kernel-failure");
+  writeText(d / "fail.json", R"({"model": "hidden_kev_fermion",
+    "parameters": {"M_N": {"range": [1e-100, 1e14], "scale": "log", "points": 2}},
+    "output": {"observables": "all"}})");
+  const CliResult r = runCli("run fail.json", d.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("status non_finite_result: 1"), std::string::npos) << r.out;
+  const RawFile f((d / "fail.h5").string());
+  ASSERT_TRUE(f.ok());
+  const json codes = json::parse(f.stringAttribute("/status", "codes"));
+  const auto status = f.read<std::int8_t>("/status", H5T_NATIVE_INT8);
+  const auto mN = f.doubles("/parameters/M_N");
+  ASSERT_EQ(status.size(), 2u);
+  const std::size_t bad = mN[0] < 1.0 ? 0 : 1, good = 1 - bad;
+  EXPECT_EQ(codes[std::to_string(status[bad])], "non_finite_result");
+  EXPECT_EQ(codes[std::to_string(status[good])], "ok");
+  const json observables = cliJson("list observables hidden_kev_fermion --json");
+  std::size_t stored = 0, finiteAtGood = 0, applying = 0;
+  for (const auto& o : observables) {
+    if (o["applies"].get<bool>()) ++applying;
+    const std::string path = "/observables/" + o["name"].get<std::string>();
+    if (!f.exists(path)) continue;
+    ++stored;
+    const auto v = f.doubles(path);
+    EXPECT_TRUE(std::isnan(v[bad])) << path << " survived the failure: " << v[bad];
+    if (std::isfinite(v[good])) ++finiteAtGood;
+  }
+  EXPECT_EQ(stored, applying);          // "all": every observable of every block that applies
+  EXPECT_GT(finiteAtGood, stored / 2);  // the good row is a real point, not NaN by accident
+  const json info = cliJson("info '" + (d / "fail.h5").string() + "' --json");
+  EXPECT_EQ(info["status"]["non_finite_result"], 1);
+  EXPECT_EQ(info["status"]["ok"], 1);
+}
+
 // --- merge ---
 
 TEST(Promises, MergeForceAndIncompleteShards) {
