@@ -523,14 +523,17 @@ TEST(Promises, MergeForceAndIncompleteShards) {
             .code,
         0);
   }
-  ASSERT_EQ(runCli("merge -o m.h5 s1.h5 s2.h5", d.string()).code, 0);
-  // An existing output: refused in one line, then replaced with --force.
+  // An existing output - here another file, shard 1 - is refused in one line and left as it
+  // was, then replaced with --force by the merged scan (which a --force that wrote nothing, or
+  // wrote only part, would not leave).
+  fs::copy_file(d / "s1.h5", d / "m.h5");
   const auto before = fs::last_write_time(d / "m.h5");
   const CliResult again = runCli("merge -o m.h5 s1.h5 s2.h5", d.string());
   EXPECT_EQ(again.code, 2);
   EXPECT_EQ(again.errLines(), 1) << again.err;
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
   EXPECT_EQ(fs::last_write_time(d / "m.h5"), before);
+  expectIdentical((d / "s1.h5").string(), (d / "m.h5").string());
   const CliResult forced = runCli("merge -o m.h5 s1.h5 s2.h5 --force", d.string());
   ASSERT_EQ(forced.code, 0) << forced.err;
   ASSERT_EQ(runCli("run scan.json -o single.h5", d.string()).code, 0);

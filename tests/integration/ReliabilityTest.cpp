@@ -316,8 +316,12 @@ TEST_F(Reliability, ThreeShardsMergeIntoTheUnshardedFile) {
   refused(
       "merge -o '" + file("m3.h5") + "' '" + shards[0] + "' '" + other + "' '" + shards[2] + "'",
       "different configuration");
-  refused("run '" + config("reliability.json") + "' --shard 4/3", "1 <= K <= N");
-  refused("run '" + config("reliability.json") + "' --shard two", "expects K/N");
+  // Bad shard specs, with the output named in the scratch directory: a refusal that broke
+  // would otherwise write into ctest's working directory. Nothing is written either way.
+  const std::string bad = file("bad-shard.h5");
+  refused("run '" + config("reliability.json") + "' --shard 4/3 -o '" + bad + "'", "1 <= K <= N");
+  refused("run '" + config("reliability.json") + "' --shard two -o '" + bad + "'", "expects K/N");
+  EXPECT_FALSE(std::filesystem::exists(bad));
 }
 
 }  // namespace

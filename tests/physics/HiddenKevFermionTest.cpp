@@ -241,9 +241,8 @@ TEST_F(HiddenKevFermionTest, FreezeOutSolvesEq52WithChiAndPhi) {
   const auto portal = cosmology::chiPortal(km, p[P::g_s], p[P::g_s] * p[P::v_s]);
   EXPECT_REL(cosmology::chiAnnihilationRate(portal, tf),
              std::sqrt(8 * pi * pi * pi / 90) * std::sqrt(g) * tf * tf / constants::M_Pl, 1e-8);
-  EXPECT_REL(get("G_chi_Q"), portal.gQ, 1e-14);
-  const double a = get("A_chi");
-  EXPECT_REL(a, std::abs(get("eta")) * p[P::g_s] / constants::g2, 1e-14);  // Eq. 51
+  // G_chi_Q itself is checked against an explicit diagonalisation of the (Z_SM, X') mass
+  // matrix in ThermalPortalsTest (ChiPortal.ZPlusZsExchangeCouplesToTheElectricChargeOnly).
 }
 
 TEST_F(HiddenKevFermionTest, PhiToChiChiReducesToEq67) {
@@ -653,7 +652,10 @@ TEST_F(HiddenKevFermionTest, ObservablesForTheXrayDecayAndWarmDarkMatterLimits) 
     (tRelic / mid > tChi / m ? lo : hi) = mid;
   }
   EXPECT_REL(get("m_wdm_equivalent"), 0.5 * (lo + hi), 1e-9);
-  EXPECT_REL(get("sum_m_nu"), get("m_nu_1") + get("m_nu_2") + get("m_nu_3"), 1e-15);
+  // One N_R: two active states are massless and the third is the seesaw's y_e^2 v^2/(2 M_N)
+  // (CN Eq. 3 with y_mu = y_tau = 0), up to the chi admixture (|U|^2 ~ 1e-13 here).
+  EXPECT_REL(get("sum_m_nu"),
+             p[P::y_e] * p[P::y_e] * constants::v * constants::v / (2 * p[P::M_N]), 1e-6);
 }
 
 TEST_F(HiddenKevFermionTest, WarmDarkMatterIsNotTestedBelowAWarmShareOf35Percent) {

@@ -192,6 +192,29 @@ class ExportTest(unittest.TestCase):
         with open(out, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
+    def test_scans_plot_py_is_export_png(self):
+        # scans/plot.py forwards its arguments to `export --format png`: the same arguments give
+        # the same picture, byte for byte; without -o it writes exclusion.png where it runs.
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "scans", "plot.py")
+        direct = os.path.join(self.dir, "direct.png")
+        code, _, err = run(self.line, "--x", "m", "--y", "g", "--format", "png", "-o", direct)
+        self.assertEqual(code, 0, err)
+        work = os.path.join(self.dir, "plotpy")
+        os.makedirs(work, exist_ok=True)
+        env = dict(os.environ, PORTALSCAN=os.path.abspath(BINARY))
+        r = subprocess.run(["/usr/bin/python3", os.path.abspath(script), self.line, "--x", "m", "--y", "g"],
+                           capture_output=True, text=True, env=env, cwd=work)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(direct, "rb") as a, open(os.path.join(work, "exclusion.png"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # A bad axis is export's error: one line, exit 2, no picture.
+        os.remove(os.path.join(work, "exclusion.png"))
+        r = subprocess.run(["/usr/bin/python3", os.path.abspath(script), self.line, "--x", "nope", "--y", "g"],
+                           capture_output=True, text=True, env=env, cwd=work)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(work, "exclusion.png")))
+
     def test_units_convert_the_axis(self):
         d, _ = self.export_json(self.line, "--x", "m", "--y", "g", "--units", "x=keV", "--mode", "cuts")
         self.assertEqual(d["x"]["unit"], "keV")
