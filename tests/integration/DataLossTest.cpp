@@ -21,24 +21,10 @@ namespace portalscan::test {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 fs::path folder(const std::string& name) { return freshDirectory(name); }
 
 void write(const fs::path& p, const std::string& text) { writeText(p, text); }
-
-/// Waits until `path` holds at least `bytes` (a running scan has committed chunks by then),
-/// or the process ended, or 60 s passed; true when the size was reached with the process alive.
-bool waitForBytes(const fs::path& path, std::uintmax_t bytes, pid_t pid) {
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (Clock::now() < deadline) {
-    std::error_code ec;
-    if (fs::exists(path, ec) && fs::file_size(path, ec) >= bytes) return kill(pid, 0) == 0;
-    if (waitpid(pid, nullptr, WNOHANG) == pid) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
 
 // 40 x 40 x 240 points in chunks of 512, committed one by one: several seconds of work.
 const std::string kLong = gridScanConfig(512, 240);
@@ -62,9 +48,13 @@ TEST_F(DataLoss, ARefusedForceLeavesARunningScanUntouched) {
   write(d / "long.json", kLong);
   write(d / "short.json", kShort);
   const fs::path out = d / "out.h5";
+  // The writer's hook stops the scan after 100 of its 750 chunks, holding its lock: the test
+  // acts while the scan is certainly unfinished, however loaded the machine.
   const pid_t pid =
-      startProcess({PORTALSCAN_BINARY, "run", (d / "long.json").string(), "-o", out.string()});
-  ASSERT_TRUE(waitForBytes(out, 1u << 20, pid)) << "the scan ended before the test could act";
+      startProcess({PORTALSCAN_BINARY, "run", (d / "long.json").string(), "-o", out.string()},
+                   {stopAfterChunks(100)});
+  ChildGuard guard{pid};
+  ASSERT_TRUE(waitUntilStopped(pid)) << "the scan ended before the test could act";
   for (const std::string& command :
        {"run '" + (d / "short.json").string() + "' -o '" + out.string() + "' --force",
         "merge -o '" + out.string() + "' '" + *reference + "' --force"}) {
@@ -73,7 +63,9 @@ TEST_F(DataLoss, ARefusedForceLeavesARunningScanUntouched) {
     EXPECT_EQ(r.errLines(), 1) << r.err;
     EXPECT_NE(r.err.find("in use by another process"), std::string::npos) << r.err;
   }
+  kill(pid, SIGCONT);
   ASSERT_EQ(waitFor(pid), 0);
+  guard.pid = 0;
   {  // The running scan's file is whole: every chunk committed, complete, resumable as done.
     const RawFile f(out.string());
     ASSERT_TRUE(f.ok());
@@ -106,10 +98,13 @@ TEST_F(DataLoss, AFailedSalvageCopySaysWhatToDoAndLeavesNothingBehind) {
   const fs::path out = d / "crashed.h5";
   const std::string run = "run '" + (d / "long.json").string() + "' -o '" + out.string() + "'";
   const pid_t pid =
-      startProcess({PORTALSCAN_BINARY, "run", (d / "long.json").string(), "-o", out.string()});
-  ASSERT_TRUE(waitForBytes(out, 4u << 20, pid)) << "the scan ended before the test could act";
+      startProcess({PORTALSCAN_BINARY, "run", (d / "long.json").string(), "-o", out.string()},
+                   {stopAfterChunks(300)});
+  ChildGuard guard{pid};
+  ASSERT_TRUE(waitUntilStopped(pid)) << "the scan ended before the test could act";
   kill(pid, SIGKILL);
-  waitFor(pid);
+  EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
+  guard.pid = 0;
   const auto size = fs::file_size(out);
   // Not enough room for the copy (a file-size limit below the file's own size).
   const CliResult r = runCli(run + " --resume", "",
