@@ -95,8 +95,8 @@ if __name__ == "__main__":
     for M in (0.3, 1.0, 2.0, 3.0, 5.0, 12.0):
         l, h = old(1.0, M)
         print("m_phi %5.2f  before %.6e  after %.6e  (Gamma/sin^2 alpha, GeV)" % (M, l + h, leptons(1.0, M) + new_had(1.0, M)))
-    for M in (3.7, 4.0, 10.5, 10.6):
-        print("perturbative hadrons at %.1f GeV: %.6e" % (M, pert(1.0, M)))
+    for M in (3.72, 4.0, 10.5, 10.6):
+        print("perturbative hadrons at %.2f GeV: %.6e" % (M, pert(1.0, M)))
     print("2 GeV: Eq.65 x beta_pi %.6e, perturbative %.6e" % (eq65(1, 2.0, as_phi(2.0)) * vel(mpi, 2.0), pert(1, 2.0)))
     print("m_c(3) %.6f m_b(12) %.6f m_c(200) %.6f" % (run_mass(mc, mc, 3.0), run_mass(mb, mb, 12.0), run_mass(mc, mc, 200.0)))
     b = pert(1, mb * (1 - 1e-9)) + leptons(1, mb * (1 - 1e-9)); a = pert(1, mb * (1 + 1e-9)) + leptons(1, mb * (1 + 1e-9))
