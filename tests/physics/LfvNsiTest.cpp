@@ -629,8 +629,11 @@ TEST_F(LfvNsiTest, CoherentRatioOfAHeavyZprimeIsBarrancosContactNsi) {
   const double threshold = p[P::T_threshold_csi];
   auto sum = [](const std::array<double, 3>& a) { return a[0] + a[1] + a[2]; };
   auto one = [](double) { return 1.0; };
-  const double csSm = sum(snsComponents(cs, threshold, one)) * std::pow(cevns::weakCharge(cs), 2);
-  const double ioSm = sum(snsComponents(io, threshold, one)) * std::pow(cevns::weakCharge(io), 2);
+  // dsigma/dT carries M Q_W^2 in front of the bracket.
+  const double csSm =
+      sum(snsComponents(cs, threshold, one)) * cs.mass * std::pow(cevns::weakCharge(cs), 2);
+  const double ioSm =
+      sum(snsComponents(io, threshold, one)) * io.mass * std::pow(cevns::weakCharge(io), 2);
   EXPECT_REL(
       get("coherent_csi_ratio"),
       (csSm * barrancoFactor(cs, 0, 0, epsV, epsV) + ioSm * barrancoFactor(io, 0, 0, epsV, epsV)) /
