@@ -595,8 +595,9 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     const double tAr = p[P::T_threshold_ar];
     const double arSm = cevns::snsAveragedCrossSection(ar, tAr);
     out[coherent_ar_ratio] = 1.0 + cevns::snsAveragedCrossSectionShift(ar, tAr, z) / arSm;
-    out[coherent_ar_xsec] = cevns::snsAveragedCrossSection(ar, 0.0) * out[coherent_ar_ratio] *
-                            units::hbarCInGeVCm * units::hbarCInGeVCm;  // GeV^-2 -> cm^2
+    static const double arTotal = cevns::snsAveragedCrossSection(ar, 0.0);  // a constant
+    out[coherent_ar_xsec] =
+        arTotal * out[coherent_ar_ratio] * units::hbarCInGeVCm * units::hbarCInGeVCm;  // cm^2
     const auto cs = cevns::caesium133();
     const auto io = cevns::iodine127();
     const double tCsI = p[P::T_threshold_csi];
