@@ -1,6 +1,7 @@
 #include "portalscan/physics/LfvNsi.hpp"
 
 #include "portalscan/physics/Cevns.hpp"
+#include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Quadrature.hpp"
 #include "portalscan/physics/Units.hpp"
 
@@ -402,8 +403,16 @@ std::optional<DomainViolation> domainViolation(std::span<const double> p) {
     return DomainViolation{P::sin_alpha_mix, "|sin_alpha_mix| must be <= 1"};
   if (std::abs(p[P::sin_beta_mix]) > 1.0)
     return DomainViolation{P::sin_beta_mix, "|sin_beta_mix| must be <= 1"};
-  if (!(p[P::T_threshold_ar] >= 0.0)) return DomainViolation{P::T_threshold_ar, "must be >= 0"};
-  if (!(p[P::T_threshold_csi] >= 0.0)) return DomainViolation{P::T_threshold_csi, "must be >= 0"};
+  // Below the largest recoil at the SNS, T_+ at m_mu/2: 1.496e-4 GeV on 40Ar, 4.506e-5 GeV on
+  // 133Cs (above it no SM event is left to compare with).
+  const double eMax = sources::muonDecayMaxEnergy();
+  const double arMax = 2 * eMax * eMax / (cevns::argon40().mass + 2 * eMax);
+  const double csMax = 2 * eMax * eMax / (cevns::caesium133().mass + 2 * eMax);
+  if (!(p[P::T_threshold_ar] >= 0.0 && p[P::T_threshold_ar] < arMax))
+    return DomainViolation{P::T_threshold_ar, "must be >= 0 and below 1.496e-4 GeV (T_+ on 40Ar)"};
+  if (!(p[P::T_threshold_csi] >= 0.0 && p[P::T_threshold_csi] < csMax))
+    return DomainViolation{P::T_threshold_csi,
+                           "must be >= 0 and below 4.506e-5 GeV (T_+ on 133Cs)"};
   return std::nullopt;
 }
 

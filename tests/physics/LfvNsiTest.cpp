@@ -686,5 +686,25 @@ TEST_F(LfvNsiTest, CoherentRatioOfALightZprimeIsNotAContactNsi) {
   }
 }
 
+TEST_F(LfvNsiTest, CoherentThresholdsAboveTheLargestRecoilAreRefused) {
+  // T_+ = 2 E^2/(M + 2 E) at E = m_mu/2 = 52.83 MeV: 149.6 keV on 40Ar, 45.1 keV on 133Cs; above
+  // it no SM event is left and the ratio would be 0/0.
+  const double e = 0.5 * constants::m_mu;
+  const double arMax = 2 * e * e / (cevns::argon40().mass + 2 * e);
+  EXPECT_NEAR(arMax, 1.4956e-4, 0.0001e-4);
+  p[P::T_threshold_ar] = 1.01 * arMax;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+  p[P::T_threshold_ar] = 0.99 * arMax;
+  EXPECT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isfinite(get("coherent_ar_ratio")));
+  p[P::T_threshold_csi] = 4.6e-5;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+  p[P::T_threshold_csi] = 4.4e-5;
+  EXPECT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isfinite(get("coherent_csi_ratio")));
+  p[P::T_threshold_ar] = -1e-6;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+}
+
 }  // namespace
 }  // namespace portalscan::physics
