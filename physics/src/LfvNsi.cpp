@@ -1,5 +1,7 @@
 #include "portalscan/physics/LfvNsi.hpp"
 
+#include "portalscan/physics/Cevns.hpp"
+#include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Quadrature.hpp"
 #include "portalscan/physics/Units.hpp"
 
@@ -63,6 +65,10 @@ enum Obs : std::size_t {
   // nsi, appended
   eps_ab_p,
   eps_ab_n,
+  // coherent, appended
+  coherent_ar_ratio,
+  coherent_ar_xsec,
+  coherent_csi_ratio,
   kObservableCount
 };
 
@@ -70,6 +76,7 @@ constexpr BlockMask kCouplings = 1u << 0;
 constexpr BlockMask kNsi = 1u << 1;
 constexpr BlockMask kLfv = 1u << 2;
 constexpr BlockMask kHiggs = 1u << 3;
+constexpr BlockMask kCoherent = 1u << 4;
 
 const char* const kBMinusL = "matter_coupling=b_minus_l";
 const char* const kMassMatrix = "mixing=mass_matrix";
@@ -102,6 +109,12 @@ std::vector<ParameterSpec> parameterSpecs() {
       {"mu", "GeV", 1e-9,
        "inverse-seesaw lepton-number-violating masses mu_1L = mu_2L = mu_1R = mu_2R (YF Eq. 11)",
        kMassMatrix},
+      {"T_threshold_ar", "GeV", 2e-5,
+       "nuclear-recoil threshold of coherent_ar_*: recoils below it are not counted (an assumed "
+       "20 keV; CENNS-10's efficiency curve is not in stored material, docs/constraints.md)"},
+      {"T_threshold_csi", "GeV", 5e-6,
+       "nuclear-recoil threshold of coherent_csi_ratio (5 keV, as T_threshold_sns of "
+       "hidden_kev_fermion; COHERENT's CsI efficiency is not in stored material)"},
   };
 }
 
@@ -184,9 +197,25 @@ std::vector<ObservableSpec> observableSpecs() {
        "m_mu^2 + z m_Z'^2) dz (vector coupling)",
        "Endo, Hamaguchi, Mishima, arXiv:1209.2558, Eq. 6 (with alpha eps^2 -> g_mu^2/(4 pi))"},
       {"eps_ab_p", "1", n, "NSI epsilon_alpha beta on protons, 2 eps^u + eps^d",
-       "YF Eq. 6 (proton = uud; the global fits' eps^p)"},
+       "YF Eq. 6 (proton = uud; YF's Eq. 1 normalisation: the global fits' vector eps^p is twice "
+       "it)"},
       {"eps_ab_n", "1", n, "NSI epsilon_alpha beta on neutrons, eps^u + 2 eps^d",
-       "YF Eq. 6 (neutron = udd; the global fits' eps^n)"},
+       "YF Eq. 6 (neutron = udd; YF's Eq. 1 normalisation: the global fits' vector eps^n is twice "
+       "it)"},
+      {"coherent_ar_ratio", "1", "coherent",
+       "CEvNS on 40Ar at the SNS pi-DAR flux, (SM + Z') over SM, recoils above T_threshold_ar: "
+       "Z' exchange with its propagator m^2/(m^2 + 2 M T), diagonal couplings interfering, "
+       "off-diagonal nu_a -> nu_b added incoherently",
+       "Freedman, PRD 9 (1974) 1389; Barranco, Miranda, Rashba, hep-ph/0508299, Eq. 2 (contact "
+       "limit); docs/physics/lfv_nsi.md"},
+      {"coherent_ar_xsec", "cm^2", "coherent",
+       "the flux-averaged CEvNS cross section on 40Ar COHERENT would quote: the SM flux-averaged "
+       "total cross section times coherent_ar_ratio",
+       "as coherent_ar_ratio; measured by COHERENT, arXiv:2003.10630"},
+      {"coherent_csi_ratio", "1", "coherent",
+       "CEvNS on CsI (133Cs and 127I) at the SNS pi-DAR flux, (SM + Z') over SM, recoils above "
+       "T_threshold_csi",
+       "as coherent_ar_ratio"},
   };
 }
 
@@ -196,6 +225,10 @@ std::vector<BlockSpec> blockSpecs() {
       {"nsi", "NSI parameters epsilon", false, {"couplings"}},
       {"lfv", "mu -> e conversion and l -> l' Z'", false, {"couplings"}},
       {"higgs", "invisible Higgs decay to nu Ntilde", false, {}},
+      {"coherent",
+       "CEvNS at the SNS (COHERENT): SM + Z' over SM on Ar and CsI",
+       false,
+       {"couplings"}},
   };
 }
 
@@ -249,7 +282,8 @@ LfvNsi::LfvNsi(const Options& options)
   assert(observables().size() == kObservableCount);
   assert(observables()[BR_h_inv].name == "BR_h_inv");
   assert(parameters().size() == kParameterCount);
-  assert(mask("couplings") == kCouplings && mask("higgs") == kHiggs);
+  assert(mask("couplings") == kCouplings && mask("higgs") == kHiggs &&
+         mask("coherent") == kCoherent);
   auto option = [&](const char* key) {
     const auto it = this->options().find(key);
     assert(it != this->options().end());
@@ -369,6 +403,16 @@ std::optional<DomainViolation> domainViolation(std::span<const double> p) {
     return DomainViolation{P::sin_alpha_mix, "|sin_alpha_mix| must be <= 1"};
   if (std::abs(p[P::sin_beta_mix]) > 1.0)
     return DomainViolation{P::sin_beta_mix, "|sin_beta_mix| must be <= 1"};
+  // Below the largest recoil at the SNS, T_+ at m_mu/2: 1.496e-4 GeV on 40Ar, 4.506e-5 GeV on
+  // 133Cs (above it no SM event is left to compare with).
+  const double eMax = sources::muonDecayMaxEnergy();
+  const double arMax = 2 * eMax * eMax / (cevns::argon40().mass + 2 * eMax);
+  const double csMax = 2 * eMax * eMax / (cevns::caesium133().mass + 2 * eMax);
+  if (!(p[P::T_threshold_ar] >= 0.0 && p[P::T_threshold_ar] < arMax))
+    return DomainViolation{P::T_threshold_ar, "must be >= 0 and below 1.496e-4 GeV (T_+ on 40Ar)"};
+  if (!(p[P::T_threshold_csi] >= 0.0 && p[P::T_threshold_csi] < csMax))
+    return DomainViolation{P::T_threshold_csi,
+                           "must be >= 0 and below 4.506e-5 GeV (T_+ on 133Cs)"};
   return std::nullopt;
 }
 
@@ -533,6 +577,44 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     const double charge[3] = {p[P::a_e], p[P::a_mu], p[P::a_tau]};
     out[eps_aa_q] = 0.0 - charge[static_cast<int>(alpha_)] * p[P::g_B] * gq / norm;
     out[eps_bb_q] = 0.0 - charge[static_cast<int>(beta_)] * p[P::g_B] * gq / norm;
+  }
+
+  // --- CEvNS at the SNS (docs/physics/lfv_nsi.md, "COHERENT"): the Z' of YF Eqs. 4-5 at the
+  // amplitude level with its propagator, Cevns.hpp. Nucleon couplings g_p = 2 g_u + g_d, g_n =
+  // g_u + 2 g_d; the neutrinos of flavour gamma couple diagonally with -a_gamma g_B (B - L, YF
+  // Eq. 20; 0 in kinetic mixing, suppressed by m_Z'^2/M_Z^2), and nu_alpha <-> nu_beta with
+  // g_nu (YF Eq. 15). The SNS has no nu_tau.
+  if (blocks & kCoherent) {
+    cevns::VectorMediator z;
+    z.mass = mZp;
+    z.protonCoupling = 2 * gu + gd;
+    z.neutronCoupling = gu + 2 * gd;
+    auto couplings = [&](Flavour f) {
+      cevns::NeutrinoZprimeCouplings c;
+      if (matter_ == MatterCoupling::BMinusL) {
+        const double charge = f == Flavour::E ? p[P::a_e] : p[P::a_mu];
+        c.diagonal = 0.0 - charge * p[P::g_B];
+      }
+      if (alpha_ == f || beta_ == f) c.offDiagonalSquared = gNu * gNu;
+      return c;
+    };
+    z.electron = couplings(Flavour::E);
+    z.muon = couplings(Flavour::Mu);
+    const auto ar = cevns::argon40();
+    const double tAr = p[P::T_threshold_ar];
+    const double arSm = cevns::snsAveragedCrossSection(ar, tAr);
+    out[coherent_ar_ratio] = 1.0 + cevns::snsAveragedCrossSectionShift(ar, tAr, z) / arSm;
+    static const double arTotal = cevns::snsAveragedCrossSection(ar, 0.0);  // a constant
+    out[coherent_ar_xsec] =
+        arTotal * out[coherent_ar_ratio] * units::hbarCInGeVCm * units::hbarCInGeVCm;  // cm^2
+    const auto cs = cevns::caesium133();
+    const auto io = cevns::iodine127();
+    const double tCsI = p[P::T_threshold_csi];
+    const double csiSm =
+        cevns::snsAveragedCrossSection(cs, tCsI) + cevns::snsAveragedCrossSection(io, tCsI);
+    out[coherent_csi_ratio] = 1.0 + (cevns::snsAveragedCrossSectionShift(cs, tCsI, z) +
+                                     cevns::snsAveragedCrossSectionShift(io, tCsI, z)) /
+                                        csiSm;
   }
 
   // --- LFV ---

@@ -2,8 +2,10 @@
 // from YF's equations (with the corrections of docs/physics/lfv_nsi.md) or
 // recomputed from the equation cited beside them.
 
+#include "portalscan/physics/Cevns.hpp"
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/LfvNsi.hpp"
+#include "portalscan/physics/NeutrinoSources.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include "common/FloatComparisons.hpp"
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -595,6 +598,144 @@ TEST_F(LfvNsiTest, FailedPointsAreAStatus) {
   EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
   p = model->defaultParameterValues();
   p[P::sin_alpha_mix] = 1.5;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+}
+
+// --- COHERENT (coherent block) ---
+
+/// The SM CEvNS events above a threshold per unit fluence, per component of the pi-DAR flux
+/// ({nu_mu line, nu_e, nubar_mu}): Freedman's dsigma/dT with the Helm form factor, nested
+/// composite Simpson rules of the test, K(T) = 1 (SM) or the squared Z' amplitude kernel.
+template <class Weight>
+std::array<double, 3> snsComponents(const cevns::Nucleus& n, double threshold, Weight weight) {
+  const double mass = n.mass;
+  auto sigma = [&](double e) {
+    const double top = 2.0 * e * e / (mass + 2.0 * e);
+    if (top <= threshold) return 0.0;
+    return test::simpson(
+        [&](double t) {
+          const double f = cevns::helmFormFactor(n, t);
+          return (1.0 - t / e - mass * t / (2 * e * e) + t * t / (2 * e * e)) * f * f * weight(t);
+        },
+        threshold, top, 400);
+  };
+  const double low = 0.5 * (threshold + std::sqrt(threshold * threshold + 2.0 * mass * threshold));
+  const double top = sources::muonDecayMaxEnergy();
+  return {
+      sigma(sources::pionLineEnergy()),
+      test::simpson([&](double e) { return sources::muonDecayNuE(e) * sigma(e); }, low, top, 400),
+      test::simpson([&](double e) { return sources::muonDecayNuMuBar(e) * sigma(e); }, low, top,
+                    400)};
+}
+
+/// Barranco, Miranda, Rashba (hep-ph/0508299), Eq. 2: the squared nuclear charge of nu_a with
+/// vector NSI on u and d quarks (eps^V = eps^L + eps^R), diagonal ones inside the SM charge,
+/// off-diagonal ones summed in squares, over the SM's.
+double barrancoFactor(const cevns::Nucleus& n, double epsUaa, double epsDaa, double epsUab,
+                      double epsDab) {
+  const double gvp = 0.5 - 2.0 * constants::sin2ThetaW_lowEnergy, gvn = -0.5;
+  const double sm = n.Z * gvp + n.N * gvn;
+  const double diagonal = n.Z * (gvp + 2 * epsUaa + epsDaa) + n.N * (gvn + epsUaa + 2 * epsDaa);
+  const double off = n.Z * (2 * epsUab + epsDab) + n.N * (epsUab + 2 * epsDab);
+  return (diagonal * diagonal + off * off) / (sm * sm);
+}
+
+TEST_F(LfvNsiTest, CoherentRatioOfAHeavyZprimeIsBarrancosContactNsi) {
+  // m_Z' = 30 GeV: m^2/(m^2 + 2 M T) differs from 1 by < 2e-5 at the SNS. The vector NSI of
+  // the global fits and of Barranco et al., eps^V = g_nu g_q/(sqrt2 G_F m^2), is twice YF's
+  // Eq. 6 (YF's Eq. 1 writes the NSI with the vector current fbar gamma f, the fits with
+  // fbar gamma P f and eps^V = eps^L + eps^R).
+  const double m = 30.0;
+  p[P::m_Zprime] = m;
+  p[P::g_psi] = 3.0;
+  p[P::sin_alpha_mix] = p[P::sin_beta_mix] = 0.3;
+  p[P::g_B] = 0.03;
+  const double gNu = 3.0 * 0.09, gQ = 0.01;
+  const double epsV = gNu * gQ / (sqrt2 * constants::G_F * m * m);
+  // e-mu with a_e = a_mu = 0: nu_e and nu_mu both scatter only off-diagonally, the same factor.
+  use({{"flavours", "e-mu"}});
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_REL(2.0 * get("eps_ab_u"), epsV, 1e-12);
+  EXPECT_REL(get("coherent_ar_ratio"), barrancoFactor(cevns::argon40(), 0, 0, epsV, epsV), 1e-4);
+  // CsI: both nuclei weighted by their SM events above 5 keV.
+  const auto cs = cevns::caesium133(), io = cevns::iodine127();
+  const double threshold = p[P::T_threshold_csi];
+  auto sum = [](const std::array<double, 3>& a) { return a[0] + a[1] + a[2]; };
+  auto one = [](double) { return 1.0; };
+  // dsigma/dT carries M Q_W^2 in front of the bracket.
+  const double csSm =
+      sum(snsComponents(cs, threshold, one)) * cs.mass * std::pow(cevns::weakCharge(cs), 2);
+  const double ioSm =
+      sum(snsComponents(io, threshold, one)) * io.mass * std::pow(cevns::weakCharge(io), 2);
+  EXPECT_REL(
+      get("coherent_csi_ratio"),
+      (csSm * barrancoFactor(cs, 0, 0, epsV, epsV) + ioSm * barrancoFactor(io, 0, 0, epsV, epsV)) /
+          (csSm + ioSm),
+      1e-4);
+  // mu-tau with a_mu = 1, a_tau = 2: nu_mu and nubar_mu have the diagonal -g_B (interfering) and
+  // the off-diagonal g_nu; nu_e nothing: the ratio is 1 + w_mu (factor - 1), w_mu the share of
+  // the SM events above 20 keV from the nu_mu line and the nubar_mu.
+  use({{"flavours", "mu-tau"}});
+  p[P::a_mu] = 1.0;
+  p[P::a_tau] = 2.0;
+  ASSERT_EQ(evaluate(), PointStatus::Ok);
+  const double epsDiag = -1.0 * 0.03 * gQ / (sqrt2 * constants::G_F * m * m);
+  const auto ar = cevns::argon40();
+  const auto w = snsComponents(ar, p[P::T_threshold_ar], one);
+  const double wMu = (w[0] + w[2]) / sum(w);
+  EXPECT_REL(get("coherent_ar_ratio"),
+             1.0 + wMu * (barrancoFactor(ar, epsDiag, epsDiag, epsV, epsV) - 1.0), 1e-4);
+  // coherent_ar_xsec is the flux-averaged total SM cross section times the ratio.
+  EXPECT_REL(get("coherent_ar_xsec"),
+             cevns::snsAveragedCrossSection(ar, 0.0) * get("coherent_ar_ratio") *
+                 units::hbarCInGeVCm * units::hbarCInGeVCm,
+             1e-12);
+}
+
+TEST_F(LfvNsiTest, CoherentRatioOfALightZprimeIsNotAContactNsi) {
+  // For m_Z'^2 << 2 M T_threshold the amplitude g_nu g_q/(m^2 + 2 M T) tends to g_nu g_q/(2 M T):
+  // at fixed couplings the ratio stops depending on m_Z', while the contact eps of Eq. 6 grows
+  // as 1/m^2. e-tau: only nu_e scatters, into nu_tau.
+  use({{"flavours", "e-tau"}});
+  p[P::g_psi] = 0.5;  // g_nu = 5e-5
+  p[P::g_B] = 3e-4;   // g_p = g_n = 3e-4
+  const auto ar = cevns::argon40();
+  const double gNu = 5e-5, gN = 3e-4, threshold = p[P::T_threshold_ar];
+  const double qHalf = 0.5 * cevns::weakCharge(ar);
+  auto one = [](double) { return 1.0; };
+  const auto sm = snsComponents(ar, threshold, one);
+  const auto light = snsComponents(ar, threshold, [&](double t) {
+    const double k = gNu * 40 * gN / (sqrt2 * constants::G_F * 2.0 * ar.mass * t);
+    return k * k / (qHalf * qHalf);
+  });
+  const double limit = light[1] / (sm[0] + sm[1] + sm[2]);  // nu_e only
+  for (double m : {1e-4, 3e-4}) {
+    p[P::m_Zprime] = m;
+    ASSERT_EQ(evaluate(), PointStatus::Ok);
+    EXPECT_REL(get("coherent_ar_ratio") - 1.0, limit, 1e-3) << m;
+    // The contact formula at the same couplings overestimates by (2 M T/m^2)^2 > 1e9.
+    const double epsV = 2.0 * get("eps_ab_u");
+    EXPECT_GT((barrancoFactor(ar, 0, 0, epsV, epsV) - 1.0) / limit, 1e9);
+  }
+}
+
+TEST_F(LfvNsiTest, CoherentThresholdsAboveTheLargestRecoilAreRefused) {
+  // T_+ = 2 E^2/(M + 2 E) at E = m_mu/2 = 52.83 MeV: 149.6 keV on 40Ar, 45.1 keV on 133Cs; above
+  // it no SM event is left and the ratio would be 0/0.
+  const double e = 0.5 * constants::m_mu;
+  const double arMax = 2 * e * e / (cevns::argon40().mass + 2 * e);
+  EXPECT_NEAR(arMax, 1.4956e-4, 0.0001e-4);
+  p[P::T_threshold_ar] = 1.01 * arMax;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+  p[P::T_threshold_ar] = 0.99 * arMax;
+  EXPECT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isfinite(get("coherent_ar_ratio")));
+  p[P::T_threshold_csi] = 4.6e-5;
+  EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
+  p[P::T_threshold_csi] = 4.4e-5;
+  EXPECT_EQ(evaluate(), PointStatus::Ok);
+  EXPECT_TRUE(std::isfinite(get("coherent_csi_ratio")));
+  p[P::T_threshold_ar] = -1e-6;
   EXPECT_EQ(evaluate(), PointStatus::UnphysicalParameter);
 }
 

@@ -73,9 +73,9 @@ TEST(Catalogue, DefaultChainsOfThePhysicsContract) {
                              "double_beta_mee", "tritium_mbeta", "xray_line", "xray_line_heavy",
                              "decaying_dark_matter", "warm_dark_matter"}));
   const std::set<std::string> lfvCommon = {
-      "higgs_invisible",   "bbn_zprime_mass",    "sterile_mass",     "pmns_unitarity",
-      "meson_decays_g_nu", "pi0_gamma_zprime",   "na64_invisible",   "babar_invisible",
-      "muon_g2",           "nonunitarity_alpha", "nonunitarity_beta"};
+      "higgs_invisible",   "bbn_zprime_mass",    "sterile_mass",      "pmns_unitarity",
+      "meson_decays_g_nu", "pi0_gamma_zprime",   "na64_invisible",    "babar_invisible",
+      "muon_g2",           "nonunitarity_alpha", "nonunitarity_beta", "coherent_cevns"};
   auto with = [&](std::initializer_list<const char*> more) {
     auto s = lfvCommon;
     for (auto m : more) s.insert(m);

@@ -5,6 +5,7 @@
 // point allowed by every default constraint, for each flavour pair.
 
 #include "portalscan/constraints/Chain.hpp"
+#include "portalscan/physics/Cevns.hpp"
 #include "portalscan/physics/LfvNsi.hpp"
 #include "portalscan/physics/Units.hpp"
 #include "portalscan/scanner/engine/CatalogueJson.hpp"
@@ -175,6 +176,53 @@ TEST(LfvNsiMeasurements, AVisibleZprimeIsNotAllowed) {
   const auto r = pt.chain.judge(pt.p, pt.out, kernel, pass, statistic, chi2);
   EXPECT_FALSE(r.allowed);
   EXPECT_EQ(r.status, PointStatus::ZprimeNotInvisible);
+}
+
+TEST(LfvNsiMeasurements, CoherentArgonCrossSection) {
+  // COHERENT, arXiv:2003.10630, abstract: (2.2 +- 0.7) x 10^-39 cm^2, a Gaussian cut at 90% CL
+  // (chi^2 < 2.7055 for one degree of freedom): excluded above 2.2e-39 + sqrt(2.7055) 0.7e-39.
+  const double mean = 2.2e-39, sigma = 0.7e-39, cut = 2.705543454095404;
+  const double upper = mean + std::sqrt(cut) * sigma;
+  EXPECT_NEAR(upper, 3.351e-39, 1e-42);
+  // A 1 GeV Z' (contact-like on argon) in e-mu: nu_e and nu_mu both scatter off-diagonally, so
+  // the ratio is 1 + c g_B^2 at fixed g_nu; c from one evaluation, g_B set to land at 0.9 and
+  // 1.1 of the upper end.
+  Point pt(physics::Options{{"flavours", "e-mu"}});
+  pt.p[P::m_Zprime] = 1.0;
+  pt.p[P::g_B] = 1e-3;
+  ASSERT_EQ(pt.evaluate(), PointStatus::Ok);
+  const double sm = pt.get("coherent_ar_xsec") / pt.get("coherent_ar_ratio");
+  const double c = (pt.get("coherent_ar_ratio") - 1.0) / 1e-6;
+  ASSERT_GT(c, 0.0);
+  for (double f : {0.9, 1.1}) {
+    pt.p[P::g_B] = std::sqrt((f * upper / sm - 1.0) / c);
+    ASSERT_EQ(pt.evaluate(), PointStatus::Ok);
+    const double x = pt.get("coherent_ar_xsec");
+    EXPECT_NEAR(x / (f * upper), 1.0, 1e-3);
+    const auto v = pt.verdict("coherent_cevns");
+    EXPECT_EQ(v.pass, f < 1.0) << f;
+    EXPECT_REL(v.chi2, std::pow((x - mean) / sigma, 2), 1e-9);
+  }
+}
+
+TEST(LfvNsiMeasurements, TheIssuesLightZprimePointDependsOnTheRecoilsCounted) {
+  // The issue's point, flavours e-tau, g_psi = 0.05, m_Z' = 20 MeV, with sin(alpha) = sin(beta)
+  // = 0.03 (the defaults when the issue was written): eps_ab_u = 0.34. On argon above 20 keV
+  // the Z' amplitude is suppressed by m^2/(m^2 + 2 M T) < 0.22: allowed. Counting every recoil
+  // (T_threshold_ar = 0, which no detector does) the contact-like low recoils exclude it.
+  Point pt(physics::Options{{"flavours", "e-tau"}});
+  pt.p[P::g_psi] = 0.05;
+  pt.p[P::m_Zprime] = 0.02;
+  pt.p[P::sin_alpha_mix] = pt.p[P::sin_beta_mix] = 0.03;
+  ASSERT_EQ(pt.evaluate(), PointStatus::Ok);
+  EXPECT_NEAR(pt.get("eps_ab_u"), 0.34, 0.005);
+  const double m2 = 0.02 * 0.02, twoMT = 2.0 * physics::cevns::argon40().mass * 2e-5;
+  EXPECT_LT(m2 / (m2 + twoMT), 0.22);
+  EXPECT_GT(pt.get("coherent_ar_ratio"), 1.0);
+  EXPECT_TRUE(pt.verdict("coherent_cevns").pass);
+  pt.p[P::T_threshold_ar] = 0.0;
+  ASSERT_EQ(pt.evaluate(), PointStatus::Ok);
+  EXPECT_FALSE(pt.verdict("coherent_cevns").pass);
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ class LfvNsi final : public Model {
     m_2,
     M_N,
     mu,
+    T_threshold_ar,
+    T_threshold_csi,
     kParameterCount
   };
   enum class Flavour { E = 0, Mu = 1, Tau = 2 };
