@@ -57,7 +57,10 @@ constexpr std::uint64_t kChunks = (40 * 40 * 60 + 1023) / 1024;
 // could come after rank 2 had finished the scan); rank 1 then computes on alone
 // to its 20th. Once both are stopped the run is frozen with 23 (plus chunks in
 // flight) of its 94 chunks committed.
-constexpr std::uint64_t kStopRank1 = 20, kStopRank2 = 3;
+// Rank 1 (index 0) runs the dispatcher: once it stops, rank 2 gets no more work, so rank 2 must
+// reach its threshold first. One chunk (its first) against 40 makes that all but certain even on
+// a machine loaded 17-fold, where 3 against 20 once starved rank 2.
+constexpr std::uint64_t kStopRank1 = 40, kStopRank2 = 1;
 
 /// mpirun's arguments for two ranks with the writer's test hook set to `first`
 /// and `second` committed chunks (0: off): one application context per rank,
@@ -100,7 +103,8 @@ bool hasEnvironment(pid_t pid, const std::string& entry) {
 /// The two ranks of mpirun `pid` once both run portalscan, rank 1 first (told
 /// apart by the threshold in their environment); empty after a minute without.
 std::vector<pid_t> twoRanks(pid_t pid) {
-  for (int i = 0; i < 6000; ++i) {
+  // Up to 300 s: mpirun's start-up alone took over a minute on a machine loaded 17-fold.
+  for (int i = 0; i < 30000; ++i) {
     std::vector<pid_t> ranks = children(pid);
     if (ranks.size() == 2) {
       if (hasEnvironment(ranks[0], stopAfterChunks(kStopRank2))) std::swap(ranks[0], ranks[1]);
@@ -126,7 +130,8 @@ FrozenRun startFrozen(const std::string& out) {
   r.mpirun =
       startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
   r.ranks = twoRanks(r.mpirun);
-  r.frozen = r.ranks.size() == 2 && waitUntilStopped(r.ranks[0]) && waitUntilStopped(r.ranks[1]);
+  r.frozen = r.ranks.size() == 2 && waitUntilStopped(r.ranks[0], 300) &&
+             waitUntilStopped(r.ranks[1], 300);
   return r;
 }
 
@@ -181,7 +186,7 @@ TEST_F(Mpi, TwoRanksWriteTheFileOfAOneProcessRun) {
 
 TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
   // SIGTERM to mpirun (what SLURM's time limit does) once both ranks have stopped
-  // themselves (rank 2 after 3 committed chunks, rank 1 after 20).
+  // themselves (rank 2 after its first committed chunk, rank 1 after 40).
   const std::string out = fresh("term.h5");
   const FrozenRun run = startFrozen(out);
   ChildGuard guard{run.mpirun};
@@ -202,7 +207,7 @@ TEST_F(Mpi, AnInterruptedRunResumesToTheSameFile) {
 }
 
 TEST_F(Mpi, AKilledRankLosesNoCommittedChunk) {
-  // SIGKILL to rank 1 once its part holds 20 chunks (and rank 2's 3): mpirun
+  // SIGKILL to rank 1 once its part holds 40 chunks (and rank 2's 1): mpirun
   // ends the job, rank 2 with it; the parts keep their chunks.
   const std::string out = fresh("kill.h5");
   const FrozenRun run = startFrozen(out);
