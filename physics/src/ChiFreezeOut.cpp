@@ -1,8 +1,11 @@
 #include "portalscan/physics/ChiFreezeOut.hpp"
 
 #include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "CubicPieces.hpp"
+#include "SecantRoot.hpp"
 #include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/bessel.hpp>
@@ -11,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -100,21 +104,39 @@ class SpeciesSumTable {
     }
     spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(logS.begin(), logS.end(),
                                                                           logLo_, step_);
+    pieces_ = detail::CubicPieces(spline_, logLo_, step_, n);
   }
   bool covers(double t) const {
     const double lt = std::log10(t);
     return lt >= logLo_ && lt <= logHi_;
   }
   double operator()(double t) const { return std::exp(spline_(std::log10(t))); }
+  /// The same from lt = log10(T): NaN where the table does not cover T.
+  double fromLog10(double lt) const {
+    return lt >= logLo_ && lt <= logHi_ ? std::exp(pieces_(lt))
+                                        : std::numeric_limits<double>::quiet_NaN();
+  }
 
  private:
   double logLo_, logHi_, step_ = 0.0;
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
+  detail::CubicPieces pieces_;
 };
 
 double tabulatedSpeciesSum(double t) {
   static const SpeciesSumTable hadrons(1e-4, thermal::kQcdTransitionTemperature);
   static const SpeciesSumTable quarks(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  if (!reference::slowPath()) {
+    // One log (natural, cheaper than log10) for the coverage test and the table.
+    const double lt = std::log(t) * 0.43429448190325182765;
+    double v = std::numeric_limits<double>::quiet_NaN();
+    if (t > thermal::kQcdTransitionTemperature) {
+      if (t < kElectroweakCrossover) v = quarks.fromLog10(lt);
+    } else {
+      v = hadrons.fromLog10(lt);
+    }
+    return std::isnan(v) ? chargedSpeciesSum(t) : v;
+  }
   if (t > thermal::kQcdTransitionTemperature) {
     if (t < kElectroweakCrossover && quarks.covers(t)) return quarks(t);
   } else if (hadrons.covers(t)) {
@@ -190,6 +212,30 @@ ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)
     r.temperature = kInf;
     r.neglected = 0.0;
     return r;
+  }
+  if (!reference::slowPath()) {
+    // The same root as the bracketed solve below, of ln(Gamma/H) in ln T (about 3 T^3 x slowly
+    // varying factors, so nearly linear with slope 3), by secant steps from the massless
+    // estimate and its slope-3 correction, converged to 1e-13 in ln T (the bracketed solve
+    // stops at 2^-39 relative in ln T). Where it gives up (a root on a jump of the species sum
+    // or g_*, or none in range), the bracketed solve decides as before.
+    auto g = [&](double lnT) {
+      const double t = std::exp(lnT);
+      return std::log(chiAnnihilationRate(p, t) / hubbleRate(t, gStarOfT(t)));
+    };
+    const double h0 = std::sqrt(8.0 * pi * pi * pi * 30.0 / 90.0) / constants::M_Pl;
+    const double n0 = 3.0 * constants::zeta3 / (2.0 * pi * pi);
+    double t0 = std::cbrt(h0 / (n0 * 2.0 * p.gQ * p.gQ * 3.0 / pi));
+    if (!(t0 < kElectroweakCrossover)) t0 = std::cbrt(h0 / (n0 * p.gY * p.gY * 10.25 / pi));
+    const double u0 = std::log(t0);
+    const double g0 = g(u0);
+    const double u =
+        detail::secantRoot(g, u0, g0, u0 - g0 / 3.0, std::log(1e-4), std::log(1e19), 1e-13);
+    if (!std::isnan(u)) {
+      r.temperature = std::exp(u);
+      r.neglected = chiFreezeOutNeglected(p, r.temperature);
+      return r;
+    }
   }
   // Gamma/H increases with T in every phase and at both switches, so one root.
   auto f = [&](double lnT) {

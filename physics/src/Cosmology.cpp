@@ -1,7 +1,9 @@
 #include "portalscan/physics/Cosmology.hpp"
 
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "SecantRoot.hpp"
 #include <boost/math/tools/roots.hpp>
 
 #include <algorithm>
@@ -69,6 +71,19 @@ double reheatingTemperature(double width, double gStar) {
 
 double reheatingTemperature(double width) {
   const double c = reheatingTemperature(width, 1.0);
+  if (!reference::slowPath() && c > 0.0 && std::isfinite(c)) {
+    // The same root in u = ln T: ln T - ln c + ln(g_*(T))/4 = 0, slope about 1, by secant steps
+    // from the fixed-point iterate of T = c; converged to 1e-13 in ln T (the bracketed solve
+    // below stops at 2^-39 relative in T, 1.8e-12). Where it gives up, the bracketed solve.
+    const double lnC = std::log(c);
+    auto g = [&](double u) { return u - lnC + 0.25 * std::log(thermal::gStar(std::exp(u))); };
+    const double lo = lnC - 0.25 * std::log(kGStarHigh);
+    const double hi = lnC - 0.25 * std::log(kGStarLow);
+    const double u0 = lnC - 0.25 * std::log(thermal::gStar(c));
+    const double g0 = g(u0);
+    const double u = detail::secantRoot(g, u0, g0, u0 - g0, lo, hi, 1e-13);
+    if (!std::isnan(u)) return std::exp(u);
+  }
   auto f = [&](double t) { return t - c * std::pow(thermal::gStar(t), -0.25); };
   return increasingRoot(f, c * std::pow(kGStarHigh, -0.25), c * std::pow(kGStarLow, -0.25));
 }

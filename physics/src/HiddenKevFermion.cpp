@@ -554,8 +554,8 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
   auto content = [&](int i) {
     return s.mixing(kChiL, i) * s.mixing(kChiL, i) + s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
   };
-  std::stable_sort(byContent.begin(), byContent.end(),
-                   [&](int a, int b) { return content(a) > content(b); });
+  detail::stableSortSmall(byContent.begin(), byContent.end(),
+                          [&](int a, int b) { return content(a) > content(b); });
   const int a = byContent[0];
   const int b = byContent[1];
   std::array<int, 3> active{byContent[2], byContent[3], byContent[4]};

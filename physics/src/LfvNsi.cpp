@@ -344,7 +344,8 @@ LfvNsi::Block LfvNsi::massMatrixBlock(bool leptonNumberViolating, double mt, dou
   };
   auto extract = [&](const auto& eig, int nStates) {
     b.converged = eig.converged;
-    for (int k = 0; k < nStates; ++k) b.masses.push_back(eig.values(k));
+    for (int k = 0; k < nStates; ++k) b.masses.values[static_cast<std::size_t>(k)] = eig.values(k);
+    b.masses.count = static_cast<std::size_t>(nStates);
     // The light neutrino by mass and flavour content together: among the light states (|m| at
     // most 1e-3 of the block's largest), the one with the largest nu component; it must be
     // mostly active (nu weight >= 1/2; the mt = M edge, exactly 1/2 at mu = 0, counts). Picking

@@ -54,6 +54,11 @@ Model::Model(std::vector<ParameterSpec> parameters, std::vector<ObservableSpec> 
     }
     blockDependencies_.push_back(deps);
   }
+  // Every closure tabulated once when the masks are few (evaluate() asks for one per point).
+  if (blocks_.size() <= kTabulatedClosureBlocks) {
+    const BlockMask all = allBlocks();
+    for (BlockMask m = 0; m <= all; ++m) closures_.push_back(computeClosure(m));
+  }
 }
 
 std::optional<std::size_t> Model::parameterIndex(std::string_view name) const {
@@ -70,6 +75,11 @@ std::vector<std::string> Model::observableNames() const { return namesOf(observa
 std::vector<std::string> Model::blockNames() const { return namesOf(blocks_); }
 
 BlockMask Model::closure(BlockMask requested) const {
+  const BlockMask valid = requested & allBlocks();
+  return valid < closures_.size() ? closures_[valid] : computeClosure(valid);
+}
+
+BlockMask Model::computeClosure(BlockMask requested) const {
   BlockMask result = requested & allBlocks();
   for (;;) {
     BlockMask next = result;
@@ -122,9 +132,7 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     // What compute() wrote before it threw is half a point: none of it is a result.
     std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
   }
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!applies_[i]) out[i] = std::numeric_limits<double>::quiet_NaN();
-  }
+  for (const std::size_t i : notApplying_) out[i] = std::numeric_limits<double>::quiet_NaN();
   return status;
 }
 
@@ -141,6 +149,10 @@ void Model::setApplies(std::string_view observable, bool applies) {
   const auto i = observableIndex(observable);
   assert(i);
   applies_[*i] = applies;
+  notApplying_.clear();
+  for (std::size_t k = 0; k < applies_.size(); ++k) {
+    if (!applies_[k]) notApplying_.push_back(k);
+  }
 }
 
 BlockMask Model::mask(std::string_view block) const {

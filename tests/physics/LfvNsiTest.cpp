@@ -305,7 +305,7 @@ TEST_F(LfvNsiTest, Eq14HasAZeroDeterminantAndANullVectorWithoutN) {
   // For all masses 1 GeV the characteristic polynomial is x (x - 2)(x^2 + x - 1): the spectrum
   // is 0, (sqrt5 - 1)/2 = 0.618, -(sqrt5 + 1)/2 = -1.618, 2.
   const auto unit = LfvNsi::massMatrixBlock(true, 1, 1, 1, 1, 0.0);
-  std::vector<double> m = unit.masses;
+  std::vector<double> m = unit.masses.toVector();
   std::sort(m.begin(), m.end());
   EXPECT_REL(m[0], -(1 + std::sqrt(5.0)) / 2, 1e-14);
   EXPECT_ABS(m[1], 0.0, 1e-15);
@@ -341,7 +341,7 @@ TEST_F(LfvNsiTest, VersionChangesTheNMassTerm) {
   // a Majorana M_N, no such symmetry (0, 0.618, -1.618, 2.000).
   const auto dirac = LfvNsi::massMatrixBlock(false, 1, 1, 1, 1, 0.0);
   ASSERT_EQ(dirac.masses.size(), 5u);
-  std::vector<double> m = dirac.masses;
+  std::vector<double> m = dirac.masses.toVector();
   std::sort(m.begin(), m.end());
   for (int k = 0; k < 2; ++k) EXPECT_REL(m[k], -m[4 - k], 1e-13);
   EXPECT_ABS(m[2], 0.0, 1e-15);

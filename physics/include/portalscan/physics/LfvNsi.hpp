@@ -9,6 +9,7 @@
 #include "portalscan/physics/MassMatrix.hpp"
 #include "portalscan/physics/Model.hpp"
 
+#include <array>
 #include <memory>
 
 namespace portalscan::physics {
@@ -65,11 +66,19 @@ class LfvNsi final : public Model {
     /// The light state is the lightest one (|m| smallest: the null vector at mu = 0); it is
     /// the light neutrino only if it is mostly active, |nu component|^2 >= 1/2.
     double lightMass = 0.0;
-    double nuComponent = 0.0;  ///< its nu component
+    double nuComponent = 0.0;      ///< its nu component
     double ntildeComponent = 0.0;  ///< its Ntilde_L component
-    double nComponent = 0.0;   ///< its N admixture (sqrt of the sum over N_R^c, N_L): sin(alpha)
+    double nComponent = 0.0;     ///< its N admixture (sqrt of the sum over N_R^c, N_L): sin(alpha)
     bool lightIsActive = false;  ///< nuComponent^2 >= 1/2
-    std::vector<double> masses;  ///< the whole signed spectrum, ascending
+    /// The whole signed spectrum, ascending (4 or 5 states), in place: no heap allocation.
+    struct Spectrum {
+      std::array<double, 5> values{};
+      std::size_t count = 0;
+      std::size_t size() const { return count; }
+      const double* begin() const { return values.data(); }
+      const double* end() const { return values.data() + count; }
+      std::vector<double> toVector() const { return {begin(), end()}; }
+    } masses;
     bool converged = false;
   };
   static Block massMatrixBlock(bool leptonNumberViolating, double mt, double bigM, double smallM,

@@ -121,8 +121,14 @@ class Model {
   std::vector<OptionSpec> optionSpecs_;
   Options options_;
   std::vector<bool> applies_;
+  /// The observables that do not apply, so that evaluate() need not walk applies_.
+  std::vector<std::size_t> notApplying_;
   std::vector<BlockMask> observableBlock_;
   std::vector<BlockMask> blockDependencies_;
+  /// closure(m) for every mask m when there are at most kTabulatedClosureBlocks blocks.
+  static constexpr std::size_t kTabulatedClosureBlocks = 10;
+  std::vector<BlockMask> closures_;
+  BlockMask computeClosure(BlockMask requested) const;
 };
 
 /// Name-keyed registry of models: each registers once; duplicates are refused.

@@ -10,7 +10,8 @@
 /// is integrated exactly:
 ///   ln(mu^2/mu0^2) = 1/(beta0 a) - 1/(beta0 a0)
 ///                    + beta1/beta0^2 ln[ a (beta0 + beta1 a0) / (a0 (beta0 + beta1 a)) ],
-/// and solved for a by a bracketing root finder. Valid for mu >= 1 GeV.
+/// and solved for a by Newton's method from the one-loop value, from the nearest threshold,
+/// whose couplings are computed once per process. Valid for mu >= 1 GeV.
 
 namespace portalscan::physics {
 
@@ -20,5 +21,11 @@ double alphaS(double mu);
 
 /// Number of active flavours at scale mu (thresholds m_c, m_b, m_t).
 int activeFlavours(double mu);
+
+namespace reference {
+/// The original implementation (a bracketing TOMS748 solve per threshold crossed, from M_Z),
+/// kept for the test that checks alphaS against it; alphaS calls it inside a SlowPath scope.
+double alphaS(double mu);
+}  // namespace reference
 
 }  // namespace portalscan::physics

@@ -1,0 +1,64 @@
+// Instruction counts per point of a model's kernel, for callgrind:
+//   valgrind --tool=callgrind --instr-atstart=no
+//       build/release/tests/bench/profile_kernels MODEL [POINTS] [KEY=VALUE options...]
+// Only the evaluation of POINTS points (default 2000) is instrumented: the model's
+// construction and one warm-up pass over the points (which builds every one-time table)
+// are not. Ir per point = the total callgrind reports / POINTS. The points are the same
+// as bench_kernels' (defaults jittered x0.5..2, seed 1). Outside valgrind the client
+// requests do nothing and the program only evaluates the points.
+
+#include "portalscan/physics/Model.hpp"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else  // without valgrind's headers the program only evaluates the points
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  using portalscan::physics::ModelRegistry;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: profile_kernels MODEL [POINTS] [KEY=VALUE...]\n");
+    return 2;
+  }
+  const int n = argc > 2 ? std::atoi(argv[2]) : 2000;
+  if (n <= 0) {
+    std::fprintf(stderr, "profile_kernels: POINTS must be a positive integer\n");
+    return 2;
+  }
+  portalscan::physics::Options options;
+  for (int i = 3; i < argc; ++i) {
+    const std::string kv = argv[i];
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "profile_kernels: option '%s' is not KEY=VALUE\n", argv[i]);
+      return 2;
+    }
+    options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  const auto model = ModelRegistry::builtin().create(argv[1], options);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> u(0.5, 2.0);
+  std::vector<std::vector<double>> points;
+  for (int i = 0; i < n; ++i) {
+    auto p = model->defaultParameterValues();
+    for (double& x : p) x *= u(rng);
+    points.push_back(p);
+  }
+  const auto blocks = model->defaultBlocks();
+  std::vector<double> out(model->observables().size());
+  double sink = 0.0;
+  for (const auto& p : points) sink += static_cast<double>(model->evaluate(p, blocks, out));
+  CALLGRIND_START_INSTRUMENTATION;
+  for (const auto& p : points) sink += static_cast<double>(model->evaluate(p, blocks, out));
+  CALLGRIND_STOP_INSTRUMENTATION;
+  std::printf("%s: %d points evaluated (status sum %g)\n", argv[1], n, sink);
+  return 0;
+}

@@ -1,0 +1,207 @@
+// The fast kernel against its reference (slow) path, point by point: every observable of the
+// default blocks over a few thousand random points, evaluated once normally and once inside a
+// reference::SlowPath scope, which routes alpha_s, the g_* and thermal-weight tables, the
+// species-sum table and the freeze-out and reheating solves through their original
+// implementations (docs/performance.md, "Kernel speed-up"). The leaf functions are compared
+// the same way over their whole ranges.
+//
+// Tolerances: 1e-10 relative, except for what goes through a temperature solve. The reference
+// solves stop at TOMS748's eps_tolerance(40), a bracket of 2^-39 relative width (1.8e-12), in
+// ln T for the freeze-out (up to 44 x 1.8e-12 = 8e-11 relative in T_f for T_f in 1e-4 .. 1e19
+// GeV) and in T for reheating; the fast solves converge to 1e-13 in ln T. An observable that
+// depends on T_f as T_f^k (or through e^(-m/T_f)) moves by k times that; kRootTolerance = 1e-9
+// covers k up to 12, and the test prints the largest differences it found.
+
+#include "portalscan/physics/ChiFreezeOut.hpp"
+#include "portalscan/physics/HiddenKevFermion.hpp"
+#include "portalscan/physics/LfvNsi.hpp"
+#include "portalscan/physics/Model.hpp"
+#include "portalscan/physics/SlowPath.hpp"
+#include "portalscan/physics/StrongCoupling.hpp"
+#include "portalscan/physics/ThermalHistory.hpp"
+#include "portalscan/physics/Units.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace portalscan::physics {
+namespace {
+
+constexpr double kTolerance = 1e-10;
+constexpr double kRootTolerance = 1e-9;
+
+/// |a - b| / max(|a|, |b|), 0 when equal (both infinite of one sign, or both NaN too).
+double relativeDifference(double a, double b) {
+  if (a == b || (std::isnan(a) && std::isnan(b))) return 0.0;
+  if (std::isnan(a) || std::isnan(b) || std::isinf(a) || std::isinf(b)) return INFINITY;
+  return std::abs(a - b) / std::max(std::abs(a), std::abs(b));
+}
+
+/// Evaluates every point both ways; expects equal statuses and each observable within
+/// `tolerance(observable)`; prints the largest difference per observable that has one.
+template <typename Tolerance>
+void expectFastEqualsReference(const Model& model, const std::vector<std::vector<double>>& points,
+                               Tolerance tolerance, const char* label) {
+  const auto& specs = model.observables();
+  std::vector<double> fast(specs.size()), slow(specs.size());
+  std::vector<double> largest(specs.size(), 0.0);
+  std::vector<int> statusCount(32, 0);
+  int failures = 0;
+  for (const auto& p : points) {
+    const PointStatus fastStatus = model.evaluate(p, model.defaultBlocks(), fast);
+    PointStatus slowStatus;
+    {
+      const reference::SlowPath slowPath;
+      slowStatus = model.evaluate(p, model.defaultBlocks(), slow);
+    }
+    EXPECT_EQ(fastStatus, slowStatus);
+    ++statusCount[std::min<std::size_t>(static_cast<std::size_t>(fastStatus), 31)];
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const double d = relativeDifference(fast[i], slow[i]);
+      largest[i] = std::max(largest[i], d);
+      if (!(d <= tolerance(specs[i].name)) && ++failures <= 20) {
+        ADD_FAILURE() << label << ": " << specs[i].name << " fast " << fast[i] << " reference "
+                      << slow[i] << " (relative " << d << ")";
+      }
+    }
+  }
+  std::printf("  %s: %zu points, statuses", label, points.size());
+  for (std::size_t k = 0; k < statusCount.size(); ++k) {
+    if (statusCount[k] > 0) std::printf(" %zu: %d", k, statusCount[k]);
+  }
+  std::printf("\n");
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (largest[i] > 0.0) {
+      std::printf("  %s %-26s largest relative difference %.2e\n", label, specs[i].name.c_str(),
+                  largest[i]);
+    }
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+double logUniform(std::mt19937_64& rng, double lo, double hi) {
+  return std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng));
+}
+
+TEST(KernelEquality, AlphaSOverItsRange) {
+  std::mt19937_64 rng(15);
+  std::vector<double> scales = {1.0, constants::m_c, constants::m_b, constants::M_Z, constants::m_t,
+                                1e4};
+  for (int i = 0; i < 5000; ++i) scales.push_back(logUniform(rng, 1.0, 1e4));
+  for (double mu : scales) {
+    const double ref = reference::alphaS(mu);
+    EXPECT_LE(relativeDifference(alphaS(mu), ref), 1e-13) << "mu = " << mu;
+    const reference::SlowPath slowPath;
+    EXPECT_EQ(alphaS(mu), ref) << "mu = " << mu;  // the switch routes to the reference
+  }
+}
+
+TEST(KernelEquality, ThermalTablesOverTheirRanges) {
+  using thermal::Statistics;
+  std::mt19937_64 rng(16);
+  double largestG = 0.0, largestW = 0.0;
+  for (int i = 0; i < 5000; ++i) {
+    const double t = logUniform(rng, 1e-7, 1e6);
+    const double x = logUniform(rng, 1e-5, 200.0);
+    const double fast[8] = {thermal::gStar(t),
+                            thermal::gStarS(t),
+                            thermal::energyWeight(Statistics::Boson, x),
+                            thermal::energyWeight(Statistics::Fermion, x),
+                            thermal::numberWeight(Statistics::Boson, x),
+                            thermal::numberWeight(Statistics::Fermion, x),
+                            thermal::entropyWeight(Statistics::Fermion, x),
+                            thermal::entropyWeight(Statistics::Boson, x)};
+    const reference::SlowPath slowPath;
+    const double slow[8] = {thermal::gStar(t),
+                            thermal::gStarS(t),
+                            thermal::energyWeight(Statistics::Boson, x),
+                            thermal::energyWeight(Statistics::Fermion, x),
+                            thermal::numberWeight(Statistics::Boson, x),
+                            thermal::numberWeight(Statistics::Fermion, x),
+                            thermal::entropyWeight(Statistics::Fermion, x),
+                            thermal::entropyWeight(Statistics::Boson, x)};
+    for (int k = 0; k < 8; ++k) {
+      const double d = relativeDifference(fast[k], slow[k]);
+      (k < 2 ? largestG : largestW) = std::max(k < 2 ? largestG : largestW, d);
+      EXPECT_LE(d, kTolerance) << "quantity " << k << " at T = " << t << ", x = " << x;
+    }
+  }
+  std::printf("  g_* tables: largest relative difference %.2e; weights %.2e\n", largestG, largestW);
+}
+
+TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
+  // scans/quickstart.json: M_N = 1e11 GeV, y_e = 1e-2, v_s = 1 TeV; M_chi, f_L = f_R, kappa and
+  // m_phi log-uniform over the scanned ranges (continuous, not the grid).
+  const HiddenKevFermion model;
+  using P = HiddenKevFermion::Parameter;
+  std::mt19937_64 rng(17);
+  std::vector<std::vector<double>> points;
+  for (int i = 0; i < 2000; ++i) {
+    auto p = model.defaultParameterValues();
+    p[P::M_N] = 1e11;
+    p[P::y_e] = 1e-2;
+    p[P::v_s] = 1000.0;
+    p[P::M_chi] = logUniform(rng, 1e-6, 1e-4);
+    p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-3, 1.0);
+    p[P::kappa] = logUniform(rng, 1e-11, 1e-7);
+    p[P::m_phi] = logUniform(rng, 0.5, 20.0);
+    points.push_back(p);
+  }
+  expectFastEqualsReference(
+      model, points, [](const std::string&) { return kRootTolerance; }, "quick start");
+}
+
+TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
+  const HiddenKevFermion model;
+  using P = HiddenKevFermion::Parameter;
+  std::mt19937_64 rng(18);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<std::vector<double>> points;
+  for (int i = 0; i < 2000; ++i) {
+    auto p = model.defaultParameterValues();
+    p[P::M_N] = logUniform(rng, 1e8, 1e16);
+    p[P::y_e] = logUniform(rng, 1e-4, 1.0);
+    p[P::y_mu] = 0.1 * u(rng);
+    p[P::y_tau] = 0.1 * u(rng);
+    p[P::f_L] = logUniform(rng, 1e-4, 1.0);
+    p[P::f_R] = logUniform(rng, 1e-4, 1.0);
+    p[P::v_s] = logUniform(rng, 50.0, 1e5);
+    p[P::M_chi] = logUniform(rng, 1e-7, 1e-2);
+    p[P::epsilon] = 0.9 * u(rng);
+    p[P::g_s] = logUniform(rng, 1e-3, 3.0);
+    p[P::m_phi] = logUniform(rng, 0.01, 100.0);
+    p[P::kappa] = (u(rng) < 0 ? -1.0 : 1.0) * logUniform(rng, 1e-12, 1e-5);
+    p[P::R_detector] = logUniform(rng, 1.0, 20.0);
+    points.push_back(p);
+  }
+  expectFastEqualsReference(
+      model, points, [](const std::string&) { return kRootTolerance; }, "all parameters");
+}
+
+TEST(KernelEquality, LfvNsiInEveryMixingMode) {
+  const Options modes[3] = {{},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_conserving"}}};
+  std::mt19937_64 rng(19);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const auto& options : modes) {
+    const auto model = ModelRegistry::builtin().create("lfv_nsi", options);
+    std::vector<std::vector<double>> points;
+    for (int i = 0; i < 1000; ++i) {
+      auto p = model->defaultParameterValues();
+      for (double& x : p) x *= std::pow(10.0, u(rng));
+      points.push_back(p);
+    }
+    expectFastEqualsReference(
+        *model, points, [](const std::string&) { return kTolerance; }, "lfv_nsi");
+  }
+}
+
+}  // namespace
+}  // namespace portalscan::physics
