@@ -100,7 +100,7 @@ constexpr int kTPerDecade = 40;
 
 /// Trapezoid rule in ln T of f(T) n_eq/(s H) from tLo to tHi.
 template <class F>
-double yieldIntegral(F f, double tLo, double tHi) {
+double trapezoid(F f, double tLo, double tHi) {
   const double lo = std::log(tLo);
   const double hi = std::log(tHi);
   const int n = std::max(8, static_cast<int>((hi - lo) / std::log(10.0) * kTPerDecade));
@@ -113,6 +113,14 @@ double yieldIntegral(F f, double tLo, double tHi) {
            (entropyDensity(t) * hubble(t));
   }
   return sum * h;
+}
+
+/// The same, split at the QCD transition, where g_* steps (a trapezoid across it errs by %).
+template <class F>
+double yieldIntegral(F f, double tLo, double tHi) {
+  const double tq = thermal::kQcdTransitionTemperature;
+  if (tLo < tq && tq < tHi) return trapezoid(f, tLo, tq) + trapezoid(f, tq, tHi);
+  return trapezoid(f, tLo, tHi);
 }
 
 struct YieldTables {

@@ -320,7 +320,7 @@ TEST(Promises, TheShippedConfigsAreValid) {
     EXPECT_NE(r.out.find(plan), std::string::npos) << e.path() << ": " << plan << "\n" << r.out;
     EXPECT_TRUE(listing(d).empty()) << e.path();
   }
-  EXPECT_EQ(configs, 5);  // quickstart, the two papers' and the two lfv_nsi planes
+  EXPECT_EQ(configs, 6);  // quickstart, the two papers', the two lfv_nsi planes, the X-ray plane
 }
 
 TEST(Promises, ConfigFormsTheDefaultOutputPathAndAllCores) {
@@ -439,7 +439,7 @@ TEST(Promises, FailedPointsAreRecordedWithTheirStatus) {
   ASSERT_TRUE(f.ok());
   // The codes attribute names each code (Status.hpp): {"0": "ok", "1": ...}.
   const json codes = json::parse(f.stringAttribute("/status", "codes"));
-  ASSERT_EQ(codes.size(), 11u);  // every status of Status.hpp, ok to evaluation_budget_exceeded
+  ASSERT_EQ(codes.size(), 12u);  // every status of Status.hpp, ok to chi_partially_thermal
   const auto status = f.read<std::int8_t>("/status", H5T_NATIVE_INT8);
   const auto mChi = f.doubles("/parameters/M_chi"), vs = f.doubles("/parameters/v_s");
   ASSERT_EQ(status.size(), 6u);
