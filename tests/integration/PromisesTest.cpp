@@ -142,12 +142,17 @@ TEST(Promises, PointBlocksRestrictTheOutput) {
   const json all = cliJson("point hidden_kev_fermion --block all --json");
   EXPECT_EQ(plain["observables"].size(), observables.size() - optIn);
   EXPECT_EQ(all["observables"].size(), observables.size());
-  // Every observable is computed but T_dec_phi, which is NaN by definition when phi^0 never
-  // reached equilibrium (erratum E11: phi_regime 0, frozen in), as at the default point.
+  // Every observable is computed but those NaN by definition at the default point: T_dec_phi
+  // (phi^0 never reached equilibrium, erratum E11: phi_regime 0), T_freezeout and
+  // freezeout_neglected (chi frozen in, chi_regime 0: no freeze-out), and the tritium kinks
+  // E_kink_light/heavy (m_chi = 25 keV is above the endpoint Q = 18.6 keV).
   const auto done = computed(all);
-  EXPECT_EQ(done.size(), observables.size() - 1);
-  EXPECT_FALSE(done.contains("T_dec_phi"));
+  EXPECT_EQ(done.size(), observables.size() - 5);
+  for (const char* name :
+       {"T_dec_phi", "T_freezeout", "freezeout_neglected", "E_kink_light", "E_kink_heavy"})
+    EXPECT_FALSE(done.contains(name)) << name;
   EXPECT_EQ(all["observables"]["phi_regime"], 0);
+  EXPECT_EQ(all["observables"]["chi_regime"], 0);
   for (const auto& [name, block] : blockOf) {
     const bool opt = block == "cevns";  // the opt-in block of hidden_kev_fermion
     EXPECT_EQ(plain["observables"].contains(name), !opt) << name;

@@ -405,7 +405,9 @@ TEST_F(ChiRegimes, FrozenInDarkMatterNeffAndWarmMapping) {
   const double yNu = 135.0 * constants::zeta3 / (4.0 * std::pow(pi, 4) * gDec);
   const double ratio =
       2.0 * y / d / yNu * 2.5 / 3.15137 * std::cbrt(gDec / (thermal::gStarS(tp) * d));
-  EXPECT_REL(get("Delta_N_eff_BBN") - get("Delta_N_eff_decay"), ratio, 5e-3);
+  // 1%: the kernel takes g_dec = 11 g_*s(today)/4 (as for the thermal relic), 0.6% above
+  // g_*s(2 MeV) of the tables.
+  EXPECT_REL(get("Delta_N_eff_BBN") - get("Delta_N_eff_decay"), ratio, 1e-2);
 }
 
 }  // namespace
