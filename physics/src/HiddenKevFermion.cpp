@@ -1,5 +1,6 @@
 #include "portalscan/physics/HiddenKevFermion.hpp"
 
+#include "portalscan/physics/ChiFreezeIn.hpp"
 #include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/Electroweak.hpp"
@@ -127,6 +128,10 @@ enum Obs : std::size_t {
   thermalisation_ratio,
   Y_phi_freeze_in,
   phi_regime,
+  // cosmology, chi production regime (freeze-out or freeze-in)
+  chi_thermalisation_ratio,
+  Y_chi_freeze_in,
+  chi_regime,
   kObservableCount
 };
 
@@ -136,11 +141,11 @@ std::vector<ParameterSpec> parameterSpecs() {
       {"y_e", "1", 0.3, "Yukawa coupling of N_R to the electron-flavour lepton doublet"},
       {"y_mu", "1", 0.0, "Yukawa coupling of N_R to the muon-flavour lepton doublet"},
       {"y_tau", "1", 0.0, "Yukawa coupling of N_R to the tau-flavour lepton doublet"},
-      {"f_L", "1", 0.01, "Yukawa coupling chi_L-bar N_R phi (CN Eq. 1)"},
-      {"f_R", "1", 0.01, "Yukawa coupling chi_R^c-bar N_R phi* (CN Eq. 1)"},
+      {"f_L", "1", 1e-3, "Yukawa coupling chi_L-bar N_R phi (CN Eq. 1)"},
+      {"f_R", "1", 1e-3, "Yukawa coupling chi_R^c-bar N_R phi* (CN Eq. 1)"},
       {"v_s", "GeV", 1000.0, "U(1)_s breaking vev, <phi> = v_s/sqrt2"},
-      {"M_chi", "GeV", 1e-5, "Dirac mass of chi (not the physical mass)"},
-      {"epsilon", "1", 0.1, "kinetic mixing of U(1)_s with hypercharge (CN Eq. 1), |epsilon| < 1"},
+      {"M_chi", "GeV", 2.5e-5, "Dirac mass of chi (not the physical mass)"},
+      {"epsilon", "1", 6.5e-9, "kinetic mixing of U(1)_s with hypercharge (CN Eq. 1), |epsilon| < 1"},
       {"g_s", "1", 1.0, "U(1)_s gauge coupling"},
       {"m_phi", "GeV", 2.0, "mass of the hidden scalar phi^0"},
       {"kappa", "1", 2e-9, "quartic Higgs-portal coupling of (H^dag H)(phi^* phi) (CN Eq. 1)"},
@@ -322,6 +327,18 @@ std::vector<ObservableSpec> observableSpecs() {
        "phi^0 abundance: 0 frozen in (thermalisation_ratio <= 0.1), 1 partly thermal "
        "(status phi_partially_thermal), 2 thermal (>= 10)",
        "erratum E11"},
+      {"chi_thermalisation_ratio", "1", co,
+       "max over T of the chi production rate through the vector portal (contact f f -> chi "
+       "chi with the propagator's fall-off, on-shell Z, Z_s, X' -> chi chi) per equilibrium "
+       "chi, over H",
+       "CN Eqs. 45-47, 52; Hall et al. arXiv:0911.1120"},
+      {"Y_chi_freeze_in", "1", co,
+       "n/s of one chi state frozen in through the vector portal, inverse processes neglected",
+       "Hall et al. arXiv:0911.1120; Gondolo & Gelmini 1991"},
+      {"chi_regime", "1", co,
+       "chi abundance: 0 frozen in (chi_thermalisation_ratio <= 0.1), 1 partly thermal "
+       "(status chi_partially_thermal), 2 thermal relic, freeze-out at T_freezeout (>= 10)",
+       "docs/physics/hidden_kev_fermion.md"},
   };
 }
 
@@ -587,6 +604,46 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
 
 namespace {
 
+/// How chi was made (docs/physics/hidden_kev_fermion.md, "chi production"): the regimes of
+/// chi_thermalisation_ratio R, with the boundaries of erratum E11 for phi^0.
+enum class ChiRegime { FrozenIn = 0, PartlyThermal = 1, Thermal = 2 };
+
+struct ChiProduction {
+  ChiRegime regime = ChiRegime::Thermal;
+  double ratio = 0.0;      ///< chi_thermalisation_ratio
+  double yFreezeIn = 0.0;  ///< Y_chi_freeze_in, per state
+  double yLight = 0.0;     ///< n/s of each state (not thermal: both the same, made at T >> m)
+  double yHeavy = 0.0;
+  /// Not thermal: the temperature at which production ends, T_ref (below the peak where the
+  /// ratio falls back to 1, else the peak); the abundance is compared with Y_eq there.
+  double tEnd = kInf;
+  double lambda = 0.0;  ///< Y/Y_eq(T_ref): the number in units of a thermal relic's
+};
+
+/// R >= 10: a thermal relic (the freeze-out path sets Y). R <= 0.1: frozen in, Y = Y_FI.
+/// Between: dY/dt = C (1 - Y^2/Y_eq^2) (pair production and its inverse) with constant Y_eq
+/// gives Y = Y_eq tanh(Y_FI/Y_eq), Y_eq of a massless Majorana state (g = 2) at T_ref.
+ChiProduction chiProduction(const KineticMixing& km, double gS, double M3) {
+  const cosmology::ChiFreezeIn fi =
+      cosmology::chiFreezeIn(cosmology::chiProductionPortal(km, gS, M3));
+  ChiProduction c;
+  c.ratio = fi.thermalisationRatio;
+  c.yFreezeIn = fi.freezeInYield;
+  if (c.ratio >= cosmology::kThermalRatio) return c;
+  const bool frozenIn = c.ratio <= cosmology::kFreezeInRatio;
+  c.regime = frozenIn ? ChiRegime::FrozenIn : ChiRegime::PartlyThermal;
+  if (!(fi.freezeInYield > 0.0)) return c;  // no portal (epsilon or g_s = 0): no chi from it
+  const double tRef =
+      std::isnan(fi.decouplingTemperature) ? fi.peakTemperature : fi.decouplingTemperature;
+  const double yEq = cosmology::equilibriumYield(thermal::Statistics::Fermion, 2.0, 0.0, tRef,
+                                                 thermal::gStarS(tRef));
+  const double y = frozenIn ? fi.freezeInYield : yEq * std::tanh(fi.freezeInYield / yEq);
+  c.yLight = c.yHeavy = y;
+  c.tEnd = tRef;
+  c.lambda = y / yEq;
+  return c;
+}
+
 /// The first parameter outside its domain and the domain; the CEvNS thresholds only when
 /// that block is computed.
 struct DomainViolation {
@@ -726,24 +783,35 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // crossover, G_Y Y_f above), summed over the species present at T, instead of
     // CN Eq. 51's A_chi^2 G_F^2 T^2.
     const cosmology::ChiPortal portal = cosmology::chiPortal(km, in.gs, in.gs * in.vs);
-    const cosmology::ChiFreezeOut freezeOut = cosmology::chiFreezeOut(portal, gTotal);
-    const double tf = freezeOut.temperature;
-    out[T_freezeout] = tf;
     out[G_chi_Q] = portal.gQ;
-    out[freezeout_neglected] = freezeOut.neglected;
-    if (!(freezeOut.neglected <= cosmology::kFreezeOutValidity)) {
-      status = PointStatus::FreezeOutInvalid;
+    // Did chi ever reach equilibrium through the portal? (chiProduction, ChiFreezeIn.hpp)
+    const ChiProduction production = chiProduction(km, in.gs, in.gs * in.vs);
+    out[chi_thermalisation_ratio] = production.ratio;
+    out[Y_chi_freeze_in] = production.yFreezeIn;
+    out[chi_regime] = static_cast<double>(production.regime);
+    double tf = production.tEnd;  // T_f of a thermal relic, the end of production otherwise
+    double yLight = production.yLight;
+    double yHeavy = production.yHeavy;
+    if (production.regime == ChiRegime::Thermal) {
+      const cosmology::ChiFreezeOut freezeOut = cosmology::chiFreezeOut(portal, gTotal);
+      tf = freezeOut.temperature;
+      out[T_freezeout] = tf;
+      out[freezeout_neglected] = freezeOut.neglected;
+      if (!(freezeOut.neglected <= cosmology::kFreezeOutValidity)) {
+        status = PointStatus::FreezeOutInvalid;
+      }
+      // No freeze-out above 0.1 MeV (chi stays coupled until it is non-relativistic): the
+      // relativistic freeze-out estimate does not apply, and nothing downstream can be computed.
+      if (std::isnan(tf)) return PointStatus::FreezeOutInvalid;
+      // CN Eq. 55. n_chi/s is conserved against the entropy of the SM plasma that
+      // becomes s_0 (chi keeps its own entropy after decoupling), so g_*s is SM only.
+      const double gsF = thermal::gStarS(tf);
+      yLight = cosmology::equilibriumYield(thermal::Statistics::Fermion, 2.0, mLight, tf, gsF);
+      yHeavy = cosmology::equilibriumYield(thermal::Statistics::Fermion, 2.0, mHeavy, tf, gsF);
+    } else if (production.regime == ChiRegime::PartlyThermal && status == PointStatus::Ok) {
+      status = PointStatus::ChiPartlyThermal;
     }
-    // No freeze-out above 0.1 MeV (chi stays coupled until it is non-relativistic): the
-    // relativistic freeze-out estimate does not apply, and nothing downstream can be computed.
-    if (std::isnan(tf)) return PointStatus::FreezeOutInvalid;
-    // CN Eq. 55. n_chi/s is conserved against the entropy of the SM plasma that
-    // becomes s_0 (chi keeps its own entropy after decoupling), so g_*s is SM only.
-    const double gsF = thermal::gStarS(tf);
-    const double yLight =
-        cosmology::equilibriumYield(thermal::Statistics::Fermion, 2.0, mLight, tf, gsF);
-    const double yHeavy =
-        cosmology::equilibriumYield(thermal::Statistics::Fermion, 2.0, mHeavy, tf, gsF);
+    const bool thermalChi = production.regime == ChiRegime::Thermal;
     out[Y_chi] = yLight;
     const bool heavyStable = heavy.lifetimeSeconds > constants::ageOfUniverseInSeconds;
     const double rhoOverS = yLight * mLight + (heavyStable ? yHeavy * mHeavy : 0.0);
@@ -804,10 +872,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double smFraction = total > 0.0 ? 1.0 - hiddenEnergy / total : 1.0;
     const double d = cosmology::entropyDilution(in.mphi, yPhi, tr, smFraction);
     out[dilution] = d;
-    // The entropy dilutes chi only if phi^0 decays after chi has frozen out; chi made in the
-    // decays then stays out of equilibrium. Before freeze-out both thermalise with the plasma.
-    const bool afterFreezeOut = tr < tf;
-    const double applied = afterFreezeOut ? d : 1.0;
+    // The entropy dilutes chi only if phi^0 decays after chi has frozen out (or, frozen in,
+    // after its production, tf = the end of production); chi made in the decays then stays out
+    // of equilibrium. Before a thermal chi freezes out both thermalise with the plasma; chi that
+    // never reached equilibrium keeps the decay-produced ones.
+    const bool dilutesRelic = tr < tf;
+    const bool afterFreezeOut = thermalChi ? dilutesRelic : true;
+    const double applied = dilutesRelic ? d : 1.0;
     // N_chi/S_final = Y_phi x (chi per decay) / D: the phi^0 number is fixed against the
     // entropy before the decays, which then grows by D.
     const double perDecay[2] = {total > 0.0 ? pd.chiNumber[0] / total : 0.0,
@@ -843,9 +914,16 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double tChi = tBbn * std::cbrt(thermal::gStarS(tBbn) / gsAtFreezeOut / applied);
     const double massless = thermal::energyWeight(thermal::Statistics::Fermion, 0.0);
     double dNeffThermal = 0.0;
-    for (double m : {mLight, mHeavy}) {
-      dNeffThermal +=
-          perState * thermal::energyWeight(thermal::Statistics::Fermion, m / tChi) / massless;
+    if (thermalChi) {
+      for (double m : {mLight, mHeavy}) {
+        dNeffThermal +=
+            perState * thermal::energyWeight(thermal::Statistics::Fermion, m / tChi) / massless;
+      }
+    } else {
+      // Frozen in (or partly): the same momentum redshift, the number lambda = Y/Y_eq(T_prod)
+      // of a thermal relic and the mean momentum 2.5 T instead of 3.15 T (ChiFreezeIn.hpp).
+      dNeffThermal = 2.0 * perState * production.lambda * cosmology::kFreezeInMeanMomentum /
+                     cosmology::kFermiDiracMeanMomentum;
     }
     out[Delta_N_eff_BBN] = dNeffDecay + dNeffThermal;
 
@@ -892,8 +970,23 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // m (N/f)^(1/4). Applied only where chi is at least 35% of the dark matter.
     const double fTotal = out[Omega_chi_over_DM];
     const double nStable = heavyStable ? 2.0 : 1.0;
-    out[m_wdm_equivalent] =
-        fTotal >= kWdmShareTested ? mLight * std::pow(nStable / fTotal, 0.25) : kInf;
+    if (thermalChi) {
+      out[m_wdm_equivalent] =
+          fTotal >= kWdmShareTested ? mLight * std::pow(nStable / fTotal, 0.25) : kInf;
+    } else {
+      // Frozen in: <p> = 2.5 T_* instead of 3.15 T_x and lambda thermal relics' number
+      // (docs/physics/hidden_kev_fermion.md): the thermal relic with the same <p>/m today has
+      // m (3.15/2.5)^(3/4) (N lambda/f_portal)^(1/4), f_portal the share of the portal chi.
+      const double fPortal =
+          shareOfDarkMatter(yLight * mLight + (heavyStable ? yHeavy * mHeavy : 0.0));
+      out[m_wdm_equivalent] =
+          fTotal >= kWdmShareTested && fPortal > 0.0
+              ? mLight *
+                    std::pow(cosmology::kFermiDiracMeanMomentum / cosmology::kFreezeInMeanMomentum,
+                             0.75) *
+                    std::pow(nStable * production.lambda / fPortal, 0.25)
+              : kInf;
+    }
   }
 
   if (blocks & kHiggs) {

@@ -142,12 +142,17 @@ TEST(Promises, PointBlocksRestrictTheOutput) {
   const json all = cliJson("point hidden_kev_fermion --block all --json");
   EXPECT_EQ(plain["observables"].size(), observables.size() - optIn);
   EXPECT_EQ(all["observables"].size(), observables.size());
-  // Every observable is computed but T_dec_phi, which is NaN by definition when phi^0 never
-  // reached equilibrium (erratum E11: phi_regime 0, frozen in), as at the default point.
+  // Every observable is computed but those NaN by definition at the default point: T_dec_phi
+  // (phi^0 never reached equilibrium, erratum E11: phi_regime 0), T_freezeout and
+  // freezeout_neglected (chi frozen in, chi_regime 0: no freeze-out), and the tritium kinks
+  // E_kink_light/heavy (m_chi = 25 keV is above the endpoint Q = 18.6 keV).
   const auto done = computed(all);
-  EXPECT_EQ(done.size(), observables.size() - 1);
-  EXPECT_FALSE(done.contains("T_dec_phi"));
+  EXPECT_EQ(done.size(), observables.size() - 5);
+  for (const char* name :
+       {"T_dec_phi", "T_freezeout", "freezeout_neglected", "E_kink_light", "E_kink_heavy"})
+    EXPECT_FALSE(done.contains(name)) << name;
   EXPECT_EQ(all["observables"]["phi_regime"], 0);
+  EXPECT_EQ(all["observables"]["chi_regime"], 0);
   for (const auto& [name, block] : blockOf) {
     const bool opt = block == "cevns";  // the opt-in block of hidden_kev_fermion
     EXPECT_EQ(plain["observables"].contains(name), !opt) << name;
@@ -320,7 +325,7 @@ TEST(Promises, TheShippedConfigsAreValid) {
     EXPECT_NE(r.out.find(plan), std::string::npos) << e.path() << ": " << plan << "\n" << r.out;
     EXPECT_TRUE(listing(d).empty()) << e.path();
   }
-  EXPECT_EQ(configs, 5);  // quickstart, the two papers' and the two lfv_nsi planes
+  EXPECT_EQ(configs, 6);  // quickstart, the two papers', the two lfv_nsi planes, the X-ray plane
 }
 
 TEST(Promises, ConfigFormsTheDefaultOutputPathAndAllCores) {
@@ -439,7 +444,7 @@ TEST(Promises, FailedPointsAreRecordedWithTheirStatus) {
   ASSERT_TRUE(f.ok());
   // The codes attribute names each code (Status.hpp): {"0": "ok", "1": ...}.
   const json codes = json::parse(f.stringAttribute("/status", "codes"));
-  ASSERT_EQ(codes.size(), 11u);  // every status of Status.hpp, ok to evaluation_budget_exceeded
+  ASSERT_EQ(codes.size(), 12u);  // every status of Status.hpp, ok to chi_partially_thermal
   const auto status = f.read<std::int8_t>("/status", H5T_NATIVE_INT8);
   const auto mChi = f.doubles("/parameters/M_chi"), vs = f.doubles("/parameters/v_s");
   ASSERT_EQ(status.size(), 6u);

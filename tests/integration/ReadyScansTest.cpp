@@ -1,6 +1,6 @@
-// The ready lfv_nsi scans of scans/ (docs/user-guide.md): each runs as shipped, finds a
-// non-empty allowed region, and its summary shows the constraints that shape the plane
-// (docs/user-guide.md says where each one bites).
+// The ready lfv_nsi and hidden_kev_fermion scans of scans/ (docs/user-guide.md): each runs as
+// shipped, finds a non-empty allowed region, and its summary shows the constraints that shape the
+// plane (docs/user-guide.md says where each one bites).
 
 #include "integration/CliRunner.hpp"
 #include <gtest/gtest.h>
@@ -43,6 +43,19 @@ TEST(ReadyScans, TheMzprimeEpsPlaneHasAnAllowedRegion) {
   EXPECT_GT(j["excluded"]["pi0_gamma_zprime"].get<int>(), 0);
   EXPECT_GT(j["excluded"]["mu_to_e_x"].get<int>(), 0);
   EXPECT_EQ(j["status"]["ok"], 3600);
+}
+
+TEST(ReadyScans, TheHiddenXrayPlaneHasAnAllowedRegionBoundedByXrayWdmAndOverclosure) {
+  // scans/hidden_kev_fermion_xray.json: frozen-in chi (epsilon = 6.5e-9), M_chi 1-100 keV against
+  // f_L = f_R. Omega_chi grows with M_chi (overclosure above ~28 keV), the warm-dark-matter test
+  // applies from a 35% share (10 keV) and passes above ~20 keV, the X-ray line cuts large f_L.
+  const auto j = runAndSummarise("hidden_kev_fermion_xray");
+  EXPECT_EQ(j["model"], "hidden_kev_fermion");
+  EXPECT_EQ(j["points_evaluated"], 6400);
+  EXPECT_GT(j["allowed"].get<int>(), 0);
+  EXPECT_LT(j["allowed"].get<int>(), 6400);
+  for (const char* c : {"xray_line", "warm_dark_matter", "relic_abundance"})
+    EXPECT_GT(j["excluded"][c].get<int>(), 0) << c;
 }
 
 }  // namespace

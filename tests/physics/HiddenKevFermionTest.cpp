@@ -10,6 +10,7 @@
 #include "portalscan/physics/Units.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "common/HiddenThermalPoint.hpp"
 #include <Eigen/Eigenvalues>
 #include <gtest/gtest.h>
 
@@ -29,7 +30,8 @@ using std::numbers::pi;
 class HiddenKevFermionTest : public ::testing::Test {
  protected:
   HiddenKevFermion model;
-  std::vector<double> p = model.defaultParameterValues();
+  // The thermal-chi reference point (the default before chi freeze-in, errata E1-E11).
+  std::vector<double> p = test::hiddenThermalChiPoint(model);
   std::vector<double> out = std::vector<double>(model.observables().size());
 
   PointStatus evaluate(BlockMask blocks = 0) {

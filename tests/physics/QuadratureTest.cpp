@@ -5,6 +5,7 @@
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/Quadrature.hpp"
 
+#include "common/HiddenThermalPoint.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -107,7 +108,8 @@ TEST(Quadrature, ATinyHeavyNeutrinoMassEndsWithAStatus) {
   std::vector<double> out(model.observables().size());
   const auto start = std::chrono::steady_clock::now();
   for (const double mN : {1e-120, 1e-100, 1e-95}) {
-    std::vector<double> p = model.defaultParameterValues();
+    // At the thermal-chi point the report named (the default before chi freeze-in).
+    std::vector<double> p = test::hiddenThermalChiPoint(model);
     p[HiddenKevFermion::Parameter::M_N] = mN;
     const PointStatus status = model.evaluate(p, model.allBlocks(), out);
     EXPECT_NE(status, PointStatus::Ok) << "M_N = " << mN;

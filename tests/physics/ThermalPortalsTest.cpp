@@ -13,6 +13,7 @@
 #include "portalscan/physics/Units.hpp"
 
 #include "common/FloatComparisons.hpp"
+#include "common/HiddenThermalPoint.hpp"
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -286,7 +287,7 @@ TEST(ScalarFreezeIn, ThermalisationRatioIsTheMaximumOfRateOverHubble) {
 class HiddenKevFermionPortals : public ::testing::Test {
  protected:
   HiddenKevFermion model;
-  std::vector<double> p = model.defaultParameterValues();
+  std::vector<double> p = test::hiddenThermalChiPoint(model);
   std::vector<double> out = std::vector<double>(model.observables().size());
   PointStatus evaluate() { return model.evaluate(p, model.defaultBlocks(), out); }
   double get(std::string_view name) const { return out[*model.observableIndex(name)]; }

@@ -10,6 +10,7 @@
 #include "common/FloatComparisons.hpp"
 #include "common/LimitFiles.hpp"
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -273,6 +274,56 @@ TEST(Catalogue, MalformedEntriesAreRejected) {
   const char* badKind = R"({"constraints": [{"name": "x", "family": "f", "description": "d",
     "kind": "sideways", "variants": {}, "uses": []}]})";
   EXPECT_THROW(parseCatalogue(badKind), std::logic_error);
+}
+
+TEST(Catalogue, TheDefaultHiddenPointPassesEveryDefaultConstraint) {
+  // `portalscan point hidden_kev_fermion`: a frozen-in keV chi that is most of the dark matter
+  // (docs/physics/hidden_kev_fermion.md, "Is anything allowed?"). Every default constraint is
+  // judged here from catalogue.json's numbers and the limit files, not through the Chain.
+  const auto model = physics::ModelRegistry::builtin().create("hidden_kev_fermion", {});
+  const std::vector<double> p = model->defaultParameterValues();
+  std::vector<double> out(model->observables().size());
+  ASSERT_EQ(model->evaluate(p, model->defaultBlocks(), out), PointStatus::Ok);
+  auto obs = [&](const std::string& name) { return out[*model->observableIndex(name)]; };
+  std::ifstream in(std::filesystem::path(PORTALSCAN_SOURCE_DIR) / "constraints" / "data" /
+                   "catalogue.json");
+  const nlohmann::json catalogue = nlohmann::json::parse(in);
+  int tested = 0;
+  for (const auto& e : catalogue["constraints"]) {
+    if (e.value("opt_in", false)) continue;
+    for (const auto& u : e["uses"]) {
+      if (u["model"] != "hidden_kev_fermion") continue;
+      const std::string name = e["name"];
+      const auto& v = e["variants"][e["default_variant"].get<std::string>()];
+      const std::string kind = v.value("kind", e["kind"].get<std::string>());
+      const double x = obs(u["observable"]);
+      if (kind == "upper") {
+        EXPECT_LT(x, v["value"].get<double>()) << name;
+      } else if (kind == "lower") {
+        EXPECT_GT(x, v["value"].get<double>()) << name;
+      } else if (kind == "curve") {
+        // The X-ray files give the mass in keV ("# x: m_s keV").
+        const std::string file = v["file"];
+        std::ifstream header(std::filesystem::path(PORTALSCAN_SOURCE_DIR) / "constraints" / "data" /
+                             "limits" / file);
+        std::string line, xLine;
+        while (std::getline(header, line))
+          if (line.rfind("# x:", 0) == 0) xLine = line;
+        ASSERT_NE(xLine.find("keV"), std::string::npos) << file;
+        const double limit =
+            test::logLogAt(test::limitFileRows(file), obs(v["x"].get<std::string>()) * 1e6);
+        ASSERT_TRUE(std::isfinite(limit)) << name;
+        EXPECT_LT(x, limit) << name;
+      } else {
+        ADD_FAILURE() << name << ": kind " << kind << " not judged here";
+      }
+      ++tested;
+    }
+  }
+  EXPECT_EQ(tested, 13);  // the default chain of DefaultChainsOfThePhysicsContract
+  EXPECT_EQ(obs("chi_regime"), 0.0);
+  EXPECT_GT(obs("Omega_chi_over_DM"), 0.8);  // chi is most of the dark matter
+  EXPECT_LT(obs("Omega_chi_over_DM"), 1.0);
 }
 
 }  // namespace

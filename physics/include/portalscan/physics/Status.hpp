@@ -20,22 +20,24 @@ enum class PointStatus : std::int8_t {
   PhiPartlyThermal = 8,         ///< phi^0 neither thermal nor frozen in through the portal
   ZprimeNotInvisible = 9,       ///< lfv_nsi: BR(Z' -> invisible) < 0.9, the model's premise fails
   BudgetExceeded = 10,          ///< the point spent its integrand-evaluation budget
+  ChiPartlyThermal = 11,        ///< chi neither a thermal relic nor frozen in through the portal
 };
 
-inline constexpr std::array<std::string_view, 11> kPointStatusNames = {"ok",
-                                                                      "invalid_input",
-                                                                      "unphysical_parameter",
-                                                                      "solver_failed",
-                                                                      "non_finite_result",
-                                                                      "constraint_observable_nan",
-                                                                      "no_light_neutrino",
-                                                                      "freezeout_invalid",
-                                                                      "phi_partially_thermal",
-                                                                      "zprime_not_invisible",
-                                                                      "evaluation_budget_exceeded"};
+inline constexpr std::array<std::string_view, 12> kPointStatusNames = {"ok",
+                                                                       "invalid_input",
+                                                                       "unphysical_parameter",
+                                                                       "solver_failed",
+                                                                       "non_finite_result",
+                                                                       "constraint_observable_nan",
+                                                                       "no_light_neutrino",
+                                                                       "freezeout_invalid",
+                                                                       "phi_partially_thermal",
+                                                                       "zprime_not_invisible",
+                                                                       "evaluation_budget_exceeded",
+                                                                       "chi_partially_thermal"};
 
 /// One line per status, for `portalscan list observables` and the docs.
-inline constexpr std::array<std::string_view, 11> kPointStatusDescriptions = {
+inline constexpr std::array<std::string_view, 12> kPointStatusDescriptions = {
     "evaluated",
     "a parameter is NaN or infinite",
     "a parameter outside its domain (a negative mass, |epsilon| >= 1, ...)",
@@ -52,7 +54,9 @@ inline constexpr std::array<std::string_view, 11> kPointStatusDescriptions = {
     "lfv_nsi: BR(Z' -> invisible) < 0.9 below 2 m_pi+ (g_nu^2 >> g_f^2 fails): the sterile "
     "states and the Z' are then visible and the searches the model evades apply",
     "the point's integrals spent their budget of integrand evaluations (a runaway refinement: "
-    "the point is recorded instead of stalling the scan)"};
+    "the point is recorded instead of stalling the scan)",
+    "hidden_kev_fermion: chi is neither a thermal relic nor frozen in through the vector portal "
+    "(0.1 < chi_thermalisation_ratio < 10); Y_chi is the interpolation Y_eq tanh(Y_FI/Y_eq)"};
 
 constexpr std::string_view toString(PointStatus s) {
   return kPointStatusNames[static_cast<std::size_t>(s)];

@@ -1,0 +1,355 @@
+#include "portalscan/physics/ChiFreezeIn.hpp"
+
+#include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/ThermalHistory.hpp"
+#include "portalscan/physics/Units.hpp"
+
+#include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/special_functions/bessel.hpp>
+#include <boost/math/tools/minima.hpp>
+#include <boost/math/tools/roots.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <vector>
+
+namespace portalscan::physics::cosmology {
+
+using std::numbers::pi;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// Lowest temperature of the production integrals: below 0.1 MeV every SM channel but
+/// e+e- (closed by then, m_e/T = 5) is gone, and nothing is made.
+constexpr double kLowestTemperature = 1e-4;
+
+double sW() { return std::sqrt(constants::sin2ThetaW_onShell); }
+double cW() { return std::sqrt(1.0 - constants::sin2ThetaW_onShell); }
+double gPrime() { return constants::g2 * sW() / cW(); }
+
+/// Gamma(V -> f fbar) for chiral couplings gL, gR, colour nc and mass mf.
+double vectorToFermions(double mV, double gL, double gR, double mf, double nc) {
+  if (!(2.0 * mf < mV)) return 0.0;
+  const double r = mf * mf / (mV * mV);
+  const double beta = std::sqrt(1.0 - 4.0 * r);
+  return nc * mV * beta / (24.0 * pi) * ((gL * gL + gR * gR) * (1.0 - r) + 6.0 * gL * gR * r);
+}
+
+/// K_1(x), 0 where it underflows.
+double besselK1(double x) { return x > 700.0 ? 0.0 : boost::math::cyl_bessel_k(1, x); }
+
+double equilibriumDensity(double t) {
+  return 3.0 * constants::zeta3 * t * t * t / (2.0 * pi * pi);  // CN Eq. 52
+}
+double entropyDensity(double t) { return 2.0 * pi * pi / 45.0 * thermal::gStarS(t) * t * t * t; }
+double hubble(double t) { return hubbleRate(t, thermal::gStar(t)); }
+
+/// Per equilibrium chi, the on-shell rate per unit effective width, M^2 K_1(M/T)/(zeta(3) T^2).
+double onShellPerWidth(double m, double t) {
+  if (!(m > 0.0)) return 0.0;
+  return m * m * besselK1(m / t) / (constants::zeta3 * t * t);
+}
+
+double continuumIntegral(double a) {
+  // S(a) = (1/384) [int_0^a x^6 K_1 + a^4 int_a^inf x^2 K_1].
+  auto low = [](double x) { return std::pow(x, 6) * boost::math::cyl_bessel_k(1, x); };
+  auto high = [](double x) { return x * x * boost::math::cyl_bessel_k(1, x); };
+  using GK = boost::math::quadrature::gauss_kronrod<double, 61>;
+  const double lowPart = GK::integrate(low, 0.0, a, 15, 1e-12);
+  const double highPart = GK::integrate(high, a, kInf, 15, 1e-12);
+  return (lowPart + a * a * a * a * highPart) / 384.0;
+}
+
+constexpr double kLogAMin = -3.0;  // S = a^4/192 below (int_0^inf x^2 K_1 = 2)
+constexpr double kLogAMax = 2.0;   // S = 1 - O(e^-100) above
+constexpr int kAPerDecade = 40;
+
+class SuppressionTable {
+ public:
+  SuppressionTable() {
+    const int n = static_cast<int>((kLogAMax - kLogAMin) * kAPerDecade) + 1;
+    std::vector<double> logS(n);
+    for (int i = 0; i < n; ++i) {
+      logS[i] = std::log(continuumIntegral(std::pow(10.0, kLogAMin + i / double(kAPerDecade))));
+    }
+    spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(
+        logS.begin(), logS.end(), kLogAMin, 1.0 / kAPerDecade);
+  }
+  double operator()(double a) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = std::log10(a);
+    if (la <= kLogAMin) return a * a * a * a / 192.0;
+    if (la >= kLogAMax) return 1.0;
+    return std::min(1.0, std::exp(spline_(la)));
+  }
+
+ private:
+  boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
+};
+
+// The SM integrals of the yield, per unit coupling: 1D in the vector mass, tabulated once.
+constexpr double kLogMMin = -4.0;
+constexpr double kLogMMax = 10.0;
+constexpr int kMPerDecade = 16;
+constexpr int kTPerDecade = 40;
+
+/// Trapezoid rule in ln T of f(T) n_eq/(s H) from tLo to tHi.
+template <class F>
+double trapezoid(F f, double tLo, double tHi) {
+  const double lo = std::log(tLo);
+  const double hi = std::log(tHi);
+  const int n = std::max(8, static_cast<int>((hi - lo) / std::log(10.0) * kTPerDecade));
+  const double h = (hi - lo) / n;
+  double sum = 0.0;
+  for (int i = 0; i <= n; ++i) {
+    // The ends sit just inside the interval so that the phase of a term is not crossed.
+    const double t = std::exp(std::clamp(lo + i * h, lo + 1e-12, hi - 1e-12));
+    sum += (i == 0 || i == n ? 0.5 : 1.0) * f(t) * equilibriumDensity(t) /
+           (entropyDensity(t) * hubble(t));
+  }
+  return sum * h;
+}
+
+/// The same, split at the QCD transition, where g_* steps (a trapezoid across it errs by %).
+template <class F>
+double yieldIntegral(F f, double tLo, double tHi) {
+  const double tq = thermal::kQcdTransitionTemperature;
+  if (tLo < tq && tq < tHi) return trapezoid(f, tLo, tq) + trapezoid(f, tq, tHi);
+  return trapezoid(f, tLo, tHi);
+}
+
+struct YieldTables {
+  // Per point: Y = gQ^2 Jb(M_Zs) + gY^2 Ja(M_X) + sum_V Gamma_eff,V I(M_V).
+  boost::math::interpolators::cardinal_cubic_b_spline<double> contactBelow, contactAbove,
+      onShellBelow, onShellAbove;
+
+  YieldTables() {
+    const int n = static_cast<int>((kLogMMax - kLogMMin) * kMPerDecade) + 1;
+    std::vector<double> jb(n), ja(n), ib(n), ia(n);
+    ChiPortal unitQ;
+    unitQ.gQ = 1.0;
+    ChiPortal unitY;
+    unitY.gY = 1.0;
+    const double tc = kElectroweakCrossover;
+    for (int i = 0; i < n; ++i) {
+      const double m = std::pow(10.0, kLogMMin + i / double(kMPerDecade));
+      const double tTop = 1e4 * std::max(m, tc);  // the integrands fall as 1/T above M and T_c
+      auto floorLog = [](double x) { return std::log(std::max(x, 1e-300)); };
+      jb[i] = floorLog(yieldIntegral(
+          [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
+          kLowestTemperature, tc));
+      ja[i] = floorLog(yieldIntegral(
+          [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
+          tTop));
+      ib[i] = floorLog(
+          yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc));
+      ia[i] = floorLog(yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop));
+    }
+    const double step = 1.0 / kMPerDecade;
+    using Spline = boost::math::interpolators::cardinal_cubic_b_spline<double>;
+    contactBelow = Spline(jb.begin(), jb.end(), kLogMMin, step);
+    contactAbove = Spline(ja.begin(), ja.end(), kLogMMin, step);
+    onShellBelow = Spline(ib.begin(), ib.end(), kLogMMin, step);
+    onShellAbove = Spline(ia.begin(), ia.end(), kLogMMin, step);
+  }
+};
+
+const YieldTables& yieldTables() {
+  static const YieldTables tables;
+  return tables;
+}
+
+/// A tabulated integral at mass m; outside the table it is computed directly.
+template <class Direct>
+double tabulated(const boost::math::interpolators::cardinal_cubic_b_spline<double>& spline,
+                 double m, Direct direct) {
+  if (!(m > 0.0)) return 0.0;
+  const double lm = std::log10(m);
+  if (lm < kLogMMin || lm > kLogMMax) return direct();
+  const double logValue = spline(lm);
+  return logValue < -680.0 ? 0.0 : std::exp(logValue);
+}
+
+double effectiveWidth(double toSM, double toChi) {
+  const double total = toSM + toChi;
+  return total > 0.0 ? toSM * toChi / total : 0.0;
+}
+
+}  // namespace
+
+double zsChiralCoupling(const KineticMixing& km, double t3, double q) {
+  const double y = q - t3;
+  return -km.sinEta * (constants::g2 / cW()) * (t3 - constants::sin2ThetaW_onShell * q) -
+         km.cosEta * gPrime() * km.sEpsilon * y;
+}
+
+double zsToStandardModelWidth(const KineticMixing& km) {
+  const double m = std::sqrt(km.MZs2);
+  auto dirac = [&](double t3, double q, double mf, double nc) {
+    return vectorToFermions(m, zsChiralCoupling(km, t3, q), zsChiralCoupling(km, 0.0, q), mf, nc);
+  };
+  double w = 0.0;
+  w += 3.0 * vectorToFermions(m, zsChiralCoupling(km, 0.5, 0.0), 0.0, 0.0, 1.0);  // nu_L
+  for (double mf : {constants::m_e, constants::m_mu, constants::m_tau})
+    w += dirac(-0.5, -1.0, mf, 1);
+  // Light quarks from 2 m_pi+ (the hadronic threshold), heavy ones from 2 m_q.
+  const double mLight = constants::m_pi_charged;
+  w += dirac(0.5, 2.0 / 3.0, mLight, 3) + dirac(0.5, 2.0 / 3.0, constants::m_c, 3) +
+       dirac(0.5, 2.0 / 3.0, constants::m_t, 3);
+  w += dirac(-0.5, -1.0 / 3.0, mLight, 3) + dirac(-0.5, -1.0 / 3.0, mLight, 3) +
+       dirac(-0.5, -1.0 / 3.0, constants::m_b, 3);
+  return w;
+}
+
+double xPrimeToStandardModelWidth(const KineticMixing& km, double M3) {
+  const double g = gPrime() * km.sEpsilon;
+  return g * g * km.cEpsilon * M3 * 10.25 / (24.0 * pi);
+}
+
+double continuumSuppression(double a) {
+  static const SuppressionTable table;
+  return table(a);
+}
+
+ChiProductionPortal chiProductionPortal(const KineticMixing& km, double gS, double M3) {
+  ChiProductionPortal p;
+  p.portal = chiPortal(km, gS, M3);
+  p.smWidthZ = kZWidth;
+  p.smWidthZs = zsToStandardModelWidth(km);
+  p.smWidthX = xPrimeToStandardModelWidth(km, M3);
+  return p;
+}
+
+double chiProductionRatePerChi(const ChiProductionPortal& p, double t) {
+  const ChiPortal& c = p.portal;
+  if (t >= kElectroweakCrossover) {
+    return chiAnnihilationRate(c, t) * continuumSuppression(c.mX / t) +
+           onShellPerWidth(c.mX, t) * effectiveWidth(p.smWidthX, c.widthX);
+  }
+  return chiAnnihilationRate(c, t) * continuumSuppression(c.mZs / t) +
+         onShellPerWidth(c.mZ, t) * effectiveWidth(p.smWidthZ, c.widthZ) +
+         onShellPerWidth(c.mZs, t) * effectiveWidth(p.smWidthZs, c.widthZs);
+}
+
+ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
+  ChiFreezeIn r;
+  const ChiPortal& c = p.portal;
+  const double tc = kElectroweakCrossover;
+  const double wZ = effectiveWidth(p.smWidthZ, c.widthZ);
+  const double wZs = effectiveWidth(p.smWidthZs, c.widthZs);
+  const double wX = effectiveWidth(p.smWidthX, c.widthX);
+  if (c.gQ == 0.0 && c.gY == 0.0 && wZ == 0.0 && wZs == 0.0 && wX == 0.0) return r;
+
+  // Yield: the tabulated SM integrals times the couplings.
+  const YieldTables& tab = yieldTables();
+  ChiPortal unitQ;
+  unitQ.gQ = 1.0;
+  ChiPortal unitY;
+  unitY.gY = 1.0;
+  const double tTop = 1e4 * std::max({c.mX, c.mZs, tc});
+  auto contactBelow = [&](double m) {
+    return tabulated(tab.contactBelow, m, [&] {
+      return yieldIntegral(
+          [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
+          kLowestTemperature, tc);
+    });
+  };
+  auto contactAbove = [&](double m) {
+    return tabulated(tab.contactAbove, m, [&] {
+      return yieldIntegral(
+          [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
+          tTop);
+    });
+  };
+  auto onShellBelow = [&](double m) {
+    return tabulated(tab.onShellBelow, m, [&] {
+      return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc);
+    });
+  };
+  auto onShellAbove = [&](double m) {
+    return tabulated(tab.onShellAbove, m, [&] {
+      return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop);
+    });
+  };
+  r.resonantYield = (wZ > 0.0 ? wZ * onShellBelow(c.mZ) : 0.0) +
+                    (wZs > 0.0 ? wZs * onShellBelow(c.mZs) : 0.0) +
+                    (wX > 0.0 ? wX * onShellAbove(c.mX) : 0.0);
+  r.freezeInYield =
+      r.resonantYield + c.gQ * c.gQ * contactBelow(c.mZs) + c.gY * c.gY * contactAbove(c.mX);
+
+  // Thermalisation ratio: a grid in ln T (below the lightest mass everything rises with T, above
+  // 100 x the heaviest scale everything falls), then Brent's method around the largest point.
+  auto ratio = [&](double lnT) {
+    const double t = std::exp(lnT);
+    return chiProductionRatePerChi(p, t) / hubble(t);
+  };
+  const double lightest = std::min({c.mZ, c.mZs > 0.0 ? c.mZs : kInf, c.mX > 0.0 ? c.mX : kInf});
+  const double lnLo = std::log(std::max(kLowestTemperature, 0.01 * lightest));
+  const double lnHi = std::log(100.0 * std::max({c.mX, c.mZs, tc}));
+  const double lnTc = std::log(tc);
+  constexpr double kStep = 0.25 * 2.302585092994046;  // 4 points per decade
+  const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
+  double bestLn = lnLo;
+  double best = -1.0;
+  for (int i = 0; i <= n; ++i) {
+    const double ln = lnLo + (lnHi - lnLo) * i / n;
+    const double v = ratio(ln);
+    if (v > best) {
+      best = v;
+      bestLn = ln;
+    }
+  }
+  // Either side of the crossover (the rate jumps there).
+  for (double ln : {lnTc - 1e-9, lnTc + 1e-9}) {
+    const double v = ratio(ln);
+    if (v > best) {
+      best = v;
+      bestLn = ln;
+    }
+  }
+  const double h = (lnHi - lnLo) / n;
+  double a = bestLn - h;
+  double b = bestLn + h;
+  // Stay in one phase: the maximum at the switch is the switch itself.
+  if (bestLn < lnTc) b = std::min(b, lnTc - 1e-9);
+  if (bestLn > lnTc) a = std::max(a, lnTc + 1e-9);
+  if (b > a) {
+    std::uintmax_t iterations = 60;
+    const auto m = boost::math::tools::brent_find_minima([&](double ln) { return -ratio(ln); }, a,
+                                                         b, 30, iterations);
+    if (-m.second > best) {
+      best = -m.second;
+      bestLn = m.first;
+    }
+  }
+  r.thermalisationRatio = best;
+  r.peakTemperature = std::exp(bestLn);
+  if (best > 1.0) {
+    // Below the peak, where the ratio falls back to 1.
+    auto f = [&](double ln) { return ratio(ln) - 1.0; };
+    double hi = bestLn;
+    double fhi = best - 1.0;
+    double lo = bestLn;
+    double flo = fhi;
+    for (int k = 0; k < 400 && flo > 0.0 && lo > std::log(kLowestTemperature); ++k) {
+      hi = lo;
+      fhi = flo;
+      lo -= 0.25;
+      flo = f(lo);
+    }
+    if (flo < 0.0 && fhi > 0.0) {
+      std::uintmax_t iterations = 100;
+      const auto root = boost::math::tools::toms748_solve(
+          f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(30), iterations);
+      r.decouplingTemperature = std::exp(0.5 * (root.first + root.second));
+    }
+  }
+  return r;
+}
+
+}  // namespace portalscan::physics::cosmology
