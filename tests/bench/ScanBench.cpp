@@ -13,6 +13,7 @@
 
 #include <malloc.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -79,8 +80,9 @@ bool selected(const std::string& stage) {
 
 void endToEnd(ScanConfig c, int threads, const char* label, double kernelOnly) {
   c.threads = threads;
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "portalscan-bench.h5").string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("portalscan-bench-" + std::to_string(getpid()) + ".h5"))
+                               .string();
   std::filesystem::remove(path);
   const auto start = Clock::now();
   const double cpu0 = processCpuSeconds();
