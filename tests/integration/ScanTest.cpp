@@ -167,6 +167,98 @@ TEST(ScanRun, OneAndTwoThreadsGiveIdenticalFiles) {
   }
 }
 
+/// The stored (filtered) bytes and filter mask of every storage chunk of a 1-D dataset.
+std::vector<std::pair<std::vector<unsigned char>, std::uint32_t>> storedChunks(
+    const RawFile& f, const std::string& path, hsize_t chunkRows) {
+  std::vector<std::pair<std::vector<unsigned char>, std::uint32_t>> chunks;
+  const hid_t d = H5Dopen2(f.id, path.c_str(), H5P_DEFAULT);
+  const hsize_t rows = f.rows(path);
+  for (hsize_t row = 0; row < rows; row += chunkRows) {
+    hsize_t size = 0;
+    H5Dget_chunk_storage_size(d, &row, &size);
+    std::vector<unsigned char> bytes(size);
+    std::uint32_t mask = 7;
+    H5Dread_chunk(d, H5P_DEFAULT, &row, &mask, bytes.data());
+    chunks.emplace_back(std::move(bytes), mask);
+  }
+  H5Dclose(d);
+  return chunks;
+}
+
+TEST(ScanRun, CompressedKeepAllFilesAreIdenticalChunkByChunkAndReadByH5py) {
+  // The workers compress their own chunks (ScanWriter::prepare); the writer appends the bytes.
+  // 210 points in chunks of 16: 13 whole storage chunks and a last one of 2 rows.
+  std::string json = kHiddenGrid;
+  json.replace(json.find("\"chunk_points\": 32"), 18,
+               "\"chunk_points\": 16, \"keep\": \"all\", \"compression\": 1");
+  const std::string config = writeConfig("gzip_all.json", json);
+  const std::string one = scratch("gzip_one.h5");
+  const std::string two = scratch("gzip_two.h5");
+  ASSERT_EQ(runCli("run '" + config + "' -j 1 -o '" + one + "'").code, 0);
+  ASSERT_EQ(runCli("run '" + config + "' -j 2 -o '" + two + "'").code, 0);
+  const RawFile a(one), b(two);
+  const auto paths = a.datasets();
+  ASSERT_EQ(paths, b.datasets());
+  std::size_t compressed = 0;
+  for (const auto& p : paths) {
+    EXPECT_EQ(a.bytes(p), b.bytes(p)) << p;
+    if (p.rfind("/chunks/", 0) == 0) continue;
+    // A data column: chunks of 16 rows, shuffle then deflate level 1, as docs/hdf5-format.md says.
+    const hid_t d = H5Dopen2(a.id, p.c_str(), H5P_DEFAULT);
+    const hid_t plist = H5Dget_create_plist(d);
+    hsize_t chunk = 0;
+    EXPECT_EQ(H5Pget_chunk(plist, 1, &chunk), 1) << p;
+    EXPECT_EQ(chunk, 16u) << p;
+    ASSERT_EQ(H5Pget_nfilters(plist), 2) << p;
+    unsigned flags = 0, level = 0;
+    std::size_t count = 1;
+    EXPECT_EQ(H5Pget_filter2(plist, 0, &flags, &count, &level, 0, nullptr, nullptr),
+              H5Z_FILTER_SHUFFLE);
+    count = 1;
+    EXPECT_EQ(H5Pget_filter2(plist, 1, &flags, &count, &level, 0, nullptr, nullptr),
+              H5Z_FILTER_DEFLATE);
+    EXPECT_EQ(level, 1u) << p;
+    H5Pclose(plist);
+    H5Dclose(d);
+    // The stored bytes of every storage chunk, not just the rows they decode to.
+    const auto chunksA = storedChunks(a, p, 16), chunksB = storedChunks(b, p, 16);
+    ASSERT_EQ(chunksA.size(), 14u) << p;
+    EXPECT_TRUE(chunksA == chunksB) << p;
+    for (const auto& chunk : chunksA) EXPECT_EQ(chunk.second, 0u) << p;  // every filter applied
+    ++compressed;
+  }
+  EXPECT_GT(compressed, 50u);
+
+  // Stock h5py (Debian's, under /usr/bin/python3) reads every dataset: the same bytes.
+  const auto out = freshDirectory("gzip_h5py");
+  writeText(out / "read.py", R"(import sys, h5py, numpy as np
+path, out = sys.argv[1:3]
+names = []
+with h5py.File(path, "r") as f:
+    f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+    for i, name in enumerate(names):
+        d = f[name]
+        if not name.startswith("chunks/"):
+            assert d.compression == "gzip" and d.compression_opts == 1 and d.shuffle, name
+            assert d.chunks == (16,), name
+        np.ascontiguousarray(d[...]).tofile(out + "/" + str(i) + ".bin")
+open(out + "/names.txt", "w").write("\n".join(names) + "\n")
+)");
+  const CliResult r = runShell("/usr/bin/python3 '" + (out / "read.py").string() + "' '" + two +
+                               "' '" + out.string() + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream names(out / "names.txt");
+  std::string name;
+  std::size_t read = 0;
+  for (std::size_t i = 0; std::getline(names, name); ++i) {
+    const std::string bin = readFile(out / (std::to_string(i) + ".bin"));
+    const auto expected = a.bytes("/" + name);
+    EXPECT_EQ(std::vector<unsigned char>(bin.begin(), bin.end()), expected) << name;
+    ++read;
+  }
+  EXPECT_EQ(read, paths.size());
+}
+
 TEST(ScanRun, AllowedOnlyFilesAndInfo) {
   std::string json = kHiddenGrid;
   // Constraints that leave part of this grid allowed: every point overcloses, and the

@@ -9,10 +9,12 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -427,6 +429,86 @@ void Dataset::writeStoredChunk(std::uint64_t row, const std::vector<unsigned cha
   const hsize_t offset[1] = {row};
   check(H5Dwrite_chunk(id(), H5P_DEFAULT, filterMask, offset, bytes.size(), bytes.data()),
         "cannot write a storage chunk");
+}
+
+void Dataset::appendStoredChunk(std::uint64_t rows, const std::vector<unsigned char>& bytes,
+                                std::uint32_t filterMask) {
+  silenceErrorPrinting();
+  if (rows == 0) return;
+  const auto dims = extent(id());
+  hsize_t grown[1] = {dims[0] + rows};
+  check(H5Dset_extent(id(), grown), "cannot extend a dataset");
+  const hsize_t offset[1] = {dims[0]};
+  check(H5Dwrite_chunk(id(), H5P_DEFAULT, filterMask, offset, bytes.size(), bytes.data()),
+        "cannot write a storage chunk");
+}
+
+Pipeline Dataset::pipeline() const {
+  silenceErrorPrinting();
+  Pipeline p;
+  if (rankOf(id()) != 1) return p;
+  Handle plist(check(H5Dget_create_plist(id()), "cannot get creation properties"), H5Pclose);
+  if (H5Pget_layout(plist.get()) != H5D_CHUNKED) return p;
+  hsize_t rows = 0;
+  if (H5Pget_chunk(plist.get(), 1, &rows) != 1 || rows == 0) return p;
+  p.chunkRows = rows;
+  p.elementBytes = typeSize();
+  const int filters = H5Pget_nfilters(plist.get());
+  if (filters < 0 || filters > 2) return p;
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, values[8] = {};
+    std::size_t count = 8;
+    const H5Z_filter_t filter = H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags,
+                                               &count, values, 0, nullptr, nullptr);
+    if (filter == H5Z_FILTER_SHUFFLE && !p.shuffle && p.deflate < 0) {
+      p.shuffle = true;
+      p.shuffleIndex = static_cast<unsigned>(i);
+    } else if (filter == H5Z_FILTER_DEFLATE && p.deflate < 0 && count >= 1 && values[0] <= 9) {
+      p.deflate = static_cast<int>(values[0]);
+      p.deflateIndex = static_cast<unsigned>(i);
+    } else {
+      return p;  // a pipeline portalscan never creates: left to HDF5
+    }
+  }
+  p.known = true;
+  return p;
+}
+
+std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint64_t rows,
+                          std::vector<unsigned char>& out, std::vector<unsigned char>& scratch) {
+  const std::size_t e = pipeline.elementBytes;
+  const std::size_t n = static_cast<std::size_t>(pipeline.chunkRows);
+  const std::size_t bytes = n * e;
+  // The whole chunk, its rows past `rows` zero (HDF5's default fill value).
+  std::vector<unsigned char>& plain = pipeline.deflate >= 0 ? scratch : out;
+  plain.resize(bytes);
+  const auto* src = static_cast<const unsigned char*>(data);
+  const std::size_t used = static_cast<std::size_t>(rows) * e;
+  if (!pipeline.shuffle || e <= 1 || n <= 1) {
+    std::memcpy(plain.data(), src, used);
+    std::memset(plain.data() + used, 0, bytes - used);
+  } else {
+    // H5Z__filter_shuffle: byte k of element j goes to k * n + j (the rows past `rows` are
+    // zero, so each byte plane is zero from `rows` on).
+    for (std::size_t k = 0; k < e; ++k) {
+      unsigned char* plane = plain.data() + k * n;
+      for (std::size_t j = 0; j < rows; ++j) plane[j] = src[j * e + k];
+      std::memset(plane + rows, 0, n - static_cast<std::size_t>(rows));
+    }
+  }
+  if (pipeline.deflate < 0) return 0;
+  // H5Z__filter_deflate: compress2 into a buffer of DEFLATE_SIZE_ADJUST(nbytes) =
+  // ceil(nbytes * 1.001f) + 12 bytes; if that fails, the optional filter is skipped.
+  uLongf size = static_cast<uLongf>(std::ceil(static_cast<double>(bytes) * double{1.001F}) + 12);
+  out.resize(size);
+  const int status =
+      compress2(out.data(), &size, plain.data(), static_cast<uLong>(bytes), pipeline.deflate);
+  if (status == Z_OK) {
+    out.resize(size);
+    return 0;
+  }
+  out.assign(plain.begin(), plain.end());
+  return std::uint32_t{1} << pipeline.deflateIndex;
 }
 
 namespace {

@@ -111,23 +111,30 @@ std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t h
   return h ^ (h >> 29);
 }
 
-std::uint64_t chunkChecksum(const ChunkBuffer& c) {
-  const std::uint64_t n = c.rows;
+std::vector<std::pair<const void*, std::size_t>> canonicalColumns(const ChunkBuffer& c) {
   const std::uint64_t cap = c.capacity;
-  std::uint64_t h = kChecksumSeed;
+  std::vector<std::pair<const void*, std::size_t>> columns;
+  if (cap == 0) return columns;
   for (std::size_t j = 0; j < c.parameters.size() / cap; ++j)
-    h = checksumBytes(c.parameters.data() + j * cap, n * 8, h);
+    columns.emplace_back(c.parameters.data() + j * cap, 8);
   for (std::size_t j = 0; j < c.observables.size() / cap; ++j)
-    h = checksumBytes(c.observables.data() + j * cap, n * 8, h);
+    columns.emplace_back(c.observables.data() + j * cap, 8);
   for (std::size_t j = 0; j < c.pass.size() / cap; ++j) {
-    h = checksumBytes(c.pass.data() + j * cap, n, h);
-    h = checksumBytes(c.statistic.data() + j * cap, n * 8, h);
-    h = checksumBytes(c.chi2.data() + j * cap, n * 8, h);
+    columns.emplace_back(c.pass.data() + j * cap, 1);
+    columns.emplace_back(c.statistic.data() + j * cap, 8);
+    columns.emplace_back(c.chi2.data() + j * cap, 8);
   }
-  h = checksumBytes(c.allowed.data(), n, h);
-  h = checksumBytes(c.chi2Total.data(), n * 8, h);
-  h = checksumBytes(c.status.data(), n, h);
-  return checksumBytes(c.index.data(), n * 8, h);
+  columns.emplace_back(c.allowed.data(), 1);
+  columns.emplace_back(c.chi2Total.data(), 8);
+  columns.emplace_back(c.status.data(), 1);
+  columns.emplace_back(c.index.data(), 8);
+  return columns;
+}
+
+std::uint64_t chunkChecksum(const ChunkBuffer& c) {
+  std::uint64_t h = kChecksumSeed;
+  for (const auto& [data, bytes] : canonicalColumns(c)) h = checksumBytes(data, c.rows * bytes, h);
+  return h;
 }
 
 void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t nObservables,
@@ -135,7 +142,8 @@ void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t 
   capacity = cap;
   rows = 0;
   allowedCount = 0;
-  samplingSeconds = kernelSeconds = chainSeconds = 0.0;
+  samplingSeconds = kernelSeconds = chainSeconds = encodeSeconds = 0.0;
+  prepared.checksum = prepared.stored = false;
   statusCounts.fill(0);
   parameters.resize(cap * nParameters);
   observables.resize(cap * nObservables);

@@ -225,6 +225,16 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   chunkRange_ = chunks.openDataset("range");
   columns_.clear();
   for (const Column& col : dataColumns(config)) columns_.push_back(root.openDataset(col.path));
+  // The workers filter chunks themselves (prepare) only for pipelines they reproduce byte for
+  // byte, read from the file: a resumed file keeps the compression it was created with.
+  pipelines_.clear();
+  prefilter_ = true;
+  for (const h5::Dataset& d : columns_) {
+    pipelines_.push_back(d.pipeline());
+    prefilter_ =
+        prefilter_ && pipelines_.back().known && pipelines_.back().chunkRows == storageRows_;
+  }
+  scanPoints_ = config.points;
   pendingDoubles_.assign(doubles_.size(), {});
   pendingBytes_.assign(bytes_.size(), {});
   rowBytes_ = 8 * doubles_.size() + bytes_.size() + 1 + 8;
@@ -237,7 +247,45 @@ void ScanWriter::reserve(std::uint64_t bytes) {
   file_.reserve(bytes + bytes / 4 + (1u << 20));
 }
 
+void ScanWriter::prepare(ChunkBuffer& c) const {
+  const auto t = std::chrono::steady_clock::now();
+  ChunkBuffer::Prepared& p = c.prepared;
+  const auto columns = canonicalColumns(c);
+  p.sum = chunkChecksum(c);
+  p.checksum = true;
+  p.stored = false;
+  const bool whole = c.rows == storageRows_ || (c.rows > 0 && c.rows < storageRows_ &&
+                                                c.rows == c.end - c.begin && c.end == scanPoints_);
+  if (prefilter_ && whole && columns.size() == pipelines_.size()) {
+    p.columns.resize(columns.size());
+    p.masks.resize(columns.size());
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+      p.masks[j] =
+          h5::encodeChunk(pipelines_[j], columns[j].first, c.rows, p.columns[j], p.scratch);
+    }
+    p.stored = true;
+  }
+  c.encodeSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 void ScanWriter::append(const ChunkBuffer& c) {
+  const std::uint64_t sum = c.prepared.checksum ? c.prepared.sum : chunkChecksum(c);
+  if (c.prepared.stored && pendingRows_ == 0 && rowsWritten_ % storageRows_ == 0) {
+    // The rows make one storage chunk at a boundary: their prefiltered bytes go in as stored.
+    const std::uint64_t n = c.rows;
+    unflushedBytes_ += n * rowBytes_;
+    reserve(unflushedBytes_);
+    for (std::size_t j = 0; j < columns_.size(); ++j) {
+      columns_[j].appendStoredChunk(n, c.prepared.columns[j], c.prepared.masks[j]);
+    }
+    rowsTaken_ += n;
+    rowsWritten_ += n;
+    ++preparedWritten_;
+    commits_.push_back({c.begin, c.end, n, c.allowedCount, c.statusCounts, c.excluded, rowsTaken_});
+    pendingChecksums_.push_back(sum);
+    if (std::chrono::steady_clock::now() - lastCommit_ >= commitInterval_) commit();
+    return;
+  }
   // Take the rows: SoA columns of the chunk, in the order of doubles_ / bytes_.
   const std::uint64_t n = c.rows;
   const std::size_t nParameters = c.parameters.size() / c.capacity;
@@ -262,7 +310,7 @@ void ScanWriter::append(const ChunkBuffer& c) {
   pendingRows_ += n;
   rowsTaken_ += n;
   commits_.push_back({c.begin, c.end, n, c.allowedCount, c.statusCounts, c.excluded, rowsTaken_});
-  pendingChecksums_.push_back(chunkChecksum(c));
+  pendingChecksums_.push_back(sum);
 
   // Write up to the last storage-chunk boundary the buffered rows reach (after a
   // forced partial write this first completes the partly filled chunk); a
@@ -380,6 +428,8 @@ void ScanWriter::close() {
   file_.sync();
   doubles_.clear();
   columns_.clear();
+  pipelines_.clear();
+  prefilter_ = false;
   bytes_.clear();
   status_ = h5::Dataset();
   index_ = h5::Dataset();

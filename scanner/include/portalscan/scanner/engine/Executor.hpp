@@ -1,7 +1,8 @@
 #pragma once
 /// The parallel engine: OpenMP threads claim chunks of point indices one at a
 /// time (dynamic scheduling), evaluate them into per-thread structure-of-arrays
-/// buffers, and hand them to the one writer in claim order — a ticket per
+/// buffers, let the writer prepare them there (ScanWriter::prepare: checksum and
+/// compression, in parallel), and hand them to the one writer in claim order — a ticket per
 /// claim, so each thread holds at most its finished chunk and the reorder
 /// buffer is one chunk per thread — while the other threads compute on. The
 /// file is therefore the same whatever the thread count. No exception leaves
@@ -56,12 +57,15 @@ struct RunStatistics {
   std::vector<std::uint64_t> excluded;  ///< per constraint
   std::array<std::uint64_t, kStatusCount> status{};
   double seconds = 0.0;  ///< wall clock
-  // Thread-seconds spent in each stage (sampling, kernel, chain) and writer seconds.
+  // Thread-seconds spent in each stage (sampling, kernel, chain, writing: the writer's serial
+  // appends and the workers' ScanWriter::prepare, of which encodeSeconds).
   double samplingSeconds = 0.0;
   double kernelSeconds = 0.0;
   double chainSeconds = 0.0;
   double writeSeconds = 0.0;
-  bool stopped = false;  ///< `stop` was raised before every chunk was claimed
+  double encodeSeconds = 0.0;    ///< thread-seconds of ScanWriter::prepare, on the workers
+  double writeCpuSeconds = 0.0;  ///< CPU seconds of the writer's serial part (append)
+  bool stopped = false;          ///< `stop` was raised before every chunk was claimed
 };
 
 /// Runs the chunks of `source` into `writer`. `stop`, when raised, lets the

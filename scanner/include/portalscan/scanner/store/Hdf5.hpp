@@ -64,6 +64,30 @@ class Object {
   Handle handle_;
 };
 
+/// How a dataset stores its chunks: what a writer needs to filter a chunk
+/// itself exactly as HDF5 would (h5::encodeChunk), then hand HDF5 the stored
+/// bytes (Dataset::appendStoredChunk). Only the pipelines portalscan creates
+/// are `known`: none, deflate, or shuffle then deflate.
+struct Pipeline {
+  bool known = false;
+  std::uint64_t chunkRows = 0;   ///< rows per storage chunk (1-D datasets)
+  std::size_t elementBytes = 0;  ///< size of one element
+  bool shuffle = false;
+  int deflate = -1;           ///< gzip level, -1 without deflate
+  unsigned shuffleIndex = 0;  ///< position of each filter in the pipeline (its filter-mask bit)
+  unsigned deflateIndex = 0;
+};
+
+/// Filters one storage chunk as `pipeline` declares it: `rows` elements of
+/// `data` (at most `chunkRows`), the rest of the chunk zero (HDF5's fill of a
+/// chunk it allocates), shuffled and deflated with HDF5's own parameters
+/// (H5Zshuffle.c, H5Zdeflate.c: compress2 into 1.001 n + 12 bytes; an optional
+/// filter that fails is skipped and marked in the mask). Writes the stored
+/// bytes into `out` (resized), returns the filter mask. Thread-safe; `scratch`
+/// is the caller's. Requires `pipeline.known`.
+std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint64_t rows,
+                          std::vector<unsigned char>& out, std::vector<unsigned char>& scratch);
+
 class Dataset : public Object {
  public:
   Dataset() = default;
@@ -88,6 +112,13 @@ class Dataset : public Object {
   /// Writes such a chunk at `row` (within the extent), bypassing the filters.
   void writeStoredChunk(std::uint64_t row, const std::vector<unsigned char>& bytes,
                         std::uint32_t filterMask);
+  /// Extends a 1-D dataset whose length is a multiple of its chunk rows by
+  /// `rows` (at most one storage chunk) and writes that chunk as stored bytes
+  /// (encodeChunk's), bypassing the filters: the rows a worker thread filtered.
+  void appendStoredChunk(std::uint64_t rows, const std::vector<unsigned char>& bytes,
+                         std::uint32_t filterMask);
+  /// The storage properties of a 1-D chunked dataset (`known` false otherwise).
+  Pipeline pipeline() const;
   /// Whether `other` stores its chunks as this one does (equal creation
   /// properties: chunk shape, filters, compression level), so that stored
   /// chunks can be copied from one to the other.

@@ -85,6 +85,20 @@ struct ChunkBuffer {
   double samplingSeconds = 0.0;
   double kernelSeconds = 0.0;
   double chainSeconds = 0.0;
+  double encodeSeconds = 0.0;
+
+  /// What ScanWriter::prepare computed on the worker's thread, so that the one
+  /// writer only appends bytes: the checksum of the rows, and when the rows
+  /// fill one storage chunk (or end the scan), every column filtered as its
+  /// dataset declares (canonical order), with its filter mask.
+  struct Prepared {
+    bool checksum = false;  ///< `sum` holds chunkChecksum of the rows
+    bool stored = false;    ///< `columns` hold the stored chunk of every column
+    std::uint64_t sum = 0;
+    std::vector<std::vector<unsigned char>> columns;
+    std::vector<std::uint32_t> masks;
+    std::vector<unsigned char> scratch;
+  } prepared;
 
   void reset(std::uint64_t capacity, std::size_t parameters, std::size_t observables,
              std::size_t constraints);
@@ -103,6 +117,9 @@ struct ChunkRecord {
 /// order (parameters, observables, per constraint pass, statistic and chi2,
 /// allowed, chi2_total, status, index): a 64-bit mix over the bytes.
 std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
+/// The data columns of a chunk in that canonical order: the first of its
+/// `rows` elements and the element size (the order of detail::dataColumns).
+std::vector<std::pair<const void*, std::size_t>> canonicalColumns(const ChunkBuffer& chunk);
 std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed);
 
 }  // namespace portalscan::scanner

@@ -33,6 +33,17 @@ class ScanWriter {
   /// close(), finish()) the chunks taken so far are committed: all their rows
   /// written and flushed, then their /chunks records written and flushed.
   void append(const ChunkBuffer& chunk);
+  /// The writer's work that can run on the thread that computed `chunk`,
+  /// before append(): its checksum, and when its rows make one whole storage
+  /// chunk (keep: all; or the scan's last, shorter chunk) every column
+  /// filtered (shuffle, gzip) exactly as its dataset declares. append() then
+  /// only hands those bytes to HDF5 (direct chunk writes) if the file's rows
+  /// end on a storage-chunk boundary, and otherwise writes the rows through
+  /// HDF5's filters as before: the file is the same either way. Thread-safe
+  /// (const; several threads prepare their own chunks at once).
+  void prepare(ChunkBuffer& chunk) const;
+  /// Chunks append() wrote as prepared storage chunks, since this writer opened.
+  std::uint64_t chunksWrittenPrepared() const { return preparedWritten_; }
   /// Whether the storage chunks of `reader`'s file can be copied into this
   /// one as they are stored (the same chunk shape and filters everywhere).
   bool storesLike(const ScanReader& reader) const;
@@ -70,10 +81,14 @@ class ScanWriter {
 
   std::string path_;
   h5::File file_;
-  std::uint64_t storageRows_ = 1;     ///< rows per HDF5 storage chunk
-  std::vector<h5::Dataset> doubles_;  ///< parameters, observables, statistics
-  std::vector<h5::Dataset> bytes_;    ///< pass flags, allowed
-  std::vector<h5::Dataset> columns_;  ///< every data column, in the canonical order
+  std::uint64_t storageRows_ = 1;        ///< rows per HDF5 storage chunk
+  std::vector<h5::Dataset> doubles_;     ///< parameters, observables, statistics
+  std::vector<h5::Dataset> bytes_;       ///< pass flags, allowed
+  std::vector<h5::Dataset> columns_;     ///< every data column, in the canonical order
+  std::vector<h5::Pipeline> pipelines_;  ///< of columns_
+  bool prefilter_ = false;        ///< every column's pipeline is known, one storage chunk of rows
+  std::uint64_t scanPoints_ = 0;  ///< points of the whole scan
+  std::uint64_t preparedWritten_ = 0;
   h5::Dataset status_;
   h5::Dataset index_;
   h5::Dataset chunkRange_;
