@@ -22,6 +22,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import sys
 import time
 
@@ -1141,7 +1142,7 @@ def read_limit_file(name):
     ys = ys * UNITS[header["y"].split()[-1]]
     interp = dict(w.split("=") for w in header["interpolation"].split())
     return {"xs": xs, "ys": ys, "xlog": interp["x"] == "log", "ylog": interp["y"] == "log",
-            "above": header["excluded"].strip() == "above"}
+            "above": header["excluded"].strip() == "above", "cl": float(header["cl"])}
 
 
 def default_chain():
@@ -1158,13 +1159,18 @@ def default_chain():
         var = e["variants"][e["default_variant"]]
         kind = var.get("kind", e["kind"])
         c = {"name": e["name"], "kind": kind, "observable": use[0]["observable"]}
+        cl = var.get("cl", 0.95)                     # the catalogue's default CL
         if kind in ("upper", "lower"):
             c["value"] = var["value"]
         elif kind == "curve":
             c["table"] = read_limit_file(var["file"])
             c["x"] = var["x"]
+            cl = c["table"]["cl"]
         else:
             fail("constraint kind %r of %s is not ported" % (kind, e["name"]))
+        # z of the half-normal likelihood: the two-sided normal quantile at the limit's CL
+        # (constraints/src/Statistics.cpp, limitZ).
+        c["z"] = statistics.NormalDist().inv_cdf(0.5 * (1.0 + cl))
         if var.get("absolute") or e.get("absolute") or "condition" in e or "condition" in var:
             fail("constraint %s uses a feature the peer does not port" % e["name"])
         chain.append(c)
@@ -1172,11 +1178,13 @@ def default_chain():
 
 
 def judge(chain, P, O, status):
-    """Per constraint pass bit and statistic, allowed, and the chain's status."""
+    """Per constraint pass bit, statistic and chi2; allowed, chi2_total and the chain's
+    status (Chain.cpp judge; chi2 of an upper limit (x z/b)^2, of a lower one (z b/x)^2)."""
     V = {**P, **O}
     out = {}
     allowed = status == OK
     saw_nan = np.zeros(status.shape, dtype=bool)
+    total = np.zeros(status.shape)
     for c in chain:
         v = V[c["observable"]]
         if c["kind"] == "curve":
@@ -1194,15 +1202,26 @@ def judge(chain, P, O, status):
             ok = v <= b if t["above"] else v >= b
             passed = np.where(np.isnan(xv), False, np.where(inside, ok & ~np.isnan(v), True))
             stat = np.where(inside & ~np.isnan(xv), stat, np.nan)
+            chi2 = chi2_of(v, b, c["z"], t["above"])
+            chi2 = np.where(np.isnan(xv), np.nan, np.where(inside, chi2, 0.0))
         else:
             b = c["value"]
             stat = v / b
             passed = (v <= b) if c["kind"] == "upper" else (v >= b)
-        out[c["name"]] = (passed.astype(np.uint8), stat)
+            chi2 = chi2_of(v, b, c["z"], c["kind"] == "upper")
+        out[c["name"]] = (passed.astype(np.uint8), stat, chi2)
+        total = total + chi2
         allowed &= passed
         saw_nan |= ~passed & np.isnan(stat)
     chain_status = np.where((status == OK) & saw_nan, OBS_NAN, status).astype(np.int8)
-    return out, allowed.astype(np.uint8), chain_status
+    return out, allowed.astype(np.uint8), chain_status, np.where(status == OK, total, np.nan)
+
+
+def chi2_of(v, b, z, upper):
+    """Statistics.hpp chi2UpperZ / chi2LowerZ: NaN stays NaN, x <= 0 gives 0 (upper) or
+    +inf (lower)."""
+    t = v * z / b if upper else z * b / v
+    return np.where(v > 0.0, t * t, np.where(v <= 0.0, 0.0 if upper else np.inf, v))
 
 
 # ----------------------------------------------------------------------------------------
@@ -1248,7 +1267,7 @@ def grid_points(config):
     return P, idx
 
 
-def write(path, P, O, verdicts, allowed, status, idx, chunk=4096):
+def write(path, P, O, verdicts, allowed, status, chi2_total, idx, chunk=4096):
     import h5py
     opts = dict(compression="gzip", compression_opts=1, shuffle=True,
                 chunks=(min(chunk, len(idx)),))
@@ -1259,10 +1278,12 @@ def write(path, P, O, verdicts, allowed, status, idx, chunk=4096):
             f.create_dataset("parameters/" + k, data=v, **opts)
         for k, v in O.items():
             f.create_dataset("observables/" + k, data=v, **opts)
-        for k, (p, s) in verdicts.items():
+        for k, (p, s, c2) in verdicts.items():
             f.create_dataset("constraints/%s/pass" % k, data=p, **opts)
             f.create_dataset("constraints/%s/statistic" % k, data=s, **opts)
+            f.create_dataset("constraints/%s/chi2" % k, data=c2, **opts)
         f.create_dataset("allowed", data=allowed, **opts)
+        f.create_dataset("chi2_total", data=chi2_total, **opts)
         f.create_dataset("status", data=status, **opts)
         f.create_dataset("index", data=idx.astype(np.uint64), **opts)
 
@@ -1299,11 +1320,11 @@ def main(argv=None):
     build_tables()
     t1 = clock()
     O, status = compute(P)
-    verdicts, allowed, status = judge(default_chain(), P, O, status)
+    verdicts, allowed, status, chi2_total = judge(default_chain(), P, O, status)
     t2 = clock()
     if not a.no_write:
         out = a.output or os.path.splitext(os.path.basename(a.config))[0] + ".peer.h5"
-        write(out, P, O, verdicts, allowed, status, idx)
+        write(out, P, O, verdicts, allowed, status, chi2_total, idx)
     t3 = clock()
     if not a.quiet:
         print("peer: %d points, CPU seconds: tables %.3f, kernel + chain %.3f, write %.3f; "

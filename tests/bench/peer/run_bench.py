@@ -148,6 +148,23 @@ def check(args, work, exe):
             if bad.size:
                 problems.append("%s: pass differs at %d points; first at %s"
                                 % (name, bad.size, point(c, order, bad[0])))
+            for what in ("statistic", "chi2"):
+                x = col(c, "constraints/%s/%s" % (name, what))
+                y = p["constraints/%s/%s" % (name, what)][...]
+                same = (np.isnan(x) == np.isnan(y)) & ((x == y) | ~np.isinf(x))
+                fin = np.isfinite(x) & np.isfinite(y)
+                r = rel(x[fin], y[fin])
+                if not same.all() or (r.size and r.max() > args.rtol):
+                    i = np.nonzero(~same)[0]
+                    j = i[0] if i.size else np.nonzero(fin)[0][np.argmax(r)]
+                    problems.append("%s %s differs (max rel %.2e) at %s (%r vs %r)"
+                                    % (name, what, r.max() if r.size else 0.0,
+                                       point(c, order, j), x[j], y[j]))
+        x, y = col(c, "chi2_total"), p["chi2_total"][...]
+        fin = np.isfinite(x) & np.isfinite(y)
+        if not (np.isnan(x) == np.isnan(y)).all() or (fin.any() and
+                                                       rel(x[fin], y[fin]).max() > args.rtol):
+            problems.append("chi2_total differs")
         a, b = col(c, "allowed"), p["allowed"][...]
         bad = np.nonzero(a != b)[0]
         if bad.size:
@@ -207,15 +224,18 @@ def bench(args, work, exe):
     points = math.prod(v["points"] for v in config["parameters"].values()
                        if isinstance(v, dict) and "range" in v)
     runs = {k: [] for k in ("ps_kernel", "peer_kernel", "ps_whole", "peer_whole")}
-    out = os.path.join(work, "bench.h5")
+    out_ps = os.path.join(work, "bench-portalscan.h5")
+    out_peer = os.path.join(work, "bench-peer.h5")
     for rep in range(args.repetitions):
         load = os.getloadavg()[0]
-        runs["ps_kernel"].append(portalscan_run(exe, kpath, out)[:2])
+        runs["ps_kernel"].append(portalscan_run(exe, kpath, out_ps)[:2])
         runs["peer_kernel"].append(peer_run(path)[:2])
-        runs["ps_whole"].append(portalscan_run(exe, path, out)[:2])
-        size_ps = os.path.getsize(out)
-        runs["peer_whole"].append(peer_run(path, out)[:2])
-        size_peer = os.path.getsize(out)
+        runs["ps_whole"].append(portalscan_run(exe, path, out_ps)[:2])
+        size_ps = os.path.getsize(out_ps)
+        if os.path.exists(out_peer):
+            os.remove(out_peer)
+        runs["peer_whole"].append(peer_run(path, out_peer)[:2])
+        size_peer = os.path.getsize(out_peer)
         print("  repetition %d (load %.1f): %s" % (rep + 1, load, "  ".join(
             "%s %.2f s" % (k, v[-1][0]) for k, v in runs.items())), flush=True)
     print("\n%d points, %d repetitions interleaved, portalscan %s -j 1; load average now "
