@@ -58,7 +58,6 @@ rhoc_h2 = 1.05367e-5
 h_H0 = 0.674
 OmegaCh2 = 0.1200
 zeta3 = 1.2020569031595942853997
-Q_tritium = 18.5906e-6
 pi = math.pi
 sqrt2 = math.sqrt(2.0)
 
@@ -804,8 +803,9 @@ def majorana_pair(y, mphi, mi, mj, identical):
 # The model (HiddenKevFermion.cpp)
 # ----------------------------------------------------------------------------------------
 def compute(P):
-    """Every observable of the default blocks (spectrum, chi_decays, beta_decay, electroweak,
-    cosmology, higgs) and the kernel status, for the parameter columns P (dict of arrays)."""
+    """Every observable of the blocks the default chain needs (spectrum, chi_decays,
+    electroweak, cosmology, higgs: what portalscan stores with "observables": "chain") and the
+    kernel status, for the parameter columns P (dict of arrays)."""
     MN, ye, ymu, ytau = P["M_N"], P["y_e"], P["y_mu"], P["y_tau"]
     fL, fR, vs, Mchi = P["f_L"], P["f_R"], P["v_s"], P["M_chi"]
     eps, gs, mphi, kappa, R = P["epsilon"], P["g_s"], P["m_phi"], P["kappa"], P["R_detector"]
@@ -840,7 +840,11 @@ def compute(P):
     il = np.where(diff <= 0, ia, ib)
     ih = np.where(diff <= 0, ib, ia)
     mabs = np.abs(m)
-    scale = mabs[r, act[:, 2]]
+    # The two exactly massless active states (one N_R) come out as rounding noise. The C++'s
+    # Jacobi leaves them below 64 eps x the heaviest active mass, which it reports as 0;
+    # LAPACK's eigh rounds relative to the whole matrix (about 1e-20 GeV here), so the same
+    # rule is applied with that scale: 64 eps x the largest |m| (the chi mass).
+    scale = np.max(mabs, axis=1)
     for k in range(3):
         mk = mabs[r, act[:, k]]
         O["m_nu_%d" % (k + 1)] = np.where(mk < 64.0 * EPS * scale, 0.0, mk)
@@ -885,11 +889,7 @@ def compute(P):
     O.update(Gamma_chi_light_3nu=l3, Gamma_chi_light_nugamma=lg, tau_chi_light=ltau,
              Gamma_chi_heavy_3nu=h3, Gamma_chi_heavy_nugamma=hg, tau_chi_heavy=htau,
              E_xray_light=0.5 * O["m_chi_light"], E_xray_heavy=0.5 * O["m_chi_heavy"])
-    # --- beta decay, CN Eqs. 17-18 ---
-    O["E_kink_light"] = np.where(O["m_chi_light"] < Q_tritium, Q_tritium - O["m_chi_light"],
-                                 np.nan)
-    O["E_kink_heavy"] = np.where(O["m_chi_heavy"] < Q_tritium, Q_tritium - O["m_chi_heavy"],
-                                 np.nan)
+    # (the beta_decay block is not needed by the default chain, so portalscan does not store it)
 
     sin_a = kappa * v_ew * vs / (M_H * M_H - mphi * mphi)
 
