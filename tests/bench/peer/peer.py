@@ -446,9 +446,12 @@ def chi_freezeout(p, gtotal):
     coupled = (gQ != 0.0) | (gY != 0.0)
     ln_min, ln_max = math.log(1e-4), math.log(1e19)
 
+    # The root of Gamma/H - 1 is found as the root of ln(Gamma/H), nearly linear in ln T
+    # (Gamma/H ~ T^3): the same root and bracket signs, and regula falsi converges in a few
+    # steps instead of forty.
     def f(lnT, idx):
         T = np.exp(lnT)
-        return annihilation_rate(gQ[idx], gY[idx], T) / hubble(T, gtotal(T, idx)) - 1.0
+        return np.log(annihilation_rate(gQ[idx], gY[idx], T) / hubble(T, gtotal(T, idx)))
 
     h0 = math.sqrt(8.0 * pi ** 3 * 30.0 / 90.0) / M_Pl
     n0 = 3.0 * zeta3 / (2.0 * pi * pi)
@@ -615,10 +618,11 @@ def scalar_portal_yield(kappa, mphi, I):
     if sel.size:
         wsel = width[sel]
 
-        def f(lnT, idx):
+        def f(lnT, idx):          # ln of the ratio (its root is the ratio's 1), as above
             T = np.exp(lnT)
-            return wsel[idx] * decay_production_per_width(T) / (
-                zeta3 * T ** 3 / pi ** 2 * hubble(T, GSTAR(T))) - 1.0
+            with np.errstate(divide="ignore"):
+                return np.log(wsel[idx] * decay_production_per_width(T) / (
+                    zeta3 * T ** 3 / pi ** 2 * hubble(T, GSTAR(T))))
 
         hi = np.full(sel.size, math.log(I["decayPeakT"]))
         lo = hi.copy()
