@@ -127,11 +127,13 @@ std::uint64_t chunkChecksum(const ChunkBuffer& c) {
   h = checksumBytes(c.allowed.data(), n, h);
   h = checksumBytes(c.chi2Total.data(), n * 8, h);
   h = checksumBytes(c.status.data(), n, h);
-  return checksumBytes(c.index.data(), n * 8, h);
+  h = checksumBytes(c.index.data(), n * 8, h);
+  if (!c.round.empty()) h = checksumBytes(c.round.data(), n, h);
+  return h;
 }
 
 void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t nObservables,
-                        std::size_t nConstraints) {
+                        std::size_t nConstraints, bool withRound) {
   capacity = cap;
   rows = 0;
   allowedCount = 0;
@@ -146,6 +148,7 @@ void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t 
   chi2Total.resize(cap);
   status.resize(cap);
   index.resize(cap);
+  round.resize(withRound ? cap : 0);
   excluded.assign(nConstraints, 0);
 }
 
