@@ -302,5 +302,27 @@ TEST_F(Mpi, BadInputIsOneLineFromOneRank) {
   EXPECT_FALSE(partsLeft((dir() / "shard.h5").string()));
 }
 
+TEST_F(Mpi, ARefineScanIsRefusedInOneLineFromOneRank) {
+  // A refine scan plans each round from every earlier verdict in one process
+  // (docs/config.md, "refine"): under mpirun it is refused, nothing written.
+  const auto json = dir() / "refine.json";
+  std::ofstream(json) << R"({"model": "lfv_nsi",
+    "parameters": {"m_Zprime": {"range": [0.001, 1.0], "scale": "log", "points": 5},
+                   "g_psi": {"range": [0.001, 1.0], "scale": "log", "points": 5}},
+    "sampler": {"kind": "refine", "depth": 2}})";
+  const std::string out = fresh("refine.h5");
+  const CliResult r = runShell(shell(mpirun(2, {"run", json.string(), "-o", out})));
+  EXPECT_NE(r.code, 0);
+  std::istringstream lines(r.err);
+  int errors = 0;
+  for (std::string line; std::getline(lines, line);) {
+    errors += line.rfind("portalscan: error:", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(errors, 1) << r.err;
+  EXPECT_NE(r.err.find("does not run under mpirun"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(partsLeft(out));
+}
+
 }  // namespace
 }  // namespace portalscan::test

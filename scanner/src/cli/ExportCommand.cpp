@@ -658,7 +658,8 @@ int runExport(const ExportArgs& args, std::ostream& out) {
     if (requested == 0 && scanned) {
       for (const auto& f : files) {
         const auto& cfg = f.config;
-        const bool grid = cfg.contains("sampler") && cfg["sampler"].value("kind", "") == "grid";
+        const std::string kind = cfg.contains("sampler") ? cfg["sampler"].value("kind", "") : "";
+        const bool grid = kind == "grid" || kind == "refine";
         const auto* spec = cfg.contains("parameters") && cfg["parameters"].contains(a.column.name)
                                ? &cfg["parameters"][a.column.name]
                                : nullptr;
@@ -666,7 +667,14 @@ int runExport(const ExportArgs& args, std::ostream& out) {
           nodes.reset();
           break;
         }
-        const auto n = (*spec)["points"].get<std::uint64_t>();
+        auto n = (*spec)["points"].get<std::uint64_t>();
+        // A refine scan's refined axis: the cells of its finest lattice, (n - 1) 2^depth.
+        if (kind == "refine" && n >= 2) {
+          const auto& plane = cfg["sampler"]["plane"];
+          if (std::find(plane.begin(), plane.end(), a.column.name) != plane.end()) {
+            n = ((n - 1) << cfg["sampler"]["depth"].get<unsigned>()) + 1;
+          }
+        }
         const auto range = (*spec)["range"];
         const bool slog = (*spec).value("scale", "lin") == "log";
         auto these = gridNodes(range[0].get<double>(), range[1].get<double>(), n, slog);
@@ -756,9 +764,50 @@ int runExport(const ExportArgs& args, std::ostream& out) {
     throw InputError(
         "no point of the plane has a finite chi2_total: nothing to profile (use --mode cuts)");
   }
+  // A refine scan leaves most fine bins empty on purpose: inside a cell it did not split, every
+  // corner agreed. Such a bin takes the verdict of the nearest bin with points (breadth first
+  // over the bins, ties to the lower bin number), so the plot shows the regions, not the holes.
+  bool refined = false;
+  for (const auto& f : files) {
+    refined = refined ||
+              (f.config.contains("sampler") && f.config["sampler"].value("kind", "") == "refine");
+  }
+  std::uint64_t filled = 0;
+  std::vector<bool> filledBin(NB, false);
+  if (refined) {
+    std::vector<std::size_t> from(NB, std::size_t(-1));
+    std::vector<std::size_t> queue;
+    for (std::size_t b = 0; b < NB; ++b) {
+      if (count[b]) {
+        from[b] = b;
+        queue.push_back(b);
+      }
+    }
+    for (std::size_t q = 0; q < queue.size(); ++q) {
+      const std::size_t b = queue[q], bx = b % NX, by = b / NX;
+      const std::size_t next[4] = {bx > 0 ? b - 1 : b, bx + 1 < NX ? b + 1 : b, by > 0 ? b - NX : b,
+                                   by + 1 < NY ? b + NX : b};
+      for (const std::size_t n : next) {
+        if (from[n] != std::size_t(-1)) continue;
+        from[n] = from[b];
+        queue.push_back(n);
+      }
+    }
+    for (std::size_t b = 0; b < NB; ++b) {
+      const std::size_t f = from[b];
+      if (count[b] || f == std::size_t(-1)) continue;
+      ++filled;
+      filledBin[b] = true;
+      valid[b] = valid[f];
+      anyAllowed[b] = anyAllowed[f];
+      minChi2[b] = minChi2[f];
+      for (auto& v : minChi2By) v[b] = v[f];
+      for (auto& v : passing) v[b] = v[f];
+    }
+  }
   std::uint64_t empty = 0, noValid = 0;
   for (std::size_t b = 0; b < NB; ++b) {
-    if (count[b] == 0)
+    if (count[b] == 0 && !filledBin[b])
       ++empty;
     else if (valid[b] == 0)
       ++noValid;
@@ -771,6 +820,11 @@ int runExport(const ExportArgs& args, std::ostream& out) {
   if (failed)
     notes.push_back(std::to_string(failed) +
                     " points failed (a status other than ok) and count in no bin's verdict");
+  if (filled) {
+    notes.push_back(std::to_string(filled) + " of " + std::to_string(NB) +
+                    " bins of the refine scan hold no point and take the verdict of the nearest " +
+                    "bin with points (no refinement there: the corners of its cell agreed)");
+  }
   notes.push_back(std::to_string(empty) + " of " + std::to_string(NB) +
                   " bins hold no point (empty: shown as such, never as allowed)" +
                   (noValid ? "; " + std::to_string(noValid) + " hold only failed points" : ""));

@@ -340,6 +340,12 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
             "of the whole scan");
       }
       config.emplace(runConfig(args));
+      if (config->sampler == SamplerKind::Refine) {
+        throw InputError(
+            "a refine scan does not run under mpirun: each round is planned from "
+            "every earlier verdict in one process; run it without mpirun, with "
+            "threads (-j)");
+      }
       output = config->output.path;
       part = partPath(output, rank, size);
       foreign = foreignParts(output, size);

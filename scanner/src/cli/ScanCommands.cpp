@@ -5,6 +5,7 @@
 #include "portalscan/scanner/cli/Text.hpp"
 #include "portalscan/scanner/engine/Config.hpp"
 #include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/engine/Refine.hpp"
 #include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
@@ -237,6 +238,11 @@ struct RunPlan {
 RunPlan planRun(const RunArgs& args) {
   if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
   RunPlan p{parseShard(args.shard), runConfig(args), {}, 0};
+  if (p.config.sampler == SamplerKind::Refine && p.subset.kind == Subset::Kind::Shard) {
+    throw InputError(
+        "--shard: a refine scan runs in one process (each round depends on every "
+        "earlier verdict); run it whole, with threads (-j)");
+  }
   if (args.output.empty() && p.subset.kind == Subset::Kind::Shard) {
     setOutputPath(p.config, defaultShardPath(p.config.output.path, p.subset));
   }
@@ -316,9 +322,15 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
   if (p.subset.kind != Subset::Kind::All) {
     out << " of " << p.config.points << " (" << p.subset.describe() << ")";
   }
-  out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
-      << p.config.output.chunkPoints << "\n"
-      << "  constraints      ";
+  if (p.config.sampler == SamplerKind::Refine) {
+    out << " at most (refine: a base grid of " << p.config.refine.baseSize << ", then up to "
+        << p.config.refine.depth << " rounds where the verdict changes), in chunks of "
+        << p.config.output.chunkPoints << "\n";
+  } else {
+    out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
+        << p.config.output.chunkPoints << "\n";
+  }
+  out << "  constraints      ";
   const auto& chain = p.config.chain.constraints();
   for (std::size_t k = 0; k < chain.size(); ++k) out << (k ? ", " : "") << chain[k].name;
   out << "\n  output           " << path << ": " << action << "\n";
@@ -351,6 +363,180 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
 
 }  // namespace
 
+namespace {
+
+/// The criterion's bit of every committed point of a refine scan file, in index order.
+std::vector<std::uint8_t> readVerdicts(const std::string& path, const ScanConfig& config) {
+  std::vector<std::uint8_t> in;
+  readCommitted(path, [&](const CommittedFile& file) {
+    const RefineConfig& rc = config.refine;
+    in.clear();
+    if (rc.criterion == RefineCriterion::Chi2) {
+      for (const double x : file.doubles("chi2_total")) in.push_back(x <= rc.chi2Level ? 1 : 0);
+      return;
+    }
+    const std::string dataset =
+        rc.criterion == RefineCriterion::Allowed
+            ? std::string("allowed")
+            : "constraints/" + config.chain.constraints()[rc.constraint].name + "/pass";
+    for (const std::int8_t x : file.bytes(dataset)) in.push_back(x != 0 ? 1 : 0);
+  });
+  return in;
+}
+
+/// Plans the rounds of `refinement` again from the verdicts of a file's points, up to the first
+/// round the file does not hold whole; returns the chunks of the rounds planned.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> replay(Refinement& refinement,
+                                                            const std::vector<std::uint8_t>& in) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> planned;
+  for (;;) {
+    const std::size_t k = refinement.rounds() - 1;
+    const auto chunks = refinement.chunks(k);
+    planned.insert(planned.end(), chunks.begin(), chunks.end());
+    // The verdicts the file holds of this round (all of it, or the part before a stop).
+    const std::uint64_t end = std::min<std::uint64_t>(refinement.roundEnd(k), in.size());
+    for (std::uint64_t i = refinement.roundBegin(k); i < end; ++i)
+      refinement.setVerdict(i, in[i] != 0);
+    if (refinement.roundEnd(k) > in.size()) break;
+    if (!refinement.nextRound()) break;
+  }
+  return planned;
+}
+
+/// What a refine run prints after the summary (and `info` of its file): the points of each round
+/// and how finely the boundary is placed.
+void printRefinement(std::ostream& out, const ScanConfig& config,
+                     const std::vector<std::uint64_t>& perRound, std::uint64_t boundaryCells,
+                     bool budgetReached) {
+  out << "  refinement       " << perRound.size() << " round" << (perRound.size() == 1 ? "" : "s")
+      << " (depth " << config.refine.depth << ", budget " << config.refine.budget << "): ";
+  for (std::size_t k = 0; k < perRound.size(); ++k) out << (k ? " + " : "") << perRound[k];
+  out << " points\n";
+  const std::size_t level = perRound.empty() ? 0 : perRound.size() - 1;
+  out << "  boundary         " << boundaryCells << " cells of level " << level
+      << " hold it; cell side " << refineResolution(config, level)
+      << (budgetReached ? " (the budget stopped the refinement)" : "") << "\n";
+}
+
+/// `portalscan run` of a refine scan: its rounds one after the other, each a list of chunks
+/// run like any scan's (threads, commits, interruption), the next planned from the verdicts.
+int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::ostream& err) {
+  const ScanConfig& config = run.config;
+  const std::string& path = config.output.path;
+  Refinement refinement(config);
+  FileState state;
+  state.excluded.assign(config.chain.constraints().size(), 0);
+  std::optional<ScanWriter> writer;
+  std::uint64_t next = 0;  // the first point not in the file
+  if (args.resume && fs::exists(path)) {
+    state = verifyForResume(path, config, Subset{});
+    next = state.points();
+    const std::vector<std::uint8_t> in = readVerdicts(path, config);
+    if (in.size() != next) {
+      throw IoError("'" + path + "': " + std::to_string(in.size()) + " verdicts for " +
+                    std::to_string(next) + " committed points");
+    }
+    // Replay the rounds from the verdicts; the file's chunks must be theirs.
+    const auto planned = replay(refinement, in);
+    for (std::size_t c = 0; c < state.committed.size(); ++c) {
+      if (c >= planned.size() || planned[c] != state.committed[c]) {
+        throw InputError("'" + path + "' holds chunk [" + std::to_string(state.committed[c].first) +
+                         ", " + std::to_string(state.committed[c].second) +
+                         ") where its verdicts plan another: it was not written by this "
+                         "version's refinement; run it afresh with --force");
+      }
+    }
+    if (state.complete) {
+      out << path << ": already complete (" << state.points() << " points); nothing to do\n";
+      return kExitOk;
+    }
+    err << "portalscan: resuming '" << path << "': " << next << " points done, round "
+        << refinement.rounds() - 1 << " of at most " << config.refine.depth;
+    if (state.droppedChunks)
+      err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
+    if (state.salvaged)
+      err << "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
+    err << "\n";
+    writer.emplace(config, path, state);
+  } else {
+    if (args.resume)
+      err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
+    checkOutput(path, args.force, args.config);
+    try {
+      writer.emplace(config, path, args.force, Subset{});
+    } catch (const IoError& e) {
+      throw InputError("cannot create output '" + path + "': " + e.what());
+    }
+  }
+
+  const InterruptHandler interrupts;
+  const auto sampler = makeRefineSampler(refinement, config.points);
+  const ChunkObserver observe = [&](const ChunkBuffer& b) {
+    for (std::uint64_t r = 0; r < b.rows; ++r)
+      refinement.setVerdict(b.index[r], refineVerdict(config.refine, b, r));
+  };
+  Totals totals{state.points(), state.allowed, state.excluded, state.status};
+  RunStatistics all;
+  all.excluded.assign(config.chain.constraints().size(), 0);
+  for (;;) {
+    const std::size_t k = refinement.rounds() - 1;
+    if (next < refinement.roundEnd(k)) {
+      std::vector<ChunkRange> chunks;
+      for (const auto& c : refinement.chunks(k))
+        if (c.first >= next) chunks.push_back(c);
+      ListSource source(chunks);
+      Progress progress(refinement.roundEnd(k), next, Progress::stderrIsTerminal(), err);
+      RunStatistics stats;
+      try {
+        stats = execute(config, *sampler, source, *writer, &progress, &interrupts.stop(), next,
+                        totals.allowed, observe);
+      } catch (const IoError& e) {
+        throw IoError(std::string(e.what()) + "; '" + path +
+                      "' keeps every committed chunk: fix the cause and resume with: " +
+                      resumeCommand(args, path, Subset{}));
+      }
+      totals.add(stats);
+      all.threads = stats.threads;
+      all.points += stats.points;
+      all.rows += stats.rows;
+      all.seconds += stats.seconds;
+      all.samplingSeconds += stats.samplingSeconds;
+      all.kernelSeconds += stats.kernelSeconds;
+      all.chainSeconds += stats.chainSeconds;
+      all.writeSeconds += stats.writeSeconds;
+      next += stats.points;
+      if (stats.stopped || next < refinement.roundEnd(k)) {
+        writer->close();
+        const int sig = interrupts.signal();
+        err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << " after "
+            << totals.points << " points (round " << k << "); '" << path
+            << "' keeps every finished chunk.\n"
+            << "resume with: " << resumeCommand(args, path, Subset{}) << "\n";
+        return 128 + (sig ? sig : SIGINT);
+      }
+    }
+    if (interrupts.stop().load()) {  // between rounds: the next one starts in the resumed run
+      writer->close();
+      const int sig = interrupts.signal();
+      err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+          << " after round " << k << " (" << totals.points << " points); '" << path
+          << "' keeps every finished chunk.\n"
+          << "resume with: " << resumeCommand(args, path, Subset{}) << "\n";
+      return 128 + (sig ? sig : SIGINT);
+    }
+    if (!refinement.nextRound()) break;
+  }
+  writer->finish();
+  printSummary(out, config, "", totals, all, state.rows + all.rows, path);
+  std::vector<std::uint64_t> perRound;
+  for (std::size_t k = 0; k < refinement.rounds(); ++k)
+    perRound.push_back(refinement.roundEnd(k) - refinement.roundBegin(k));
+  printRefinement(out, config, perRound, refinement.boundaryCells(), refinement.budgetReached());
+  return kExitOk;
+}
+
+}  // namespace
+
 int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
 #if PORTALSCAN_WITH_MPI
   if (const auto* session = mpi::Session::current(); session && session->size() > 1) {
@@ -362,6 +548,15 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
 #endif
   if (args.dryRun) return dryRun(args, out, err);
   const RunPlan run = planRun(args);
+  if (run.config.sampler == SamplerKind::Refine) {
+    if (args.resume) {
+      if (const auto parts = partFilesOf(run.config.output.path); !parts.empty()) {
+        throw InputError("'" + run.config.output.path + "' has part files of an MPI run such as '" +
+                         parts.front().path + "': resume it under mpirun");
+      }
+    }
+    return runRefine(args, run, out, err);
+  }
   const Subset& subset = run.subset;
   const ScanConfig& config = run.config;
   const std::string& path = config.output.path;
@@ -449,6 +644,10 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   }
   const ScanSummary first = summarise(args.inputs.front(), false);
   const ScanConfig config = parseConfig(first.config, args.inputs.front());
+  if (config.sampler == SamplerKind::Refine) {
+    throw InputError("'" + args.inputs.front() + "' is a refine scan: it runs in one process " +
+                     "and is never split, so there is nothing to merge");
+  }
   for (const auto& in : args.inputs) {
     std::error_code ec;
     if (fs::exists(args.output) && fs::equivalent(args.output, in, ec)) {
@@ -465,8 +664,42 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   return kExitOk;
 }
 
+namespace {
+
+/// A refine file's rounds as `info` shows them: the points of each (those evaluated so far),
+/// the boundary cells once the refinement is over, the cell side of the level reached.
+struct RefineInfo {
+  std::vector<std::uint64_t> perRound;
+  bool over = false;
+  std::uint64_t boundaryCells = 0;
+  bool budgetReached = false;
+  std::string cellSide;
+};
+
+RefineInfo refineInfo(const ScanSummary& s) {
+  const ScanConfig config = parseConfig(s.config, s.path);
+  const auto in = readVerdicts(s.path, config);
+  Refinement refinement(config);
+  replay(refinement, in);
+  RefineInfo info;
+  for (std::size_t k = 0; k < refinement.rounds(); ++k) {
+    const std::uint64_t b = refinement.roundBegin(k);
+    const std::uint64_t e = std::min<std::uint64_t>(refinement.roundEnd(k), in.size());
+    if (e > b) info.perRound.push_back(e - b);
+  }
+  info.over = s.complete;
+  if (info.over) info.boundaryCells = refinement.boundaryCells();
+  info.budgetReached = refinement.budgetReached();
+  info.cellSide = refineResolution(config, info.perRound.empty() ? 0 : info.perRound.size() - 1);
+  return info;
+}
+
+}  // namespace
+
 int runInfo(const InfoArgs& args, std::ostream& out) {
   const ScanSummary s = summarise(args.file);
+  const bool refine = s.config.at("sampler").at("kind") == "refine";
+  const RefineInfo rounds = refine ? refineInfo(s) : RefineInfo{};
   if (args.json) {
     nlohmann::ordered_json j;
     j["file"] = s.path;
@@ -488,6 +721,14 @@ int runInfo(const InfoArgs& args, std::ostream& out) {
     for (std::size_t k = 0; k < s.constraintNames.size(); ++k)
       excluded[s.constraintNames[k]] = s.excluded[k];
     j["excluded"] = excluded;
+    if (refine) {
+      j["refinement"] = {
+          {"points_per_round", rounds.perRound},
+          {"boundary_cells",
+           rounds.over ? nlohmann::ordered_json(rounds.boundaryCells) : nlohmann::ordered_json()},
+          {"budget_reached", rounds.budgetReached},
+          {"cell_side", rounds.cellSide}};
+    }
     nlohmann::ordered_json ranges = nlohmann::ordered_json::object();
     for (const auto& r : s.parameterRanges) {
       ranges[r.name] = {
@@ -508,14 +749,31 @@ int runInfo(const InfoArgs& args, std::ostream& out) {
   out << "\n";
   if (s.subset.kind != Subset::Kind::All)
     out << "  holds            " << s.subset.describe() << " of the scan\n";
-  out << "  scan             " << s.config.at("sampler").at("kind").get<std::string>() << ", "
-      << s.pointsTotal << " points, seed " << s.config.at("sampler").at("seed") << ", "
-      << (s.complete ? "complete" : "INCOMPLETE") << "\n";
+  if (refine) {
+    out << "  scan             refine (depth " << s.config.at("sampler").at("depth")
+        << "), at most " << s.pointsTotal << " points, " << (s.complete ? "complete" : "INCOMPLETE")
+        << "\n";
+  } else {
+    out << "  scan             " << s.config.at("sampler").at("kind").get<std::string>() << ", "
+        << s.pointsTotal << " points, seed " << s.config.at("sampler").at("seed") << ", "
+        << (s.complete ? "complete" : "INCOMPLETE") << "\n";
+  }
   out << "  evaluated        " << s.pointsEvaluated << " points in " << s.chunks << " chunks, "
       << s.rows << " rows stored (keep " << s.config.at("output").at("keep").get<std::string>()
       << ")\n";
   out << "  allowed          " << s.allowed << " (" << percent(s.allowed, s.pointsEvaluated)
       << ")\n";
+  if (refine) {
+    const ScanConfig config = parseConfig(s.config, s.path);
+    if (rounds.over) {
+      printRefinement(out, config, rounds.perRound, rounds.boundaryCells, rounds.budgetReached);
+    } else {
+      out << "  refinement       " << rounds.perRound.size() << " round(s) so far: ";
+      for (std::size_t k = 0; k < rounds.perRound.size(); ++k)
+        out << (k ? " + " : "") << rounds.perRound[k];
+      out << " points (cell side " << rounds.cellSide << ")\n";
+    }
+  }
   out << "  excluded by\n";
   for (std::size_t k = 0; k < s.constraintNames.size(); ++k) {
     out << "    " << std::left << std::setw(22) << s.constraintNames[k] << std::right

@@ -396,28 +396,36 @@ void parseModel(const ordered_json& j, const Context& root, ScanConfig& c) {
 /// What the sampler section decides for the parameters section.
 struct SamplerSection {
   std::string kind;
-  bool grid = true;
+  bool grid = true;  ///< the axes carry point counts (grid, and refine's base grid)
   std::optional<std::uint64_t> statedGridPoints;  // the canonical form states the product
+  ordered_json json;                              ///< the section as given
 };
 
 /// "sampler" (first: the grid decides whether axes carry point counts).
 SamplerSection parseSampler(const ordered_json& j, const Context& root, ScanConfig& c) {
   ordered_json samplerJson = j.contains("sampler") ? j.at("sampler") : ordered_json::object();
   const Context sc = root / "sampler";
-  checkKeys(samplerJson, {"kind", "points", "seed"}, sc);
-  const std::string kind =
-      samplerJson.contains("kind")
-          ? choice(samplerJson.at("kind"), {"grid", "random", "sobol", "lhs"}, sc / "kind")
-          : "grid";
+  const bool refine =
+      samplerJson.is_object() && samplerJson.contains("kind") && samplerJson.at("kind") == "refine";
+  if (refine) {
+    checkKeys(samplerJson, {"kind", "depth", "budget", "criterion", "plane"}, sc);
+  } else {
+    checkKeys(samplerJson, {"kind", "points", "seed"}, sc);
+  }
+  const std::string kind = samplerJson.contains("kind")
+                               ? choice(samplerJson.at("kind"),
+                                        {"grid", "random", "sobol", "lhs", "refine"}, sc / "kind")
+                               : "grid";
   c.sampler = kind == "grid"     ? SamplerKind::Grid
               : kind == "random" ? SamplerKind::Random
               : kind == "sobol"  ? SamplerKind::Sobol
-                                 : SamplerKind::LatinHypercube;
+              : kind == "lhs"    ? SamplerKind::LatinHypercube
+                                 : SamplerKind::Refine;
   if (samplerJson.contains("seed"))
     c.seed = positiveInteger(samplerJson.at("seed"), sc / "seed", true);
-  const bool grid = c.sampler == SamplerKind::Grid;
+  const bool grid = c.sampler == SamplerKind::Grid || refine;
   std::optional<std::uint64_t> statedGridPoints;  // the canonical form states the product
-  if (grid && samplerJson.contains("points")) {
+  if (c.sampler == SamplerKind::Grid && samplerJson.contains("points")) {
     statedGridPoints = positiveInteger(samplerJson.at("points"), sc / "points");
   }
   if (!grid) {
@@ -425,7 +433,135 @@ SamplerSection parseSampler(const ordered_json& j, const Context& root, ScanConf
     c.points = positiveInteger(samplerJson.at("points"), sc / "points");
     if (c.points > kMaxPoints) (sc / "points").fail(kMaxPointsMessage);
   }
-  return {kind, grid, statedGridPoints};
+  return {kind, grid, statedGridPoints, samplerJson};
+}
+
+/// The most rounds of refinement: a round is stored as an 8-bit number, and 2^30 halvings of an
+/// axis are far past double precision.
+constexpr std::uint64_t kMaxRefineDepth = 30;
+
+/// The refine sampler's own keys (after the parameters and the chain, which they name).
+void parseRefine(const SamplerSection& s, const Context& root, ScanConfig& c) {
+  if (c.sampler != SamplerKind::Refine) return;
+  const Context sc = root / "sampler";
+  const ordered_json& r = s.json;
+  RefineConfig& rc = c.refine;
+  if (r.contains("depth")) {
+    const std::uint64_t depth = positiveInteger(r.at("depth"), sc / "depth", true);
+    if (depth == 0) {
+      (sc / "depth")
+          .fail("depth 0 refines nothing: at least 1 (or use the grid sampler for the base grid)");
+    }
+    if (depth > kMaxRefineDepth) {
+      (sc / "depth").fail("at most " + std::to_string(kMaxRefineDepth) + " rounds");
+    }
+    rc.depth = static_cast<std::uint32_t>(depth);
+  }
+  if (c.axes.empty()) sc.fail("the refine sampler needs at least one scanned parameter");
+  // The lattice follows the model's parameter order, whatever the order of the config's keys:
+  // the canonical form (and so a resumed or re-read scan) lists them that way.
+  std::stable_sort(c.axes.begin(), c.axes.end(),
+                   [](const Axis& a, const Axis& b) { return a.parameter < b.parameter; });
+  // The refined axes: a named plane (the others profiled on their base nodes), or every axis.
+  if (r.contains("plane")) {
+    const Context pc = sc / "plane";
+    const ordered_json& plane = r.at("plane");
+    if (!plane.is_array() || plane.empty()) pc.fail("expected a list of scanned parameters");
+    std::vector<std::string> scanned;
+    for (const Axis& a : c.axes) scanned.push_back(a.name);
+    for (const auto& item : plane) {
+      const std::string name = stringValue(item, pc);
+      const auto it = std::find(scanned.begin(), scanned.end(), name);
+      if (it == scanned.end()) {
+        const bool known = c.kernel->parameterIndex(name).has_value();
+        pc.fail(known ? "'" + name + "' is not scanned (give it a range to refine it)"
+                      : unknownNameMessage("parameter", name, scanned, " among the scanned ones"));
+      }
+      const auto a = static_cast<std::size_t>(it - scanned.begin());
+      if (std::find(rc.plane.begin(), rc.plane.end(), a) != rc.plane.end()) {
+        pc.fail("'" + name + "' is named twice");
+      }
+      rc.plane.push_back(a);
+    }
+    std::sort(rc.plane.begin(), rc.plane.end());
+  } else {
+    for (std::size_t a = 0; a < c.axes.size(); ++a) rc.plane.push_back(a);
+  }
+  for (std::size_t a : rc.plane) {
+    if (c.axes[a].points < 2) {
+      (root / "parameters" / c.axes[a].name / "points")
+          .fail("a refined parameter needs at least 2 base points (the corners of its cells)");
+    }
+  }
+  // The lattice every point lies on: (n - 1) 2^depth + 1 nodes on a refined axis, the base
+  // nodes on a profiled one. Its size bounds the scan, and its indices must fit.
+  std::uint64_t lattice = 1;
+  bool overflow = false;
+  for (std::size_t a = 0; a < c.axes.size(); ++a) {
+    const bool refined = std::find(rc.plane.begin(), rc.plane.end(), a) != rc.plane.end();
+    const std::uint64_t n = c.axes[a].points;
+    std::uint64_t m = n;
+    if (refined) {
+      if (n - 1 > (kMaxPoints >> rc.depth)) {
+        overflow = true;
+        break;
+      }
+      m = ((n - 1) << rc.depth) + 1;
+    }
+    if (lattice > kMaxPoints / m) {
+      overflow = true;
+      break;
+    }
+    lattice *= m;
+  }
+  if (overflow) {
+    (sc / "depth")
+        .fail("depth " + std::to_string(rc.depth) +
+              " puts the refinement lattice past 2^63 - 1 points: lower it, or refine a plane");
+  }
+  rc.baseSize = c.points;  // the grid's product
+  rc.budget = lattice;
+  if (r.contains("budget")) {
+    rc.budget = positiveInteger(r.at("budget"), sc / "budget");
+    if (rc.budget < rc.baseSize) {
+      (sc / "budget")
+          .fail("a budget of " + std::to_string(rc.budget) + " points is below the base design's " +
+                std::to_string(rc.baseSize) + " (the grid of the parameters' points)");
+    }
+    rc.budget = std::min(rc.budget, lattice);
+  }
+  c.points = rc.budget;
+  if (r.contains("criterion")) {
+    const Context cc = sc / "criterion";
+    const ordered_json& k = r.at("criterion");
+    if (k.is_string()) {
+      if (k.get<std::string>() != "allowed") {
+        cc.fail("expected \"allowed\", {\"constraint\": NAME} or {\"chi2_total\": LEVEL}");
+      }
+    } else {
+      if (!k.is_object() || k.size() != 1) {
+        cc.fail("expected \"allowed\", {\"constraint\": NAME} or {\"chi2_total\": LEVEL}");
+      }
+      checkKeys(k, {"constraint", "chi2_total"}, cc);
+      if (k.contains("constraint")) {
+        const std::string name = stringValue(k.at("constraint"), cc / "constraint");
+        const auto& chain = c.chain.constraints();
+        std::vector<std::string> names;
+        for (const auto& con : chain) names.push_back(con.name);
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) {
+          (cc / "constraint")
+              .fail(unknownNameMessage("constraint", name, names, " in the scan's chain"));
+        }
+        rc.criterion = RefineCriterion::Constraint;
+        rc.constraint = static_cast<std::size_t>(it - names.begin());
+      } else {
+        rc.chi2Level = finiteNumber(k.at("chi2_total"), cc / "chi2_total");
+        if (!(rc.chi2Level > 0.0)) (cc / "chi2_total").fail("a Delta chi^2 level must be > 0");
+        rc.criterion = RefineCriterion::Chi2;
+      }
+    }
+  }
 }
 
 /// "parameters": fixed values, scanned axes and derived parameters; the grid's
@@ -495,7 +631,11 @@ void parseParameters(const ordered_json& j, const Context& root, const SamplerSe
         rc.fail("a log range must be positive (it touches zero or is negative)");
       }
       if (grid) {
-        if (!spec.contains("points")) ctx.fail("the grid sampler needs 'points' for each range");
+        if (!spec.contains("points")) {
+          ctx.fail(c.sampler == SamplerKind::Refine
+                       ? "the refine sampler needs 'points' for each range (its base grid)"
+                       : "the grid sampler needs 'points' for each range");
+        }
         axis.points = positiveInteger(spec.at("points"), ctx / "points");
       } else if (spec.contains("points")) {
         (ctx / "points")
@@ -710,7 +850,7 @@ void parseThreads(const ordered_json& j, const Context& root, ScanConfig& c) {
 /// The canonical form (every default written out) and the identity hash over it.
 void writeCanonical(const ordered_json& j, ScanConfig& c) {
   const physics::Model& model = *c.kernel;
-  const bool grid = c.sampler == SamplerKind::Grid;
+  const bool grid = c.sampler == SamplerKind::Grid || c.sampler == SamplerKind::Refine;
   ordered_json canonical;
   if (j.contains("description")) canonical["description"] = j.at("description");
   canonical["model"] = c.model;
@@ -734,7 +874,24 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
     }
   }
   canonical["parameters"] = params;
-  canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
+  if (c.sampler == SamplerKind::Refine) {
+    const RefineConfig& rc = c.refine;
+    ordered_json criterion = "allowed";
+    if (rc.criterion == RefineCriterion::Constraint) {
+      criterion = {{"constraint", c.chain.constraints()[rc.constraint].name}};
+    } else if (rc.criterion == RefineCriterion::Chi2) {
+      criterion = {{"chi2_total", rc.chi2Level}};
+    }
+    ordered_json plane = ordered_json::array();
+    for (std::size_t a : rc.plane) plane.push_back(c.axes[a].name);
+    canonical["sampler"] = {{"kind", "refine"},
+                            {"depth", rc.depth},
+                            {"budget", rc.budget},
+                            {"criterion", criterion},
+                            {"plane", plane}};
+  } else {
+    canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
+  }
   ordered_json chainJson = ordered_json::array();
   for (const auto& con : c.chain.constraints()) {
     if (con.user) {
@@ -788,6 +945,8 @@ std::string toString(SamplerKind k) {
       return "sobol";
     case SamplerKind::LatinHypercube:
       return "lhs";
+    case SamplerKind::Refine:
+      return "refine";
   }
   return "?";
 }
@@ -801,7 +960,11 @@ ScanConfig parseConfig(const ordered_json& j, const std::string& source,
   const SamplerSection sampler = parseSampler(j, root, c);
   parseParameters(j, root, sampler, c);
   parseConstraints(j, root, baseDir, c);
+  parseRefine(sampler, root, c);
   parseOutput(j, root, source, c);
+  if (c.sampler == SamplerKind::Refine && c.output.keep != Keep::All) {
+    (root / "output" / "keep").fail("the refine sampler needs every point's verdict: keep \"all\"");
+  }
   parseThreads(j, root, c);
   writeCanonical(j, c);
   return c;

@@ -40,10 +40,11 @@ struct Scratch {
 
 class ChunkEvaluator {
  public:
-  explicit ChunkEvaluator(const ScanConfig& config)
+  explicit ChunkEvaluator(const ScanConfig& config, const Sampler* sampler = nullptr)
       : config_(config),
         model_(*config.kernel),
-        sampler_(makeSampler(config)),
+        owned_(sampler ? nullptr : makeSampler(config)),
+        sampler_(sampler ? sampler : owned_.get()),
         space_(config),
         nParameters_(model_.parameters().size()),
         nObservables_(model_.observables().size()),
@@ -54,7 +55,8 @@ class ChunkEvaluator {
     const std::uint64_t n = end - begin;
     const std::uint64_t cap = config_.output.chunkPoints;
     const std::size_t d = sampler_->dimension();
-    out.reset(cap, nParameters_, config_.output.observables.size(), nConstraints_);
+    out.reset(cap, nParameters_, config_.output.observables.size(), nConstraints_,
+              config_.sampler == SamplerKind::Refine);
     out.begin = begin;
     out.end = end;
     s.u.resize(cap * d);
@@ -105,6 +107,7 @@ class ChunkEvaluator {
       out.chi2Total[row] = verdict.chi2Total;
       out.status[row] = static_cast<std::int8_t>(verdict.status);
       out.index[row] = begin + i;
+      if (!out.round.empty()) out.round[row] = sampler_->round(begin + i);
     }
     out.chainSeconds = since(t);
   }
@@ -112,7 +115,8 @@ class ChunkEvaluator {
  private:
   const ScanConfig& config_;
   const physics::Model& model_;
-  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Sampler> owned_;
+  const Sampler* sampler_;
   ParameterSpace space_;
   std::size_t nParameters_;
   std::size_t nObservables_;
@@ -124,19 +128,21 @@ class ChunkEvaluator {
 CostSample sampleCost(const ScanConfig& config, double seconds, std::uint64_t maxPoints) {
   CostSample c;
   c.threads = config.threads > 0 ? config.threads : omp_get_max_threads();
-  if (config.points == 0) return c;
   const ChunkEvaluator evaluator(config);
+  // The sampler's own points (for refine: its base grid, the points known before any verdict).
+  const std::uint64_t points = makeSampler(config)->size();
+  if (points == 0) return c;
   Scratch scratch;
   ChunkBuffer buffer;
-  const std::uint64_t n = std::min(maxPoints, config.points);
+  const std::uint64_t n = std::min(maxPoints, points);
   std::uint64_t kept = 0;
   double busy = 0.0;
   const auto start = Clock::now();
   for (std::uint64_t j = 0; j < n && (j == 0 || since(start) < seconds); ++j) {
     // Point j of n spread over [0, points): the middle of its n-th of the index space.
-    const auto i = static_cast<std::uint64_t>((static_cast<long double>(j) + 0.5L) /
-                                              static_cast<long double>(n) *
-                                              static_cast<long double>(config.points));
+    const auto i =
+        static_cast<std::uint64_t>((static_cast<long double>(j) + 0.5L) /
+                                   static_cast<long double>(n) * static_cast<long double>(points));
     evaluator.evaluate({i, i + 1}, scratch, buffer);
     busy += buffer.samplingSeconds + buffer.kernelSeconds + buffer.chainSeconds;
     kept += buffer.rows;
@@ -159,7 +165,15 @@ std::vector<ChunkRange> allChunks(const ScanConfig& config) {
 RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
                       ProgressSink* progress, const std::atomic<bool>* stop,
                       std::uint64_t alreadyDone, std::uint64_t alreadyAllowed) {
-  const ChunkEvaluator evaluator(config);
+  const auto sampler = makeSampler(config);
+  return execute(config, *sampler, source, writer, progress, stop, alreadyDone, alreadyAllowed, {});
+}
+
+RunStatistics execute(const ScanConfig& config, const Sampler& sampler, ChunkSource& source,
+                      ScanWriter& writer, ProgressSink* progress, const std::atomic<bool>* stop,
+                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed,
+                      const ChunkObserver& observe) {
+  const ChunkEvaluator evaluator(config, &sampler);
   RunStatistics stats;
   stats.threads = config.threads > 0 ? config.threads : omp_get_max_threads();
   stats.excluded.assign(config.chain.constraints().size(), 0);
@@ -221,6 +235,7 @@ RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter&
           // Writing: the writer's serial part and the worker's prepare (checksum, compression).
           stats.writeSeconds += since(t) + buffer.encodeSeconds;
           stats.encodeSeconds += buffer.encodeSeconds;
+          if (observe) observe(buffer);
           stats.points += buffer.end - buffer.begin;
           stats.rows += buffer.rows;
           stats.allowed += buffer.allowedCount;

@@ -178,7 +178,8 @@ std::unique_ptr<Sampler> makeLatinHypercubeSampler(std::size_t dimension, std::u
 std::unique_ptr<Sampler> makeSampler(const ScanConfig& config) {
   const std::size_t d = config.axes.size();
   switch (config.sampler) {
-    case SamplerKind::Grid: {
+    case SamplerKind::Grid:
+    case SamplerKind::Refine: {
       std::vector<std::uint64_t> nodes;
       for (const Axis& a : config.axes) nodes.push_back(a.points);
       return makeGridSampler(std::move(nodes));

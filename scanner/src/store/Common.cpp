@@ -19,6 +19,7 @@ std::vector<Column> dataColumns(const ScanConfig& config) {
   columns.push_back({"chi2_total", 8});
   columns.push_back({"status", 1});
   columns.push_back({"index", 8});
+  if (config.sampler == SamplerKind::Refine) columns.push_back({"round", 1});
   return columns;
 }
 

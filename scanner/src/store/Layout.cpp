@@ -128,6 +128,7 @@ std::vector<std::pair<const void*, std::size_t>> canonicalColumns(const ChunkBuf
   columns.emplace_back(c.chi2Total.data(), 8);
   columns.emplace_back(c.status.data(), 1);
   columns.emplace_back(c.index.data(), 8);
+  if (!c.round.empty()) columns.emplace_back(c.round.data(), 1);  // refine scans only
   return columns;
 }
 
@@ -138,7 +139,7 @@ std::uint64_t chunkChecksum(const ChunkBuffer& c) {
 }
 
 void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t nObservables,
-                        std::size_t nConstraints) {
+                        std::size_t nConstraints, bool withRound) {
   capacity = cap;
   rows = 0;
   allowedCount = 0;
@@ -154,6 +155,7 @@ void ChunkBuffer::reset(std::uint64_t cap, std::size_t nParameters, std::size_t 
   chi2Total.resize(cap);
   status.resize(cap);
   index.resize(cap);
+  round.resize(withRound ? cap : 0);
   excluded.assign(nConstraints, 0);
 }
 

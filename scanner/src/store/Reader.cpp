@@ -36,7 +36,8 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
   const std::size_t nP = config_.kernel->parameters().size();
   const std::size_t nO = config_.output.observables.size();
   const std::size_t nC = config_.chain.constraints().size();
-  chunk.reset(std::max(config_.output.chunkPoints, rows), nP, nO, nC);
+  chunk.reset(std::max(config_.output.chunkPoints, rows), nP, nO, nC,
+              config_.sampler == SamplerKind::Refine);
   chunk.rows = rows;
   if (row < blockBegin_ || row + rows > blockEnd_) {  // read the next block of every column
     blockBegin_ = row;
@@ -64,6 +65,7 @@ void ScanReader::read(std::uint64_t row, std::uint64_t rows, ChunkBuffer& chunk)
   take(chunk.chi2Total.data());
   take(chunk.status.data());
   take(chunk.index.data());
+  if (!chunk.round.empty()) take(chunk.round.data());
 }
 
 namespace {

@@ -168,6 +168,11 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
                                 "where the kernel failed or a constraint's quantity is NaN"));
   root.createDataset<std::int8_t>("status", chunkRows, gz).setAttribute("codes", statusCodesJson());
   root.createDataset<std::uint64_t>("index", chunkRows, gz);
+  if (config.sampler == SamplerKind::Refine) {
+    root.createDataset<std::uint8_t>("round", chunkRows, gz)
+        .setAttribute("description",
+                      std::string("the refinement round that placed the point (0: the base grid)"));
+  }
   h5::Group chunks = root.createGroup("chunks");
   chunks.setAttribute("description",
                       std::string("one row per committed chunk; 'range' (begin, end of the global "
@@ -214,6 +219,7 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   }
   doubles_.push_back(root.openDataset("chi2_total"));
   bytes_.push_back(root.openDataset("allowed"));
+  if (config.sampler == SamplerKind::Refine) bytes_.push_back(root.openDataset("round"));
   status_ = root.openDataset("status");
   index_ = root.openDataset("index");
   const h5::Group chunks = root.openGroup("chunks");
@@ -305,6 +311,7 @@ void ScanWriter::append(const ChunkBuffer& c) {
   for (std::size_t j = 0; j < nConstraints; ++j)
     take(pendingBytes_[j], c.pass.data() + j * c.capacity);
   take(pendingBytes_[nConstraints], c.allowed.data());
+  if (bytes_.size() > nConstraints + 1) take(pendingBytes_[nConstraints + 1], c.round.data());
   take(pendingStatus_, c.status.data());
   take(pendingIndex_, c.index.data());
   pendingRows_ += n;

@@ -23,7 +23,7 @@ inline constexpr int kMaxThreads = 1024;
 inline constexpr std::uint64_t kMaxChunkPoints = 262144;
 
 enum class Scale { Linear, Log };
-enum class SamplerKind { Grid, Random, Sobol, LatinHypercube };
+enum class SamplerKind { Grid, Random, Sobol, LatinHypercube, Refine };
 
 std::string toString(Scale s);
 std::string toString(SamplerKind k);
@@ -48,6 +48,21 @@ struct Derived {
 
 enum class Keep { All, Allowed };
 
+/// The verdict the refine sampler follows (docs/config.md, "refine").
+enum class RefineCriterion { Allowed, Constraint, Chi2 };
+
+/// The refine sampler: a grid over the axes' `points` (the base design), then
+/// rounds that split the cells whose corners disagree on the criterion.
+struct RefineConfig {
+  std::uint32_t depth = 4;   ///< rounds after the base design (halvings of a cell)
+  std::uint64_t budget = 0;  ///< the most points of the whole scan (base included)
+  RefineCriterion criterion = RefineCriterion::Allowed;
+  std::size_t constraint = 0;      ///< Constraint: index into the chain
+  double chi2Level = 0.0;          ///< Chi2: a point is "in" when chi2_total <= this
+  std::vector<std::size_t> plane;  ///< indices into axes that are refined (ascending)
+  std::uint64_t baseSize = 0;      ///< points of the base design (the grid's product)
+};
+
 struct OutputConfig {
   std::string path;
   Keep keep = Keep::All;
@@ -57,7 +72,7 @@ struct OutputConfig {
   std::uint64_t chunkPoints = 4096;      ///< points per chunk: the unit of work, writing and resume
                                          ///< (at most the scan's points)
   std::uint64_t chunkPointsAsGiven = 4096;  ///< as the config says (its canonical form)
-  double commitSeconds = 10.0;           ///< most time between commits (0: after every chunk)
+  double commitSeconds = 10.0;              ///< most time between commits (0: after every chunk)
 };
 
 struct ScanConfig {
@@ -68,8 +83,10 @@ struct ScanConfig {
   std::vector<Axis> axes;
   std::vector<Derived> derived;
   SamplerKind sampler = SamplerKind::Grid;
-  std::uint64_t points = 0;  ///< total points (the grid's product, or the sampler's count)
+  std::uint64_t points = 0;  ///< total points (the grid's product, or the sampler's count; refine:
+                             ///< its budget, the most points it may evaluate)
   std::uint64_t seed = 1;
+  RefineConfig refine;  ///< the refine sampler's settings (sampler == Refine)
   std::vector<constraints::Request> constraintRequests;
   constraints::Chain chain;
   OutputConfig output;

@@ -16,11 +16,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
 
 namespace portalscan::scanner {
+
+class Sampler;
 
 using ChunkRange = std::pair<std::uint64_t, std::uint64_t>;  ///< [begin, end) of point indices
 
@@ -74,6 +77,15 @@ struct RunStatistics {
 RunStatistics execute(const ScanConfig& config, ChunkSource& source, ScanWriter& writer,
                       ProgressSink* progress, const std::atomic<bool>* stop = nullptr,
                       std::uint64_t alreadyDone = 0, std::uint64_t alreadyAllowed = 0);
+/// Sees every computed chunk, in index order, once it is handed to the writer (the
+/// refine sampler reads its verdicts there).
+using ChunkObserver = std::function<void(const ChunkBuffer&)>;
+
+/// The same with the points of `sampler` (instead of the config's) and an observer.
+RunStatistics execute(const ScanConfig& config, const Sampler& sampler, ChunkSource& source,
+                      ScanWriter& writer, ProgressSink* progress, const std::atomic<bool>* stop,
+                      std::uint64_t alreadyDone, std::uint64_t alreadyAllowed,
+                      const ChunkObserver& observe);
 /// The same over a fixed list.
 RunStatistics execute(const ScanConfig& config, const std::vector<ChunkRange>& chunks,
                       ScanWriter& writer, ProgressSink* progress,

@@ -21,6 +21,8 @@ class Sampler {
   virtual void fill(std::uint64_t begin, std::uint64_t end, std::span<double> u) const = 0;
   std::size_t dimension() const { return dimension_; }
   std::uint64_t size() const { return size_; }
+  /// The refinement round of point i (0 for every sampler but refine).
+  virtual std::uint8_t round(std::uint64_t /*i*/) const { return 0; }
 
  protected:
   Sampler(std::size_t dimension, std::uint64_t size) : dimension_(dimension), size_(size) {}
@@ -48,6 +50,8 @@ std::unique_ptr<Sampler> makeSobolSampler(std::size_t dimension, std::uint64_t s
 std::unique_ptr<Sampler> makeLatinHypercubeSampler(std::size_t dimension, std::uint64_t size,
                                                    std::uint64_t seed);
 
+/// The config's sampler; for refine, its base grid (round 0), whose later rounds only a
+/// Refinement can plan (engine/Refine.hpp).
 std::unique_ptr<Sampler> makeSampler(const ScanConfig& config);
 
 /// Maps unit-cube coordinates to the full parameter vector: axes by their

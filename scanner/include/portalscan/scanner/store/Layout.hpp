@@ -77,6 +77,7 @@ struct ChunkBuffer {
   std::vector<double> chi2Total;
   std::vector<std::int8_t> status;
   std::vector<std::uint64_t> index;
+  std::vector<std::uint8_t> round;  ///< refine scans only (else empty): each row's round
   // Counters over every evaluated point of the chunk, kept or not.
   std::uint64_t allowedCount = 0;
   std::vector<std::uint64_t> excluded;  ///< per constraint: points that failed it
@@ -101,7 +102,7 @@ struct ChunkBuffer {
   } prepared;
 
   void reset(std::uint64_t capacity, std::size_t parameters, std::size_t observables,
-             std::size_t constraints);
+             std::size_t constraints, bool withRound = false);
 };
 
 /// The commit record of one chunk: where its rows are and what they counted.
@@ -115,7 +116,8 @@ struct ChunkRecord {
 
 /// Checksum of one chunk's rows, column by column in the file's canonical
 /// order (parameters, observables, per constraint pass, statistic and chi2,
-/// allowed, chi2_total, status, index): a 64-bit mix over the bytes.
+/// allowed, chi2_total, status, index, and a refine scan's round): a 64-bit mix
+/// over the bytes.
 std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
 /// The data columns of a chunk in that canonical order: the first of its
 /// `rows` elements and the element size (the order of detail::dataColumns).
