@@ -117,6 +117,16 @@ std::vector<pid_t> twoRanks(pid_t pid) {
   return {};
 }
 
+/// Lines of `err` that are portalscan errors: one per job, not one per rank.
+int errorLines(const std::string& err) {
+  std::istringstream lines(err);
+  int errors = 0;
+  for (std::string line; std::getline(lines, line);) {
+    errors += line.rfind("portalscan: error:", 0) == 0 ? 1 : 0;
+  }
+  return errors;
+}
+
 /// A two-rank `run` into `out` with the stop hook set for both ranks, once both have
 /// stopped themselves: the whole run is frozen at known committed chunks.
 struct FrozenRun {
@@ -130,8 +140,8 @@ FrozenRun startFrozen(const std::string& out) {
   r.mpirun =
       startProcess(mpirunStopping(kStopRank1, kStopRank2, {"run", config(), "-j", "1", "-o", out}));
   r.ranks = twoRanks(r.mpirun);
-  r.frozen = r.ranks.size() == 2 && waitUntilStopped(r.ranks[0], 300) &&
-             waitUntilStopped(r.ranks[1], 300);
+  r.frozen =
+      r.ranks.size() == 2 && waitUntilStopped(r.ranks[0], 300) && waitUntilStopped(r.ranks[1], 300);
   return r;
 }
 
@@ -291,12 +301,7 @@ TEST_F(Mpi, BadInputIsOneLineFromOneRank) {
   const CliResult r =
       runShell(shell(mpirun(2, {"run", config(), "--shard", "1/2", "-o", fresh("shard.h5")})));
   EXPECT_NE(r.code, 0);
-  std::istringstream lines(r.err);
-  int errors = 0;
-  for (std::string line; std::getline(lines, line);) {
-    errors += line.rfind("portalscan: error:", 0) == 0 ? 1 : 0;
-  }
-  EXPECT_EQ(errors, 1) << r.err;
+  EXPECT_EQ(errorLines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("--shard"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir() / "shard.h5"));
   EXPECT_FALSE(partsLeft((dir() / "shard.h5").string()));
@@ -313,12 +318,7 @@ TEST_F(Mpi, ARefineScanIsRefusedInOneLineFromOneRank) {
   const std::string out = fresh("refine.h5");
   const CliResult r = runShell(shell(mpirun(2, {"run", json.string(), "-o", out})));
   EXPECT_NE(r.code, 0);
-  std::istringstream lines(r.err);
-  int errors = 0;
-  for (std::string line; std::getline(lines, line);) {
-    errors += line.rfind("portalscan: error:", 0) == 0 ? 1 : 0;
-  }
-  EXPECT_EQ(errors, 1) << r.err;
+  EXPECT_EQ(errorLines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("does not run under mpirun"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_FALSE(partsLeft(out));

@@ -478,13 +478,15 @@ TEST(Promises, FailedPointsAreRecordedWithTheirStatus) {
 }
 
 TEST(Promises, AKernelFailureIsRecordedWithNaNObservables) {
-  // M_N = 1e-100 GeV makes the opt-in low-energy blocks integrate a NaN (the seesaw's
+  // M_N = 1e-100 GeV at the thermal-chi point (epsilon = 0.1, f = 0.01, 10 keV: the default
+  // before chi freeze-in) makes the opt-in low-energy blocks integrate a NaN (the seesaw's
   // 1/M_N overflows): the shared quadrature stops at once and the point is non_finite_result
   // (docs/reliability.md, "Points that cannot stall a scan"). Its row must carry that status,
   // NaN in every stored observable, and count in info; the M_N = 1e14 row next to it is ok.
   const auto d = freshDirectory("kernel-failure");
   writeText(d / "fail.json", R"({"model": "hidden_kev_fermion",
-    "parameters": {"M_N": {"range": [1e-100, 1e14], "scale": "log", "points": 2}},
+    "parameters": {"M_N": {"range": [1e-100, 1e14], "scale": "log", "points": 2},
+                   "epsilon": 0.1, "f_L": 0.01, "f_R": 0.01, "M_chi": 1e-5},
     "output": {"observables": "all"}})");
   const CliResult r = runCli("run fail.json", d.string());
   ASSERT_EQ(r.code, 0) << r.err;

@@ -168,7 +168,9 @@ TEST_F(Refine, TheBoundaryIsLocatedToOneFinestCellWithAFractionOfTheLattice) {
   const auto round = f.read<std::uint8_t>("/round", H5T_NATIVE_UINT8);
   for (std::size_t i = 0; i < index.size(); ++i) {
     ASSERT_EQ(index[i], i);
-    if (i) ASSERT_LE(round[i - 1], round[i]);
+    if (i) {
+      ASSERT_LE(round[i - 1], round[i]);
+    }
   }
   EXPECT_EQ(round.back(), kDepth);
   std::uint64_t base = 0;
@@ -217,7 +219,9 @@ TEST_F(Refine, KilledMidRoundAndBetweenRoundsResumesToTheSameFile) {
       const RawFile f(out);
       ASSERT_TRUE(f.ok());
       EXPECT_NE(f.intAttribute("/", "complete"), 1);
-      if (c.signal == SIGKILL) EXPECT_EQ(f.rows("/chunks/range"), c.threshold);
+      if (c.signal == SIGKILL) {
+        EXPECT_EQ(f.rows("/chunks/range"), c.threshold);
+      }
     }
     const CliResult resumed = runCli("run '" + config("refine.json", refineConfig()) +
                                      "' -j 1 -o '" + out + "' --resume");

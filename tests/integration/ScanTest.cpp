@@ -224,7 +224,7 @@ TEST(ScanRun, CompressedKeepAllFilesAreIdenticalChunkByChunkAndReadByH5py) {
     const auto chunksA = storedChunks(a, p, 16), chunksB = storedChunks(b, p, 16);
     ASSERT_EQ(chunksA.size(), 14u) << p;
     EXPECT_TRUE(chunksA == chunksB) << p;
-    for (const auto& chunk : chunksA) EXPECT_EQ(chunk.second, 0u) << p;  // every filter applied
+    for (const auto& stored : chunksA) EXPECT_EQ(stored.second, 0u) << p;  // every filter applied
     ++compressed;
   }
   EXPECT_GT(compressed, 50u);

@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -109,23 +110,19 @@ TEST(KernelEquality, ThermalTablesOverTheirRanges) {
   for (int i = 0; i < 5000; ++i) {
     const double t = logUniform(rng, 1e-7, 1e6);
     const double x = logUniform(rng, 1e-5, 200.0);
-    const double fast[8] = {thermal::gStar(t),
-                            thermal::gStarS(t),
-                            thermal::energyWeight(Statistics::Boson, x),
-                            thermal::energyWeight(Statistics::Fermion, x),
-                            thermal::numberWeight(Statistics::Boson, x),
-                            thermal::numberWeight(Statistics::Fermion, x),
-                            thermal::entropyWeight(Statistics::Fermion, x),
-                            thermal::entropyWeight(Statistics::Boson, x)};
+    auto tables = [&] {
+      return std::array<double, 8>{thermal::gStar(t),
+                                   thermal::gStarS(t),
+                                   thermal::energyWeight(Statistics::Boson, x),
+                                   thermal::energyWeight(Statistics::Fermion, x),
+                                   thermal::numberWeight(Statistics::Boson, x),
+                                   thermal::numberWeight(Statistics::Fermion, x),
+                                   thermal::entropyWeight(Statistics::Fermion, x),
+                                   thermal::entropyWeight(Statistics::Boson, x)};
+    };
+    const auto fast = tables();
     const reference::SlowPath slowPath;
-    const double slow[8] = {thermal::gStar(t),
-                            thermal::gStarS(t),
-                            thermal::energyWeight(Statistics::Boson, x),
-                            thermal::energyWeight(Statistics::Fermion, x),
-                            thermal::numberWeight(Statistics::Boson, x),
-                            thermal::numberWeight(Statistics::Fermion, x),
-                            thermal::entropyWeight(Statistics::Fermion, x),
-                            thermal::entropyWeight(Statistics::Boson, x)};
+    const auto slow = tables();
     for (int k = 0; k < 8; ++k) {
       const double d = relativeDifference(fast[k], slow[k]);
       (k < 2 ? largestG : largestW) = std::max(k < 2 ? largestG : largestW, d);

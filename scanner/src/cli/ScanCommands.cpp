@@ -418,6 +418,33 @@ void printRefinement(std::ostream& out, const ScanConfig& config,
       << (budgetReached ? " (the budget stopped the refinement)" : "") << "\n";
 }
 
+/// What a resume repaired in the file it continues, for its "resuming" line: "" or "; ...".
+std::string repairNote(const FileState& state) {
+  std::string note;
+  if (state.droppedChunks)
+    note +=
+        "; " + std::to_string(state.droppedChunks) + " chunk(s) failed verification and are redone";
+  if (state.droppedRows)
+    note += "; " + std::to_string(state.droppedRows) + " row(s) past the verified chunks dropped";
+  if (state.salvaged)
+    note += "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
+  return note;
+}
+
+/// A fresh output for `run` (also after a --resume that found no file): refused over a file
+/// that --force may not replace, an IoError of the store said as bad input.
+void createWriter(std::optional<ScanWriter>& writer, const RunArgs& args, const ScanConfig& config,
+                  const Subset& subset, std::ostream& err) {
+  const std::string& path = config.output.path;
+  if (args.resume) err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
+  checkOutput(path, args.force, args.config);
+  try {
+    writer.emplace(config, path, args.force, subset);
+  } catch (const IoError& e) {
+    throw InputError("cannot create output '" + path + "': " + e.what());
+  }
+}
+
 /// `portalscan run` of a refine scan: its rounds one after the other, each a list of chunks
 /// run like any scan's (threads, commits, interruption), the next planned from the verdicts.
 int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::ostream& err) {
@@ -452,21 +479,10 @@ int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::o
     }
     err << "portalscan: resuming '" << path << "': " << next << " points done, round "
         << refinement.rounds() - 1 << " of at most " << config.refine.depth;
-    if (state.droppedChunks)
-      err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
-    if (state.salvaged)
-      err << "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
-    err << "\n";
+    err << repairNote(state) << "\n";
     writer.emplace(config, path, state);
   } else {
-    if (args.resume)
-      err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
-    checkOutput(path, args.force, args.config);
-    try {
-      writer.emplace(config, path, args.force, Subset{});
-    } catch (const IoError& e) {
-      throw InputError("cannot create output '" + path + "': " + e.what());
-    }
+    createWriter(writer, args, config, Subset{}, err);
   }
 
   const InterruptHandler interrupts;
@@ -587,25 +603,11 @@ int runScan(const RunArgs& args, std::ostream& out, std::ostream& err) {
       return kExitOk;
     }
     err << "portalscan: resuming '" << path << "': " << state.points() << " of " << planned
-        << " points done";
-    if (state.droppedChunks)
-      err << "; " << state.droppedChunks << " chunk(s) failed verification and are redone";
-    if (state.droppedRows)
-      err << "; " << state.droppedRows << " row(s) past the verified chunks dropped";
-    if (state.salvaged)
-      err << "; it was not closed cleanly, so its verified chunks were copied into a fresh file";
-    err << "\n";
+        << " points done" << repairNote(state) << "\n";
     firstRemaining = state.committed.size();
     writer.emplace(config, path, state);
   } else {
-    if (args.resume)
-      err << "portalscan: nothing to resume at '" << path << "': starting the scan\n";
-    checkOutput(path, args.force, args.config);
-    try {
-      writer.emplace(config, path, args.force, subset);
-    } catch (const IoError& e) {
-      throw InputError("cannot create output '" + path + "': " + e.what());
-    }
+    createWriter(writer, args, config, subset, err);
   }
 
   const InterruptHandler interrupts;
