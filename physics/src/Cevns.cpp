@@ -677,13 +677,17 @@ SnsZprimeTable::Averages SnsZprimeTable::averages(const VectorMediator& z, doubl
   }
   const double tau = z.mass * z.mass / (2.0 * nucleus_.mass);
   Values s;
-  if (threshold > threshold_) {
-    s = partial(threshold, top_, tau);  // fewer events: taken afresh, no cancellation
+  if (threshold > std::min(2.0 * threshold_, 0.5 * (threshold_ + top_))) {
+    s = partial(threshold, top_, tau);  // few events left: taken afresh, no cancellation
   } else {
+    // The table's sums plus those over [T, T_th] (T < T_th) or less those over [T_th, T]
+    // (T < 2 T_th and below the midpoint of [T_th, T_+]: less than half the events removed).
     s = values(tau);
-    const auto extra = partial(threshold, threshold_, tau);
+    const bool below = threshold < threshold_;
+    const auto extra =
+        below ? partial(threshold, threshold_, tau) : partial(threshold_, threshold, tau);
     for (int n = 0; n < 3; ++n) {
-      for (int fl = 0; fl < 2; ++fl) s[n][fl] += extra[n][fl];
+      for (int fl = 0; fl < 2; ++fl) s[n][fl] += below ? extra[n][fl] : -extra[n][fl];
     }
   }
   const double sm = constants::G_F * constants::G_F * nucleus_.mass / pi * halfWeakCharge_ *

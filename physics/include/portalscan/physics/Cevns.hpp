@@ -237,9 +237,10 @@ namespace portalscan::physics::cevns {
 /// at every grid midpoint and 2000 random masses, 15 nucleus-threshold pairs): 1.8e-9 relative
 /// at most.
 ///
-/// At another threshold T (averages()), the sums over [T, T_th] are added to the table's (T <
-/// T_th) or those over [T, T_+] taken instead (T > T_th): no interpolation in the threshold, so
-/// the result depends only on the point, never on what was evaluated before.
+/// At another threshold T (averages()), the sums over the recoils between T and T_th are added
+/// to the table's or subtracted from them (or, for T above 2 T_th or the midpoint of [T_th, T_+],
+/// those over [T, T_+] taken instead): no interpolation in the threshold, so the result depends
+/// only on the point, never on what was evaluated before.
 class SnsZprimeTable {
  public:
   SnsZprimeTable(const Nucleus& nucleus, double threshold);
