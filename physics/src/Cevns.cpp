@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 namespace portalscan::physics::cevns {
 namespace {
@@ -453,6 +454,245 @@ double snsAveragedCrossSectionShift(const Nucleus& nucleus, double threshold,
     sum += panelIntegral(integrand, std::log(low + tau), std::log(high + tau));
   }
   return constants::G_F * constants::G_F * mass / pi * sum / 3.0;
+}
+
+}  // namespace portalscan::physics::cevns
+
+// --- The tabulated coherent block (model lfv_nsi): see SnsZprimeTable in Cevns.hpp ---
+
+namespace portalscan::physics::cevns {
+namespace {
+
+constexpr double kGridStep = 1.0 / 32.0;  // in x = ln tau
+constexpr double kLowSeries = 1e-4;       // the series in tau/T below tau = 1e-4 T_th
+constexpr double kHighSeries = 1e4;       // the series in T/tau above tau = 1e4 T_+
+constexpr double kPanel = 0.25;           // width of the Gauss-Legendre panels in ln T
+
+/// Calls node(T, weight) for the 10-point Gauss-Legendre rule in v = ln T on [a, b] (dT = T dv),
+/// on panels at most kPanel wide and broken at `edge` (the line's T_+, where its bracket ends).
+/// The integrands w T/(T + tau)^n are smooth in v (the propagator's poles lie at Im v = +-pi).
+template <class F>
+void forEachNode(double a, double b, double edge, F&& node) {
+  if (!(b > a)) return;
+  double breaks[3] = {std::log(a), 0.0, std::log(b)};
+  int count = 2;
+  if (a < edge && edge < b) {
+    breaks[1] = std::log(edge);
+    count = 3;
+  } else {
+    breaks[1] = breaks[2];
+  }
+  using Rule = boost::math::quadrature::gauss<double, 10>;
+  const auto& abscissa = Rule::abscissa();
+  const auto& weights = Rule::weights();
+  for (int j = 0; j + 1 < count; ++j) {
+    const int panels =
+        std::max(1, static_cast<int>(std::ceil((breaks[j + 1] - breaks[j]) / kPanel)));
+    const double half = 0.5 * (breaks[j + 1] - breaks[j]) / panels;
+    for (int i = 0; i < panels; ++i) {
+      const double centre = breaks[j] + (2 * i + 1) * half;
+      for (std::size_t k = 0; k < abscissa.size(); ++k) {
+        for (double sign : {-1.0, 1.0}) {
+          const double t = std::exp(centre + sign * half * abscissa[k]);
+          node(t, half * weights[k] * t);
+        }
+      }
+    }
+  }
+}
+
+/// w_f(T) of both flavours: the averaged Freedman bracket of their components times F^2.
+std::array<double, 2> flavourWeights(const Nucleus& nucleus, double t) {
+  const auto components = snsComponents();
+  const double f = helmFormFactor(nucleus, t);
+  const double f2 = f * f;
+  return {averagedBracket(components[1], t, nucleus.mass) * f2,
+          (averagedBracket(components[0], t, nucleus.mass) +
+           averagedBracket(components[2], t, nucleus.mass)) *
+              f2};
+}
+
+}  // namespace
+
+SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
+    : nucleus_(nucleus), halfWeakCharge_(0.5 * weakCharge(nucleus)), threshold_(threshold) {
+  const auto components = snsComponents();
+  lineTop_ = componentUpper(components[0], nucleus.mass);
+  top_ = componentUpper(components[1], nucleus.mass);
+  if (!(threshold > 0.0 && threshold < top_)) {
+    throw std::invalid_argument("SnsZprimeTable: the threshold must lie in (0, T_+)");
+  }
+  forEachNode(threshold, top_, lineTop_, [&](double t, double weight) {
+    const auto w = flavourWeights(nucleus, t);
+    nodeT_.push_back(t);
+    nodeWeight_.push_back(weight);
+    nodeW_[0].push_back(w[0]);
+    nodeW_[1].push_back(w[1]);
+  });
+  for (int fl = 0; fl < 2; ++fl) {
+    auto& f = flavours_[fl];
+    for (std::size_t i = 0; i < nodeT_.size(); ++i) {
+      const double t = nodeT_[i], w = nodeWeight_[i] * nodeW_[fl][i];
+      f.s0 += w;
+      double inverse = 1.0;
+      for (auto& a : f.inverse) a += w * (inverse /= t);
+      double power = 1.0;
+      for (auto& mj : f.moment) {
+        mj += w * power;
+        power *= t;
+      }
+    }
+  }
+  smTotal_ = constants::G_F * constants::G_F * nucleus.mass / pi * halfWeakCharge_ *
+             halfWeakCharge_ * (flavours_[0].s0 + flavours_[1].s0) / 3.0;
+
+  tc_ = std::sqrt(threshold * top_);
+  tauLow_ = kLowSeries * threshold;
+  x0_ = std::log(tauLow_);
+  const int count =
+      static_cast<int>(std::ceil((std::log(kHighSeries * top_) - x0_) / kGridStep)) + 1;
+  tauHigh_ = std::exp(x0_ + (count - 1) * kGridStep);
+  grid_.resize(count);
+  for (int i = 0; i < count; ++i) {
+    const double tau = std::exp(x0_ + i * kGridStep);
+    std::array<double, 2> s3;
+    const auto s = exact(tau, s3.data());
+    const double c = tau + tc_;
+    for (int fl = 0; fl < 2; ++fl) {
+      const double s1 = s[1][fl], s2 = s[2][fl];
+      auto* g = &grid_[i][4 * fl];
+      g[0] = s1 * c;                                       // R1 = S1 (tau + T_c)
+      g[1] = tau * (s1 - s2 * c);                          // dR1/dx; dS1/dtau = -S2
+      g[2] = s2 * c * c;                                   // R2 = S2 (tau + T_c)^2
+      g[3] = tau * (2.0 * s2 * c - 2.0 * s3[fl] * c * c);  // dR2/dx; dS2/dtau = -2 S3
+    }
+  }
+}
+
+SnsZprimeTable::Values SnsZprimeTable::exact(double tau, double* s3) const {
+  Values s{};
+  double t3[2] = {0.0, 0.0};
+  for (std::size_t i = 0; i < nodeT_.size(); ++i) {
+    const double inv = 1.0 / (nodeT_[i] + tau);
+    for (int fl = 0; fl < 2; ++fl) {
+      const double w = nodeWeight_[i] * nodeW_[fl][i];
+      s[0][fl] += w;
+      s[1][fl] += w * inv;
+      s[2][fl] += w * inv * inv;
+      t3[fl] += w * inv * inv * inv;
+    }
+  }
+  if (s3 != nullptr) {
+    s3[0] = t3[0];
+    s3[1] = t3[1];
+  }
+  return s;
+}
+
+SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) const {
+  Values s{};
+  forEachNode(a, b, lineTop_, [&](double t, double weight) {
+    const auto w = flavourWeights(nucleus_, t);
+    const double inv = 1.0 / (t + tau);
+    for (int fl = 0; fl < 2; ++fl) {
+      const double x = weight * w[fl];
+      s[0][fl] += x;
+      s[1][fl] += x * inv;
+      s[2][fl] += x * inv * inv;
+    }
+  });
+  return s;
+}
+
+SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
+  Values s;
+  for (int fl = 0; fl < 2; ++fl) s[0][fl] = flavours_[fl].s0;
+  if (tau <= tauLow_) {
+    // 1/(T + tau)^n in powers of tau/T <= 1e-4: three terms leave 1e-12.
+    for (int fl = 0; fl < 2; ++fl) {
+      const auto& a = flavours_[fl].inverse;
+      s[1][fl] = a[0] - tau * (a[1] - tau * a[2]);
+      s[2][fl] = a[1] - tau * (2.0 * a[2] - 3.0 * tau * a[3]);
+    }
+    return s;
+  }
+  if (tau >= tauHigh_) {
+    // In powers of T/tau <= 1e-4: S_n -> tau^-n int w, the contact limit.
+    const double r = 1.0 / tau;
+    for (int fl = 0; fl < 2; ++fl) {
+      const auto& m = flavours_[fl].moment;
+      s[1][fl] = r * (m[0] - r * (m[1] - r * m[2]));
+      s[2][fl] = r * r * (m[0] - r * (2.0 * m[1] - 3.0 * r * m[2]));
+    }
+    return s;
+  }
+  const double position = (std::log(tau) - x0_) / kGridStep;
+  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
+  const double u = position - i, v = 1.0 - u;
+  // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
+  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v;
+  const double h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
+  const auto& a = grid_[i];
+  const auto& b = grid_[i + 1];
+  const double c = 1.0 / (tau + tc_);
+  for (int fl = 0; fl < 2; ++fl) {
+    const int o = 4 * fl;
+    s[1][fl] = (h00 * a[o] + h10 * a[o + 1] + h01 * b[o] + h11 * b[o + 1]) * c;
+    s[2][fl] = (h00 * a[o + 2] + h10 * a[o + 3] + h01 * b[o + 2] + h11 * b[o + 3]) * c * c;
+  }
+  return s;
+}
+
+double SnsZprimeTable::s(int n, int flavour, double zprimeMass) const {
+  return values(zprimeMass * zprimeMass / (2.0 * nucleus_.mass))[n][flavour];
+}
+
+double SnsZprimeTable::sExact(int n, int flavour, double zprimeMass) const {
+  return exact(zprimeMass * zprimeMass / (2.0 * nucleus_.mass), nullptr)[n][flavour];
+}
+
+double SnsZprimeTable::combine(const Values& s, const VectorMediator& z) const {
+  const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
+  if (charge == 0.0) return 0.0;
+  const double kNorm = charge / (std::numbers::sqrt2 * constants::G_F * 2.0 * nucleus_.mass);
+  double sum = 0.0;
+  for (int fl = 0; fl < 2; ++fl) {
+    const auto& g = fl == 0 ? z.electron : z.muon;
+    const double squares = g.diagonal * g.diagonal + g.offDiagonalSquared;
+    // |C_ff|^2 - Q_W^2/4 = -Q_W g_ff X k + g_ff^2 X^2 k^2; the C_fb add g_fb^2 X^2 k^2.
+    sum +=
+        -2.0 * halfWeakCharge_ * g.diagonal * kNorm * s[1][fl] + squares * kNorm * kNorm * s[2][fl];
+  }
+  return constants::G_F * constants::G_F * nucleus_.mass / pi * sum / 3.0;
+}
+
+double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z) const {
+  return combine(values(z.mass * z.mass / (2.0 * nucleus_.mass)), z);
+}
+
+SnsZprimeTable::Averages SnsZprimeTable::averages(const VectorMediator& z, double threshold) const {
+  if (threshold == threshold_) return {smTotal_, averagedCrossSectionShift(z)};
+  if (!(threshold > 0.0 && threshold < top_)) {
+    throw std::invalid_argument("SnsZprimeTable: the threshold must lie in (0, T_+)");
+  }
+  const double tau = z.mass * z.mass / (2.0 * nucleus_.mass);
+  Values s;
+  if (threshold > std::min(2.0 * threshold_, 0.5 * (threshold_ + top_))) {
+    s = partial(threshold, top_, tau);  // few events left: taken afresh, no cancellation
+  } else {
+    // The table's sums plus those over [T, T_th] (T < T_th) or less those over [T_th, T]
+    // (T < 2 T_th and below the midpoint of [T_th, T_+]: less than half the events removed).
+    s = values(tau);
+    const bool below = threshold < threshold_;
+    const auto extra =
+        below ? partial(threshold, threshold_, tau) : partial(threshold_, threshold, tau);
+    for (int n = 0; n < 3; ++n) {
+      for (int fl = 0; fl < 2; ++fl) s[n][fl] += below ? extra[n][fl] : -extra[n][fl];
+    }
+  }
+  const double sm = constants::G_F * constants::G_F * nucleus_.mass / pi * halfWeakCharge_ *
+                    halfWeakCharge_ * (s[0][0] + s[0][1]) / 3.0;
+  return {sm, combine(s, z)};
 }
 
 }  // namespace portalscan::physics::cevns

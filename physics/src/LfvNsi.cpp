@@ -6,6 +6,7 @@
 #include "portalscan/physics/Units.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -277,6 +278,19 @@ std::vector<OptionSpec> LfvNsi::optionSpecifications() {
   };
 }
 
+/// The tables of the coherent block (Cevns.hpp, SnsZprimeTable) for 40Ar, 133Cs and 127I at
+/// the default thresholds, built with the model and read-only afterwards (no lock: one model
+/// serves every thread). Another threshold is handled by the table's sums over the recoils
+/// between the two thresholds, a function of the point alone: the observables never depend on
+/// the order of evaluation, the thread, or a cache.
+struct LfvNsi::CoherentTables {
+  std::array<cevns::SnsZprimeTable, 3> tables;
+  CoherentTables(double arThreshold, double csiThreshold)
+      : tables{cevns::SnsZprimeTable(cevns::argon40(), arThreshold),
+               cevns::SnsZprimeTable(cevns::caesium133(), csiThreshold),
+               cevns::SnsZprimeTable(cevns::iodine127(), csiThreshold)} {}
+};
+
 LfvNsi::LfvNsi(const Options& options)
     : Model(parameterSpecs(), observableSpecs(), blockSpecs(), optionSpecifications(), options) {
   assert(observables().size() == kObservableCount);
@@ -320,6 +334,8 @@ LfvNsi::LfvNsi(const Options& options)
   const bool hasMu = alpha_ == Flavour::Mu || beta_ == Flavour::Mu;
   setApplies("U2_eN_majorana", lnv_ && hasE);
   setApplies("U2_muN_majorana", lnv_ && hasMu);
+  coherent_ = std::make_shared<const CoherentTables>(parameters()[T_threshold_ar].defaultValue,
+                                                     parameters()[T_threshold_csi].defaultValue);
 }
 
 std::string_view LfvNsi::reference() const {
@@ -601,21 +617,27 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     };
     z.electron = couplings(Flavour::E);
     z.muon = couplings(Flavour::Mu);
-    const auto ar = cevns::argon40();
-    const double tAr = p[P::T_threshold_ar];
-    const double arSm = cevns::snsAveragedCrossSection(ar, tAr);
-    out[coherent_ar_ratio] = 1.0 + cevns::snsAveragedCrossSectionShift(ar, tAr, z) / arSm;
-    static const double arTotal = cevns::snsAveragedCrossSection(ar, 0.0);  // a constant
+    // The SM average and the shift of each nucleus from its table (Cevns.hpp, SnsZprimeTable:
+    // the same integrals, tabulated in m_Z'); at threshold 0 by the direct integrals.
+    auto averages = [&](int nucleus, double threshold) {
+      const auto& table = coherent_->tables[nucleus];
+      if (threshold > 0.0) return table.averages(z, threshold);
+      const auto n = nucleus == 0   ? cevns::argon40()
+                     : nucleus == 1 ? cevns::caesium133()
+                                    : cevns::iodine127();
+      return cevns::SnsZprimeTable::Averages{cevns::snsAveragedCrossSection(n, threshold),
+                                             cevns::snsAveragedCrossSectionShift(n, threshold, z)};
+    };
+    const auto ar = averages(0, p[P::T_threshold_ar]);
+    out[coherent_ar_ratio] = 1.0 + ar.shift / ar.sm;
+    static const double arTotal =
+        cevns::snsAveragedCrossSection(cevns::argon40(), 0.0);  // a constant
     out[coherent_ar_xsec] =
         arTotal * out[coherent_ar_ratio] * units::hbarCInGeVCm * units::hbarCInGeVCm;  // cm^2
-    const auto cs = cevns::caesium133();
-    const auto io = cevns::iodine127();
     const double tCsI = p[P::T_threshold_csi];
-    const double csiSm =
-        cevns::snsAveragedCrossSection(cs, tCsI) + cevns::snsAveragedCrossSection(io, tCsI);
-    out[coherent_csi_ratio] = 1.0 + (cevns::snsAveragedCrossSectionShift(cs, tCsI, z) +
-                                     cevns::snsAveragedCrossSectionShift(io, tCsI, z)) /
-                                        csiSm;
+    const auto cs = averages(1, tCsI);
+    const auto io = averages(2, tCsI);
+    out[coherent_csi_ratio] = 1.0 + (cs.shift + io.shift) / (cs.sm + io.sm);
   }
 
   // --- LFV ---

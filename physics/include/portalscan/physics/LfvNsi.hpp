@@ -97,6 +97,9 @@ class LfvNsi final : public Model {
   bool lnv_ = false;
   MatterCoupling matter_ = MatterCoupling::BMinusL;
   Mixing mixing_ = Mixing::Phenomenological;
+  /// The coherent block's tables (Cevns.hpp, SnsZprimeTable) at the default thresholds.
+  struct CoherentTables;
+  std::shared_ptr<const CoherentTables> coherent_;
 };
 
 }  // namespace portalscan::physics
