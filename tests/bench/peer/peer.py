@@ -516,9 +516,12 @@ def besselK1_or_zero(x):
     """K_1(x), 0 where it underflows (x > 700), as ChiFreezeIn.cpp; x > 0."""
     x = np.asarray(x, dtype=float)
     out = np.zeros(x.shape)
-    ok = x <= 700.0
-    if np.any(ok):
-        out[ok] = bessel_k(1.0, x[ok])
+    far = (x > 2.0) & (x <= 700.0)       # 16 nodes far from the pole (as freezeout_neglected)
+    near = x <= 2.0
+    if np.any(far):
+        out[far] = bessel_k(1.0, x[far], nodes=16)
+    if np.any(near):
+        out[near] = bessel_k(1.0, x[near])
     return out
 
 
