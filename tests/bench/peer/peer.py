@@ -5,9 +5,12 @@ What a careful physicist would write with numpy alone (issue 15): the same
 physics as physics/src (HiddenKevFermion.cpp and the files it calls), as array
 operations over every point of the scan at once. Root finds are vectorised and
 bracketed (Illinois regula falsi with bisection safeguard, or Newton inside a
-bracket) and iterate only on the points not yet converged. Tables the C++
-builds once (thermal weights, g_*(T), contact thresholds, the charged-species
-sum, the decay-entropy increment, the freeze-in integrals) are built once here
+bracket) and iterate only on the points not yet converged; the maximum of chi's
+production rate over H is Boost's Brent minimisation, step for step, on arrays.
+Tables the C++ builds once (thermal weights, g_*(T), contact thresholds, the
+charged-species sum, the decay-entropy increment, the phi^0 freeze-in integrals,
+chi's continuum suppression S(a) and its four freeze-in yield integrals in the
+vector mass) are built once here
 from the same integrals and interpolated the same way (uniform cubic B-splines
 with Boost's end conditions, or linear where the C++ is linear); the limit
 curves are read from constraints/data/limits/ and the limits from
