@@ -5,9 +5,12 @@ What a careful physicist would write with numpy alone (issue 15): the same
 physics as physics/src (HiddenKevFermion.cpp and the files it calls), as array
 operations over every point of the scan at once. Root finds are vectorised and
 bracketed (Illinois regula falsi with bisection safeguard, or Newton inside a
-bracket) and iterate only on the points not yet converged. Tables the C++
-builds once (thermal weights, g_*(T), contact thresholds, the charged-species
-sum, the decay-entropy increment, the freeze-in integrals) are built once here
+bracket) and iterate only on the points not yet converged; the maximum of chi's
+production rate over H is Boost's Brent minimisation, step for step, on arrays.
+Tables the C++ builds once (thermal weights, g_*(T), contact thresholds, the
+charged-species sum, the decay-entropy increment, the phi^0 freeze-in integrals,
+chi's continuum suppression S(a) and its four freeze-in yield integrals in the
+vector mass) are built once here
 from the same integrals and interpolated the same way (uniform cubic B-splines
 with Boost's end conditions, or linear where the C++ is linear); the limit
 curves are read from constraints/data/limits/ and the limits from
@@ -74,11 +77,12 @@ EPS = np.finfo(float).eps
 
 # Point status codes (physics/include/portalscan/physics/Status.hpp).
 OK, UNPHYSICAL, SOLVER_FAILED, OBS_NAN, FREEZEOUT_INVALID, PHI_PARTLY = 0, 2, 3, 5, 7, 8
+CHI_PARTLY = 11
 
 # Parameters of hidden_kev_fermion in model order with their defaults (HiddenKevFermion.cpp,
 # parameterSpecs). The bench checks these against the /parameters columns portalscan writes.
-PARAMETERS = [("M_N", 1e14), ("y_e", 0.3), ("y_mu", 0.0), ("y_tau", 0.0), ("f_L", 0.01),
-              ("f_R", 0.01), ("v_s", 1000.0), ("M_chi", 1e-5), ("epsilon", 0.1), ("g_s", 1.0),
+PARAMETERS = [("M_N", 1e14), ("y_e", 0.3), ("y_mu", 0.0), ("y_tau", 0.0), ("f_L", 1e-3),
+              ("f_R", 1e-3), ("v_s", 1000.0), ("M_chi", 2.5e-5), ("epsilon", 6.5e-9), ("g_s", 1.0),
               ("m_phi", 2.0), ("kappa", 2e-9), ("T_threshold_sns", 5e-6),
               ("T_threshold_reactor", 1e-7), ("R_detector", 7.3)]
 
@@ -499,6 +503,312 @@ def chi_freezeout(p, gtotal):
     T = np.where(coupled, T, np.inf)
     neglected = np.where(coupled, neglected, 0.0)
     return T, neglected
+
+
+# ----------------------------------------------------------------------------------------
+# Chi freeze-in through the vector portal (ChiFreezeIn.cpp), and its regime
+# ----------------------------------------------------------------------------------------
+Z_WIDTH = 2.4955                  # Gamma(Z -> SM), PDG 2024 (ChiFreezeIn.hpp)
+FREEZE_IN_MEAN_Q = 2.5            # <p/T> of chi from two-body decays, Gamma(7/2)/Gamma(5/2)
+FERMI_DIRAC_MEAN_Q = 3.15137      # <p/T> of a relativistic Fermi-Dirac gas, 7 pi^4/(180 zeta3)
+T_LOWEST = 1e-4                   # lowest temperature of the production integrals
+BRENT_GOLDEN = float(np.float32(0.3819660))   # Boost's brent_find_minima constant (a float)
+
+
+def besselK1_or_zero(x):
+    """K_1(x), 0 where it underflows (x > 700), as ChiFreezeIn.cpp; x > 0."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    far = (x > 2.0) & (x <= 700.0)       # 16 nodes far from the pole (as freezeout_neglected)
+    near = x <= 2.0
+    if np.any(far):
+        out[far] = bessel_k(1.0, x[far], nodes=16)
+    if np.any(near):
+        out[near] = bessel_k(1.0, x[near])
+    return out
+
+
+def on_shell_per_width(m, T):
+    """Per equilibrium chi, M^2 K_1(M/T)/(zeta(3) T^2) (HJMW arXiv:0911.1120, Sec. 2)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(m > 0.0, m / T, 1.0)
+    return np.where(m > 0.0, m * m * besselK1_or_zero(x) / (zeta3 * T * T), 0.0)
+
+
+def continuum_integral(a, nodes=32, pieces=16):
+    """S(a) = (1/384) [int_0^a x^6 K_1 dx + a^4 int_a^inf x^2 K_1 dx]; the second integral is
+    a^2 K_2(a) (d/dx [x^2 K_2] = -x^2 K_1, DLMF 10.29.4), the first Gauss-Legendre on
+    `pieces` equal cells (smooth integrand, x^6 K_1 ~ x^5 at 0)."""
+    a = np.asarray(a, dtype=float)
+    xg, wg = np.polynomial.legendre.leggauss(nodes)
+    unit = np.linspace(0.0, 1.0, pieces + 1)
+    low = np.empty(a.size)
+    for k, ak in enumerate(a):
+        lo, hi = ak * unit[:-1], ak * unit[1:]
+        x = (0.5 * (hi - lo)[:, None] * (xg + 1.0) + lo[:, None]).reshape(-1)
+        w = (0.5 * (hi - lo)[:, None] * wg).reshape(-1)
+        low[k] = np.sum(w * x ** 6 * bessel_k(1.0, x, nodes=96))
+    return (low + a ** 6 * bessel_k(2.0, a, nodes=96)) / 384.0
+
+
+class SuppressionTable:
+    """log S on log10 a in [-3, 2], 40 per decade (ChiFreezeIn.cpp); a^4/192 below, 1 above."""
+
+    def __init__(self):
+        n = int((2.0 - -3.0) * 40) + 1
+        a = 10.0 ** (-3.0 + np.arange(n) / 40.0)
+        self.spline = CardinalCubicBSpline(np.log(continuum_integral(a)), -3.0, 1.0 / 40.0)
+
+    def __call__(self, a):
+        a = np.asarray(a, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            la = np.log10(np.where(a > 0.0, a, 1.0))
+        inner = (a > 0.0) & (la > -3.0) & (la < 2.0)
+        out = np.where(~(a > 0.0), 0.0, np.where(la <= -3.0, a ** 4 / 192.0, 1.0))
+        if np.any(inner):
+            s = np.minimum(1.0, np.exp(self.spline(np.where(inner, la, -2.0))))
+            out = np.where(inner, s, out)
+        return out
+
+
+def trapezoid_grid(t_lo, t_hi):
+    """Nodes and weights of ChiFreezeIn.cpp's trapezoid in ln T (40 per decade, ends 1e-12
+    inside), weights times n_eq/(s H)."""
+    lo, hi = math.log(t_lo), math.log(t_hi)
+    n = max(8, int((hi - lo) / math.log(10.0) * 40))
+    h = (hi - lo) / n
+    T = np.exp(np.clip(lo + np.arange(n + 1) * h, lo + 1e-12, hi - 1e-12))
+    w = np.full(n + 1, h)
+    w[0] = w[-1] = 0.5 * h
+    neq = 3.0 * zeta3 * T ** 3 / (2.0 * pi * pi)                       # CN Eq. 52
+    s = 2.0 * pi * pi / 45.0 * GSTARS(T) * T ** 3
+    return T, w * neq / (s * hubble(T, GSTAR(T)))
+
+
+def yield_grid(t_lo, t_hi):
+    """The same split at the QCD transition (where g_* steps)."""
+    if t_lo < T_QCD < t_hi:
+        a, b = trapezoid_grid(t_lo, T_QCD), trapezoid_grid(T_QCD, t_hi)
+        return np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]])
+    return trapezoid_grid(t_lo, t_hi)
+
+
+class YieldTables:
+    """The SM integrals of the freeze-in yield per unit coupling, log on log10 M in [-4, 10],
+    16 per decade: contact below/above the crossover (times S(M/T)) and on-shell below/above."""
+
+    def __init__(self):
+        n = int((10.0 - -4.0) * 16) + 1
+        self.m = 10.0 ** (-4.0 + np.arange(n) / 16.0)
+        floor_log = lambda v: np.log(np.maximum(v, 1e-300))
+        tb, wb = yield_grid(T_LOWEST, T_EW)
+        rate_b = annihilation_rate(np.ones(1), np.zeros(1), tb)
+        jb = np.array([np.sum(wb * rate_b * SUPPRESSION(mm / tb)) for mm in self.m])
+        ib = np.array([np.sum(wb * on_shell_per_width(np.full(tb.size, mm), tb)) for mm in self.m])
+        ja, ia = np.empty(n), np.empty(n)
+        for k, mm in enumerate(self.m):
+            ta, wa = yield_grid(T_EW, 1e4 * max(mm, T_EW))
+            ja[k] = np.sum(wa * annihilation_rate(np.zeros(1), np.ones(1), ta) * SUPPRESSION(mm / ta))
+            ia[k] = np.sum(wa * on_shell_per_width(np.full(ta.size, mm), ta))
+        step = 1.0 / 16.0
+        self.splines = [CardinalCubicBSpline(floor_log(v), -4.0, step) for v in (jb, ja, ib, ia)]
+
+    def __call__(self, which, m):
+        """Table `which` (0 contact below, 1 contact above, 2 on-shell below, 3 above) at m."""
+        m = np.asarray(m, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lm = np.log10(np.where(m > 0.0, m, 1.0))
+        if np.any((m > 0.0) & ((lm < -4.0) | (lm > 10.0))):
+            fail("a vector mass outside 1e-4 .. 1e10 GeV: the direct freeze-in integral of "
+                 "ChiFreezeIn.cpp is not ported")
+        v = self.splines[which](np.clip(lm, -4.0, 10.0))
+        return np.where(~(m > 0.0) | (v < -680.0), 0.0, np.exp(v))
+
+
+def effective_width(to_sm, to_chi):
+    total = to_sm + to_chi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0.0, to_sm * to_chi / np.where(total > 0.0, total, 1.0), 0.0)
+
+
+def vector_to_fermions(mV, gL, gR, mf, nc):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = mf * mf / (mV * mV)
+        beta = np.sqrt(np.maximum(1.0 - 4.0 * r, 0.0))
+        w = nc * mV * beta / (24.0 * pi) * ((gL * gL + gR * gR) * (1.0 - r) + 6.0 * gL * gR * r)
+    return np.where(2.0 * mf < mV, w, 0.0)
+
+
+def production_portal(portal, sinEta, cosEta, sEps, cEps, MZs2, m3):
+    """ChiProductionPortal: the SM widths of Z, Z_s (CN Eqs. 38, 45-46) and X'."""
+    sW, cW = math.sqrt(sin2W), math.sqrt(1.0 - sin2W)
+    gp = g2 * sW / cW
+
+    def zs(t3, q):
+        return -sinEta * (g2 / cW) * (t3 - sin2W * q) - cosEta * gp * sEps * (q - t3)
+
+    m = np.sqrt(MZs2)
+    dirac = lambda t3, q, mf, nc: vector_to_fermions(m, zs(t3, q), zs(0.0, q), mf, nc)
+    w = 3.0 * vector_to_fermions(m, zs(0.5, 0.0), 0.0, 0.0, 1.0)         # nu_L
+    for mf in (m_e, m_mu, m_tau):
+        w = w + dirac(-0.5, -1.0, mf, 1)
+    w = w + dirac(0.5, 2 / 3, m_pi, 3) + dirac(0.5, 2 / 3, m_c, 3) + dirac(0.5, 2 / 3, m_t, 3)
+    w = w + dirac(-0.5, -1 / 3, m_pi, 3) + dirac(-0.5, -1 / 3, m_pi, 3) + dirac(-0.5, -1 / 3, m_b, 3)
+    g = gp * sEps
+    p = dict(portal)
+    p["eZ"] = effective_width(Z_WIDTH, portal["wZ"])
+    p["eZs"] = effective_width(w, portal["wZs"])
+    p["eX"] = effective_width(g * g * cEps * m3 * 10.25 / (24.0 * pi), portal["wX"])
+    return p
+
+
+def production_rate(p, T, idx):
+    """r(T) per equilibrium chi (chiProductionRatePerChi) at the points idx."""
+    g = lambda k: p[k][idx]
+    above = T >= T_EW
+    contact = annihilation_rate(g("gQ"), g("gY"), T)
+    mstar = np.where(above, g("mX"), g("mZs"))
+    out = contact * SUPPRESSION(mstar / T)
+    out = out + np.where(above, on_shell_per_width(g("mX"), T) * g("eX"),
+                         on_shell_per_width(g("mZ"), T) * g("eZ")
+                         + on_shell_per_width(g("mZs"), T) * g("eZs"))
+    return out
+
+
+def brent_maximum(f, lo, hi, bits=30, max_iter=60):
+    """Boost's brent_find_minima of -f on [lo, hi] step for step (bits capped at 26 as Boost
+    does for double), for arrays; each iteration evaluates f on the points still running.
+    Returns (x, f(x))."""
+    bits = min(53 // 2, bits)
+    tol = math.ldexp(1.0, 1 - bits)
+    mn, mx = lo.copy(), hi.copy()
+    x = mx.copy()
+    w, v = x.copy(), x.copy()
+    n = x.size
+    fx = -f(x, np.arange(n))
+    fw, fv = fx.copy(), fx.copy()
+    delta, delta2 = np.zeros(n), np.zeros(n)
+    active = np.arange(n)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        X, W, V, A, B = x[active], w[active], v[active], mn[active], mx[active]
+        FX, FW, FV = fx[active], fw[active], fv[active]
+        D, D2 = delta[active], delta2[active]
+        mid = (A + B) / 2
+        fract1 = tol * np.abs(X) + tol / 4
+        fract2 = 2 * fract1
+        go = ~(np.abs(X - mid) <= (fract2 - (B - A) / 2))
+        active = active[go]
+        if active.size == 0:
+            break
+        X, W, V, A, B, FX, FW, FV, D, D2, mid, fract1, fract2 = (
+            z[go] for z in (X, W, V, A, B, FX, FW, FV, D, D2, mid, fract1, fract2))
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            r = (X - W) * (FX - FV)
+            q = (X - V) * (FX - FW)
+            p = (X - V) * q - (X - W) * r
+            q = 2 * (q - r)
+            p = np.where(q > 0, -p, p)
+            q = np.abs(q)
+            reject = ((np.abs(p) >= np.abs(q * D2 / 2)) | (p <= q * (A - X))
+                      | (p >= q * (B - X)))
+            pd = p / q
+            ut = X + pd
+            pd = np.where(((ut - A) < fract2) | ((B - ut) < fract2),
+                          np.where((mid - X) < 0, -np.abs(fract1), np.abs(fract1)), pd)
+        parabolic = (np.abs(D2) > fract1) & ~reject
+        golden2 = np.where(X >= mid, A - X, B - X)
+        nd2 = np.where(parabolic, D, golden2)
+        nd = np.where(parabolic, pd, BRENT_GOLDEN * golden2)
+        U = np.where(np.abs(nd) >= fract1, X + nd,
+                     np.where(nd > 0, X + np.abs(fract1), X - np.abs(fract1)))
+        FU = -f(U, active)
+        better = FU <= FX
+        second = ~better & ((FU <= FW) | (W == X))
+        third = ~better & ~second & ((FU <= FV) | (V == X) | (V == W))
+        mn[active] = np.where(better, np.where(U >= X, X, A), np.where(U < X, U, A))
+        mx[active] = np.where(better, np.where(U >= X, B, X), np.where(U < X, B, U))
+        v[active] = np.where(better | second, W, np.where(third, U, V))
+        fv[active] = np.where(better | second, FW, np.where(third, FU, FV))
+        w[active] = np.where(better, X, np.where(second, U, W))
+        fw[active] = np.where(better, FX, np.where(second, FU, FW))
+        x[active] = np.where(better, U, X)
+        fx[active] = np.where(better, FU, FX)
+        delta[active], delta2[active] = nd, nd2
+    return x, -fx
+
+
+def chi_freeze_in(p):
+    """ChiFreezeIn.cpp chiFreezeIn: thermalisation ratio max_T r/H, freeze-in yield per
+    Majorana state, the peak temperature and (ratio > 1) the decoupling temperature."""
+    n = p["gQ"].size
+    tc = T_EW
+    eZ, eZs, eX = p["eZ"], p["eZs"], p["eX"]
+    none = (p["gQ"] == 0.0) & (p["gY"] == 0.0) & (eZ == 0.0) & (eZs == 0.0) & (eX == 0.0)
+    res = np.where(eZ > 0.0, eZ * YIELDS(2, p["mZ"]), 0.0) + \
+        np.where(eZs > 0.0, eZs * YIELDS(2, p["mZs"]), 0.0) + \
+        np.where(eX > 0.0, eX * YIELDS(3, p["mX"]), 0.0)
+    yfi = res + p["gQ"] ** 2 * YIELDS(0, p["mZs"]) + p["gY"] ** 2 * YIELDS(1, p["mX"])
+
+    def ratio(lnT, idx):
+        T = np.exp(lnT)
+        return production_rate(p, T, idx) / hubble(T, GSTAR(T))
+
+    inf = np.inf
+    lightest = np.minimum(p["mZ"], np.minimum(np.where(p["mZs"] > 0.0, p["mZs"], inf),
+                                              np.where(p["mX"] > 0.0, p["mX"], inf)))
+    lnLo = np.log(np.maximum(T_LOWEST, 0.01 * lightest))
+    lnHi = np.log(100.0 * np.maximum(np.maximum(p["mX"], p["mZs"]), tc))
+    lnTc = math.log(tc)
+    kstep = 0.25 * 2.302585092994046
+    steps = np.maximum(2, np.ceil((lnHi - lnLo) / kstep)).astype(np.int64)
+    best = np.full(n, -1.0)
+    best_ln = lnLo.copy()
+    allidx = np.arange(n)
+    for i in range(int(steps.max()) + 1):
+        sel = allidx[i <= steps]
+        ln = lnLo[sel] + (lnHi[sel] - lnLo[sel]) * i / steps[sel]
+        val = ratio(ln, sel)
+        up = val > best[sel]
+        best[sel[up]], best_ln[sel[up]] = val[up], ln[up]
+    for ln in (lnTc - 1e-9, lnTc + 1e-9):
+        val = ratio(np.full(n, ln), allidx)
+        up = val > best
+        best[up], best_ln[up] = val[up], ln
+    h = (lnHi - lnLo) / steps
+    a, b = best_ln - h, best_ln + h
+    b = np.where(best_ln < lnTc, np.minimum(b, lnTc - 1e-9), b)
+    a = np.where(best_ln > lnTc, np.maximum(a, lnTc + 1e-9), a)
+    sel = np.nonzero((b > a) & ~none)[0]
+    if sel.size:
+        xm, fm = brent_maximum(lambda ln, i: ratio(ln, sel[i]), a[sel], b[sel])
+        up = fm > best[sel]
+        best[sel[up]], best_ln[sel[up]] = fm[up], xm[up]
+    tdec = np.full(n, np.nan)
+    sel = np.nonzero((best > 1.0) & ~none)[0]
+    if sel.size:
+        lo, hi = best_ln[sel].copy(), best_ln[sel].copy()
+        flo, fhi = best[sel] - 1.0, best[sel] - 1.0
+        run = np.arange(sel.size)
+        for _ in range(400):
+            run = run[(flo[run] > 0.0) & (lo[run] > math.log(T_LOWEST))]
+            if run.size == 0:
+                break
+            hi[run], fhi[run] = lo[run], flo[run]
+            lo[run] -= 0.25
+            flo[run] = ratio(lo[run], sel[run]) - 1.0
+        ok = np.nonzero((flo < 0.0) & (fhi > 0.0))[0]
+        if ok.size:
+            # The root of ln(r/H) (the same root as r/H - 1, nearly linear in ln T), solved to
+            # 2^-38 where the C++ stops toms748 at 2^-29 relative in ln T.
+            g = lambda ln, i: np.log(ratio(ln, sel[ok[i]]))
+            with np.errstate(divide="ignore"):
+                root = bracketed_root(g, lo[ok], hi[ok], np.log1p(flo[ok]), np.log1p(fhi[ok]),
+                                      log_tol)
+            tdec[sel[ok]] = np.exp(root)
+    return {"ratio": np.where(none, 0.0, best), "fi": np.where(none, 0.0, yfi),
+            "peakT": np.where(none, 0.0, np.exp(best_ln)), "tdec": np.where(none, np.nan, tdec)}
 
 
 # ----------------------------------------------------------------------------------------
@@ -960,13 +1270,38 @@ def compute(P):
                 + 2.0 * weight(FERMION, ENERGY, mHv[idx] / T)
                 + weight(BOSON, ENERGY, mphi[idx] / T))
 
-    tf, negl = chi_freezeout(portal, gtotal)                 # erratum E7
-    O["T_freezeout"], O["G_chi_Q"], O["freezeout_neglected"] = tf, portal["gQ"], negl
-    status = np.where(~(negl <= FREEZEOUT_VALIDITY), FREEZEOUT_INVALID, status).astype(np.int8)
-    stop = np.isnan(tf)                                      # returns freezeout_invalid here
-    gsF = GSTARS(tf)
-    yL = equilibrium_yield(FERMION, 2.0, mL, tf, gsF)                   # CN Eq. 55
-    yH = equilibrium_yield(FERMION, 2.0, mHv, tf, gsF)
+    O["G_chi_Q"] = portal["gQ"]
+    # Did chi ever reach equilibrium through the portal? (ChiFreezeIn.cpp; HiddenKevFermion.cpp
+    # chiProduction: R >= 10 thermal relic, R <= 0.1 frozen in, between Y_eq tanh(Y_FI/Y_eq))
+    fi = chi_freeze_in(production_portal(portal, sinEta, cosEta, sEps, cEps, MZs2, m3))
+    O["chi_thermalisation_ratio"], O["Y_chi_freeze_in"] = fi["ratio"], fi["fi"]
+    thermal_chi = fi["ratio"] >= THERMAL_RATIO
+    frozen_chi = fi["ratio"] <= FREEZE_IN_RATIO
+    O["chi_regime"] = np.where(thermal_chi, 2.0, np.where(frozen_chi, 0.0, 1.0))
+    made = ~thermal_chi & (fi["fi"] > 0.0)
+    tref = np.where(np.isnan(fi["tdec"]), fi["peakT"], fi["tdec"])
+    tref = np.where(made, tref, 1.0)
+    yeq_chi = equilibrium_yield(FERMION, 2.0, np.zeros(n), tref, GSTARS(tref))
+    y_nt = np.where(frozen_chi, fi["fi"], yeq_chi * np.tanh(fi["fi"] / yeq_chi))
+    y_nt = np.where(made, y_nt, 0.0)
+    lam = np.where(made, y_nt / yeq_chi, 0.0)
+    tf = np.where(made, tref, np.inf)
+    negl = np.full(n, np.nan)
+    tfo = np.full(n, np.nan)
+    th = np.nonzero(thermal_chi)[0]
+    if th.size:
+        sub = {k: v[th] for k, v in portal.items()}
+        tfo[th], negl[th] = chi_freezeout(sub, lambda T, idx: gtotal(T, th[idx]))  # erratum E7
+    O["T_freezeout"], O["freezeout_neglected"] = tfo, negl
+    status = np.where(thermal_chi & ~(negl <= FREEZEOUT_VALIDITY), FREEZEOUT_INVALID,
+                      status).astype(np.int8)
+    stop = thermal_chi & np.isnan(tfo)                       # returns freezeout_invalid here
+    tf = np.where(thermal_chi, tfo, tf)
+    gsF = GSTARS(np.where(thermal_chi, tfo, 1.0))
+    yL = np.where(thermal_chi, equilibrium_yield(FERMION, 2.0, mL, tfo, gsF), y_nt)  # CN Eq. 55
+    yH = np.where(thermal_chi, equilibrium_yield(FERMION, 2.0, mHv, tfo, gsF), y_nt)
+    status = np.where(~thermal_chi & ~frozen_chi & (status == OK), CHI_PARTLY,
+                      status).astype(np.int8)
     O["Y_chi"] = yL
     heavy_stable = htau > t_U
     O["Omega_chi_thermal"] = omega_from_yield(yL * mL + np.where(heavy_stable, yH * mHv, 0.0))
@@ -1040,8 +1375,12 @@ def compute(P):
     X = INCREMENT(4.0 / 3.0 * mphi * yphi / tr)
     d = (1.0 + fsm * X) ** 0.75                                         # erratum E3
     O["dilution"] = d
-    after = tr < tf
-    applied = np.where(after, d, 1.0)
+    # The entropy dilutes chi if phi^0 decays after chi froze out, or (not thermal) after its
+    # production ended; the decay-produced chi stay out of equilibrium unless a thermal chi is
+    # still coupled.
+    dilutes = tr < tf
+    after = np.where(thermal_chi, dilutes, True)
+    applied = np.where(dilutes, d, 1.0)
     yDL = np.where(after, yphi * np.where(pos, num[0] / safe, 0.0) / d, 0.0)
     yDH = np.where(after, yphi * np.where(pos, num[1] / safe, 0.0) / d, 0.0)
     om_dec = omega_from_yield(yDL * mL + np.where(heavy_stable, yDH * mHv, 0.0))
@@ -1064,6 +1403,9 @@ def compute(P):
     t_chi = t_bbn * np.cbrt(GSTARS(np.array([t_bbn]))[0] / gsAtF / applied)
     massless = weight(FERMION, ENERGY, 0.0)
     dn_th = sum(per_state * weight(FERMION, ENERGY, mm / t_chi) / massless for mm in (mL, mHv))
+    # Not thermal: lambda thermal relics' number with <p> = 2.5 T instead of 3.15 T.
+    dn_th = np.where(thermal_chi, dn_th,
+                     2.0 * per_state * lam * FREEZE_IN_MEAN_Q / FERMI_DIRAC_MEAN_Q)
     O["Delta_N_eff_BBN"] = dn_dec + dn_th
     share = lambda rho: omega_from_yield(rho) / applied * h_H0 ** 2 / OmegaCh2
     dshare = h_H0 ** 2 / OmegaCh2
@@ -1084,8 +1426,14 @@ def compute(P):
     ftot = O["Omega_chi_over_DM"]
     nst = np.where(heavy_stable, 2.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        O["m_wdm_equivalent"] = np.where(ftot >= WDM_SHARE_TESTED, mL * (nst / ftot) ** 0.25,
-                                         np.inf)
+        m_th = np.where(ftot >= WDM_SHARE_TESTED, mL * (nst / ftot) ** 0.25, np.inf)
+        # Frozen in: the thermal relic with the same <p>/m today, m (3.15/2.5)^(3/4)
+        # (N lambda/f_portal)^(1/4), f_portal the share of the portal chi.
+        fportal = share(yL * mL + np.where(heavy_stable, yH * mHv, 0.0))
+        m_fi = np.where((ftot >= WDM_SHARE_TESTED) & (fportal > 0.0),
+                        mL * (FERMI_DIRAC_MEAN_Q / FREEZE_IN_MEAN_Q) ** 0.75
+                        * (nst * lam / fportal) ** 0.25, np.inf)
+        O["m_wdm_equivalent"] = np.where(thermal_chi, m_th, m_fi)
 
     # --- higgs: CN Eq. 68, erratum E6 ---
     rr = 4.0 * mphi * mphi / (M_H * M_H)
@@ -1298,7 +1646,7 @@ def write(path, P, O, verdicts, allowed, status, chi2_total, idx, chunk=4096):
 
 
 def build_tables():
-    global GSTAR, GSTARS, QUARKS, HADRONS_SUM, INCREMENT, PORTAL
+    global GSTAR, GSTARS, QUARKS, HADRONS_SUM, INCREMENT, PORTAL, SUPPRESSION, YIELDS
     for st in (BOSON, FERMION):
         for mo in (ENERGY, ENTROPY, NUMBER):
             WT[(st, mo)] = WeightTable(st, mo)
@@ -1310,6 +1658,8 @@ def build_tables():
     QUARKS = SpeciesSumTable(T_QCD, T_EW)
     INCREMENT = IncrementTable()
     PORTAL = portal_integrals()
+    SUPPRESSION = SuppressionTable()
+    YIELDS = YieldTables()
 
 
 def main(argv=None):
