@@ -32,7 +32,9 @@ double sW() { return std::sqrt(constants::sin2ThetaW_onShell); }
 double cW() { return std::sqrt(1.0 - constants::sin2ThetaW_onShell); }
 double gPrime() { return constants::g2 * sW() / cW(); }
 
-/// Gamma(V -> f fbar) for chiral couplings gL, gR, colour nc and mass mf.
+/// Gamma(V -> f fbar) for chiral couplings gL, gR (L = V_mu fbar gamma^mu (gL P_L + gR P_R) f),
+/// colour nc and mass mf: the tree-level width of a massive vector, the form of the Z width
+/// with massive fermions; for the chi pair it is CN Eq. 47.
 double vectorToFermions(double mV, double gL, double gR, double mf, double nc) {
   if (!(2.0 * mf < mV)) return 0.0;
   const double r = mf * mf / (mV * mV);
@@ -49,14 +51,18 @@ double equilibriumDensity(double t) {
 double entropyDensity(double t) { return 2.0 * pi * pi / 45.0 * thermal::gStarS(t) * t * t * t; }
 double hubble(double t) { return hubbleRate(t, thermal::gStar(t)); }
 
-/// Per equilibrium chi, the on-shell rate per unit effective width, M^2 K_1(M/T)/(zeta(3) T^2).
+/// Per equilibrium chi, the on-shell rate per unit effective width, M^2 K_1(M/T)/(zeta(3) T^2):
+/// the thermally averaged (inverse) decay rate of a vector of mass M (Hall, Jedamzik,
+/// March-Russell, West, arXiv:0911.1120, Sec. 2, with g_V = 3) over CN Eq. 52's n_eq per chi.
 double onShellPerWidth(double m, double t) {
   if (!(m > 0.0)) return 0.0;
   return m * m * besselK1(m / t) / (constants::zeta3 * t * t);
 }
 
 double continuumIntegral(double a) {
-  // S(a) = (1/384) [int_0^a x^6 K_1 + a^4 int_a^inf x^2 K_1].
+  // S(a) = (1/384) [int_0^a x^6 K_1 + a^4 int_a^inf x^2 K_1]: the Gondolo-Gelmini average
+  // (Nucl. Phys. B360 (1991) 145, Eq. 3.8) of the contact cross section ~ s, cut to ~ M^4/s
+  // above s = M^2 (a = M/T); S(inf) = 1 is the contact rate (docs/physics/hidden_kev_fermion.md).
   auto low = [](double x) { return std::pow(x, 6) * boost::math::cyl_bessel_k(1, x); };
   auto high = [](double x) { return x * x * boost::math::cyl_bessel_k(1, x); };
   using GK = boost::math::quadrature::gauss_kronrod<double, 61>;

@@ -145,7 +145,8 @@ std::vector<ParameterSpec> parameterSpecs() {
       {"f_R", "1", 1e-3, "Yukawa coupling chi_R^c-bar N_R phi* (CN Eq. 1)"},
       {"v_s", "GeV", 1000.0, "U(1)_s breaking vev, <phi> = v_s/sqrt2"},
       {"M_chi", "GeV", 2.5e-5, "Dirac mass of chi (not the physical mass)"},
-      {"epsilon", "1", 6.5e-9, "kinetic mixing of U(1)_s with hypercharge (CN Eq. 1), |epsilon| < 1"},
+      {"epsilon", "1", 6.5e-9,
+       "kinetic mixing of U(1)_s with hypercharge (CN Eq. 1), |epsilon| < 1"},
       {"g_s", "1", 1.0, "U(1)_s gauge coupling"},
       {"m_phi", "GeV", 2.0, "mass of the hidden scalar phi^0"},
       {"kappa", "1", 2e-9, "quartic Higgs-portal coupling of (H^dag H)(phi^* phi) (CN Eq. 1)"},
@@ -212,9 +213,12 @@ std::vector<ObservableSpec> observableSpecs() {
        "CN Eq. 51"},
       {"T_freezeout", "GeV", co,
        "chi freeze-out temperature: Z + Z_s contact annihilation summed over the SM species "
-       "present, g_* = SM + chi + phi^0",
+       "present, g_* = SM + chi + phi^0; NaN unless chi was thermal (chi_regime 2)",
        "CN Eq. 52 (erratum E7)"},
-      {"Y_chi", "1", co, "n/s of one Majorana chi state at freeze-out (g = 2)", "CN Eq. 55"},
+      {"Y_chi", "1", co,
+       "n/s of one Majorana chi state from the portal: at freeze-out (g = 2) if thermal, "
+       "Y_chi_freeze_in if frozen in, Y_eq tanh(Y_FI/Y_eq) between (chi_regime)",
+       "CN Eq. 55; Hall et al. arXiv:0911.1120"},
       {"Omega_chi_thermal", "1", co, "Omega of the stable chi states before dilution", "CN Eq. 56"},
       {"Gamma_phi_SM", "GeV", co, "phi^0 width to SM particles",
        "CN Eqs. 64-65 (corrected; errata E2, E5)"},
@@ -237,7 +241,9 @@ std::vector<ObservableSpec> observableSpecs() {
        "entropy ratio from phi^0 decay (decay integrated at constant g_*; only the SM energy "
        "share f_SM_phi heats the plasma), >= 1",
        "CN Eq. 62 (corrected; erratum E3)"},
-      {"Omega_chi", "1", co, "chi relic density: diluted thermal relic + chi from phi^0 decays",
+      {"Omega_chi", "1", co,
+       "chi relic density: the portal's chi (thermal relic or frozen in; diluted if phi^0 decays "
+       "after it is made) + chi from phi^0 decays",
        "CN Eq. 63 (corrected; erratum E3)"},
       {"Omega_chi_h2", "1", co, "Omega_chi h^2", "CN Eq. 63 (corrected)"},
       {"Omega_chi_over_DM", "1", co, "Omega_chi h^2 / 0.1200", "CN Eq. 57"},
@@ -262,7 +268,8 @@ std::vector<ObservableSpec> observableSpecs() {
        "2 MeV), in neutrino species",
        "erratum E3"},
       {"Delta_N_eff_BBN", "1", co,
-       "Delta_N_eff at BBN (T = 1 MeV): decay-produced chi + the diluted thermal chi relic",
+       "Delta_N_eff at BBN (T = 1 MeV): decay-produced chi + the portal's chi (thermal relic, "
+       "or frozen in: scaled by Y/Y_eq and its mean momentum)",
        "erratum E3"},
       {"Omega_chi_light_over_DM", "1", co,
        "share of the dark matter in chi_light at its production (before it decays)", "CN Eq. 56"},
@@ -283,7 +290,9 @@ std::vector<ObservableSpec> observableSpecs() {
        "Poulin, Serpico, Lesgourgues arXiv:1606.02073"},
       {"m_wdm_equivalent", "GeV", co,
        "thermal-relic warm-dark-matter mass with the free-streaming of the chi states, "
-       "m_chi_light (N_stable/f)^(1/4), f = Omega_chi/Omega_DM; +inf (not tested) where f < 0.35",
+       "m_chi_light (N_stable/f)^(1/4), f = Omega_chi/Omega_DM (thermal chi); frozen in: "
+       "m_chi_light (3.151/2.5)^(3/4) (N_stable lambda/f_portal)^(1/4), lambda = Y/Y_eq; "
+       "+inf (not tested) where f < 0.35",
        "thermal-relic scaling, see docs"},
       {"Gamma_h_phiphi", "GeV", hi, "Gamma(h -> phi^0 phi^0), quartic kappa", "CN Eq. 68"},
       {"BR_h_inv", "1", hi,
