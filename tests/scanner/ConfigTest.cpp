@@ -234,6 +234,39 @@ TEST(Config, EveryBadInputIsOneClearLine) {
   EXPECT_ERROR(j, "does not apply to these options");
 }
 
+TEST(Config, TheAxisOrderIsPartOfTheScan) {
+  // The order of the scanned parameters is the sampler's coordinate order (the grid's fastest
+  // axis, the Sobol dimensions): two configs that differ only in it sample different points in
+  // a different order, so they must not share an identity hash (a resume would mix them), and
+  // the stored form must parse back to the same order (merge and resume re-read it).
+  const ordered_json given = base();  // M_chi before f_L: not the model's order
+  ordered_json swapped = given;
+  swapped["parameters"] = ordered_json::object();
+  for (const char* k : {"f_L", "M_chi", "f_R", "M_N"})
+    swapped["parameters"][k] = given["parameters"][k];
+  const ScanConfig a = parseConfig(given, "a.json");
+  const ScanConfig b = parseConfig(swapped, "b.json");
+  auto names = [](const ScanConfig& c) {
+    std::vector<std::string> n;
+    for (const Axis& x : c.axes) n.push_back(x.name);
+    return n;
+  };
+  ASSERT_EQ(names(a), (std::vector<std::string>{"M_chi", "f_L"}));
+  ASSERT_EQ(names(b), (std::vector<std::string>{"f_L", "M_chi"}));
+  EXPECT_NE(a.identityHash, b.identityHash);
+  for (const ScanConfig* c : {&a, &b}) {
+    const ScanConfig again = parseConfig(c->canonical, "file");
+    EXPECT_EQ(names(again), names(*c));
+    EXPECT_EQ(again.identityHash, c->identityHash);
+  }
+  // A config in the model's order keeps the model's order in its stored form.
+  std::vector<std::string> stored;
+  for (const auto& [k, v] : b.canonical.at("parameters").items()) stored.push_back(k);
+  std::vector<std::string> model;
+  for (const auto& p : b.kernel->parameters()) model.push_back(p.name);
+  EXPECT_EQ(stored, model);
+}
+
 }  // namespace
 }  // namespace portalscan::scanner
 

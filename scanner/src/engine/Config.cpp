@@ -856,17 +856,24 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
   canonical["model"] = c.model;
   canonical["options"] = ordered_json::object();
   for (const auto& [k, v] : c.options) canonical["options"][k] = v;
+  // Parameters in the model's order, except that the scanned axes keep the order the config gave
+  // them (the sampler's coordinate order: the grid's fastest axis, the Sobol dimensions): the
+  // k-th scanned slot in model order holds the k-th axis. A config whose axes are in model order
+  // keeps the form (and hash) it always had; one that orders them otherwise samples other points
+  // in another order, so its hash differs, and the stored form parses back to the same order.
   ordered_json params = ordered_json::object();
+  std::size_t nextAxis = 0;
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
     const std::string& name = model.parameters()[i].name;
-    auto axis =
-        std::find_if(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.parameter == i; });
+    const bool scanned =
+        std::any_of(c.axes.begin(), c.axes.end(), [&](const Axis& a) { return a.parameter == i; });
     auto der = std::find_if(c.derived.begin(), c.derived.end(),
                             [&](const Derived& d) { return d.parameter == i; });
-    if (axis != c.axes.end()) {
-      ordered_json a{{"range", {axis->low, axis->high}}, {"scale", toString(axis->scale)}};
-      if (grid) a["points"] = axis->points;
-      params[name] = a;
+    if (scanned) {
+      const Axis& axis = c.axes[nextAxis++];
+      ordered_json a{{"range", {axis.low, axis.high}}, {"scale", toString(axis.scale)}};
+      if (grid) a["points"] = axis.points;
+      params[axis.name] = a;
     } else if (der != c.derived.end()) {
       params[name] = {{"equal_to", model.parameters()[der->source].name}, {"factor", der->factor}};
     } else {
