@@ -546,6 +546,10 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
   smTotal_ = constants::G_F * constants::G_F * nucleus.mass / pi * halfWeakCharge_ *
              halfWeakCharge_ * (flavours_[0].s0 + flavours_[1].s0) / 3.0;
 
+  logTwoMass_ = std::log(2.0 * nucleus.mass);
+  kNormUnit_ = 1.0 / (std::numbers::sqrt2 * constants::G_F * 2.0 * nucleus.mass);
+  prefactor_ = constants::G_F * constants::G_F * nucleus.mass / pi / 3.0;
+  inverseTwoMass_ = 1.0 / (2.0 * nucleus.mass);
   tc_ = std::sqrt(threshold * top_);
   tauLow_ = kLowSeries * threshold;
   x0_ = std::log(tauLow_);
@@ -605,6 +609,10 @@ SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) c
 }
 
 SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
+  return values(tau, tau > tauLow_ && tau < tauHigh_ ? std::log(tau) : 0.0);
+}
+
+SnsZprimeTable::Values SnsZprimeTable::values(double tau, double logTau) const {
   Values s;
   for (int fl = 0; fl < 2; ++fl) s[0][fl] = flavours_[fl].s0;
   if (tau <= tauLow_) {
@@ -626,7 +634,7 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
     }
     return s;
   }
-  const double position = (std::log(tau) - x0_) / kGridStep;
+  const double position = (logTau - x0_) / kGridStep;
   const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
   const double u = position - i, v = 1.0 - u;
   // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
@@ -668,6 +676,35 @@ double SnsZprimeTable::combine(const Values& s, const VectorMediator& z) const {
 
 double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z) const {
   return combine(values(z.mass * z.mass / (2.0 * nucleus_.mass)), z);
+}
+
+double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z, double logMass2) const {
+  // values() and combine() fused for the grid (the scanned masses): only S1, S2 of the two
+  // flavours, no Values; the constants of combine() folded into kNormUnit_ and prefactor_.
+  const double tau = z.mass * z.mass * inverseTwoMass_;
+  if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
+  const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
+  if (charge == 0.0) return 0.0;
+  const double position = (logMass2 - logTwoMass_ - x0_) / kGridStep;
+  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
+  const double u = position - i, v = 1.0 - u;
+  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v;
+  const double h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
+  const auto& a = grid_[i];
+  const auto& b = grid_[i + 1];
+  const double c = 1.0 / (tau + tc_);
+  const double k = charge * kNormUnit_;
+  // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
+  const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
+  const double s10 = (h00 * a[0] + h10 * a[1] + h01 * b[0] + h11 * b[1]) * c;
+  const double s20 = (h00 * a[2] + h10 * a[3] + h01 * b[2] + h11 * b[3]) * c * c;
+  const double s11 = (h00 * a[4] + h10 * a[5] + h01 * b[4] + h11 * b[5]) * c;
+  const double s21 = (h00 * a[6] + h10 * a[7] + h01 * b[6] + h11 * b[7]) * c * c;
+  const double sum = -2.0 * halfWeakCharge_ * k * (d0 * s10 + d1 * s11) +
+                     k * k *
+                         ((d0 * d0 + z.electron.offDiagonalSquared) * s20 +
+                          (d1 * d1 + z.muon.offDiagonalSquared) * s21);
+  return prefactor_ * sum;
 }
 
 SnsZprimeTable::Averages SnsZprimeTable::averages(const VectorMediator& z, double threshold) const {
