@@ -564,11 +564,11 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
     const double c = tau + tc_;
     for (int fl = 0; fl < 2; ++fl) {
       const double s1 = s[1][fl], s2 = s[2][fl];
-      auto* g = &grid_[i][4 * fl];
-      g[0] = s1 * c;                                       // R1 = S1 (tau + T_c)
-      g[1] = tau * (s1 - s2 * c);                          // dR1/dx; dS1/dtau = -S2
-      g[2] = s2 * c * c;                                   // R2 = S2 (tau + T_c)^2
-      g[3] = tau * (2.0 * s2 * c - 2.0 * s3[fl] * c * c);  // dR2/dx; dS2/dtau = -2 S3
+      auto& g = grid_[i];
+      g[2 * fl] = s1 * c;                                           // R1 = S1 (tau + T_c)
+      g[2 * fl + 1] = s2 * c * c;                                   // R2 = S2 (tau + T_c)^2
+      g[4 + 2 * fl] = tau * (s1 - s2 * c);                          // dR1/dx; dS1/dtau = -S2
+      g[5 + 2 * fl] = tau * (2.0 * s2 * c - 2.0 * s3[fl] * c * c);  // dR2/dx; dS2/dtau = -2 S3
     }
   }
 }
@@ -644,9 +644,9 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau, double logTau) const {
   const auto& b = grid_[i + 1];
   const double c = 1.0 / (tau + tc_);
   for (int fl = 0; fl < 2; ++fl) {
-    const int o = 4 * fl;
-    s[1][fl] = (h00 * a[o] + h10 * a[o + 1] + h01 * b[o] + h11 * b[o + 1]) * c;
-    s[2][fl] = (h00 * a[o + 2] + h10 * a[o + 3] + h01 * b[o + 2] + h11 * b[o + 3]) * c * c;
+    const int o = 2 * fl;
+    s[1][fl] = (h00 * a[o] + h10 * a[o + 4] + h01 * b[o] + h11 * b[o + 4]) * c;
+    s[2][fl] = (h00 * a[o + 1] + h10 * a[o + 5] + h01 * b[o + 1] + h11 * b[o + 5]) * c * c;
   }
   return s;
 }
@@ -695,15 +695,16 @@ double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z, double
   const double c = 1.0 / (tau + tc_);
   const double k = charge * kNormUnit_;
   // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
+  // S1_0, S2_0, S1_1, S2_1 in one four-wide loop over the row (values, then derivatives).
   const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
-  const double s10 = (h00 * a[0] + h10 * a[1] + h01 * b[0] + h11 * b[1]) * c;
-  const double s20 = (h00 * a[2] + h10 * a[3] + h01 * b[2] + h11 * b[3]) * c * c;
-  const double s11 = (h00 * a[4] + h10 * a[5] + h01 * b[4] + h11 * b[5]) * c;
-  const double s21 = (h00 * a[6] + h10 * a[7] + h01 * b[6] + h11 * b[7]) * c * c;
-  const double sum = -2.0 * halfWeakCharge_ * k * (d0 * s10 + d1 * s11) +
-                     k * k *
-                         ((d0 * d0 + z.electron.offDiagonalSquared) * s20 +
-                          (d1 * d1 + z.muon.offDiagonalSquared) * s21);
+  const double weight[4] = {-2.0 * halfWeakCharge_ * k * d0 * c,
+                            k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
+                            -2.0 * halfWeakCharge_ * k * d1 * c,
+                            k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
+  double sum = 0.0;
+  for (int j = 0; j < 4; ++j) {
+    sum += weight[j] * (h00 * a[j] + h10 * a[j + 4] + h01 * b[j] + h11 * b[j + 4]);
+  }
   return prefactor_ * sum;
 }
 

@@ -442,7 +442,9 @@ double LfvNsi::g2LoopIntegral(double r) {
 /// every term of order 1/r or below, R3(q) = (ln(1 + q) - q + q^2/2)/q^3 = 1/3 - q/4 + q^2/5 - ...
 /// (its series below q = 0.1). Against the integral at 80 digits (mpmath) over 3 000 r from 1e-10
 /// to 1e10: largest relative difference 6e-14, at r ~ 4.3 (A's residual cancellation).
-double LfvNsi::g2Loop(double r) {
+double LfvNsi::g2Loop(double r) { return g2Loop(r, r > 1e-32 && r <= 5.0 ? std::log(r) : 0.0); }
+
+double LfvNsi::g2Loop(double r, double logR) {
   if (r < 1e-32) return 1.0 - pi * std::sqrt(r);  // the next term is O(r ln r)
   if (r <= 5.0) {
     const double v = 4.0 / r - 1.0;
@@ -456,7 +458,7 @@ double LfvNsi::g2Loop(double r) {
       const double w = std::sqrt(-v);
       g = std::atanh(w) / w;
     }
-    return 1.0 - 2.0 * r + r * (r - 2.0) * std::log(r) - 2.0 * (r * (r - 4.0) + 2.0) * g;  // (A)
+    return 1.0 - 2.0 * r + r * (r - 2.0) * logR - 2.0 * (r * (r - 4.0) + 2.0) * g;  // (A)
   }
   if (r > 1e100) return 2.0 / (3.0 * r);  // relative corrections O(ln r/r)
   const double d = std::sqrt(r) * std::sqrt(r - 4.0);
@@ -522,6 +524,8 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
   using P = Parameter;
   if (domainViolation(p)) return PointStatus::UnphysicalParameter;
   const double mZp = p[P::m_Zprime];
+  // ln(m_Z'^2), for the g - 2 loop and the coherent tables (one logarithm for all four).
+  const double logMass2 = 2.0 * std::log(mZp);
   // Set when a block has no light neutrino; every observable is still computed.
   PointStatus status = PointStatus::Ok;
 
@@ -651,7 +655,9 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // g_mu^2/(8 pi^2) for m_Z' << m_mu and g_mu^2 m_mu^2/(12 pi^2 m_Z'^2) for m_Z' >> m_mu.
     // The integral in closed form (g2Loop); the reference path integrates it.
     const double rz = mZp * mZp / (constants::m_mu * constants::m_mu);
-    const double loop = reference::slowPath() ? g2LoopIntegral(rz) : g2Loop(rz);
+    const double loop = reference::slowPath()
+                            ? g2LoopIntegral(rz)
+                            : g2Loop(rz, logMass2 - 2.0 * std::log(constants::m_mu));
     out[Delta_a_mu] = gMu * gMu / (8 * pi * pi) * loop;
   }
 
@@ -698,15 +704,9 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // table's own threshold one ln(m_Z'^2) serves all three tables (the reference path takes
     // the logarithm per table, as averages() does).
     const bool slow = reference::slowPath();
-    double logMass2 = 0.0;
-    bool haveLog = false;
     auto averages = [&](int nucleus, double threshold) {
       const auto& table = coherent_->tables[nucleus];
       if (!slow && threshold == table.threshold()) {
-        if (!haveLog) {
-          logMass2 = 2.0 * std::log(mZp);
-          haveLog = true;
-        }
         return cevns::SnsZprimeTable::Averages{table.averagedCrossSection(),
                                                table.averagedCrossSectionShift(z, logMass2)};
       }

@@ -73,7 +73,7 @@ struct ComputeAccess : Model {
 void kernelBatch(benchmark::State& state, const std::string& modelName,
                  const std::vector<std::string>& keep) {
   namespace q = portalscan::physics::quadrature;
-  using portalscan::physics::PointStatus;
+  using portalscan::PointStatus;
   const auto model = ModelRegistry::builtin().create(modelName, {});
   const BlockMask blocks = model->defaultBlocks();
   const auto points = jitteredPoints(*model, 1024, keep);

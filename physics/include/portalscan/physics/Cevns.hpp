@@ -296,7 +296,8 @@ class SnsZprimeTable {
   std::vector<double> nodeT_, nodeWeight_;
   std::array<std::vector<double>, 2> nodeW_;  ///< w_f at the nodes
   std::array<Moments, 2> flavours_;
-  /// At x_i = ln tauLow + i step, per flavour f: R1, dR1/dx, R2, dR2/dx (at 4 f + 0..3).
+  /// At x_i = ln tauLow + i step: R1, R2 of flavour 0, R1, R2 of flavour 1, then their
+  /// d/dx in the same order (R1_f at 2 f, R2_f at 2 f + 1, the derivatives 4 further).
   std::vector<std::array<double, 8>> grid_;
 };
 
