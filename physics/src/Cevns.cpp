@@ -546,6 +546,10 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
   smTotal_ = constants::G_F * constants::G_F * nucleus.mass / pi * halfWeakCharge_ *
              halfWeakCharge_ * (flavours_[0].s0 + flavours_[1].s0) / 3.0;
 
+  logTwoMass_ = std::log(2.0 * nucleus.mass);
+  kNormUnit_ = 1.0 / (std::numbers::sqrt2 * constants::G_F * 2.0 * nucleus.mass);
+  prefactor_ = constants::G_F * constants::G_F * nucleus.mass / pi / 3.0;
+  inverseTwoMass_ = 1.0 / (2.0 * nucleus.mass);
   tc_ = std::sqrt(threshold * top_);
   tauLow_ = kLowSeries * threshold;
   x0_ = std::log(tauLow_);
@@ -560,11 +564,11 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
     const double c = tau + tc_;
     for (int fl = 0; fl < 2; ++fl) {
       const double s1 = s[1][fl], s2 = s[2][fl];
-      auto* g = &grid_[i][4 * fl];
-      g[0] = s1 * c;                                       // R1 = S1 (tau + T_c)
-      g[1] = tau * (s1 - s2 * c);                          // dR1/dx; dS1/dtau = -S2
-      g[2] = s2 * c * c;                                   // R2 = S2 (tau + T_c)^2
-      g[3] = tau * (2.0 * s2 * c - 2.0 * s3[fl] * c * c);  // dR2/dx; dS2/dtau = -2 S3
+      auto& g = grid_[i];
+      g[2 * fl] = s1 * c;                                           // R1 = S1 (tau + T_c)
+      g[2 * fl + 1] = s2 * c * c;                                   // R2 = S2 (tau + T_c)^2
+      g[4 + 2 * fl] = tau * (s1 - s2 * c);                          // dR1/dx; dS1/dtau = -S2
+      g[5 + 2 * fl] = tau * (2.0 * s2 * c - 2.0 * s3[fl] * c * c);  // dR2/dx; dS2/dtau = -2 S3
     }
   }
 }
@@ -605,6 +609,10 @@ SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) c
 }
 
 SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
+  return values(tau, tau > tauLow_ && tau < tauHigh_ ? std::log(tau) : 0.0);
+}
+
+SnsZprimeTable::Values SnsZprimeTable::values(double tau, double logTau) const {
   Values s;
   for (int fl = 0; fl < 2; ++fl) s[0][fl] = flavours_[fl].s0;
   if (tau <= tauLow_) {
@@ -626,7 +634,7 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
     }
     return s;
   }
-  const double position = (std::log(tau) - x0_) / kGridStep;
+  const double position = (logTau - x0_) / kGridStep;
   const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
   const double u = position - i, v = 1.0 - u;
   // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
@@ -636,9 +644,9 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
   const auto& b = grid_[i + 1];
   const double c = 1.0 / (tau + tc_);
   for (int fl = 0; fl < 2; ++fl) {
-    const int o = 4 * fl;
-    s[1][fl] = (h00 * a[o] + h10 * a[o + 1] + h01 * b[o] + h11 * b[o + 1]) * c;
-    s[2][fl] = (h00 * a[o + 2] + h10 * a[o + 3] + h01 * b[o + 2] + h11 * b[o + 3]) * c * c;
+    const int o = 2 * fl;
+    s[1][fl] = (h00 * a[o] + h10 * a[o + 4] + h01 * b[o] + h11 * b[o + 4]) * c;
+    s[2][fl] = (h00 * a[o + 1] + h10 * a[o + 5] + h01 * b[o + 1] + h11 * b[o + 5]) * c * c;
   }
   return s;
 }
@@ -668,6 +676,36 @@ double SnsZprimeTable::combine(const Values& s, const VectorMediator& z) const {
 
 double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z) const {
   return combine(values(z.mass * z.mass / (2.0 * nucleus_.mass)), z);
+}
+
+double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z, double logMass2) const {
+  // values() and combine() fused for the grid (the scanned masses): only S1, S2 of the two
+  // flavours, no Values; the constants of combine() folded into kNormUnit_ and prefactor_.
+  const double tau = z.mass * z.mass * inverseTwoMass_;
+  if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
+  const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
+  if (charge == 0.0) return 0.0;
+  const double position = (logMass2 - logTwoMass_ - x0_) / kGridStep;
+  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
+  const double u = position - i, v = 1.0 - u;
+  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v;
+  const double h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
+  const auto& a = grid_[i];
+  const auto& b = grid_[i + 1];
+  const double c = 1.0 / (tau + tc_);
+  const double k = charge * kNormUnit_;
+  // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
+  // S1_0, S2_0, S1_1, S2_1 in one four-wide loop over the row (values, then derivatives).
+  const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
+  const double weight[4] = {-2.0 * halfWeakCharge_ * k * d0 * c,
+                            k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
+                            -2.0 * halfWeakCharge_ * k * d1 * c,
+                            k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
+  double sum = 0.0;
+  for (int j = 0; j < 4; ++j) {
+    sum += weight[j] * (h00 * a[j] + h10 * a[j + 4] + h01 * b[j] + h11 * b[j + 4]);
+  }
+  return prefactor_ * sum;
 }
 
 SnsZprimeTable::Averages SnsZprimeTable::averages(const VectorMediator& z, double threshold) const {

@@ -1,11 +1,14 @@
 // Instruction counts per point of a model's kernel, for callgrind:
 //   valgrind --tool=callgrind --instr-atstart=no
 //       build/release/tests/bench/profile_kernels MODEL [POINTS] [KEY=VALUE options...]
+//       [--keep=PARAMETER,...]
 // Only the evaluation of POINTS points (default 2000) is instrumented: the model's
 // construction and one warm-up pass over the points (which builds every one-time table)
 // are not. Ir per point = the total callgrind reports / POINTS. The points are the same
-// as bench_kernels' (defaults jittered x0.5..2, seed 1). Outside valgrind the client
-// requests do nothing and the program only evaluates the points.
+// as bench_kernels' (defaults jittered x0.5..2, seed 1); the parameters named by --keep stay
+// at their defaults (as in a scan that fixes them, e.g. lfv_nsi's T_threshold_ar and
+// T_threshold_csi, whose non-default values cost the coherent block extra sums). Outside valgrind
+// the client requests do nothing and the program only evaluates the points.
 
 #include "portalscan/physics/Model.hpp"
 
@@ -25,7 +28,7 @@
 int main(int argc, char** argv) {
   using portalscan::physics::ModelRegistry;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: profile_kernels MODEL [POINTS] [KEY=VALUE...]\n");
+    std::fprintf(stderr, "usage: profile_kernels MODEL [POINTS] [KEY=VALUE...] [--keep=P,...]\n");
     return 2;
   }
   const int n = argc > 2 ? std::atoi(argv[2]) : 2000;
@@ -34,8 +37,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   portalscan::physics::Options options;
+  std::vector<std::string> keep;
   for (int i = 3; i < argc; ++i) {
     const std::string kv = argv[i];
+    if (kv.rfind("--keep=", 0) == 0) {
+      std::string list = kv.substr(7);
+      for (std::size_t at = 0; at <= list.size();) {
+        const auto comma = std::min(list.find(',', at), list.size());
+        keep.push_back(list.substr(at, comma - at));
+        at = comma + 1;
+      }
+      continue;
+    }
     const auto eq = kv.find('=');
     if (eq == std::string::npos) {
       std::fprintf(stderr, "profile_kernels: option '%s' is not KEY=VALUE\n", argv[i]);
@@ -44,12 +57,24 @@ int main(int argc, char** argv) {
     options[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   const auto model = ModelRegistry::builtin().create(argv[1], options);
+  std::vector<bool> kept(model->parameters().size(), false);
+  for (const auto& name : keep) {
+    const auto i = model->parameterIndex(name);
+    if (!i) {
+      std::fprintf(stderr, "profile_kernels: --keep: no parameter '%s'\n", name.c_str());
+      return 2;
+    }
+    kept[*i] = true;
+  }
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> u(0.5, 2.0);
   std::vector<std::vector<double>> points;
   for (int i = 0; i < n; ++i) {
     auto p = model->defaultParameterValues();
-    for (double& x : p) x *= u(rng);
+    for (std::size_t k = 0; k < p.size(); ++k) {
+      const double factor = u(rng);  // drawn for every parameter: the others as without --keep
+      if (!kept[k]) p[k] *= factor;
+    }
     points.push_back(p);
   }
   const auto blocks = model->defaultBlocks();

@@ -21,12 +21,14 @@
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include <boost/math/quadrature/gauss.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
@@ -179,6 +181,94 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
   }
   expectFastEqualsReference(
       model, points, [](const std::string&) { return kRootTolerance; }, "all parameters");
+}
+
+TEST(KernelEquality, LfvNsiAtTheDefaultThresholdsOverAWideZprimeMassRange) {
+  // The thresholds at their defaults (the coherent block's own tables: one ln m_Z'^2 for the
+  // three nuclei on the fast path) and m_Z' log-uniform over 1e-4 .. 1e3 GeV: r = m_Z'^2/m_mu^2
+  // from 1e-6 to 1e8 (the g - 2 loop's closed form in both regimes against the adaptive
+  // integral), the coherent tables' low series, grid and contact series.
+  const Options modes[3] = {{},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_conserving"}}};
+  std::mt19937_64 rng(20);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const auto& options : modes) {
+    const auto model = ModelRegistry::builtin().create("lfv_nsi", options);
+    std::vector<std::vector<double>> points;
+    for (int i = 0; i < 1000; ++i) {
+      auto p = model->defaultParameterValues();
+      for (std::size_t k = 0; k < p.size(); ++k) {
+        if (k != LfvNsi::T_threshold_ar && k != LfvNsi::T_threshold_csi) {
+          p[k] *= std::pow(10.0, u(rng));
+        }
+      }
+      p[LfvNsi::m_Zprime] = logUniform(rng, 1e-4, 1e3);
+      p[LfvNsi::a_mu] = u(rng);  // g_mu != 0: Delta_a_mu is not 0 x the loop
+      points.push_back(p);
+    }
+    expectFastEqualsReference(
+        *model, points, [](const std::string&) { return kTolerance; }, "lfv_nsi thresholds");
+  }
+}
+
+/// I(r) = int_0^1 2z(1-z)^2/((1-z)^2 + z r) dz independently of the model's code: composite
+/// 30-point Gauss-Legendre in long double (64-bit mantissa) on panels halving towards z = 0 and
+/// towards z = 1 (there in t = 1 - z, exact near the end point), which resolve the integrand's
+/// scales 1/r at z = 0 (large r) and sqrt(r) at z = 1 (small r) down to r = 1e-30 and up to 1e30.
+long double g2LoopReference(long double r) {
+  using Rule = boost::math::quadrature::gauss<long double, 30>;
+  // In t = 1 - z: 2(1-t) t^2/(t^2 + (1-t) r); in z: 2z(1-z)^2/((1-z)^2 + z r).
+  auto nearOne = [r](long double t) { return 2 * (1 - t) * t * t / (t * t + (1 - t) * r); };
+  auto nearZero = [r](long double z) {
+    return 2 * z * (1 - z) * (1 - z) / ((1 - z) * (1 - z) + z * r);
+  };
+  long double sum = 0.0L;
+  for (int k = 1; k <= 110; ++k) {  // [2^-(k+1), 2^-k] for k = 1..110 on each side of 1/2
+    const long double hi = std::ldexp(1.0L, -k), lo = std::ldexp(1.0L, -k - 1);
+    sum += Rule::integrate(nearZero, lo, hi) + Rule::integrate(nearOne, lo, hi);
+  }
+  return sum;  // the two pieces below 2^-111 are below 1e-66 of the whole
+}
+
+TEST(KernelEquality, G2LoopClosedFormOverTheWholeMassRange) {
+  // By hand: at r = 2, D = 1 + z^2 and N/D = 2z - 4 + 4/(1 + z^2): pi - 3; at r = 4, D =
+  // (1 + z)^2 and with u = 1 + z, N/D = 2(u - 5 + 8/u - 4/u^2): 16 ln 2 - 11.
+  EXPECT_NEAR(LfvNsi::g2Loop(2.0), std::numbers::pi - 3.0, 1e-15);
+  EXPECT_NEAR(LfvNsi::g2Loop(4.0), 16.0 * std::numbers::ln2 - 11.0, 1e-15);
+  // The limits of docs/physics/lfv_nsi.md: 1 (m_Z' << m_mu) and 2/(3r) (m_Z' >> m_mu).
+  EXPECT_NEAR(LfvNsi::g2Loop(0.0), 1.0, 0.0);
+  EXPECT_NEAR(LfvNsi::g2Loop(1e-40), 1.0, 1e-19);
+  EXPECT_LE(relativeDifference(LfvNsi::g2Loop(1e200), 2.0 / 3e200), 1e-150);
+  // Against the long-double integral: r from 1e-30 to 1e30 (m_Z' from 1e-16 m_mu to 1e15
+  // m_mu), densely through r = 4 (where the two forms meet at 5) and over the scanned decades.
+  std::mt19937_64 rng(21);
+  std::vector<double> rs = {4.0, 5.0, std::nextafter(5.0, 6.0), 1e-32, 1e-31};
+  for (int i = 0; i < 2000; ++i) rs.push_back(logUniform(rng, 1e-30, 1e30));
+  for (int i = 0; i < 2000; ++i) rs.push_back(logUniform(rng, 1e-2, 1e3));
+  for (int i = 0; i < 1000; ++i)
+    rs.push_back(std::uniform_real_distribution<double>(3.0, 7.0)(rng));
+  double largest = 0.0, largestAt = 0.0, largestAdaptive = 0.0;
+  for (const double r : rs) {
+    const double closed = LfvNsi::g2Loop(r);
+    const double d = relativeDifference(closed, static_cast<double>(g2LoopReference(r)));
+    if (d > largest) {
+      largest = d;
+      largestAt = r;
+    }
+    EXPECT_LE(d, 1e-12) << "r = " << r;
+    // The reference path (adaptive Gauss-Kronrod to 1e-10 relative on pieces cut at the
+    // integrand's scales; the budget of one point allows r from 1e-20 to 1e20).
+    if (r >= 1e-20 && r <= 1e20) {
+      const double a = relativeDifference(closed, LfvNsi::g2LoopIntegral(r));
+      largestAdaptive = std::max(largestAdaptive, a);
+      EXPECT_LE(a, kTolerance) << "r = " << r;
+    }
+  }
+  std::printf(
+      "  g - 2 loop: %zu values of r; largest relative difference %.2e (at r = %.4g) "
+      "against the long-double integral, %.2e against the adaptive one\n",
+      rs.size(), largest, largestAt, largestAdaptive);
 }
 
 TEST(KernelEquality, LfvNsiInEveryMixingMode) {

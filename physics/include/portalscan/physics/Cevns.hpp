@@ -250,6 +250,9 @@ class SnsZprimeTable {
   double averagedCrossSection() const { return smTotal_; }
   /// snsAveragedCrossSectionShift(nucleus, threshold, z), GeV^-2.
   double averagedCrossSectionShift(const VectorMediator& z) const;
+  /// The same with ln(m_Z'^2) given, so that one logarithm serves every table of a point (the
+  /// grid's ln(m^2/2M) as ln(m^2) - ln(2M): equal up to that rounding, < 1e-15 relative).
+  double averagedCrossSectionShift(const VectorMediator& z, double logMass2) const;
   struct Averages {
     double sm;     ///< snsAveragedCrossSection, GeV^-2
     double shift;  ///< snsAveragedCrossSectionShift, GeV^-2
@@ -272,6 +275,8 @@ class SnsZprimeTable {
     std::array<double, 3> moment{};   ///< int w T^j, j = 0..2
   };
   Values values(double tau) const;
+  /// values(tau) with x = ln tau given (used only between tauLow_ and tauHigh_).
+  Values values(double tau, double logTau) const;
   Values exact(double tau, double* s3) const;
   /// The sums over [a, b] at tau, by the quadrature of the table.
   Values partial(double a, double b, double tau) const;
@@ -283,11 +288,16 @@ class SnsZprimeTable {
   double lineTop_, top_;
   double tc_;
   double tauLow_, tauHigh_, x0_;
+  double logTwoMass_;      ///< ln(2M): ln tau = ln(m^2) - ln(2M)
+  double inverseTwoMass_;  ///< 1/(2M)
+  double kNormUnit_;       ///< 1/(2 sqrt2 G_F M): k(T) = X kNormUnit_/(T + tau)
+  double prefactor_;       ///< G_F^2 M/(3 pi)
   double smTotal_;
   std::vector<double> nodeT_, nodeWeight_;
   std::array<std::vector<double>, 2> nodeW_;  ///< w_f at the nodes
   std::array<Moments, 2> flavours_;
-  /// At x_i = ln tauLow + i step, per flavour f: R1, dR1/dx, R2, dR2/dx (at 4 f + 0..3).
+  /// At x_i = ln tauLow + i step: R1, R2 of flavour 0, R1, R2 of flavour 1, then their
+  /// d/dx in the same order (R1_f at 2 f, R2_f at 2 f + 1, the derivatives 4 further).
   std::vector<std::array<double, 8>> grid_;
 };
 
