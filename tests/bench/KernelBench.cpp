@@ -3,6 +3,8 @@
 
 #include "portalscan/physics/Model.hpp"
 
+#include "QuickStartPoints.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -27,11 +29,13 @@ std::vector<std::vector<double>> jitteredPoints(const Model& model, int n) {
 }
 
 void kernel(benchmark::State& state, const std::string& modelName,
-            const portalscan::physics::Options& options, const std::string& block) {
+            const portalscan::physics::Options& options, const std::string& block,
+            bool quickStart = false) {
   const auto model = ModelRegistry::builtin().create(modelName, options);
   const BlockMask blocks =
       block == "default" ? model->defaultBlocks() : BlockMask{1} << *model->blockIndex(block);
-  const auto points = jitteredPoints(*model, 1024);
+  const auto points = quickStart ? portalscan::bench::quickStartPoints(*model, 1024)
+                                 : jitteredPoints(*model, 1024);
   std::vector<double> out(model->observables().size());
   // One untimed pass: the one-time tables (g_*, thermal weights, freeze-out species sums,
   // dilution, freeze-in integrals, alpha_s at the thresholds) are built on first use, and
@@ -56,6 +60,11 @@ void registerKernels() {
                                    [name, b](benchmark::State& s) { kernel(s, name, {}, b); });
     }
   }
+  // The points of scans/quickstart.json (thermal and frozen-in chi), default blocks.
+  benchmark::RegisterBenchmark("kernel/hidden_kev_fermion[quickstart]/default",
+                               [](benchmark::State& s) {
+                                 kernel(s, "hidden_kev_fermion", {}, "default", true);
+                               });
   // lfv_nsi in mass_matrix mode diagonalises one block per flavour (4x4 Majorana, 5x5 Dirac).
   for (const std::string version : {"lepton_number_violating", "lepton_number_conserving"}) {
     const portalscan::physics::Options options = {{"mixing", "mass_matrix"}, {"version", version}};

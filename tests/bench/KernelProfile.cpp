@@ -1,13 +1,16 @@
 // Instruction counts per point of a model's kernel, for callgrind:
 //   valgrind --tool=callgrind --instr-atstart=no
 //       build/release/tests/bench/profile_kernels MODEL [POINTS] [KEY=VALUE options...]
-// Only the evaluation of POINTS points (default 2000) is instrumented: the model's
+// MODEL hidden_kev_fermion:quickstart takes the points of scans/quickstart.json instead
+// (QuickStartPoints.hpp). Only the evaluation of POINTS points (default 2000) is instrumented: the model's
 // construction and one warm-up pass over the points (which builds every one-time table)
 // are not. Ir per point = the total callgrind reports / POINTS. The points are the same
 // as bench_kernels' (defaults jittered x0.5..2, seed 1). Outside valgrind the client
 // requests do nothing and the program only evaluates the points.
 
 #include "portalscan/physics/Model.hpp"
+
+#include "QuickStartPoints.hpp"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -43,14 +46,21 @@ int main(int argc, char** argv) {
     }
     options[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  const auto model = ModelRegistry::builtin().create(argv[1], options);
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> u(0.5, 2.0);
+  std::string name = argv[1];
+  const bool quickStart = name == "hidden_kev_fermion:quickstart";
+  if (quickStart) name = "hidden_kev_fermion";
+  const auto model = ModelRegistry::builtin().create(name, options);
   std::vector<std::vector<double>> points;
-  for (int i = 0; i < n; ++i) {
-    auto p = model->defaultParameterValues();
-    for (double& x : p) x *= u(rng);
-    points.push_back(p);
+  if (quickStart) {
+    points = portalscan::bench::quickStartPoints(*model, n);
+  } else {
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> u(0.5, 2.0);
+    for (int i = 0; i < n; ++i) {
+      auto p = model->defaultParameterValues();
+      for (double& x : p) x *= u(rng);
+      points.push_back(p);
+    }
   }
   const auto blocks = model->defaultBlocks();
   std::vector<double> out(model->observables().size());
