@@ -1,9 +1,11 @@
 #include "portalscan/physics/ChiFreezeIn.hpp"
 
 #include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "CubicPieces.hpp"
 #include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/bessel.hpp>
@@ -85,7 +87,15 @@ class SuppressionTable {
     }
     spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(
         logS.begin(), logS.end(), kLogAMin, 1.0 / kAPerDecade);
+    pieces_ = detail::CubicPieces(spline_, kLogAMin, 1.0 / kAPerDecade, n);
+    // The largest a up to which d ln S/d ln a >= 3.5 (S = a^4/192 below the table: slope 4),
+    // on a grid 20 times finer than the table's, one fine step short for safety.
+    const double fine = 1.0 / (20.0 * kAPerDecade);
+    double la = kLogAMin;
+    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.5) la += fine;
+    steepBelow_ = std::pow(10.0, la - fine);
   }
+  double steepBelow() const { return steepBelow_; }
   double operator()(double a) const {
     if (!(a > 0.0)) return 0.0;
     const double la = std::log10(a);
@@ -93,10 +103,25 @@ class SuppressionTable {
     if (la >= kLogAMax) return 1.0;
     return std::min(1.0, std::exp(spline_(la)));
   }
+  /// The same with ln a given (the fast path: no log, the spline as one cubic per interval).
+  double fromLog(double a, double lnA) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = lnA * 0.43429448190325182765;
+    if (la <= kLogAMin) return a * a * a * a / 192.0;
+    if (la >= kLogAMax) return 1.0;
+    return std::min(1.0, std::exp(pieces_(la)));
+  }
 
  private:
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
+  detail::CubicPieces pieces_;
+  double steepBelow_ = 0.0;
 };
+
+const SuppressionTable& suppressionTable() {
+  static const SuppressionTable table;
+  return table;
+}
 
 // The SM integrals of the yield, per unit coupling: 1D in the vector mass, tabulated once.
 constexpr double kLogMMin = -4.0;
@@ -217,10 +242,7 @@ double xPrimeToStandardModelWidth(const KineticMixing& km, double M3) {
   return g * g * km.cEpsilon * M3 * 10.25 / (24.0 * pi);
 }
 
-double continuumSuppression(double a) {
-  static const SuppressionTable table;
-  return table(a);
-}
+double continuumSuppression(double a) { return suppressionTable()(a); }
 
 ChiProductionPortal chiProductionPortal(const KineticMixing& km, double gS, double M3) {
   ChiProductionPortal p;
@@ -242,7 +264,84 @@ double chiProductionRatePerChi(const ChiProductionPortal& p, double t) {
          onShellPerWidth(c.mZs, t) * effectiveWidth(p.smWidthZs, c.widthZs);
 }
 
-ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
+namespace {
+
+/// K_1(x) in double precision (Boost's 53-bit rational approximations, relative error about
+/// 1e-16; cyl_bessel_k promotes a double to long double and takes the 64-bit ones), 0 where it
+/// underflows: the fast path's besselK1.
+/// For x > 1 the same rational approximation in 1/x evaluated here by Horner's rule (Boost 1.74,
+/// boost/math/special_functions/detail/bessel_k1.hpp, the 53-bit branch for x > 1:
+/// K_1(x) = (Y + P(1/x)/Q(1/x)) e^(-x)/sqrt(x), maximum deviation 8.9e-17), without Boost's
+/// dispatch.
+double besselK1Double(double x) {
+  if (x > 700.0) return 0.0;
+  if (!(x > 1.0)) return boost::math::detail::bessel_k1(x);
+  constexpr double Y = 1.45034217834472656;
+  constexpr double P[] = {
+      -1.97028041029226295e-01, -2.32408961548087617e+00, -7.98269784507699938e+00,
+      -2.39968410774221632e+00, 3.28314043780858713e+01,  5.67713761158496058e+01,
+      3.30907788466509823e+01,  6.62582288933739787e+00,  3.08851840645286691e-01};
+  constexpr double Q[] = {
+      1.00000000000000000e+00, 1.41811409298826118e+01, 7.35979466317556420e+01,
+      1.77821793937080859e+02, 2.11014501598705982e+02, 1.19425262951064454e+02,
+      2.88448064302447607e+01, 2.27912927104139732e+00, 2.50358186953478678e-02};
+  const double z = 1.0 / x;
+  double p = P[8];
+  double q = Q[8];
+  for (int i = 7; i >= 0; --i) {
+    p = p * z + P[i];
+    q = q * z + Q[i];
+  }
+  return (p / q + Y) * std::exp(-x) / std::sqrt(x);
+}
+
+double onShellPerWidthDouble(double m, double t) {
+  if (!(m > 0.0)) return 0.0;
+  return m * m * besselK1Double(m / t) / (constants::zeta3 * t * t);
+}
+
+/// r(T)/H(T) at u = ln T: chiProductionRatePerChi(p, T)/hubble(T) term by term, with the
+/// tables (species sum, continuum suppression, g_*) read from ln T and ln(M/T) = ln M - ln T
+/// (no log per table), the effective widths computed once and K_1 in double precision.
+class FastRatio {
+ public:
+  explicit FastRatio(const ChiProductionPortal& p)
+      : c_(p.portal),
+        wZ_(effectiveWidth(p.smWidthZ, c_.widthZ)),
+        wZs_(effectiveWidth(p.smWidthZs, c_.widthZs)),
+        wX_(effectiveWidth(p.smWidthX, c_.widthX)),
+        lnMZs_(c_.mZs > 0.0 ? std::log(c_.mZs) : 0.0),
+        lnMX_(c_.mX > 0.0 ? std::log(c_.mX) : 0.0) {}
+  double operator()(double u) const {
+    const double t = std::exp(u);
+    const SuppressionTable& s = suppressionTable();
+    double rate;
+    if (t >= kElectroweakCrossover) {
+      rate = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mX / t, lnMX_ - u) +
+             onShellPerWidthDouble(c_.mX, t) * wX_;
+    } else {
+      rate = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mZs / t, lnMZs_ - u) +
+             onShellPerWidthDouble(c_.mZ, t) * wZ_ + onShellPerWidthDouble(c_.mZs, t) * wZs_;
+    }
+    return rate / hubbleRate(t, thermal::gStarOfLog(u));
+  }
+  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
+  /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
+  /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
+  /// for x <= 2.5; g_* does not fall with T. +inf without an X'.
+  double monotoneFrom() const {
+    if (!(c_.mX > 0.0)) return kInf;
+    return lnMX_ - std::log(std::min(suppressionTable().steepBelow(), 2.5));
+  }
+
+ private:
+  const ChiPortal& c_;
+  double wZ_, wZs_, wX_, lnMZs_, lnMX_;
+};
+
+}  // namespace
+
+ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimit) {
   ChiFreezeIn r;
   const ChiPortal& c = p.portal;
   const double tc = kElectroweakCrossover;
@@ -290,7 +389,10 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
 
   // Thermalisation ratio: a grid in ln T (below the lightest mass everything rises with T, above
   // 100 x the heaviest scale everything falls), then Brent's method around the largest point.
+  const bool slow = reference::slowPath();
+  const FastRatio fastRatio(p);
   auto ratio = [&](double lnT) {
+    if (!slow) return fastRatio(lnT);
     const double t = std::exp(lnT);
     return chiProductionRatePerChi(p, t) / hubble(t);
   };
@@ -302,6 +404,10 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
   const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
   double bestLn = lnLo;
   double best = -1.0;
+  // Fast path: above the crossover and above T = M_X / min(a_3.5, 2.5) every term of r/H falls
+  // with T (FastRatio::monotoneFrom), so no later grid point can be the largest: the grid
+  // stops at its first point there, with the same maximum.
+  const double lnStop = slow ? kInf : std::max(lnTc + 1e-9, fastRatio.monotoneFrom());
   for (int i = 0; i <= n; ++i) {
     const double ln = lnLo + (lnHi - lnLo) * i / n;
     const double v = ratio(ln);
@@ -309,6 +415,7 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
       best = v;
       bestLn = ln;
     }
+    if (ln >= lnStop) break;
   }
   // Either side of the crossover (the rate jumps there).
   for (double ln : {lnTc - 1e-9, lnTc + 1e-9}) {
@@ -335,7 +442,7 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
   }
   r.thermalisationRatio = best;
   r.peakTemperature = std::exp(bestLn);
-  if (best > 1.0) {
+  if (best > 1.0 && best < decouplingRatioLimit) {
     // Below the peak, where the ratio falls back to 1.
     auto f = [&](double ln) { return ratio(ln) - 1.0; };
     double hi = bestLn;

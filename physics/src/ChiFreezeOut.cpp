@@ -123,9 +123,31 @@ class SpeciesSumTable {
   detail::CubicPieces pieces_;
 };
 
+const SpeciesSumTable& hadronSpecies() {
+  static const SpeciesSumTable table(1e-4, thermal::kQcdTransitionTemperature);
+  return table;
+}
+const SpeciesSumTable& quarkSpecies() {
+  static const SpeciesSumTable table(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  return table;
+}
+
+/// The fast path's lookup from lt = log10(T).
+double speciesSumFromLog10(double t, double lt) {
+  const SpeciesSumTable& hadrons = hadronSpecies();
+  const SpeciesSumTable& quarks = quarkSpecies();
+  double v = std::numeric_limits<double>::quiet_NaN();
+  if (t > thermal::kQcdTransitionTemperature) {
+    if (t < kElectroweakCrossover) v = quarks.fromLog10(lt);
+  } else {
+    v = hadrons.fromLog10(lt);
+  }
+  return std::isnan(v) ? chargedSpeciesSum(t) : v;
+}
+
 double tabulatedSpeciesSum(double t) {
-  static const SpeciesSumTable hadrons(1e-4, thermal::kQcdTransitionTemperature);
-  static const SpeciesSumTable quarks(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  const SpeciesSumTable& hadrons = hadronSpecies();
+  const SpeciesSumTable& quarks = quarkSpecies();
   if (!reference::slowPath()) {
     // One log (natural, cheaper than log10) for the coverage test and the table.
     const double lt = std::log(t) * 0.43429448190325182765;
@@ -187,6 +209,13 @@ double chiAnnihilationRate(const ChiPortal& p, double t) {
   } else {
     sigmaV = 2.0 * p.gQ * p.gQ * t * t * tabulatedSpeciesSum(t) / pi;
   }
+  return chiDensity(t) * sigmaV;
+}
+
+double chiAnnihilationRate(const ChiPortal& p, double t, double lnT) {
+  if (reference::slowPath() || t >= kElectroweakCrossover) return chiAnnihilationRate(p, t);
+  const double sigmaV =
+      2.0 * p.gQ * p.gQ * t * t * speciesSumFromLog10(t, lnT * 0.43429448190325182765) / pi;
   return chiDensity(t) * sigmaV;
 }
 

@@ -633,8 +633,9 @@ struct ChiProduction {
 /// Between: dY/dt = C (1 - Y^2/Y_eq^2) (pair production and its inverse) with constant Y_eq
 /// gives Y = Y_eq tanh(Y_FI/Y_eq), Y_eq of a massless Majorana state (g = 2) at T_ref.
 ChiProduction chiProduction(const KineticMixing& km, double gS, double M3) {
+  // Above kThermalRatio the freeze-out sets everything that the decoupling temperature would.
   const cosmology::ChiFreezeIn fi =
-      cosmology::chiFreezeIn(cosmology::chiProductionPortal(km, gS, M3));
+      cosmology::chiFreezeIn(cosmology::chiProductionPortal(km, gS, M3), cosmology::kThermalRatio);
   ChiProduction c;
   c.ratio = fi.thermalisationRatio;
   c.yFreezeIn = fi.freezeInYield;

@@ -4,7 +4,6 @@
 #include "portalscan/physics/Model.hpp"
 
 #include "QuickStartPoints.hpp"
-
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -34,8 +33,8 @@ void kernel(benchmark::State& state, const std::string& modelName,
   const auto model = ModelRegistry::builtin().create(modelName, options);
   const BlockMask blocks =
       block == "default" ? model->defaultBlocks() : BlockMask{1} << *model->blockIndex(block);
-  const auto points = quickStart ? portalscan::bench::quickStartPoints(*model, 1024)
-                                 : jitteredPoints(*model, 1024);
+  const auto points =
+      quickStart ? portalscan::bench::quickStartPoints(*model, 1024) : jitteredPoints(*model, 1024);
   std::vector<double> out(model->observables().size());
   // One untimed pass: the one-time tables (g_*, thermal weights, freeze-out species sums,
   // dilution, freeze-in integrals, alpha_s at the thresholds) are built on first use, and
@@ -61,10 +60,9 @@ void registerKernels() {
     }
   }
   // The points of scans/quickstart.json (thermal and frozen-in chi), default blocks.
-  benchmark::RegisterBenchmark("kernel/hidden_kev_fermion[quickstart]/default",
-                               [](benchmark::State& s) {
-                                 kernel(s, "hidden_kev_fermion", {}, "default", true);
-                               });
+  benchmark::RegisterBenchmark(
+      "kernel/hidden_kev_fermion[quickstart]/default",
+      [](benchmark::State& s) { kernel(s, "hidden_kev_fermion", {}, "default", true); });
   // lfv_nsi in mass_matrix mode diagonalises one block per flavour (4x4 Majorana, 5x5 Dirac).
   for (const std::string version : {"lepton_number_violating", "lepton_number_conserving"}) {
     const portalscan::physics::Options options = {{"mixing", "mass_matrix"}, {"version", version}};

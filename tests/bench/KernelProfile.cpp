@@ -2,11 +2,11 @@
 //   valgrind --tool=callgrind --instr-atstart=no
 //       build/release/tests/bench/profile_kernels MODEL [POINTS] [KEY=VALUE options...]
 // MODEL hidden_kev_fermion:quickstart takes the points of scans/quickstart.json instead
-// (QuickStartPoints.hpp). Only the evaluation of POINTS points (default 2000) is instrumented: the model's
-// construction and one warm-up pass over the points (which builds every one-time table)
-// are not. Ir per point = the total callgrind reports / POINTS. The points are the same
-// as bench_kernels' (defaults jittered x0.5..2, seed 1). Outside valgrind the client
-// requests do nothing and the program only evaluates the points.
+// (QuickStartPoints.hpp). Only the evaluation of POINTS points (default 2000) is instrumented: the
+// model's construction and one warm-up pass over the points (which builds every one-time table) are
+// not. Ir per point = the total callgrind reports / POINTS. The points are the same as
+// bench_kernels' (defaults jittered x0.5..2, seed 1). Outside valgrind the client requests do
+// nothing and the program only evaluates the points.
 
 #include "portalscan/physics/Model.hpp"
 

@@ -11,6 +11,15 @@
 // GeV) and in T for reheating; the fast solves converge to 1e-13 in ln T. An observable that
 // depends on T_f as T_f^k (or through e^(-m/T_f)) moves by k times that; kRootTolerance = 1e-9
 // covers k up to 12, and the test prints the largest differences it found.
+//
+// Chi that never reached equilibrium is compared at the end of its production: the peak of the
+// thermalisation ratio r/H over T (Brent's minimiser, whose location Boost resolves to 2^-25
+// relative in ln T, the square root of the precision, since the function is flat there) or,
+// above 1, the decoupling root (TOMS748 at eps_tolerance(30)). Delta_N_eff_BBN and
+// m_wdm_equivalent depend on that temperature through g_*s(T) (its slope up to about 0.3
+// between 1 and 200 GeV); the fast path's ratio agrees with the reference to 1e-15, but the
+// solvers' last steps then land elsewhere inside their tolerance. kEndOfProductionTolerance = 1e-8
+// covers 2^-25 x |ln T| <= 6 x 0.3 x 4/3 (Delta_N_eff_BBN goes as g_*s^(-1/3) x lambda).
 
 #include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
@@ -36,6 +45,15 @@ namespace {
 
 constexpr double kTolerance = 1e-10;
 constexpr double kRootTolerance = 1e-9;
+constexpr double kEndOfProductionTolerance = 1e-8;
+
+/// The tolerance of each hidden-model observable (the header's comment says why).
+double hiddenTolerance(const std::string& observable) {
+  if (observable == "Delta_N_eff_BBN" || observable == "m_wdm_equivalent") {
+    return kEndOfProductionTolerance;
+  }
+  return kRootTolerance;
+}
 
 /// |a - b| / max(|a|, |b|), 0 when equal (both infinite of one sign, or both NaN too).
 double relativeDifference(double a, double b) {
@@ -111,21 +129,24 @@ TEST(KernelEquality, ThermalTablesOverTheirRanges) {
     const double t = logUniform(rng, 1e-7, 1e6);
     const double x = logUniform(rng, 1e-5, 200.0);
     auto tables = [&] {
-      return std::array<double, 8>{thermal::gStar(t),
-                                   thermal::gStarS(t),
-                                   thermal::energyWeight(Statistics::Boson, x),
-                                   thermal::energyWeight(Statistics::Fermion, x),
-                                   thermal::numberWeight(Statistics::Boson, x),
-                                   thermal::numberWeight(Statistics::Fermion, x),
-                                   thermal::entropyWeight(Statistics::Fermion, x),
-                                   thermal::entropyWeight(Statistics::Boson, x)};
+      return std::array<double, 11>{
+          thermal::gStar(t), thermal::gStarS(t), thermal::energyWeight(Statistics::Boson, x),
+          thermal::energyWeight(Statistics::Fermion, x),
+          thermal::numberWeight(Statistics::Boson, x),
+          thermal::numberWeight(Statistics::Fermion, x),
+          thermal::entropyWeight(Statistics::Fermion, x),
+          thermal::entropyWeight(Statistics::Boson, x),
+          // the same tables read from ln T and ln x
+          thermal::gStarOfLog(std::log(t)), thermal::gStarSOfLog(std::log(t)),
+          thermal::energyWeightOfLog(Statistics::Fermion, std::log(x))};
     };
     const auto fast = tables();
     const reference::SlowPath slowPath;
     const auto slow = tables();
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 11; ++k) {
+      const bool g = k < 2 || k == 8 || k == 9;
       const double d = relativeDifference(fast[k], slow[k]);
-      (k < 2 ? largestG : largestW) = std::max(k < 2 ? largestG : largestW, d);
+      (g ? largestG : largestW) = std::max(g ? largestG : largestW, d);
       EXPECT_LE(d, kTolerance) << "quantity " << k << " at T = " << t << ", x = " << x;
     }
   }
@@ -133,8 +154,10 @@ TEST(KernelEquality, ThermalTablesOverTheirRanges) {
 }
 
 TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
-  // scans/quickstart.json: M_N = 1e11 GeV, y_e = 1e-2, v_s = 1 TeV; M_chi, f_L = f_R, kappa and
-  // m_phi log-uniform over the scanned ranges (continuous, not the grid).
+  // scans/quickstart.json: M_N = 1e11 GeV, y_e = 1e-2, v_s = 1 TeV; epsilon, M_chi, f_L = f_R
+  // and g_s log-uniform over the scanned ranges (continuous, not the grid; epsilon from 1e-10 to
+  // 0.1 takes chi from frozen in through partly thermal to a thermal relic), and kappa, m_phi
+  // around the defaults (phi^0 frozen in, partly thermal or thermal).
   const HiddenKevFermion model;
   using P = HiddenKevFermion::Parameter;
   std::mt19937_64 rng(17);
@@ -144,14 +167,15 @@ TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
     p[P::M_N] = 1e11;
     p[P::y_e] = 1e-2;
     p[P::v_s] = 1000.0;
+    p[P::epsilon] = logUniform(rng, 1e-10, 0.1);
+    p[P::g_s] = logUniform(rng, 0.3, 1.0);
     p[P::M_chi] = logUniform(rng, 1e-6, 1e-4);
-    p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-3, 1.0);
+    p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-6, 1e-2);
     p[P::kappa] = logUniform(rng, 1e-11, 1e-7);
     p[P::m_phi] = logUniform(rng, 0.5, 20.0);
     points.push_back(p);
   }
-  expectFastEqualsReference(
-      model, points, [](const std::string&) { return kRootTolerance; }, "quick start");
+  expectFastEqualsReference(model, points, hiddenTolerance, "quick start");
 }
 
 TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
@@ -177,8 +201,7 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
     p[P::R_detector] = logUniform(rng, 1.0, 20.0);
     points.push_back(p);
   }
-  expectFastEqualsReference(
-      model, points, [](const std::string&) { return kRootTolerance; }, "all parameters");
+  expectFastEqualsReference(model, points, hiddenTolerance, "all parameters");
 }
 
 TEST(KernelEquality, LfvNsiInEveryMixingMode) {
