@@ -94,8 +94,13 @@ class SuppressionTable {
     double la = kLogAMin;
     while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.5) la += fine;
     steepBelow_ = std::pow(10.0, la - fine);
+    // The smallest a from which on d ln S/d ln a <= 2 (S = 1 above the table: slope 0).
+    la = kLogAMax;
+    while (la > kLogAMin && spline_.prime(la) / std::log(10.0) <= 2.0) la -= fine;
+    flatAbove_ = std::pow(10.0, la + fine);
   }
   double steepBelow() const { return steepBelow_; }
+  double flatAbove() const { return flatAbove_; }
   double operator()(double a) const {
     if (!(a > 0.0)) return 0.0;
     const double la = std::log10(a);
@@ -116,6 +121,7 @@ class SuppressionTable {
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
   detail::CubicPieces pieces_;
   double steepBelow_ = 0.0;
+  double flatAbove_ = 0.0;
 };
 
 const SuppressionTable& suppressionTable() {
@@ -300,6 +306,23 @@ double onShellPerWidthDouble(double m, double t) {
   return m * m * besselK1Double(m / t) / (constants::zeta3 * t * t);
 }
 
+/// The largest d ln g_*/d ln T between the QCD transition and the crossover, from the table on
+/// a grid of 1/1000 in ln T (about 0.3, from the c, tau and b thresholds).
+double quarkPhaseGStarSlope() {
+  static const double slope = [] {
+    const double lo = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
+    const double hi = std::log(kElectroweakCrossover);
+    constexpr double du = 1e-3;
+    double largest = 0.0;
+    for (double u = lo; u + du <= hi; u += du) {
+      largest = std::max(
+          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
+    }
+    return largest;
+  }();
+  return slope;
+}
+
 /// r(T)/H(T) at u = ln T: chiProductionRatePerChi(p, T)/hubble(T) term by term, with the
 /// tables (species sum, continuum suppression, g_*) read from ln T and ln(M/T) = ln M - ln T
 /// (no log per table), the effective widths computed once and K_1 in double precision.
@@ -329,6 +352,22 @@ class FastRatio {
   /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
   /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
   /// for x <= 2.5; g_* does not fall with T. +inf without an X'.
+  /// ln T up to which r/H rises with T between consecutive points of the quark phase (above
+  /// the QCD transition, below the crossover, where g_* is continuous): the contact part goes
+  /// as T^3 Sigma(T) S(M_Zs/T)/sqrt(g_*), Sigma not falling with T, rising where d ln S/d ln a
+  /// <= 2 (a >= flatAbove) and d ln g_*/d ln T < 1 (quarkPhaseGStarSlope); the on-shell parts,
+  /// x^4 K_1(x)/sqrt(g_*), have ln-slope x K_0/K_1 - 3 >= 1.05 in T for x >= 4.5. -inf if the
+  /// g_* bound fails.
+  double risingUpTo() const {
+    if (!(quarkPhaseGStarSlope() < 1.0)) return -kInf;
+    const double lnX = std::log(4.5);
+    double lim = std::log(kElectroweakCrossover);
+    if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
+    if (c_.mZs > 0.0) {
+      lim = std::min(lim, lnMZs_ - std::log(std::max(4.5, suppressionTable().flatAbove())));
+    }
+    return lim;
+  }
   double monotoneFrom() const {
     if (!(c_.mX > 0.0)) return kInf;
     return lnMX_ - std::log(std::min(suppressionTable().steepBelow(), 2.5));
@@ -408,8 +447,13 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   // with T (FastRatio::monotoneFrom), so no later grid point can be the largest: the grid
   // stops at its first point there, with the same maximum.
   const double lnStop = slow ? kInf : std::max(lnTc + 1e-9, fastRatio.monotoneFrom());
+  // Fast path: a point of the quark phase whose successor lies where r/H still rises
+  // (FastRatio::risingUpTo) is smaller than that successor, so it is not evaluated.
+  const double lnRise = slow ? -kInf : fastRatio.risingUpTo();
+  const double lnQuarks = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
   for (int i = 0; i <= n; ++i) {
     const double ln = lnLo + (lnHi - lnLo) * i / n;
+    if (i < n && ln > lnQuarks && lnLo + (lnHi - lnLo) * (i + 1) / n <= lnRise) continue;
     const double v = ratio(ln);
     if (v > best) {
       best = v;
