@@ -193,7 +193,12 @@ struct YieldTables {
     contactAbove = Spline(ja.begin(), ja.end(), kLogMMin, step);
     onShellBelow = Spline(ib.begin(), ib.end(), kLogMMin, step);
     onShellAbove = Spline(ia.begin(), ia.end(), kLogMMin, step);
+    for (const auto* spline : {&contactBelow, &contactAbove, &onShellBelow, &onShellAbove}) {
+      pieces.emplace_back(*spline, kLogMMin, step, n);
+    }
   }
+  /// The splines as one cubic per interval (the fast path), in the order above.
+  std::vector<detail::CubicPieces> pieces;
 };
 
 const YieldTables& yieldTables() {
@@ -204,11 +209,12 @@ const YieldTables& yieldTables() {
 /// A tabulated integral at mass m; outside the table it is computed directly.
 template <class Direct>
 double tabulated(const boost::math::interpolators::cardinal_cubic_b_spline<double>& spline,
-                 double m, Direct direct) {
+                 const detail::CubicPieces& pieces, double m, Direct direct) {
   if (!(m > 0.0)) return 0.0;
-  const double lm = std::log10(m);
+  const bool slow = reference::slowPath();
+  const double lm = slow ? std::log10(m) : std::log(m) * 0.43429448190325182765;
   if (lm < kLogMMin || lm > kLogMMax) return direct();
-  const double logValue = spline(lm);
+  const double logValue = slow ? spline(lm) : pieces(lm);
   return logValue < -680.0 ? 0.0 : std::exp(logValue);
 }
 
@@ -397,26 +403,26 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   unitY.gY = 1.0;
   const double tTop = 1e4 * std::max({c.mX, c.mZs, tc});
   auto contactBelow = [&](double m) {
-    return tabulated(tab.contactBelow, m, [&] {
+    return tabulated(tab.contactBelow, tab.pieces[0], m, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
           kLowestTemperature, tc);
     });
   };
   auto contactAbove = [&](double m) {
-    return tabulated(tab.contactAbove, m, [&] {
+    return tabulated(tab.contactAbove, tab.pieces[1], m, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
           tTop);
     });
   };
   auto onShellBelow = [&](double m) {
-    return tabulated(tab.onShellBelow, m, [&] {
+    return tabulated(tab.onShellBelow, tab.pieces[2], m, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc);
     });
   };
   auto onShellAbove = [&](double m) {
-    return tabulated(tab.onShellAbove, m, [&] {
+    return tabulated(tab.onShellAbove, tab.pieces[3], m, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop);
     });
   };

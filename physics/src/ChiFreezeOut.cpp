@@ -236,6 +236,11 @@ double chiFreezeOutNeglected(const ChiPortal& p, double t) {
 }
 
 ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT) {
+  return chiFreezeOut(p, gStarOfT, [&](double lnT) { return gStarOfT(std::exp(lnT)); });
+}
+
+ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT,
+                          const std::function<double(double)>& gStarOfLnT) {
   ChiFreezeOut r;
   if (p.gQ == 0.0 && p.gY == 0.0) {
     r.temperature = kInf;
@@ -250,7 +255,7 @@ ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)
     // or g_*, or none in range), the bracketed solve decides as before.
     auto g = [&](double lnT) {
       const double t = std::exp(lnT);
-      return std::log(chiAnnihilationRate(p, t) / hubbleRate(t, gStarOfT(t)));
+      return std::log(chiAnnihilationRate(p, t, lnT) / hubbleRate(t, gStarOfLnT(lnT)));
     };
     const double h0 = std::sqrt(8.0 * pi * pi * pi * 30.0 / 90.0) / constants::M_Pl;
     const double n0 = 3.0 * constants::zeta3 / (2.0 * pi * pi);

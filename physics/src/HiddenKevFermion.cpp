@@ -803,7 +803,19 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     double yLight = production.yLight;
     double yHeavy = production.yHeavy;
     if (production.regime == ChiRegime::Thermal) {
-      const cosmology::ChiFreezeOut freezeOut = cosmology::chiFreezeOut(portal, gTotal);
+      // The same g_* from ln T (the tables without their logs) for the fast path's secant.
+      const double lnLight = std::log(mLight);
+      const double lnHeavy = std::log(mHeavy);
+      const double lnPhi = std::log(in.mphi);
+      auto gTotalOfLog = [&](double u) {
+        using thermal::Statistics;
+        return thermal::gStarOfLog(u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnLight - u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnHeavy - u) +
+               thermal::energyWeightOfLog(Statistics::Boson, lnPhi - u);
+      };
+      const cosmology::ChiFreezeOut freezeOut =
+          cosmology::chiFreezeOut(portal, gTotal, gTotalOfLog);
       tf = freezeOut.temperature;
       out[T_freezeout] = tf;
       out[freezeout_neglected] = freezeOut.neglected;

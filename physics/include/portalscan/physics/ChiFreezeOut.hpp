@@ -85,5 +85,9 @@ struct ChiFreezeOut {
 /// 1e-4 .. 1e19 GeV (then chi never reaches or never leaves equilibrium through the contact
 /// interaction, and neglected = +inf).
 ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT);
+/// The same with g_* also as a function of ln T (gStarOfLnT(ln T) = gStarOfT(T)), which the
+/// fast path's secant steps, working in ln T, read without a log per table.
+ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT,
+                          const std::function<double(double)>& gStarOfLnT);
 
 }  // namespace portalscan::physics::cosmology
