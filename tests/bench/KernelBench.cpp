@@ -31,8 +31,11 @@ void kernel(benchmark::State& state, const std::string& modelName,
             const portalscan::physics::Options& options, const std::string& block,
             bool quickStart = false) {
   const auto model = ModelRegistry::builtin().create(modelName, options);
-  const BlockMask blocks =
-      block == "default" ? model->defaultBlocks() : BlockMask{1} << *model->blockIndex(block);
+  // "frame": no block, i.e. only the per-call frame (NaN fill, input checks, closure, budget
+  // guard): the most a batch interface amortising it over many points could save.
+  const BlockMask blocks = block == "default" ? model->defaultBlocks()
+                           : block == "frame" ? BlockMask{0}
+                                              : BlockMask{1} << *model->blockIndex(block);
   const auto points =
       quickStart ? portalscan::bench::quickStartPoints(*model, 1024) : jitteredPoints(*model, 1024);
   std::vector<double> out(model->observables().size());
@@ -52,7 +55,7 @@ void registerKernels() {
   const auto& registry = ModelRegistry::builtin();
   for (const auto& name : registry.names()) {
     const auto model = registry.create(name);
-    std::vector<std::string> blocks = {"default"};
+    std::vector<std::string> blocks = {"default", "frame"};
     for (const auto& b : model->blocks()) blocks.push_back(b.name);
     for (const auto& b : blocks) {
       benchmark::RegisterBenchmark(("kernel/" + name + "/" + b).c_str(),

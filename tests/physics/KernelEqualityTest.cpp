@@ -12,14 +12,16 @@
 // depends on T_f as T_f^k (or through e^(-m/T_f)) moves by k times that; kRootTolerance = 1e-9
 // covers k up to 12, and the test prints the largest differences it found.
 //
-// Chi that never reached equilibrium is compared at the end of its production: the peak of the
-// thermalisation ratio r/H over T (Brent's minimiser, whose location Boost resolves to 2^-25
-// relative in ln T, the square root of the precision, since the function is flat there) or,
-// above 1, the decoupling root (TOMS748 at eps_tolerance(30)). Delta_N_eff_BBN and
-// m_wdm_equivalent depend on that temperature through g_*s(T) (its slope up to about 0.3
-// between 1 and 200 GeV); the fast path's ratio agrees with the reference to 1e-15, but the
-// solvers' last steps then land elsewhere inside their tolerance. kEndOfProductionTolerance = 1e-8
-// covers 2^-25 x |ln T| <= 6 x 0.3 x 4/3 (Delta_N_eff_BBN goes as g_*s^(-1/3) x lambda).
+// Chi that never reached equilibrium (chi_regime 0 or 1) is compared at a looser tolerance: its
+// abundance is referred to the end of its production, the peak of the thermalisation ratio r/H
+// over T or, above 1, the decoupling root. The reference finds the peak with Boost's
+// brent_find_minima, whose location Boost resolves only to 2^-25 |ln T| + 2^-27 (the square
+// root of the precision: the function is flat there); the fast path runs the same method on a
+// ratio that agrees to 1e-15, but the last steps then land elsewhere inside that tolerance,
+// while the maximum itself (chi_thermalisation_ratio) agrees to rounding. Y_chi of partly thermal
+// chi, Delta_N_eff_BBN and m_wdm_equivalent depend on that temperature through g_*s(T), whose
+// log-slope is below 0.3 away from the QCD switch: 0.3 x 3e-8 x |ln T| <= 1e-7 for T up to 1e5 GeV,
+// kEndOfProduction. Thermal chi keeps kRootTolerance.
 
 #include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
@@ -45,14 +47,13 @@ namespace {
 
 constexpr double kTolerance = 1e-10;
 constexpr double kRootTolerance = 1e-9;
-constexpr double kEndOfProductionTolerance = 1e-8;
+constexpr double kEndOfProduction = 1e-7;
 
-/// The tolerance of each hidden-model observable (the header's comment says why).
-double hiddenTolerance(const std::string& observable) {
-  if (observable == "Delta_N_eff_BBN" || observable == "m_wdm_equivalent") {
-    return kEndOfProductionTolerance;
-  }
-  return kRootTolerance;
+/// The tolerance of the hidden model's observables at a point, from its fast outputs (the
+/// header's comment says why).
+double hiddenTolerance(const Model& model, const std::vector<double>& out) {
+  const double regime = out[*model.observableIndex("chi_regime")];
+  return regime == 2.0 ? kRootTolerance : kEndOfProduction;
 }
 
 /// |a - b| / max(|a|, |b|), 0 when equal (both infinite of one sign, or both NaN too).
@@ -63,13 +64,15 @@ double relativeDifference(double a, double b) {
 }
 
 /// Evaluates every point both ways; expects equal statuses and each observable within
-/// `tolerance(observable)`; prints the largest difference per observable that has one.
+/// `tolerance(observable, fast outputs of the point)`; prints the largest difference per observable
+/// that has one.
 template <typename Tolerance>
 void expectFastEqualsReference(const Model& model, const std::vector<std::vector<double>>& points,
                                Tolerance tolerance, const char* label) {
   const auto& specs = model.observables();
   std::vector<double> fast(specs.size()), slow(specs.size());
   std::vector<double> largest(specs.size(), 0.0);
+  std::vector<double> largestStrict(specs.size(), 0.0);  // over points held to <= kRootTolerance
   std::vector<int> statusCount(32, 0);
   int failures = 0;
   for (const auto& p : points) {
@@ -83,8 +86,10 @@ void expectFastEqualsReference(const Model& model, const std::vector<std::vector
     ++statusCount[std::min<std::size_t>(static_cast<std::size_t>(fastStatus), 31)];
     for (std::size_t i = 0; i < specs.size(); ++i) {
       const double d = relativeDifference(fast[i], slow[i]);
+      const double allowed = tolerance(specs[i].name, fast);
       largest[i] = std::max(largest[i], d);
-      if (!(d <= tolerance(specs[i].name)) && ++failures <= 20) {
+      if (allowed <= kRootTolerance) largestStrict[i] = std::max(largestStrict[i], d);
+      if (!(d <= allowed) && ++failures <= 20) {
         ADD_FAILURE() << label << ": " << specs[i].name << " fast " << fast[i] << " reference "
                       << slow[i] << " (relative " << d << ")";
       }
@@ -97,8 +102,8 @@ void expectFastEqualsReference(const Model& model, const std::vector<std::vector
   std::printf("\n");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (largest[i] > 0.0) {
-      std::printf("  %s %-26s largest relative difference %.2e\n", label, specs[i].name.c_str(),
-                  largest[i]);
+      std::printf("  %s %-26s largest relative difference %.2e (%.2e where <= %g asked)\n", label,
+                  specs[i].name.c_str(), largest[i], largestStrict[i], kRootTolerance);
     }
   }
   EXPECT_EQ(failures, 0);
@@ -175,7 +180,10 @@ TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
     p[P::m_phi] = logUniform(rng, 0.5, 20.0);
     points.push_back(p);
   }
-  expectFastEqualsReference(model, points, hiddenTolerance, "quick start");
+  expectFastEqualsReference(
+      model, points,
+      [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
+      "quick start");
 }
 
 TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
@@ -201,7 +209,10 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
     p[P::R_detector] = logUniform(rng, 1.0, 20.0);
     points.push_back(p);
   }
-  expectFastEqualsReference(model, points, hiddenTolerance, "all parameters");
+  expectFastEqualsReference(
+      model, points,
+      [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
+      "all parameters");
 }
 
 TEST(KernelEquality, LfvNsiInEveryMixingMode) {
@@ -219,7 +230,7 @@ TEST(KernelEquality, LfvNsiInEveryMixingMode) {
       points.push_back(p);
     }
     expectFastEqualsReference(
-        *model, points, [](const std::string&) { return kTolerance; }, "lfv_nsi");
+        *model, points, [](const std::string&, const auto&) { return kTolerance; }, "lfv_nsi");
   }
 }
 
