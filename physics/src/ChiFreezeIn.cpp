@@ -313,7 +313,7 @@ double onShellPerWidthDouble(double m, double t) {
 }
 
 /// The largest d ln g_*/d ln T between the QCD transition and the crossover, from the table on
-/// a grid of 1/1000 in ln T (about 0.3, from the c, tau and b thresholds).
+/// a grid of 1/1000 in ln T (0.14, from the c, tau and b thresholds).
 double quarkPhaseGStarSlope() {
   static const double slope = [] {
     const double lo = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
