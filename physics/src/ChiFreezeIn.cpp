@@ -1,9 +1,11 @@
 #include "portalscan/physics/ChiFreezeIn.hpp"
 
 #include "portalscan/physics/Cosmology.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
+#include "CubicPieces.hpp"
 #include <boost/math/interpolators/cardinal_cubic_b_spline.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/bessel.hpp>
@@ -85,7 +87,20 @@ class SuppressionTable {
     }
     spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(
         logS.begin(), logS.end(), kLogAMin, 1.0 / kAPerDecade);
+    pieces_ = detail::CubicPieces(spline_, kLogAMin, 1.0 / kAPerDecade, n);
+    // The largest a up to which d ln S/d ln a >= 3.5 (S = a^4/192 below the table: slope 4),
+    // on a grid 20 times finer than the table's, one fine step short for safety.
+    const double fine = 1.0 / (20.0 * kAPerDecade);
+    double la = kLogAMin;
+    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.5) la += fine;
+    steepBelow_ = std::pow(10.0, la - fine);
+    // The smallest a from which on d ln S/d ln a <= 2 (S = 1 above the table: slope 0).
+    la = kLogAMax;
+    while (la > kLogAMin && spline_.prime(la) / std::log(10.0) <= 2.0) la -= fine;
+    flatAbove_ = std::pow(10.0, la + fine);
   }
+  double steepBelow() const { return steepBelow_; }
+  double flatAbove() const { return flatAbove_; }
   double operator()(double a) const {
     if (!(a > 0.0)) return 0.0;
     const double la = std::log10(a);
@@ -93,10 +108,26 @@ class SuppressionTable {
     if (la >= kLogAMax) return 1.0;
     return std::min(1.0, std::exp(spline_(la)));
   }
+  /// The same with ln a given (the fast path: no log, the spline as one cubic per interval).
+  double fromLog(double a, double lnA) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = lnA * 0.43429448190325182765;
+    if (la <= kLogAMin) return a * a * a * a / 192.0;
+    if (la >= kLogAMax) return 1.0;
+    return std::min(1.0, std::exp(pieces_(la)));
+  }
 
  private:
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
+  detail::CubicPieces pieces_;
+  double steepBelow_ = 0.0;
+  double flatAbove_ = 0.0;
 };
+
+const SuppressionTable& suppressionTable() {
+  static const SuppressionTable table;
+  return table;
+}
 
 // The SM integrals of the yield, per unit coupling: 1D in the vector mass, tabulated once.
 constexpr double kLogMMin = -4.0;
@@ -162,7 +193,12 @@ struct YieldTables {
     contactAbove = Spline(ja.begin(), ja.end(), kLogMMin, step);
     onShellBelow = Spline(ib.begin(), ib.end(), kLogMMin, step);
     onShellAbove = Spline(ia.begin(), ia.end(), kLogMMin, step);
+    for (const auto* spline : {&contactBelow, &contactAbove, &onShellBelow, &onShellAbove}) {
+      pieces.emplace_back(*spline, kLogMMin, step, n);
+    }
   }
+  /// The splines as one cubic per interval (the fast path), in the order above.
+  std::vector<detail::CubicPieces> pieces;
 };
 
 const YieldTables& yieldTables() {
@@ -173,11 +209,12 @@ const YieldTables& yieldTables() {
 /// A tabulated integral at mass m; outside the table it is computed directly.
 template <class Direct>
 double tabulated(const boost::math::interpolators::cardinal_cubic_b_spline<double>& spline,
-                 double m, Direct direct) {
+                 const detail::CubicPieces& pieces, double m, Direct direct) {
   if (!(m > 0.0)) return 0.0;
-  const double lm = std::log10(m);
+  const bool slow = reference::slowPath();
+  const double lm = slow ? std::log10(m) : std::log(m) * 0.43429448190325182765;
   if (lm < kLogMMin || lm > kLogMMax) return direct();
-  const double logValue = spline(lm);
+  const double logValue = slow ? spline(lm) : pieces(lm);
   return logValue < -680.0 ? 0.0 : std::exp(logValue);
 }
 
@@ -217,10 +254,7 @@ double xPrimeToStandardModelWidth(const KineticMixing& km, double M3) {
   return g * g * km.cEpsilon * M3 * 10.25 / (24.0 * pi);
 }
 
-double continuumSuppression(double a) {
-  static const SuppressionTable table;
-  return table(a);
-}
+double continuumSuppression(double a) { return suppressionTable()(a); }
 
 ChiProductionPortal chiProductionPortal(const KineticMixing& km, double gS, double M3) {
   ChiProductionPortal p;
@@ -242,7 +276,117 @@ double chiProductionRatePerChi(const ChiProductionPortal& p, double t) {
          onShellPerWidth(c.mZs, t) * effectiveWidth(p.smWidthZs, c.widthZs);
 }
 
-ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
+namespace {
+
+/// K_1(x) in double precision (Boost's 53-bit rational approximations, relative error about
+/// 1e-16; cyl_bessel_k promotes a double to long double and takes the 64-bit ones), 0 where it
+/// underflows: the fast path's besselK1.
+/// For x > 1 the same rational approximation in 1/x evaluated here by Horner's rule (Boost 1.74,
+/// boost/math/special_functions/detail/bessel_k1.hpp, the 53-bit branch for x > 1:
+/// K_1(x) = (Y + P(1/x)/Q(1/x)) e^(-x)/sqrt(x), maximum deviation 8.9e-17), without Boost's
+/// dispatch.
+double besselK1Double(double x) {
+  if (x > 700.0) return 0.0;
+  if (!(x > 1.0)) return boost::math::detail::bessel_k1(x);
+  constexpr double Y = 1.45034217834472656;
+  constexpr double P[] = {
+      -1.97028041029226295e-01, -2.32408961548087617e+00, -7.98269784507699938e+00,
+      -2.39968410774221632e+00, 3.28314043780858713e+01,  5.67713761158496058e+01,
+      3.30907788466509823e+01,  6.62582288933739787e+00,  3.08851840645286691e-01};
+  constexpr double Q[] = {
+      1.00000000000000000e+00, 1.41811409298826118e+01, 7.35979466317556420e+01,
+      1.77821793937080859e+02, 2.11014501598705982e+02, 1.19425262951064454e+02,
+      2.88448064302447607e+01, 2.27912927104139732e+00, 2.50358186953478678e-02};
+  const double z = 1.0 / x;
+  double p = P[8];
+  double q = Q[8];
+  for (int i = 7; i >= 0; --i) {
+    p = p * z + P[i];
+    q = q * z + Q[i];
+  }
+  return (p / q + Y) * std::exp(-x) / std::sqrt(x);
+}
+
+double onShellPerWidthDouble(double m, double t) {
+  if (!(m > 0.0)) return 0.0;
+  return m * m * besselK1Double(m / t) / (constants::zeta3 * t * t);
+}
+
+/// The largest d ln g_*/d ln T between the QCD transition and the crossover, from the table on
+/// a grid of 1/1000 in ln T (0.14, from the c, tau and b thresholds).
+double quarkPhaseGStarSlope() {
+  static const double slope = [] {
+    const double lo = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
+    const double hi = std::log(kElectroweakCrossover);
+    constexpr double du = 1e-3;
+    double largest = 0.0;
+    for (double u = lo; u + du <= hi; u += du) {
+      largest = std::max(
+          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
+    }
+    return largest;
+  }();
+  return slope;
+}
+
+/// r(T)/H(T) at u = ln T: chiProductionRatePerChi(p, T)/hubble(T) term by term, with the
+/// tables (species sum, continuum suppression, g_*) read from ln T and ln(M/T) = ln M - ln T
+/// (no log per table), the effective widths computed once and K_1 in double precision.
+class FastRatio {
+ public:
+  explicit FastRatio(const ChiProductionPortal& p)
+      : c_(p.portal),
+        wZ_(effectiveWidth(p.smWidthZ, c_.widthZ)),
+        wZs_(effectiveWidth(p.smWidthZs, c_.widthZs)),
+        wX_(effectiveWidth(p.smWidthX, c_.widthX)),
+        lnMZs_(c_.mZs > 0.0 ? std::log(c_.mZs) : 0.0),
+        lnMX_(c_.mX > 0.0 ? std::log(c_.mX) : 0.0) {}
+  double operator()(double u) const {
+    const double t = std::exp(u);
+    const SuppressionTable& s = suppressionTable();
+    double rate;
+    if (t >= kElectroweakCrossover) {
+      rate = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mX / t, lnMX_ - u) +
+             onShellPerWidthDouble(c_.mX, t) * wX_;
+    } else {
+      rate = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mZs / t, lnMZs_ - u) +
+             onShellPerWidthDouble(c_.mZ, t) * wZ_ + onShellPerWidthDouble(c_.mZs, t) * wZs_;
+    }
+    return rate / hubbleRate(t, thermal::gStarOfLog(u));
+  }
+  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
+  /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
+  /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
+  /// for x <= 2.5; g_* does not fall with T. +inf without an X'.
+  /// ln T up to which r/H rises with T between consecutive points of the quark phase (above
+  /// the QCD transition, below the crossover, where g_* is continuous): the contact part goes
+  /// as T^3 Sigma(T) S(M_Zs/T)/sqrt(g_*), Sigma not falling with T, rising where d ln S/d ln a
+  /// <= 2 (a >= flatAbove) and d ln g_*/d ln T < 1 (quarkPhaseGStarSlope); the on-shell parts,
+  /// x^4 K_1(x)/sqrt(g_*), have ln-slope x K_0/K_1 - 3 >= 1.05 in T for x >= 4.5. -inf if the
+  /// g_* bound fails.
+  double risingUpTo() const {
+    if (!(quarkPhaseGStarSlope() < 1.0)) return -kInf;
+    const double lnX = std::log(4.5);
+    double lim = std::log(kElectroweakCrossover);
+    if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
+    if (c_.mZs > 0.0) {
+      lim = std::min(lim, lnMZs_ - std::log(std::max(4.5, suppressionTable().flatAbove())));
+    }
+    return lim;
+  }
+  double monotoneFrom() const {
+    if (!(c_.mX > 0.0)) return kInf;
+    return lnMX_ - std::log(std::min(suppressionTable().steepBelow(), 2.5));
+  }
+
+ private:
+  const ChiPortal& c_;
+  double wZ_, wZs_, wX_, lnMZs_, lnMX_;
+};
+
+}  // namespace
+
+ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimit) {
   ChiFreezeIn r;
   const ChiPortal& c = p.portal;
   const double tc = kElectroweakCrossover;
@@ -259,26 +403,26 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
   unitY.gY = 1.0;
   const double tTop = 1e4 * std::max({c.mX, c.mZs, tc});
   auto contactBelow = [&](double m) {
-    return tabulated(tab.contactBelow, m, [&] {
+    return tabulated(tab.contactBelow, tab.pieces[0], m, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
           kLowestTemperature, tc);
     });
   };
   auto contactAbove = [&](double m) {
-    return tabulated(tab.contactAbove, m, [&] {
+    return tabulated(tab.contactAbove, tab.pieces[1], m, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
           tTop);
     });
   };
   auto onShellBelow = [&](double m) {
-    return tabulated(tab.onShellBelow, m, [&] {
+    return tabulated(tab.onShellBelow, tab.pieces[2], m, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc);
     });
   };
   auto onShellAbove = [&](double m) {
-    return tabulated(tab.onShellAbove, m, [&] {
+    return tabulated(tab.onShellAbove, tab.pieces[3], m, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop);
     });
   };
@@ -290,7 +434,10 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
 
   // Thermalisation ratio: a grid in ln T (below the lightest mass everything rises with T, above
   // 100 x the heaviest scale everything falls), then Brent's method around the largest point.
+  const bool slow = reference::slowPath();
+  const FastRatio fastRatio(p);
   auto ratio = [&](double lnT) {
+    if (!slow) return fastRatio(lnT);
     const double t = std::exp(lnT);
     return chiProductionRatePerChi(p, t) / hubble(t);
   };
@@ -302,13 +449,23 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
   const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
   double bestLn = lnLo;
   double best = -1.0;
+  // Fast path: above the crossover and above T = M_X / min(a_3.5, 2.5) every term of r/H falls
+  // with T (FastRatio::monotoneFrom), so no later grid point can be the largest: the grid
+  // stops at its first point there, with the same maximum.
+  const double lnStop = slow ? kInf : std::max(lnTc + 1e-9, fastRatio.monotoneFrom());
+  // Fast path: a point of the quark phase whose successor lies where r/H still rises
+  // (FastRatio::risingUpTo) is smaller than that successor, so it is not evaluated.
+  const double lnRise = slow ? -kInf : fastRatio.risingUpTo();
+  const double lnQuarks = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
   for (int i = 0; i <= n; ++i) {
     const double ln = lnLo + (lnHi - lnLo) * i / n;
+    if (i < n && ln > lnQuarks && lnLo + (lnHi - lnLo) * (i + 1) / n <= lnRise) continue;
     const double v = ratio(ln);
     if (v > best) {
       best = v;
       bestLn = ln;
     }
+    if (ln >= lnStop) break;
   }
   // Either side of the crossover (the rate jumps there).
   for (double ln : {lnTc - 1e-9, lnTc + 1e-9}) {
@@ -335,7 +492,7 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p) {
   }
   r.thermalisationRatio = best;
   r.peakTemperature = std::exp(bestLn);
-  if (best > 1.0) {
+  if (best > 1.0 && best < decouplingRatioLimit) {
     // Below the peak, where the ratio falls back to 1.
     auto f = [&](double ln) { return ratio(ln) - 1.0; };
     double hi = bestLn;

@@ -123,9 +123,31 @@ class SpeciesSumTable {
   detail::CubicPieces pieces_;
 };
 
+const SpeciesSumTable& hadronSpecies() {
+  static const SpeciesSumTable table(1e-4, thermal::kQcdTransitionTemperature);
+  return table;
+}
+const SpeciesSumTable& quarkSpecies() {
+  static const SpeciesSumTable table(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  return table;
+}
+
+/// The fast path's lookup from lt = log10(T).
+double speciesSumFromLog10(double t, double lt) {
+  const SpeciesSumTable& hadrons = hadronSpecies();
+  const SpeciesSumTable& quarks = quarkSpecies();
+  double v = std::numeric_limits<double>::quiet_NaN();
+  if (t > thermal::kQcdTransitionTemperature) {
+    if (t < kElectroweakCrossover) v = quarks.fromLog10(lt);
+  } else {
+    v = hadrons.fromLog10(lt);
+  }
+  return std::isnan(v) ? chargedSpeciesSum(t) : v;
+}
+
 double tabulatedSpeciesSum(double t) {
-  static const SpeciesSumTable hadrons(1e-4, thermal::kQcdTransitionTemperature);
-  static const SpeciesSumTable quarks(thermal::kQcdTransitionTemperature, kElectroweakCrossover);
+  const SpeciesSumTable& hadrons = hadronSpecies();
+  const SpeciesSumTable& quarks = quarkSpecies();
   if (!reference::slowPath()) {
     // One log (natural, cheaper than log10) for the coverage test and the table.
     const double lt = std::log(t) * 0.43429448190325182765;
@@ -190,6 +212,13 @@ double chiAnnihilationRate(const ChiPortal& p, double t) {
   return chiDensity(t) * sigmaV;
 }
 
+double chiAnnihilationRate(const ChiPortal& p, double t, double lnT) {
+  if (reference::slowPath() || t >= kElectroweakCrossover) return chiAnnihilationRate(p, t);
+  const double sigmaV =
+      2.0 * p.gQ * p.gQ * t * t * speciesSumFromLog10(t, lnT * 0.43429448190325182765) / pi;
+  return chiDensity(t) * sigmaV;
+}
+
 double chiFreezeOutNeglected(const ChiPortal& p, double t) {
   const double contact = chiAnnihilationRate(p, t);
   auto term = [&](double m, double width) {
@@ -207,6 +236,11 @@ double chiFreezeOutNeglected(const ChiPortal& p, double t) {
 }
 
 ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT) {
+  return chiFreezeOut(p, gStarOfT, [&](double lnT) { return gStarOfT(std::exp(lnT)); });
+}
+
+ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT,
+                          const std::function<double(double)>& gStarOfLnT) {
   ChiFreezeOut r;
   if (p.gQ == 0.0 && p.gY == 0.0) {
     r.temperature = kInf;
@@ -221,7 +255,7 @@ ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)
     // or g_*, or none in range), the bracketed solve decides as before.
     auto g = [&](double lnT) {
       const double t = std::exp(lnT);
-      return std::log(chiAnnihilationRate(p, t) / hubbleRate(t, gStarOfT(t)));
+      return std::log(chiAnnihilationRate(p, t, lnT) / hubbleRate(t, gStarOfLnT(lnT)));
     };
     const double h0 = std::sqrt(8.0 * pi * pi * pi * 30.0 / 90.0) / constants::M_Pl;
     const double n0 = 3.0 * constants::zeta3 / (2.0 * pi * pi);

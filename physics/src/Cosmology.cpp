@@ -76,7 +76,8 @@ double reheatingTemperature(double width) {
     // from the fixed-point iterate of T = c; converged to 1e-13 in ln T (the bracketed solve
     // below stops at 2^-39 relative in T, 1.8e-12). Where it gives up, the bracketed solve.
     const double lnC = std::log(c);
-    auto g = [&](double u) { return u - lnC + 0.25 * std::log(thermal::gStar(std::exp(u))); };
+    // g_* read from u directly (gStarOfLog: the same table without exp and log).
+    auto g = [&](double u) { return u - lnC + 0.25 * std::log(thermal::gStarOfLog(u)); };
     const double lo = lnC - 0.25 * std::log(kGStarHigh);
     const double hi = lnC - 0.25 * std::log(kGStarLow);
     const double u0 = lnC - 0.25 * std::log(thermal::gStar(c));

@@ -633,8 +633,9 @@ struct ChiProduction {
 /// Between: dY/dt = C (1 - Y^2/Y_eq^2) (pair production and its inverse) with constant Y_eq
 /// gives Y = Y_eq tanh(Y_FI/Y_eq), Y_eq of a massless Majorana state (g = 2) at T_ref.
 ChiProduction chiProduction(const KineticMixing& km, double gS, double M3) {
+  // Above kThermalRatio the freeze-out sets everything that the decoupling temperature would.
   const cosmology::ChiFreezeIn fi =
-      cosmology::chiFreezeIn(cosmology::chiProductionPortal(km, gS, M3));
+      cosmology::chiFreezeIn(cosmology::chiProductionPortal(km, gS, M3), cosmology::kThermalRatio);
   ChiProduction c;
   c.ratio = fi.thermalisationRatio;
   c.yFreezeIn = fi.freezeInYield;
@@ -802,7 +803,19 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     double yLight = production.yLight;
     double yHeavy = production.yHeavy;
     if (production.regime == ChiRegime::Thermal) {
-      const cosmology::ChiFreezeOut freezeOut = cosmology::chiFreezeOut(portal, gTotal);
+      // The same g_* from ln T (the tables without their logs) for the fast path's secant.
+      const double lnLight = std::log(mLight);
+      const double lnHeavy = std::log(mHeavy);
+      const double lnPhi = std::log(in.mphi);
+      auto gTotalOfLog = [&](double u) {
+        using thermal::Statistics;
+        return thermal::gStarOfLog(u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnLight - u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnHeavy - u) +
+               thermal::energyWeightOfLog(Statistics::Boson, lnPhi - u);
+      };
+      const cosmology::ChiFreezeOut freezeOut =
+          cosmology::chiFreezeOut(portal, gTotal, gTotalOfLog);
       tf = freezeOut.temperature;
       out[T_freezeout] = tf;
       out[freezeout_neglected] = freezeOut.neglected;

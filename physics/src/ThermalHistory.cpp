@@ -87,6 +87,14 @@ class WeightTable {
     if (lx >= kLogXMax) return 0.0;
     return std::exp(pieces_(lx));
   }
+  /// The same from ln x.
+  double fromLog(double lnX) const {
+    if (reference::slowPath()) return referenceValue(std::exp(lnX));
+    if (lnX <= lnXMin_) return massless_;
+    const double lx = lnX * 0.43429448190325182765;
+    if (lx >= kLogXMax) return 0.0;
+    return std::exp(pieces_(lx));
+  }
   double referenceValue(double x) const {
     if (x <= 0.0) return massless_;
     const double lx = std::log10(x);
@@ -97,6 +105,7 @@ class WeightTable {
 
  private:
   double massless_ = 0.0;
+  double lnXMin_ = std::log(1e-4);  // kLogXMin in ln x
   cardinal_cubic_b_spline<double> spline_;
   detail::CubicPieces pieces_;
 };
@@ -208,6 +217,15 @@ class GStarTable {
     return slow ? splines_[piece](lt) : pieces_[piece](lt);
   }
 
+  /// The same from u = ln T, without the log.
+  double fromLog(double u) const {
+    if (reference::slowPath()) return (*this)(std::exp(u));
+    if (u >= lnMax_) return top_;
+    if (u <= lnMin_) return bottom_;
+    const int piece = u >= lnQcd_ ? 2 : (u >= lnNu_ ? 1 : 0);
+    return pieces_[piece](u * 0.43429448190325182765);
+  }
+
   static double direct(double temperature, Moment m) {
     const double r = neutrinoTemperatureRatio(temperature);
     const double nuWeight = table(Statistics::Fermion, m)(0.0);  // 7/8
@@ -221,6 +239,11 @@ class GStarTable {
   std::array<detail::CubicPieces, 3> pieces_;
   double top_ = 0.0;
   double bottom_ = 0.0;
+  // The switches in ln T, for fromLog.
+  const double lnMax_ = std::log(kMaxTemperature);
+  const double lnMin_ = std::log(kMinTemperature);
+  const double lnQcd_ = std::log(kQcdTransitionTemperature);
+  const double lnNu_ = std::log(kNeutrinoDecouplingTemperature);
 };
 
 const GStarTable& energyTable() {
@@ -240,6 +263,10 @@ double numberWeight(Statistics s, double x) { return table(s, Moment::Number)(x)
 
 double gStar(double temperature) { return energyTable()(temperature); }
 double gStarS(double temperature) { return entropyTable()(temperature); }
+double gStarOfLog(double lnT) { return energyTable().fromLog(lnT); }
+double gStarSOfLog(double lnT) { return entropyTable().fromLog(lnT); }
+double energyWeightOfLog(Statistics s, double lnX) { return table(s, Moment::Energy).fromLog(lnX); }
+
 double gStarDirect(double temperature) { return GStarTable::direct(temperature, Moment::Energy); }
 double gStarSDirect(double temperature) { return GStarTable::direct(temperature, Moment::Entropy); }
 

@@ -9,8 +9,12 @@
 // at their defaults (as in a scan that fixes them, e.g. lfv_nsi's T_threshold_ar and
 // T_threshold_csi, whose non-default values cost the coherent block extra sums). Outside valgrind
 // the client requests do nothing and the program only evaluates the points.
+// MODEL hidden_kev_fermion:quickstart takes the points of scans/quickstart.json instead
+// (QuickStartPoints.hpp).
 
 #include "portalscan/physics/Model.hpp"
+
+#include "QuickStartPoints.hpp"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -56,26 +60,33 @@ int main(int argc, char** argv) {
     }
     options[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  const auto model = ModelRegistry::builtin().create(argv[1], options);
+  std::string name = argv[1];
+  const bool quickStart = name == "hidden_kev_fermion:quickstart";
+  if (quickStart) name = "hidden_kev_fermion";
+  const auto model = ModelRegistry::builtin().create(name, options);
   std::vector<bool> kept(model->parameters().size(), false);
-  for (const auto& name : keep) {
-    const auto i = model->parameterIndex(name);
+  for (const auto& k : keep) {
+    const auto i = model->parameterIndex(k);
     if (!i) {
-      std::fprintf(stderr, "profile_kernels: --keep: no parameter '%s'\n", name.c_str());
+      std::fprintf(stderr, "profile_kernels: --keep: no parameter '%s'\n", k.c_str());
       return 2;
     }
     kept[*i] = true;
   }
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> u(0.5, 2.0);
   std::vector<std::vector<double>> points;
-  for (int i = 0; i < n; ++i) {
-    auto p = model->defaultParameterValues();
-    for (std::size_t k = 0; k < p.size(); ++k) {
-      const double factor = u(rng);  // drawn for every parameter: the others as without --keep
-      if (!kept[k]) p[k] *= factor;
+  if (quickStart) {
+    points = portalscan::bench::quickStartPoints(*model, n);
+  } else {
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> u(0.5, 2.0);
+    for (int i = 0; i < n; ++i) {
+      auto p = model->defaultParameterValues();
+      for (std::size_t k = 0; k < p.size(); ++k) {
+        const double factor = u(rng);  // drawn for every parameter: the others as without --keep
+        if (!kept[k]) p[k] *= factor;
+      }
+      points.push_back(p);
     }
-    points.push_back(p);
   }
   const auto blocks = model->defaultBlocks();
   std::vector<double> out(model->observables().size());

@@ -11,6 +11,19 @@
 // GeV) and in T for reheating; the fast solves converge to 1e-13 in ln T. An observable that
 // depends on T_f as T_f^k (or through e^(-m/T_f)) moves by k times that; kRootTolerance = 1e-9
 // covers k up to 12, and the test prints the largest differences it found.
+//
+// Chi that never reached equilibrium (chi_regime 0 or 1) is compared at a looser tolerance: its
+// abundance is referred to the end of its production, the peak of the thermalisation ratio r/H
+// over T or, above 1, the decoupling root. The reference finds the peak with Boost's
+// brent_find_minima, whose location Boost resolves only to 2^-25 |ln T| + 2^-27 (the square
+// root of the precision: the function is flat there); the fast path runs the same method on a
+// ratio that agrees to 1e-15, but the last steps then land elsewhere inside that tolerance,
+// while the maximum itself (chi_thermalisation_ratio) agrees to rounding. Y_chi of partly thermal
+// chi, Delta_N_eff_BBN and m_wdm_equivalent depend on that temperature through g_*s(T), whose
+// log-slope is at most 0.14 above the QCD switch and 0.71 below it (e+e- annihilation; measured on
+// the table in steps of 1e-3 in ln T): 3e-8 |ln T| x 0.71 <= 2e-7 from 1e-4 GeV (|ln T| <= 9.2),
+// and 3e-8 x 11.5 x 0.14 = 5e-8 up to 1e5 GeV: kEndOfProduction. Thermal chi keeps
+// kRootTolerance.
 
 #include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
@@ -38,6 +51,14 @@ namespace {
 
 constexpr double kTolerance = 1e-10;
 constexpr double kRootTolerance = 1e-9;
+constexpr double kEndOfProduction = 2e-7;
+
+/// The tolerance of the hidden model's observables at a point, from its fast outputs (the
+/// header's comment says why).
+double hiddenTolerance(const Model& model, const std::vector<double>& out) {
+  const double regime = out[*model.observableIndex("chi_regime")];
+  return regime == 2.0 ? kRootTolerance : kEndOfProduction;
+}
 
 /// |a - b| / max(|a|, |b|), 0 when equal (both infinite of one sign, or both NaN too).
 double relativeDifference(double a, double b) {
@@ -47,13 +68,15 @@ double relativeDifference(double a, double b) {
 }
 
 /// Evaluates every point both ways; expects equal statuses and each observable within
-/// `tolerance(observable)`; prints the largest difference per observable that has one.
+/// `tolerance(observable, fast outputs of the point)`; prints the largest difference per observable
+/// that has one.
 template <typename Tolerance>
 void expectFastEqualsReference(const Model& model, const std::vector<std::vector<double>>& points,
                                Tolerance tolerance, const char* label) {
   const auto& specs = model.observables();
   std::vector<double> fast(specs.size()), slow(specs.size());
   std::vector<double> largest(specs.size(), 0.0);
+  std::vector<double> largestStrict(specs.size(), 0.0);  // over points held to <= kRootTolerance
   std::vector<int> statusCount(32, 0);
   int failures = 0;
   for (const auto& p : points) {
@@ -67,8 +90,10 @@ void expectFastEqualsReference(const Model& model, const std::vector<std::vector
     ++statusCount[std::min<std::size_t>(static_cast<std::size_t>(fastStatus), 31)];
     for (std::size_t i = 0; i < specs.size(); ++i) {
       const double d = relativeDifference(fast[i], slow[i]);
+      const double allowed = tolerance(specs[i].name, fast);
       largest[i] = std::max(largest[i], d);
-      if (!(d <= tolerance(specs[i].name)) && ++failures <= 20) {
+      if (allowed <= kRootTolerance) largestStrict[i] = std::max(largestStrict[i], d);
+      if (!(d <= allowed) && ++failures <= 20) {
         ADD_FAILURE() << label << ": " << specs[i].name << " fast " << fast[i] << " reference "
                       << slow[i] << " (relative " << d << ")";
       }
@@ -81,8 +106,8 @@ void expectFastEqualsReference(const Model& model, const std::vector<std::vector
   std::printf("\n");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (largest[i] > 0.0) {
-      std::printf("  %s %-26s largest relative difference %.2e\n", label, specs[i].name.c_str(),
-                  largest[i]);
+      std::printf("  %s %-26s largest relative difference %.2e (%.2e where <= %g asked)\n", label,
+                  specs[i].name.c_str(), largest[i], largestStrict[i], kRootTolerance);
     }
   }
   EXPECT_EQ(failures, 0);
@@ -113,21 +138,24 @@ TEST(KernelEquality, ThermalTablesOverTheirRanges) {
     const double t = logUniform(rng, 1e-7, 1e6);
     const double x = logUniform(rng, 1e-5, 200.0);
     auto tables = [&] {
-      return std::array<double, 8>{thermal::gStar(t),
-                                   thermal::gStarS(t),
-                                   thermal::energyWeight(Statistics::Boson, x),
-                                   thermal::energyWeight(Statistics::Fermion, x),
-                                   thermal::numberWeight(Statistics::Boson, x),
-                                   thermal::numberWeight(Statistics::Fermion, x),
-                                   thermal::entropyWeight(Statistics::Fermion, x),
-                                   thermal::entropyWeight(Statistics::Boson, x)};
+      return std::array<double, 11>{
+          thermal::gStar(t), thermal::gStarS(t), thermal::energyWeight(Statistics::Boson, x),
+          thermal::energyWeight(Statistics::Fermion, x),
+          thermal::numberWeight(Statistics::Boson, x),
+          thermal::numberWeight(Statistics::Fermion, x),
+          thermal::entropyWeight(Statistics::Fermion, x),
+          thermal::entropyWeight(Statistics::Boson, x),
+          // the same tables read from ln T and ln x
+          thermal::gStarOfLog(std::log(t)), thermal::gStarSOfLog(std::log(t)),
+          thermal::energyWeightOfLog(Statistics::Fermion, std::log(x))};
     };
     const auto fast = tables();
     const reference::SlowPath slowPath;
     const auto slow = tables();
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 11; ++k) {
+      const bool g = k < 2 || k == 8 || k == 9;
       const double d = relativeDifference(fast[k], slow[k]);
-      (k < 2 ? largestG : largestW) = std::max(k < 2 ? largestG : largestW, d);
+      (g ? largestG : largestW) = std::max(g ? largestG : largestW, d);
       EXPECT_LE(d, kTolerance) << "quantity " << k << " at T = " << t << ", x = " << x;
     }
   }
@@ -135,8 +163,10 @@ TEST(KernelEquality, ThermalTablesOverTheirRanges) {
 }
 
 TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
-  // scans/quickstart.json: M_N = 1e11 GeV, y_e = 1e-2, v_s = 1 TeV; M_chi, f_L = f_R, kappa and
-  // m_phi log-uniform over the scanned ranges (continuous, not the grid).
+  // scans/quickstart.json: M_N = 1e11 GeV, y_e = 1e-2, v_s = 1 TeV; epsilon, M_chi, f_L = f_R
+  // and g_s log-uniform over the scanned ranges (continuous, not the grid; epsilon from 1e-10 to
+  // 0.1 takes chi from frozen in through partly thermal to a thermal relic), and kappa, m_phi
+  // around the defaults (phi^0 frozen in, partly thermal or thermal).
   const HiddenKevFermion model;
   using P = HiddenKevFermion::Parameter;
   std::mt19937_64 rng(17);
@@ -146,14 +176,18 @@ TEST(KernelEquality, HiddenKevFermionOverTheQuickStartRanges) {
     p[P::M_N] = 1e11;
     p[P::y_e] = 1e-2;
     p[P::v_s] = 1000.0;
+    p[P::epsilon] = logUniform(rng, 1e-10, 0.1);
+    p[P::g_s] = logUniform(rng, 0.3, 1.0);
     p[P::M_chi] = logUniform(rng, 1e-6, 1e-4);
-    p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-3, 1.0);
+    p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-6, 1e-2);
     p[P::kappa] = logUniform(rng, 1e-11, 1e-7);
     p[P::m_phi] = logUniform(rng, 0.5, 20.0);
     points.push_back(p);
   }
   expectFastEqualsReference(
-      model, points, [](const std::string&) { return kRootTolerance; }, "quick start");
+      model, points,
+      [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
+      "quick start");
 }
 
 TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
@@ -180,7 +214,9 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
     points.push_back(p);
   }
   expectFastEqualsReference(
-      model, points, [](const std::string&) { return kRootTolerance; }, "all parameters");
+      model, points,
+      [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
+      "all parameters");
 }
 
 TEST(KernelEquality, LfvNsiAtTheDefaultThresholdsOverAWideZprimeMassRange) {
@@ -208,7 +244,8 @@ TEST(KernelEquality, LfvNsiAtTheDefaultThresholdsOverAWideZprimeMassRange) {
       points.push_back(p);
     }
     expectFastEqualsReference(
-        *model, points, [](const std::string&) { return kTolerance; }, "lfv_nsi thresholds");
+        *model, points, [](const std::string&, const std::vector<double>&) { return kTolerance; },
+        "lfv_nsi thresholds");
   }
 }
 
@@ -286,7 +323,7 @@ TEST(KernelEquality, LfvNsiInEveryMixingMode) {
       points.push_back(p);
     }
     expectFastEqualsReference(
-        *model, points, [](const std::string&) { return kTolerance; }, "lfv_nsi");
+        *model, points, [](const std::string&, const auto&) { return kTolerance; }, "lfv_nsi");
   }
 }
 

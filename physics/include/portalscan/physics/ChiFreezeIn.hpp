@@ -88,6 +88,10 @@ struct ChiFreezeIn {
   double decouplingTemperature = std::numeric_limits<double>::quiet_NaN();
 };
 
-ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p);
+/// The decoupling temperature is searched only where the ratio is below
+/// decouplingRatioLimit (a caller for which chi is a thermal relic above some ratio, and whose
+/// freeze-out then decides, passes that ratio; the field stays NaN above it).
+ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p,
+                        double decouplingRatioLimit = std::numeric_limits<double>::infinity());
 
 }  // namespace portalscan::physics::cosmology

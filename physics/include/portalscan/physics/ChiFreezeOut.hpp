@@ -62,6 +62,9 @@ ChiPortal chiPortal(const KineticMixing& km, double gS, double M3);
 /// pi+- below it; above: every SM Weyl field and the Higgs doublet with hypercharge Y,
 /// <sigma v> = G_Y^2 T^2 (sum_Weyl N Y^2 + sum_scalars Y^2/2)/pi = 10.25 G_Y^2 T^2/pi. GeV.
 double chiAnnihilationRate(const ChiPortal& p, double temperature);
+/// The same with lnT = ln(temperature) given, so that the species-sum table is read without a
+/// log (the kernel's solves work in ln T); the reference path ignores lnT.
+double chiAnnihilationRate(const ChiPortal& p, double temperature, double lnT);
 
 /// Estimated relative size, at temperature T, of what the contact rate leaves out,
 /// the largest over the heavy vector bosons V of the phase (Z and Z_s below the
@@ -82,5 +85,9 @@ struct ChiFreezeOut {
 /// 1e-4 .. 1e19 GeV (then chi never reaches or never leaves equilibrium through the contact
 /// interaction, and neglected = +inf).
 ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT);
+/// The same with g_* also as a function of ln T (gStarOfLnT(ln T) = gStarOfT(T)), which the
+/// fast path's secant steps, working in ln T, read without a log per table.
+ChiFreezeOut chiFreezeOut(const ChiPortal& p, const std::function<double(double)>& gStarOfT,
+                          const std::function<double(double)>& gStarOfLnT);
 
 }  // namespace portalscan::physics::cosmology

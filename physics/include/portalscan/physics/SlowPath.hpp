@@ -4,8 +4,9 @@
 /// speed-up"). Scans never take this path.
 ///
 /// While a `reference::SlowPath` object lives, every function that has a fast and a
-/// reference implementation (alpha_s, the g_* and thermal-weight tables, the freeze-out and
-/// reheating solves, the small-matrix sorts) takes the reference one on the calling thread.
+/// reference implementation (alpha_s, the g_* and thermal-weight tables and their ln T readers,
+/// the freeze-out and reheating solves, chi freeze-in's r/H and yield tables, the small-matrix
+/// sorts) takes the reference one on the calling thread.
 /// The switch is per thread (no locking, no effect on other threads) and nests.
 
 namespace portalscan::physics::reference {

@@ -38,6 +38,15 @@ double gStar(double temperature);
 /// Standard Model g_*s(T), T in GeV.
 double gStarS(double temperature);
 
+/// g_*(T) and g_*s(T) from u = ln T, for the kernel's solves that work in ln T: the same
+/// tables read without a log (equal to gStar(exp(u)) to rounding); inside a
+/// reference::SlowPath scope, gStar(exp(u)).
+double gStarOfLog(double lnT);
+double gStarSOfLog(double lnT);
+/// energyWeight from ln x (the same table without its log); inside a reference::SlowPath
+/// scope, energyWeight(s, exp(lnX)).
+double energyWeightOfLog(Statistics s, double lnX);
+
 /// The same, computed directly from the per-species integrals, without the
 /// T tabulation (for tests and for building the tables).
 double gStarDirect(double temperature);
