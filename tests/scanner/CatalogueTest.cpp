@@ -338,22 +338,23 @@ TEST(Catalogue, MalformedProfileEntriesAreRejected) {
       "variants": {"current": )" +
            variant + R"(}, "uses": [{"model": "hidden_kev_fermion", "observable": "dm2_3l"}]}]})";
   };
+  auto parse = [](const std::string& text) { return parseCatalogue(text, builtinLimitTables()); };
   const std::string two = R"("profiles": [{"quantity": "dm2_21", "file": "nufit41_NO_dm2_21.dat",
       "file_negative": "nufit41_IO_dm2_21.dat"}])";
-  EXPECT_NO_THROW(parseCatalogue(entry("{\"branch\": \"dm2_3l\", " + two + "}")));
-  EXPECT_THROW(parseCatalogue(entry("{\"branch\": \"dm2_3l\"}")), std::logic_error);  // no tables
-  EXPECT_THROW(parseCatalogue(entry("{" + two + "}")), std::logic_error);  // negative, no branch
-  EXPECT_THROW(parseCatalogue(entry("{\"branch\": \"dm2_3l\", \"cut\": \"some\", " + two + "}")),
+  EXPECT_NO_THROW(parse(entry("{\"branch\": \"dm2_3l\", " + two + "}")));
+  EXPECT_THROW(parse(entry("{\"branch\": \"dm2_3l\"}")), std::logic_error);  // no tables
+  EXPECT_THROW(parse(entry("{" + two + "}")), std::logic_error);             // negative, no branch
+  EXPECT_THROW(parse(entry("{\"branch\": \"dm2_3l\", \"cut\": \"some\", " + two + "}")),
                std::logic_error);
-  EXPECT_THROW(parseCatalogue(entry(R"({"profiles": [{"quantity": "q", "file": "none.dat"}]})")),
+  EXPECT_THROW(parse(entry(R"({"profiles": [{"quantity": "q", "file": "none.dat"}]})")),
                std::logic_error);
-  EXPECT_THROW(parseCatalogue(entry(R"({"profiles": [{"quantity": "q",
+  EXPECT_THROW(parse(entry(R"({"profiles": [{"quantity": "q",
       "file": "xray_envelope.dat"}]})")),
                std::logic_error);  // a curve, not a profile
-  EXPECT_THROW(parseCatalogue(entry(R"({"profiles": [{"file": "nufit41_NO_dm2_21.dat"}]})")),
+  EXPECT_THROW(parse(entry(R"({"profiles": [{"file": "nufit41_NO_dm2_21.dat"}]})")),
                std::logic_error);  // no quantity
   // Profile keys on another kind.
-  EXPECT_THROW(parseCatalogue(R"({"constraints": [{"name": "x", "family": "f", "description": "d",
+  EXPECT_THROW(parse(R"({"constraints": [{"name": "x", "family": "f", "description": "d",
     "kind": "upper", "variants": {"current": {"value": 1, "experiment": "e", "cut": "total"}},
     "uses": []}]})"),
                std::logic_error);
@@ -449,7 +450,8 @@ TEST(Catalogue, TheDefaultHiddenPointPassesEveryDefaultConstraint) {
       if (u["model"] != "hidden_kev_fermion") continue;
       // Uses limited to other option values (oscillations: n_R = 3) are not in this chain.
       bool applies = true;
-      for (const auto& [option, values] : u.value("options", nlohmann::json::object()).items()) {
+      const nlohmann::json useOptions = u.value("options", nlohmann::json::object());
+      for (const auto& [option, values] : useOptions.items()) {
         const auto it = model->options().find(option);
         applies = applies && it != model->options().end() &&
                   std::find(values.begin(), values.end(), it->second) != values.end();

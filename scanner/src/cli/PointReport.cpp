@@ -165,9 +165,14 @@ std::string limitText(const constraints::Limit& l) {
     case constraints::Kind::Region:
       return "outside region(" + l.x + ")";
     case constraints::Kind::Profile:
-      return std::string(l.profileCut == constraints::ProfileCut::Total ? "total" : "each") +
-             " Delta chi^2 of " + std::to_string(l.profiles.size()) + " profiles at " +
-             formatNumber(100 * l.cl) + "% CL";
+      // "sum of 6 Delta chi^2, 95% CL (6 dof)" / "each Delta chi^2, 99.73% CL (1 dof)"
+      return (l.profileCut == constraints::ProfileCut::Total
+                  ? "sum of " + std::to_string(l.profiles.size()) + " Delta chi^2, "
+                  : std::string("each Delta chi^2, ")) +
+             formatNumber(100 * l.cl) + "% CL (" +
+             (l.profileCut == constraints::ProfileCut::Total ? std::to_string(l.profiles.size())
+                                                             : std::string("1")) +
+             " dof)";
   }
   return "";
 }
