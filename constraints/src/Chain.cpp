@@ -438,9 +438,12 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
         throw InputError("constraint '" + e->name + "': a " + toString(kind) +
                          " needs 'x', the observable or parameter of its abscissa");
       }
-      if ((kind == Kind::Curve) != (c.limit.table->shape == TableShape::Curve)) {
+      if (c.limit.table->shape != (kind == Kind::Curve ? TableShape::Curve : TableShape::Region)) {
+        const TableShape shape = c.limit.table->shape;
         throw InputError("constraint '" + e->name + "': " + c.limit.table->name + " is a " +
-                         (c.limit.table->shape == TableShape::Curve ? "curve" : "region") +
+                         (shape == TableShape::Curve    ? "curve"
+                          : shape == TableShape::Region ? "region"
+                                                        : "Delta chi^2 profile") +
                          ", the constraint a " + toString(kind));
       }
       const auto xq = resolve(model, c.limit.x);

@@ -475,6 +475,19 @@ TEST(OscillationsConstraint, BadEntriesAreRefused) {
     e.variants["current"].profiles[0].table = curve;
     refused(e, "needs profiles");
   }
+  // A profile is no limit curve or region: a curve or region constraint refuses one.
+  for (const Kind kind : {Kind::Curve, Kind::Region}) {
+    Entry e;
+    e.name = "oscillations";
+    Limit l;
+    l.kind = kind;
+    l.x = "dm2_21";
+    l.table = table("NO", "sin2_theta12");
+    l.experiment = "test";
+    e.variants["current"] = l;
+    e.uses.push_back({"hidden_kev_fermion", {}, "sin2_theta12", {}});
+    refused(e, "is a Delta chi^2 profile, the constraint a " + toString(kind));
+  }
   // Its numbers are tables: an override is refused with the variants to choose from.
   const Catalogue catalogue{{oscillationsEntry()}};
   Limit override;
