@@ -18,6 +18,8 @@ std::string toString(Kind kind) {
       return "curve";
     case Kind::Region:
       return "region";
+    case Kind::Profile:
+      return "profile";
   }
   return "?";
 }

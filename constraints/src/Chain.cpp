@@ -6,6 +6,7 @@
 
 #include <boost/math/distributions/chi_squared.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -43,6 +44,29 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
                                       std::span<const double> observables, XCache* cache) const {
   if (condition && !(condition->of(parameters, observables) < conditionBelow)) {
     return {true, false, kNaN, 0.0};  // not tested at this point
+  }
+  if (limit.kind == Kind::Profile) {
+    // The sum of the tabulated one-dimensional profiles (correlations between the
+    // quantities neglected), each relative to its branch's minimum, plus that minimum
+    // once: the branch's own offset above the fit's global minimum.
+    bool negativeBranch = false;
+    if (branch) {
+      const double b = branch->of(parameters, observables);
+      if (std::isnan(b)) return {false, true, kNaN, kNaN};
+      negativeBranch = b < 0.0;
+    }
+    const double base = negativeBranch ? offsetNegative : offset;
+    double total = base;
+    double worst = 0.0;
+    for (const ProfileTermRef& t : profileTerms) {
+      const double v = t.quantity.of(parameters, observables);
+      if (std::isnan(v)) return {false, true, kNaN, kNaN};
+      const double d = (negativeBranch ? t.negative : t.table)->profile(v) - base;
+      total += d;
+      worst = std::max(worst, d);
+    }
+    const bool pass = limit.profileCut == ProfileCut::Total ? total <= chi2Cut : worst <= chi2Cut;
+    return {pass, true, total, total};
   }
   // A curve says nothing outside its published range, whatever the tested quantity.
   double bound = kNaN;
@@ -96,8 +120,25 @@ Constraint::Verdict Constraint::judge(std::span<const double> parameters,
       const bool in = limit.table->inside(xv, v);
       return {!in, true, in ? 1.0 : 0.0, in ? stats::kInfinity : 0.0};
     }
+    case Kind::Profile:  // judged above
+      break;
   }
   return {false, true, kNaN, kNaN};
+}
+
+std::vector<double> Constraint::profileTermsAt(std::span<const double> parameters,
+                                               std::span<const double> observables) const {
+  std::vector<double> terms;
+  const double b = branch ? branch->of(parameters, observables) : 0.0;
+  const bool negativeBranch = b < 0.0;
+  const double base = negativeBranch ? offsetNegative : offset;
+  for (const ProfileTermRef& t : profileTerms) {
+    const double v = t.quantity.of(parameters, observables);
+    terms.push_back(std::isnan(v) || std::isnan(b)
+                        ? kNaN
+                        : (negativeBranch ? t.negative : t.table)->profile(v) - base);
+  }
+  return terms;
 }
 
 double Constraint::cutBound(double xValue) const {
@@ -110,6 +151,7 @@ double Constraint::cutBound(double xValue) const {
     case Kind::Window:
     case Kind::Gaussian:
     case Kind::Region:
+    case Kind::Profile:
       break;
   }
   return kNaN;
@@ -163,6 +205,25 @@ static std::string describeLikelihoodOfX(const Constraint& c) {
                                                        : "half-normal on 1/x") +
              " with the bound at x, z = " + number(c.z) +
              "; outside the curve's range not tested (chi2 0)" + cut;
+    case Kind::Profile: {
+      std::string quantities;
+      for (const ProfileTerm& t : l.profiles) {
+        quantities += (quantities.empty() ? "" : ", ") + t.quantity;
+      }
+      const std::string branch = l.branch.empty()
+                                     ? ""
+                                     : "; tables by the sign of " + l.branch + " (>= 0: minimum " +
+                                           number(c.offset) + ", < 0: minimum " +
+                                           number(c.offsetNegative) + ", counted once)";
+      const std::string n = std::to_string(l.profiles.size());
+      return "sum of " + n + " tabulated 1-D Delta chi^2 profiles (" + quantities + ")" + branch +
+             ", linear between rows, the edge value outside a table, correlations neglected; " +
+             (l.profileCut == ProfileCut::Total
+                  ? "cut at total Delta chi^2 < " + number(c.chi2Cut) + " (" + percent(c.cutCl) +
+                        " CL, " + n + " dof)"
+                  : "cut at each term (relative to its tables' minimum) < " + number(c.chi2Cut) +
+                        " (" + percent(c.cutCl) + " CL, 1 dof)");
+    }
     case Kind::Region:
       return "excluded region " + l.table->name + " in (" + l.x + ", " + c.observable + ") at " +
              percent(l.cl) + " CL: chi2 0 outside, infinite inside (no likelihood published)";
@@ -192,6 +253,76 @@ void checkUnit(const Constraint& c, const physics::Model& model, const Quantity&
                      " (" + axis.quantity + ") in " + axis.unit + ", but '" + name + "' is in " +
                      unit);
   }
+}
+
+/// A profile constraint's terms: each quantity resolved and its tables checked (shape,
+/// units); the branch quantity; each branch's minimum, which its tables must share (a
+/// global fit's tables of one branch are profiles of one chi^2: one minimum).
+void resolveProfile(Constraint& c, const physics::Model& model, const std::string& modelName,
+                    physics::BlockMask& blocks) {
+  const Limit& l = c.limit;
+  const std::string who = "constraint '" + c.name + "'";
+  if (l.profiles.empty()) throw InputError(who + ": a profile needs at least one table");
+  auto need = [&](const std::string& name, const char* what) -> Quantity {
+    const auto q = resolve(model, name);
+    if (!q) {
+      throw InputError(who + " needs " + what + " '" + name + "', which model '" + modelName +
+                       "' does not provide");
+    }
+    if (!q->parameter && !model.applies(q->index)) {
+      throw InputError(who + " needs observable '" + name +
+                       "', which does not apply to these options of model '" + modelName + "'");
+    }
+    if (!q->parameter) blocks |= model.blockOf(q->index);
+    return *q;
+  };
+  if (!l.branch.empty()) c.branch = need(l.branch, "the branch quantity");
+  std::set<std::string> seenQuantities;
+  auto checkTable = [&](const LimitTable* t, const std::string& quantity, const Quantity& q) {
+    if (t->shape != TableShape::Profile) {
+      throw InputError(who + ": " + t->name + " is a " +
+                       (t->shape == TableShape::Curve ? "curve" : "region") +
+                       ", a profile constraint needs profiles (shape: profile)");
+    }
+    const std::string unit = unitOf(model, q);
+    if (t->x.dimension != unit) {
+      throw InputError(who + ": " + t->name + " gives " + t->x.quantity + " in " + t->x.unit +
+                       ", but '" + quantity + "' is in " + unit);
+    }
+  };
+  for (const ProfileTerm& term : l.profiles) {
+    if (!seenQuantities.insert(term.quantity).second) {
+      throw InputError(who + ": quantity '" + term.quantity + "' has two profiles");
+    }
+    if (!term.table)
+      throw InputError(who + ": the profile of '" + term.quantity + "' has no table");
+    if (l.branch.empty() != !term.negative) {
+      throw InputError(who + ": the profile of '" + term.quantity + "' " +
+                       (l.branch.empty() ? "has a table for a negative branch, but no branch"
+                                         : "needs a table for each sign of " + l.branch));
+    }
+    const Quantity q = need(term.quantity, "quantity");
+    checkTable(term.table.get(), term.quantity, q);
+    if (term.negative) checkTable(term.negative.get(), term.quantity, q);
+    c.profileTerms.push_back({q, term.table.get(), term.negative.get()});
+  }
+  // One minimum per branch, counted once in the total.
+  auto common = [&](bool negative) {
+    const LimitTable* first = negative ? c.profileTerms[0].negative : c.profileTerms[0].table;
+    for (const auto& t : c.profileTerms) {
+      const LimitTable* table = negative ? t.negative : t.table;
+      if (std::abs(table->minimum - first->minimum) > 1e-6 * (1.0 + std::abs(first->minimum))) {
+        throw InputError(who +
+                         ": the tables of one branch must share their minimum (one fit), "
+                         "but " +
+                         first->name + " has " + number(first->minimum) + " and " + table->name +
+                         " " + number(table->minimum));
+      }
+    }
+    return first->minimum;
+  };
+  c.offset = common(false);
+  if (c.branch) c.offsetNegative = common(true);
 }
 
 }  // namespace
@@ -232,6 +363,17 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
                                           " of constraint '" + e->name + "'"));
     }
     c.limit = *limit;
+    if (r.override && c.limit.kind == Kind::Profile) {
+      throw InputError("constraint '" + e->name +
+                       "' is a sum of published Delta chi^2 tables: its numbers cannot be "
+                       "overridden (choose one of its variants: " +
+                       [&] {
+                         std::string v;
+                         for (const auto& n : e->variantNames()) v += (v.empty() ? "" : ", ") + n;
+                         return v;
+                       }() +
+                       ")");
+    }
     // A limit equal to the variant's own numbers is that variant, not an override.
     const bool sameNumbers =
         r.override && r.override->value == c.limit.value && r.override->low == c.limit.low &&
@@ -296,9 +438,12 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
         throw InputError("constraint '" + e->name + "': a " + toString(kind) +
                          " needs 'x', the observable or parameter of its abscissa");
       }
-      if ((kind == Kind::Curve) != (c.limit.table->shape == TableShape::Curve)) {
+      if (c.limit.table->shape != (kind == Kind::Curve ? TableShape::Curve : TableShape::Region)) {
+        const TableShape shape = c.limit.table->shape;
         throw InputError("constraint '" + e->name + "': " + c.limit.table->name + " is a " +
-                         (c.limit.table->shape == TableShape::Curve ? "curve" : "region") +
+                         (shape == TableShape::Curve    ? "curve"
+                          : shape == TableShape::Region ? "region"
+                                                        : "Delta chi^2 profile") +
                          ", the constraint a " + toString(kind));
       }
       const auto xq = resolve(model, c.limit.x);
@@ -317,6 +462,7 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
       checkUnit(c, model, *xq, c.limit.x, c.limit.table->x, "x");
       checkUnit(c, model, c.tested, c.observable, c.limit.table->y, "y");
     }
+    if (kind == Kind::Profile) resolveProfile(c, model, modelName, blocks_);
     if (!(c.limit.cl > 0.0 && c.limit.cl < 1.0)) {
       throw InputError("constraint '" + e->name + "': the CL must lie between 0 and 1");
     }
@@ -343,6 +489,7 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
         break;
       case Kind::Gaussian:
       case Kind::Region:
+      case Kind::Profile:
         break;
     }
     // Without a common CL every cut is exactly the published number.
@@ -352,6 +499,12 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
         throw InputError("constraint '" + e->name + "': a Gaussian needs sigma > 0 and 0 < cl < 1");
       }
       c.chi2Cut = boost::math::quantile(boost::math::chi_squared(1.0), c.cutCl);
+    }
+    if (kind == Kind::Profile) {
+      const double dof = c.limit.profileCut == ProfileCut::Total
+                             ? static_cast<double>(c.profileTerms.size())
+                             : 1.0;
+      c.chi2Cut = boost::math::quantile(boost::math::chi_squared(dof), c.cutCl);
     }
     if (kind == Kind::Window && !(c.limit.low < c.limit.high)) {
       throw InputError("constraint '" + e->name + "': a window needs low < high");

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <set>
 
 namespace portalscan::constraints {
@@ -48,6 +49,8 @@ class Reader {
 };
 
 bool parseNumber(std::string_view s, double& value) {
+  // A leading '+' as global fits write it ("+0.200"); from_chars takes only '-'.
+  if (s.size() > 1 && s.front() == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
   const char* end = s.data() + s.size();
   const auto [ptr, ec] = std::from_chars(s.data(), end, value);
   return ec == std::errc() && ptr == end && std::isfinite(value);
@@ -64,7 +67,8 @@ TableAxis parseAxis(std::string_view value, const Reader& r, std::size_t line, c
   a.unit = std::string(value.substr(space + 1));
   if (!unitToNative(a.unit, a.dimension, a.toNative)) {
     r.fail(line, std::string(which) + ": unknown unit " + quoted(a.unit) +
-                     " (known: GeV, MeV, keV, eV, s, 1)");
+                     " (known: GeV, MeV, keV, eV, GeV^2, MeV^2, keV^2, eV^2, s, rad, deg, 1, "
+                     "each optionally scaled, e.g. 1e-3*eV^2)");
   }
   return a;
 }
@@ -76,12 +80,28 @@ double onScale(const TableAxis& a, double v) { return a.log ? std::log(v) : v; }
 
 bool unitToNative(std::string_view unit, std::string& dimension, double& factor) {
   static const std::map<std::string_view, std::pair<std::string_view, double>> kUnits = {
-      {"GeV", {"GeV", 1.0}}, {"MeV", {"GeV", 1e-3}}, {"keV", {"GeV", 1e-6}},
-      {"eV", {"GeV", 1e-9}}, {"s", {"s", 1.0}},      {"1", {"1", 1.0}}};
+      {"GeV", {"GeV", 1.0}},
+      {"MeV", {"GeV", 1e-3}},
+      {"keV", {"GeV", 1e-6}},
+      {"eV", {"GeV", 1e-9}},
+      {"GeV^2", {"GeV^2", 1.0}},
+      {"MeV^2", {"GeV^2", 1e-6}},
+      {"keV^2", {"GeV^2", 1e-12}},
+      {"eV^2", {"GeV^2", 1e-18}},
+      {"s", {"s", 1.0}},
+      {"rad", {"rad", 1.0}},
+      {"deg", {"rad", std::numbers::pi / 180.0}},
+      {"1", {"1", 1.0}}};
+  // "1e-3*eV^2": a positive, finite scale before the unit.
+  double scale = 1.0;
+  if (const auto star = unit.find('*'); star != std::string_view::npos) {
+    if (!parseNumber(unit.substr(0, star), scale) || !(scale > 0.0)) return false;
+    unit.remove_prefix(star + 1);
+  }
   const auto it = kUnits.find(unit);
   if (it == kUnits.end()) return false;
   dimension = std::string(it->second.first);
-  factor = it->second.second;
+  factor = scale * it->second.second;
   return true;
 }
 
@@ -96,6 +116,18 @@ double LimitTable::xMax() const {
 }
 
 double LimitTable::scaled(double xv) const { return onScale(x, xv); }
+
+double LimitTable::profile(double xv) const {
+  if (std::isnan(xv)) return xv;
+  if (period > 0.0 && std::isfinite(xv)) {
+    // Into [xs.front(), xs.front() + period): the table spans at least one period.
+    xv = xs.front() + (xv - xs.front()) - period * std::floor((xv - xs.front()) / period);
+    if (xv < xs.front()) xv = xs.front();  // rounding of the floor at the edge
+  }
+  if (!(xv > xs.front())) return ys.front();  // below the table, and x <= 0 on a log axis
+  if (!(xv < xs.back())) return ys.back();
+  return bound(xv, onScale(x, xv));
+}
 
 double LimitTable::bound(double xv) const {
   if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
@@ -149,8 +181,8 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   std::map<std::string, std::size_t> headerLine;
   std::vector<std::size_t> rowLines;  // the file line of each data row
   static const std::set<std::string> kKeys = {
-      "title",    "experiment", "arxiv",         "reference", "cl",      "x",   "y",
-      "excluded", "shape",      "interpolation", "digitised", "licence", "note"};
+      "title", "experiment",    "arxiv",     "reference", "cl",   "x",      "y",       "excluded",
+      "shape", "interpolation", "digitised", "licence",   "note", "period", "x-column"};
   std::string lastKey;
   std::size_t lineNo = 0;
   bool sawFormat = false;
@@ -234,7 +266,14 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   }
   t.digitised = need("digitised");
   t.licence = need("licence");
-  {
+  const std::string shape = header.contains("shape") ? header["shape"] : "curve";
+  if (shape == "profile") {
+    // A profile is a likelihood, not a limit: the constraint that uses it sets the cut.
+    if (header.contains("cl")) {
+      r.fail(headerLine["cl"],
+             "a profile has no CL of its own (it is a Delta chi^2; the constraint sets the cut)");
+    }
+  } else {
     const std::string& cl = need("cl");
     if (!parseNumber(cl, t.cl) || !(t.cl > 0.0 && t.cl < 1.0)) {
       r.fail(headerLine["cl"],
@@ -243,7 +282,24 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
   }
   t.x = parseAxis(need("x"), r, headerLine["x"], "x");
   t.y = parseAxis(need("y"), r, headerLine["y"], "y");
-  const std::string shape = header.contains("shape") ? header["shape"] : "curve";
+  if (header.contains("x-column")) {
+    if (shape != "profile") r.fail(headerLine["x-column"], "x-column belongs to profiles");
+    if (header["x-column"] != "log10") {
+      r.fail(headerLine["x-column"],
+             "x-column is 'log10' (the column is log10 of x in its unit), not " +
+                 quoted(header["x-column"]));
+    }
+    t.x.log10Column = true;
+  }
+  if (header.contains("period")) {
+    if (shape != "profile") r.fail(headerLine["period"], "period belongs to profiles");
+    if (t.x.log10Column) r.fail(headerLine["period"], "a log10 column cannot be periodic");
+    if (!parseNumber(header["period"], t.period) || !(t.period > 0.0)) {
+      r.fail(headerLine["period"],
+             "period must be a positive number in x's unit, not " + quoted(header["period"]));
+    }
+    t.period *= t.x.toNative;
+  }
   if (shape == "curve") {
     t.shape = TableShape::Curve;
     if (!header.contains("excluded")) {
@@ -262,8 +318,16 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
     if (header.contains("excluded")) {
       r.fail(headerLine["excluded"], "a region excludes its inside: no 'excluded' key");
     }
+  } else if (shape == "profile") {
+    t.shape = TableShape::Profile;
+    if (header.contains("excluded")) {
+      r.fail(headerLine["excluded"], "a profile excludes nothing by itself: no 'excluded' key");
+    }
+    if (t.y.dimension != "1") {
+      r.fail(headerLine["y"], "a profile's y is Delta chi^2, unit 1, not " + quoted(t.y.unit));
+    }
   } else {
-    r.fail(headerLine["shape"], "shape is 'curve' or 'region', not " + quoted(shape));
+    r.fail(headerLine["shape"], "shape is 'curve', 'region' or 'profile', not " + quoted(shape));
   }
   {
     // "x=linear y=log"
@@ -293,15 +357,25 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
              "interpolation must state both axes, e.g. 'x=linear y=log'");
     }
   }
-  const std::size_t minimum = t.shape == TableShape::Curve ? 2 : 3;
+  if (t.shape == TableShape::Profile && t.y.log) {
+    r.fail(headerLine["interpolation"],
+           "a profile's Delta chi^2 is interpolated linearly (y=linear)");
+  }
+  const bool rowsIncrease = t.shape != TableShape::Region;
+  const std::size_t minimum = rowsIncrease ? 2 : 3;
   if (t.xs.size() < minimum) {
-    r.fail(std::string("a ") + (t.shape == TableShape::Curve ? "curve" : "region") +
+    r.fail(std::string("a ") +
+           (t.shape == TableShape::Curve     ? "curve"
+            : t.shape == TableShape::Profile ? "profile"
+                                             : "region") +
            " needs at least " + std::to_string(minimum) + " rows, found " +
            std::to_string(t.xs.size()));
   }
   for (std::size_t i = 0; i < t.xs.size(); ++i) {
     const std::size_t line = rowLines[i];
-    if (t.x.log && !(t.xs[i] > 0.0)) r.fail(line, "x must be positive on a log axis");
+    if (t.x.log && !t.x.log10Column && !(t.xs[i] > 0.0)) {
+      r.fail(line, "x must be positive on a log axis");
+    }
     if (t.y.log && !(t.ys[i] > 0.0)) r.fail(line, "y must be positive on a log axis");
     if (t.shape == TableShape::Curve) {
       if (i > 0 && !(t.xs[i] > t.xs[i - 1])) {
@@ -309,14 +383,34 @@ LimitTable parseLimitTable(std::string_view text, const std::string& name) {
       }
       if (!(t.ys[i] > 0.0)) r.fail(line, "a bound must be positive");
     }
+    if (t.shape == TableShape::Profile) {
+      if (i > 0 && !(t.xs[i] > t.xs[i - 1])) {
+        r.fail(line, "x must increase strictly down a profile's rows");
+      }
+      if (!(t.ys[i] >= 0.0)) r.fail(line, "a Delta chi^2 cannot be negative");
+    }
   }
   for (std::size_t i = 0; i < t.xs.size(); ++i) {
+    if (t.x.log10Column) {
+      t.xs[i] = std::pow(10.0, t.xs[i]);
+      if (!(std::isfinite(t.xs[i]) && t.xs[i] > 0.0)) {
+        r.fail(rowLines[i], "log10 of x out of range: 10^x is not a finite, positive number");
+      }
+    }
     t.xs[i] *= t.x.toNative;
     t.ys[i] *= t.y.toNative;
     t.sx.push_back(onScale(t.x, t.xs[i]));
     t.sy.push_back(onScale(t.y, t.ys[i]));
   }
-  if (t.shape == TableShape::Curve) {
+  if (t.shape == TableShape::Profile) {
+    if (t.period > 0.0 && t.xs.back() - t.xs.front() < t.period * (1.0 - 1e-12)) {
+      r.fail("the rows of a periodic profile must span at least one period");
+    }
+    const auto best = std::min_element(t.ys.begin(), t.ys.end());
+    t.minimum = *best;
+    t.argMinimum = t.xs[static_cast<std::size_t>(best - t.ys.begin())];
+  }
+  if (t.shape != TableShape::Region) {
     const std::size_t n = 2 * t.xs.size();
     t.bucketScale = static_cast<double>(n) / (t.sx.back() - t.sx.front());
     std::size_t j = 0;

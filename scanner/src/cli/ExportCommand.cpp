@@ -361,6 +361,13 @@ int runExport(const ExportArgs& args, std::ostream& out) {
     throw InputError(unknownNameMessage("limit curve", name, known,
                                         " (constraints/data/limits/, or a limit file)"));
   }
+  for (const auto& t : overlays) {
+    if (t->shape == constraints::TableShape::Profile) {
+      throw InputError(
+          "--overlay " + t->name +
+          ": a Delta chi^2 profile, not a limit curve or region (it has no line to draw)");
+    }
+  }
   // The output: never a scan file, never one of the inputs.
   if (args.output.empty()) throw InputError("export needs -o OUT");
   const fs::path output(args.output);

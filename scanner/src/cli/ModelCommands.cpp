@@ -270,6 +270,30 @@ nlohmann::json limitToJson(const constraints::Limit& l) {
       j["licence"] = t.licence;
       break;
     }
+    case constraints::Kind::Profile: {
+      // Each quantity's tables, with where they come from and their range.
+      auto tableJson = [](const constraints::LimitTable& t) {
+        return nlohmann::json{{"file", t.name},
+                              {"rows", t.xs.size()},
+                              {"x_range", {t.xMin(), t.xMax()}},
+                              {"x_unit_in_file", t.x.unit},
+                              {"x_column", t.x.log10Column ? "log10" : "as is"},
+                              {"minimum", t.minimum},
+                              {"at", t.argMinimum},
+                              {"digitised", t.digitised},
+                              {"licence", t.licence}};
+      };
+      nlohmann::json profiles = nlohmann::json::array();
+      for (const auto& p : l.profiles) {
+        nlohmann::json pj{{"quantity", p.quantity}, {"table", tableJson(*p.table)}};
+        if (p.negative) pj["table_negative"] = tableJson(*p.negative);
+        profiles.push_back(pj);
+      }
+      j["profiles"] = profiles;
+      if (!l.branch.empty()) j["branch"] = l.branch;
+      j["cut"] = l.profileCut == constraints::ProfileCut::Total ? "total" : "each";
+      break;
+    }
   }
   return j;
 }
@@ -342,6 +366,18 @@ void listConstraints(const ListArgs& args, std::ostream& out) {
           out << "        " << std::setw(12) << "" << l->table->name << ": " << l->table->xs.size()
               << " points, " << rangeText(*l) << ", " << formatNumber(100 * l->cl)
               << "% CL; outside that range not tested\n";
+        }
+        for (const auto& p : l->profiles) {
+          auto range = [](const constraints::LimitTable& t) {
+            const auto& x = t.x;
+            return t.name + " (" + std::to_string(t.xs.size()) + " rows, " +
+                   formatNumber(t.xMin() / x.toNative) + " to " +
+                   formatNumber(t.xMax() / x.toNative) + (x.unit == "1" ? "" : " " + x.unit) +
+                   ", minimum " + formatNumber(t.minimum) + ")";
+          };
+          out << "        " << std::setw(12) << "" << p.quantity << ": " << range(*p.table);
+          if (p.negative) out << "; " << l->branch << " < 0: " << range(*p.negative);
+          out << "\n";
         }
       }
     }

@@ -67,6 +67,18 @@ nlohmann::json limitJson(const constraints::Limit& l) {
               {"excluded", l.kind == constraints::Kind::Region                     ? "inside"
                            : l.table->excluded == constraints::ExcludedSide::Above ? "above"
                                                                                    : "below"}};
+    case constraints::Kind::Profile: {
+      nlohmann::json profiles = nlohmann::json::array();
+      for (const auto& p : l.profiles) {
+        nlohmann::json pj{{"quantity", p.quantity}, {"file", p.table->name}};
+        if (p.negative) pj["file_negative"] = p.negative->name;
+        profiles.push_back(pj);
+      }
+      nlohmann::json j{{"profiles", profiles},
+                       {"cut", l.profileCut == constraints::ProfileCut::Total ? "total" : "each"}};
+      if (!l.branch.empty()) j["branch"] = l.branch;
+      return j;
+    }
   }
   return nullptr;
 }
@@ -96,6 +108,20 @@ std::string boundText(const constraints::Constraint& c, std::span<const double> 
                                       : "";
     return (above ? "< " : "> ") + formatNumber(b) + " at " + c.limit.x + " = " + formatNumber(x) +
            " (" + published + c.limit.table->name + ")";
+  }
+  if (c.limit.kind == Kind::Profile) {
+    // Each term's Delta chi^2 above its tables' minimum, and that minimum (counted once).
+    const std::vector<double> terms = c.profileTermsAt(parameters, observables);
+    const bool negative = c.branch && c.branch->of(parameters, observables) < 0.0;
+    std::string text = c.limit.profileCut == constraints::ProfileCut::Total
+                           ? "total Delta chi^2 < " + formatNumber(c.chi2Cut) + " ("
+                           : "each term < " + formatNumber(c.chi2Cut) + " (";
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      text += (i ? ", " : "") + c.limit.profiles[i].quantity + " " + formatNumber(terms[i]);
+    }
+    return text + "; minimum of the " + (negative ? c.limit.branch + " < 0" : "") +
+           (c.branch && !negative ? c.limit.branch + " >= 0" : "") + (c.branch ? " " : "") +
+           "tables " + formatNumber(negative ? c.offsetNegative : c.offset) + ")";
   }
   if (c.limit.kind == Kind::Region) {
     return "outside the region of " + c.limit.table->name + " at " + c.limit.x + " = " +
@@ -138,6 +164,15 @@ std::string limitText(const constraints::Limit& l) {
              "curve(" + l.x + ")";
     case constraints::Kind::Region:
       return "outside region(" + l.x + ")";
+    case constraints::Kind::Profile:
+      // "sum of 6 Delta chi^2, 95% CL (6 dof)" / "each Delta chi^2, 99.73% CL (1 dof)"
+      return (l.profileCut == constraints::ProfileCut::Total
+                  ? "sum of " + std::to_string(l.profiles.size()) + " Delta chi^2, "
+                  : std::string("each Delta chi^2, ")) +
+             formatNumber(100 * l.cl) + "% CL (" +
+             (l.profileCut == constraints::ProfileCut::Total ? std::to_string(l.profiles.size())
+                                                             : std::string("1")) +
+             " dof)";
   }
   return "";
 }
@@ -186,6 +221,17 @@ nlohmann::json toJson(const PointReport& r) {
       } else if (c.limit.kind == constraints::Kind::Upper ||
                  c.limit.kind == constraints::Kind::Lower) {
         cj["cut_bound"] = numberToJson(c.cutBound());
+      } else if (c.limit.kind == constraints::Kind::Profile) {
+        // Each quantity's Delta chi^2 above its tables' minimum; the minimum counted once.
+        const std::vector<double> terms = c.profileTermsAt(r.parameters, r.observables);
+        nlohmann::json tj = nlohmann::json::object();
+        for (std::size_t i = 0; i < terms.size(); ++i) {
+          tj[c.limit.profiles[i].quantity] = numberToJson(terms[i]);
+        }
+        cj["terms"] = tj;
+        const bool negative = c.branch && c.branch->of(r.parameters, r.observables) < 0.0;
+        cj["offset"] = negative ? c.offsetNegative : c.offset;
+        cj["cut_chi2"] = c.chi2Cut;
       }
       if (c.user) cj["user"] = true;
       constraintsJson[c.name] = cj;

@@ -32,6 +32,7 @@ Kind parseKind(const std::string& s, const std::string& where) {
   if (s == "gaussian") return Kind::Gaussian;
   if (s == "curve") return Kind::Curve;
   if (s == "region") return Kind::Region;
+  if (s == "profile") return Kind::Profile;
   throw std::logic_error("catalogue: unknown kind '" + s + "' in " + where);
 }
 
@@ -39,7 +40,7 @@ Limit parseLimit(const json& j, Kind defaultKind, const std::string& where,
                  const LimitTables& tables) {
   checkKeys(j,
             {"kind", "value", "low", "high", "sigma", "cl", "experiment", "arxiv", "reference",
-             "note", "file", "x"},
+             "note", "file", "x", "profiles", "branch", "cut"},
             where);
   Limit l;
   l.kind = j.contains("kind") ? parseKind(j.at("kind").get<std::string>(), where) : defaultKind;
@@ -69,6 +70,52 @@ Limit parseLimit(const json& j, Kind defaultKind, const std::string& where,
     if (l.reference.empty()) l.reference = l.table->reference;
   } else if (j.contains("file") || j.contains("x")) {
     throw std::logic_error("catalogue: " + where + ": 'file' and 'x' belong to curves and regions");
+  }
+  if (l.kind == Kind::Profile) {
+    // {"profiles": [{"quantity", "file", "file_negative"}, ...], "branch", "cut", "cl"}
+    auto table = [&](const json& p, const char* key) {
+      const std::string file = p.at(key).get<std::string>();
+      const auto it = tables.find(file);
+      if (it == tables.end()) {
+        throw std::logic_error("catalogue: " + where + " names profile file '" + file +
+                               "', which is not in constraints/data/limits/");
+      }
+      if (it->second->shape != constraints::TableShape::Profile) {
+        throw std::logic_error("catalogue: " + where + ": '" + file + "' is not a profile");
+      }
+      return it->second;
+    };
+    if (!j.contains("profiles") || !j.at("profiles").is_array() || j.at("profiles").empty()) {
+      throw std::logic_error("catalogue: " + where + ": a profile needs 'profiles', a list");
+    }
+    l.branch = j.value("branch", "");
+    for (const json& p : j.at("profiles")) {
+      checkKeys(p, {"quantity", "file", "file_negative"}, where + " profile");
+      if (!p.contains("quantity") || !p.contains("file")) {
+        throw std::logic_error("catalogue: " + where + ": a profile names 'quantity' and 'file'");
+      }
+      constraints::ProfileTerm t;
+      t.quantity = p.at("quantity").get<std::string>();
+      t.table = table(p, "file");
+      if (p.contains("file_negative")) t.negative = table(p, "file_negative");
+      if (l.branch.empty() != !t.negative) {
+        throw std::logic_error("catalogue: " + where + ": 'file_negative' goes with 'branch'");
+      }
+      l.profiles.push_back(std::move(t));
+    }
+    const std::string cut = j.value("cut", "total");
+    if (cut != "total" && cut != "each") {
+      throw std::logic_error("catalogue: " + where + ": cut is 'total' or 'each', not '" + cut +
+                             "'");
+    }
+    l.profileCut = cut == "total" ? constraints::ProfileCut::Total : constraints::ProfileCut::Each;
+    const auto& first = *l.profiles.front().table;
+    if (l.experiment.empty()) l.experiment = first.experiment;
+    if (l.arxiv.empty()) l.arxiv = first.arxiv;
+    if (l.reference.empty()) l.reference = first.reference;
+  } else if (j.contains("profiles") || j.contains("branch") || j.contains("cut")) {
+    throw std::logic_error("catalogue: " + where +
+                           ": 'profiles', 'branch' and 'cut' belong to profiles");
   }
   if (l.experiment.empty() && l.reference.empty()) {
     throw std::logic_error("catalogue: " + where + " has no source");

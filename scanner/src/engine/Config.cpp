@@ -114,6 +114,7 @@ LimitShape shapeOf(constraints::Kind kind) {
       return LimitShape::Gaussian;
     case Kind::Curve:
     case Kind::Region:
+    case Kind::Profile:  // its numbers cannot be overridden: the chain says so
       break;
   }
   return LimitShape::Table;
@@ -351,6 +352,8 @@ ordered_json limitJson(const constraints::Limit& l) {
       }
       return ordered_json{{"file", l.table->name}, {"x", l.x}, {"text", l.table->text}};
     }
+    case constraints::Kind::Profile:  // built-in tables only: the variant names them
+      break;
   }
   return nullptr;
 }
@@ -729,6 +732,7 @@ void parseConstraints(const ordered_json& j, const Context& root,
         use ? entry->limitFor(*use, a.request.variant.value_or(entry->defaultVariant)) : nullptr;
     if (!limit) continue;  // the chain names the problem
     const constraints::Kind k = limit->kind;
+    if (k == constraints::Kind::Profile) continue;  // the chain refuses any override
     if (*a.shape != shapeOf(k)) {
       // Which variants would take the shape given, to point at one.
       std::string others;
@@ -912,6 +916,11 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
       u["reference"] = con.limit.reference;
       u["description"] = con.description;
       chainJson.push_back(u);
+      continue;
+    }
+    if (con.limit.kind == constraints::Kind::Profile) {
+      // No numbers to override: the variant names its built-in tables.
+      chainJson.push_back({{"name", con.name}, {"variant", con.variant}});
       continue;
     }
     chainJson.push_back(

@@ -148,6 +148,21 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
         g.setAttribute("x_range",
                        std::vector<double>{c.limit.table->xMin(), c.limit.table->xMax()});
         break;
+      case constraints::Kind::Profile: {
+        // "quantity: file[, file where branch < 0]" a line per profile; the tables are built in.
+        std::string files;
+        for (const auto& p : c.limit.profiles) {
+          files += p.quantity + ": " + p.table->name +
+                   (p.negative ? ", " + p.negative->name : std::string()) + "\n";
+        }
+        g.setAttribute("limit_files", files);
+        g.setAttribute("branch", c.limit.branch);
+        g.setAttribute(
+            "cut",
+            std::string(c.limit.profileCut == constraints::ProfileCut::Total ? "total" : "each"));
+        g.setAttribute("cut_chi2", c.chi2Cut);
+        break;
+      }
     }
     g.setAttribute("cl", c.limit.cl);
     g.setAttribute("cut_cl", c.cutCl);

@@ -1510,7 +1510,9 @@ def default_chain():
     for e in cat["constraints"]:
         if e.get("opt_in", False):
             continue
-        use = [u for u in e["uses"] if u["model"] == "hidden_kev_fermion"]
+        # A use limited to option values (oscillations: n_R = 3) is not in the chain of the
+        # model's default options, the only ones the peer ports.
+        use = [u for u in e["uses"] if u["model"] == "hidden_kev_fermion" and not u.get("options")]
         if not use:
             continue
         var = e["variants"][e["default_variant"]]

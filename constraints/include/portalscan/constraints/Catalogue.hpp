@@ -19,9 +19,24 @@ namespace portalscan::constraints {
 /// The statistical kinds. Curve: a bound that is a function of another
 /// quantity (a LimitTable with its excluded side). Region: a closed excluded
 /// region in the plane of another quantity (x) and the tested one (y).
-enum class Kind { Upper, Lower, Window, Gaussian, Curve, Region };
+/// Profile: a sum of published one-dimensional Delta chi^2 profiles (LimitTables
+/// of shape profile), one per quantity, the set of tables chosen by the sign of a
+/// branch quantity (a global fit's normal- and inverted-ordering tables).
+enum class Kind { Upper, Lower, Window, Gaussian, Curve, Region, Profile };
 
 std::string toString(Kind kind);
+
+/// One term of a profile constraint: the Delta chi^2 table of one quantity.
+struct ProfileTerm {
+  std::string quantity;                        ///< an observable or parameter
+  std::shared_ptr<const LimitTable> table;     ///< where the branch quantity is >= 0 (or no branch)
+  std::shared_ptr<const LimitTable> negative;  ///< where it is < 0; null without a branch
+};
+
+/// How a profile constraint is cut: the total Delta chi^2 against the chi^2 quantile
+/// with one degree of freedom per term, or each term (relative to its branch's
+/// minimum) against the one-degree-of-freedom quantile.
+enum class ProfileCut { Total, Each };
 
 /// A measured value or bound, with its statistical kind and its source.
 struct Limit {
@@ -33,6 +48,9 @@ struct Limit {
   double cl = 0.95;    ///< confidence level (Gaussian: sets the chi^2 cut)
   std::string x;       ///< curve, region: the abscissa, an observable or a parameter
   std::shared_ptr<const LimitTable> table;  ///< curve, region
+  std::vector<ProfileTerm> profiles;        ///< profile: one table (pair) per quantity
+  std::string branch;  ///< profile: the quantity whose sign picks the tables; empty: none
+  ProfileCut profileCut = ProfileCut::Total;  ///< profile
   std::string experiment;
   std::string arxiv;      ///< arXiv id, empty when the source has none
   std::string reference;  ///< journal or paper equation

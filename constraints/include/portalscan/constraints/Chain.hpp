@@ -1,8 +1,9 @@
 #pragma once
 /// The constraint chain that judges a point: each constraint applies its
-/// statistical kind to one observable (or parameter) of the configured model,
-/// giving a pass flag, a statistic (chi^2 for a Gaussian, the observable over
-/// its limit otherwise) and a Delta chi^2 under the conventions of
+/// statistical kind to one observable (or parameter) of the configured model
+/// (a profile constraint: to each of its quantities), giving a pass flag, a
+/// statistic (chi^2 for a Gaussian, the total Delta chi^2 for a profile, the
+/// observable over its limit otherwise) and a Delta chi^2 under the conventions of
 /// Statistics.hpp; a point is allowed when every constraint passes, each cut
 /// at its own CL or at a common one. Constraints never see samplers or files.
 
@@ -60,10 +61,28 @@ struct Constraint {
   std::optional<Quantity> condition;  ///< tested only where the condition quantity < below
   std::string conditionName;
   double conditionBelow = 0.0;
-  double cutCl = 0.0;      ///< the CL the pass bit is cut at (its own, or the chain's common CL)
-  double chi2Cut = 0.0;    ///< Gaussian: the chi^2 quantile of cutCl for one degree of freedom
+  double cutCl = 0.0;  ///< the CL the pass bit is cut at (its own, or the chain's common CL)
+  /// Gaussian: the chi^2 quantile of cutCl for one degree of freedom; profile: for as many
+  /// degrees of freedom as terms (cut on the total) or for one (cut on each term)
+  double chi2Cut = 0.0;
   double cutFactor = 1.0;  ///< upper, lower, curve: the published bound times this is the cut
   double z = 0.0;          ///< one-sided (two-sided for a window) quantile of the limit's CL
+
+  /// Profile: each term's quantity and tables, the branch quantity, and each branch's
+  /// minimum Delta chi^2 (its offset above the fit's global minimum, counted once).
+  struct ProfileTermRef {
+    Quantity quantity;
+    const LimitTable* table = nullptr;
+    const LimitTable* negative = nullptr;
+  };
+  std::vector<ProfileTermRef> profileTerms;
+  std::optional<Quantity> branch;
+  double offset = 0.0;          ///< the branch >= 0 tables' common minimum
+  double offsetNegative = 0.0;  ///< the branch < 0 tables' common minimum
+  /// Profile: each term's Delta chi^2 above its branch's minimum (the offset added once
+  /// to the total), for `info point`; NaN where the quantity is NaN.
+  std::vector<double> profileTermsAt(std::span<const double> parameters,
+                                     std::span<const double> observables) const;
 
   struct Verdict {
     bool pass = false;

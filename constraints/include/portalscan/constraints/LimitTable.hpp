@@ -1,6 +1,8 @@
 #pragma once
-/// A published limit as a table: a curve bound(x) with its excluded side, or a
-/// closed excluded region in an (x, y) plane. The text format (one file per
+/// A published limit as a table: a curve bound(x) with its excluded side, a
+/// closed excluded region in an (x, y) plane, or a profile: a published
+/// one-dimensional Delta chi^2 as a function of one quantity (a global fit's
+/// profile likelihood, -2 ln L relative to the fit's minimum). The text format (one file per
 /// published limit, docs/constraints.md "Limit files") is a header of
 /// `# key: value` lines that name the source, CL and units of each column,
 /// then two numbers a row. This layer parses text, never files: the scanner
@@ -21,11 +23,14 @@ struct TableAxis {
   std::string quantity;
   std::string unit;       ///< as written: GeV, MeV, keV, eV, s, 1
   double toNative = 1.0;  ///< native value = written value * toNative
-  std::string dimension;  ///< the native unit: "GeV", "s" or "1"
+  std::string dimension;  ///< the native unit: "GeV", "GeV^2", "s", "rad" or "1"
   bool log = false;       ///< interpolate in log of this axis
+  /// The column holds log10 of the quantity in `unit` (a profile in log10 of a mass
+  /// splitting, as published), not the quantity itself.
+  bool log10Column = false;
 };
 
-enum class TableShape { Curve, Region };
+enum class TableShape { Curve, Region, Profile };
 enum class ExcludedSide { Above, Below };
 
 struct LimitTable {
@@ -50,6 +55,11 @@ struct LimitTable {
   std::vector<std::uint32_t> buckets;
   double bucketScale = 0.0;  ///< buckets per unit of the scaled x axis
   std::string text;          ///< the file as read (hashed and stored as provenance)
+  /// Profiles: the period of x (360 for a phase in degrees), native units; 0: not periodic.
+  double period = 0.0;
+  /// Profiles: the smallest Delta chi^2 of the table and where it lies (native units).
+  double minimum = 0.0;
+  double argMinimum = 0.0;
 
   double xMin() const;
   double xMax() const;
@@ -61,13 +71,20 @@ struct LimitTable {
   double bound(double x, double scaledX) const;
   /// x on this table's x scale.
   double scaled(double x) const;
+  /// A profile's Delta chi^2 at x (native units), linear on the stated scales between rows.
+  /// A periodic x is first brought into [xMin, xMin + period). Outside the table, the value
+  /// at the nearer end (the edge rows of a global fit's table lie far above any cut, and
+  /// the profile keeps rising beyond them: the edge is a lower bound); at x <= 0 on a log
+  /// axis, the first row's. NaN x: NaN.
+  double profile(double x) const;
   /// Whether (x, y) lies inside the closed region (boundary included), with the
   /// polygon's edges straight on the stated axis scales.
   bool inside(double x, double y) const;
 };
 
-/// The native dimension and factor of a unit name ("MeV" -> GeV, 1e-3), or
-/// false if the unit is not one portalscan knows.
+/// The native dimension and factor of a unit name ("MeV" -> GeV, 1e-3; "eV^2" ->
+/// GeV^2, 1e-18; "deg" -> rad, pi/180), optionally scaled by a number before a '*'
+/// ("1e-3*eV^2" -> GeV^2, 1e-21), or false if the unit is not one portalscan knows.
 bool unitToNative(std::string_view unit, std::string& dimension, double& factor);
 
 /// Parses a limit file's text. `name` names it in messages. Every problem is an
