@@ -493,10 +493,11 @@ TEST(HiddenKevFermionThreeSinglets, ChiSplittingBelowEpsilonFromTheChiBlock) {
   ASSERT_EQ(pt.evaluate(BlockMask{1}), PointStatus::Ok);
   EXPECT_LT(expected, 4.0 * std::numeric_limits<double>::epsilon() * pt.par("M_chi"));
   EXPECT_TRUE(test::relativelyClose(pt.get("delta_m_chi"), expected, 1e-6));
-  // With f_L != f_R both chi states mix; the lighter one is the antisymmetric combination
-  // (the seesaw entries p + r < 0 lower the symmetric state), which couples through f_L - f_R.
-  EXPECT_GT(pt.get("U2_chi_light"), 0.0);
-  EXPECT_GT(pt.get("U2_chi_heavy"), 0.0);
+  // With f_L != f_R both chi states mix (the symmetric one, lowered by p + r < 0, is the
+  // lighter and couples through f_L + f_R, the other through f_L - f_R). With f_R = f_L/2 for
+  // every N_R the ratio of their mixings is ((1 + 1/2)/(1 - 1/2))^2 = 9: the labels are right.
+  ASSERT_GT(pt.get("U2_chi_heavy"), 0.0);
+  EXPECT_TRUE(test::relativelyClose(pt.get("U2_chi_light") / pt.get("U2_chi_heavy"), 9.0, 1e-4));
 }
 
 TEST(HiddenKevFermionThreeSinglets, DomainAndParameterLists) {
