@@ -4,7 +4,9 @@
 #include "portalscan/physics/ChiFreezeOut.hpp"
 #include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/Electroweak.hpp"
+#include "portalscan/physics/Error.hpp"
 #include "portalscan/physics/LowEnergySignals.hpp"
+#include "portalscan/physics/Pmns.hpp"
 #include "portalscan/physics/ScalarDecays.hpp"
 #include "portalscan/physics/ScalarFreezeIn.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
@@ -132,6 +134,30 @@ enum Obs : std::size_t {
   chi_thermalisation_ratio,
   Y_chi_freeze_in,
   chi_regime,
+  // spectrum, per-flavour chi mixings (every option)
+  U2mu_chi_light,
+  U2mu_chi_heavy,
+  U2tau_chi_light,
+  U2tau_chi_heavy,
+  // spectrum, oscillation parameters of the light active block (n_R = 3)
+  dm2_21,
+  dm2_3l,
+  sin2_theta12,
+  sin2_theta13,
+  sin2_theta23,
+  delta_CP,
+  pmns_nonunitarity,
+  yukawa_max,
+  // spectrum, the exact values against the Casas-Ibarra inputs (n_R = 3, casas_ibarra)
+  shift_m_nu_1,
+  shift_m_nu_2,
+  shift_m_nu_3,
+  shift_dm2_21,
+  shift_dm2_3l,
+  shift_sin2_theta12,
+  shift_sin2_theta13,
+  shift_sin2_theta23,
+  shift_delta_CP,
   kObservableCount
 };
 
@@ -158,6 +184,98 @@ std::vector<ParameterSpec> parameterSpecs() {
        "radius beyond which a phi^0 from h -> phi^0 phi^0 counts as escaped (the higgs block; "
        "default: CMS, half its 14.6 m diameter, JINST 3 (2008) S08004)"},
   };
+}
+
+constexpr const char* kThree = "n_R=3";
+constexpr const char* kCasasIbarra = "n_R=3, yukawa=casas_ibarra";
+
+/// NuFIT 4.1 (www.nu-fit.org, July 2019; Esteban, Gonzalez-Garcia, Hernandez-Cabezudo,
+/// Maltoni, Schwetz, arXiv:1811.05487 updated), best fit with the Super-Kamiokande atmospheric
+/// data, per ordering. The minima of NuFIT 4.1's one-dimensional Delta chi^2 tables (as GAMBIT
+/// 1.5 ships them, NeutrinoBit/data/NuFit_v4.1) agree on their grids: normal s12^2 0.31, s13^2
+/// 0.0224, s23^2 0.565, delta -140 deg, Delta m^2_3l 2.525e-3 eV^2; inverted s13^2 0.0226,
+/// delta -80 deg, Delta m^2_3l -2.51e-3 eV^2.
+struct OscillationDefaults {
+  double s12sq, s13sq, s23sq, deltaDegrees, dm2_21, dm2_3l;  // eV^2
+};
+constexpr OscillationDefaults kNuFit41Normal{0.310, 0.02237, 0.563, 221.0, 7.39e-5, 2.528e-3};
+constexpr OscillationDefaults kNuFit41Inverted{0.310, 0.02259, 0.565, 282.0, 7.39e-5, -2.510e-3};
+constexpr double kEv2InGeV2 = 1e-18;
+
+std::string optionValue(const Options& options, const char* key, const char* fallback) {
+  const auto it = options.find(key);
+  return it == options.end() ? fallback : it->second;
+}
+
+/// n_R = 3: three N_R (masses M_N1..3), then the Yukawas (direct or Casas-Ibarra), f_L_i, f_R_i,
+/// then the common parameters v_s .. R_detector of the n_R = 1 list.
+std::vector<ParameterSpec> threeSingletParameterSpecs(bool casasIbarra, bool normal) {
+  const std::vector<ParameterSpec> one = parameterSpecs();
+  const std::string direct = "n_R=3, yukawa=direct";
+  const std::string ci = "n_R=3, yukawa=casas_ibarra";
+  std::vector<ParameterSpec> p;
+  const double heavy[3] = {1e14, 2e14, 4e14};
+  for (int i = 0; i < 3; ++i) {
+    p.push_back(
+        {"M_N" + std::to_string(i + 1), "GeV", heavy[i],
+         "Majorana mass of the heavy singlet N_" + std::to_string(i + 1) + " (integrated out)",
+         "n_R=3"});
+  }
+  if (!casasIbarra) {
+    const char* flavours[3] = {"e", "mu", "tau"};
+    for (int a = 0; a < 3; ++a) {
+      for (int i = 0; i < 3; ++i) {
+        p.push_back({std::string("y_") + flavours[a] + std::to_string(i + 1), "1",
+                     a == i ? 0.3 : 0.0,
+                     std::string("Yukawa coupling of N_") + std::to_string(i + 1) + " to the " +
+                         flavours[a] + "-flavour lepton doublet (real)",
+                     direct});
+      }
+    }
+  } else {
+    const OscillationDefaults& d = normal ? kNuFit41Normal : kNuFit41Inverted;
+    const std::string fit = std::string(" (default: NuFIT 4.1 best fit, ") +
+                            (normal ? "normal" : "inverted") + " ordering, with SK)";
+    p.push_back({"m_lightest", "GeV", 1e-12,
+                 "lightest active mass, m_1 (normal) or m_3 (inverted), Casas-Ibarra input", ci});
+    p.push_back({"sin2_theta12_in", "1", d.s12sq, "input sin^2 theta_12" + fit, ci});
+    p.push_back({"sin2_theta13_in", "1", d.s13sq, "input sin^2 theta_13" + fit, ci});
+    p.push_back({"sin2_theta23_in", "1", d.s23sq, "input sin^2 theta_23" + fit, ci});
+    p.push_back(
+        {"delta_CP_in", "rad", d.deltaDegrees * pi / 180.0, "input Dirac phase (PDG)" + fit, ci});
+    p.push_back({"alpha_21", "rad", 0.0, "Majorana phase alpha_21 (PDG)", ci});
+    p.push_back({"alpha_31", "rad", 0.0, "Majorana phase alpha_31 (PDG)", ci});
+    p.push_back({"dm2_21_in", "GeV^2", d.dm2_21 * kEv2InGeV2, "input m_2^2 - m_1^2" + fit, ci});
+    p.push_back(
+        {"dm2_3l_in", "GeV^2", d.dm2_3l * kEv2InGeV2,
+         "input Delta m^2_3l: m_3^2 - m_1^2 > 0 (normal), m_3^2 - m_2^2 < 0 (inverted)" + fit, ci});
+    for (const char* plane : {"12", "13", "23"}) {
+      for (const char* part : {"re", "im"}) {
+        p.push_back({std::string("omega_") + plane + "_" + part, "1", 0.0,
+                     std::string(part[0] == 'r' ? "real" : "imaginary") +
+                         " part of the complex angle of R in the (" + plane[0] + ", " + plane[1] +
+                         ") plane, R = R_23 R_13 R_12 (Casas-Ibarra)",
+                     ci});
+      }
+    }
+  }
+  for (const char* side : {"L", "R"}) {
+    for (int i = 0; i < 3; ++i) {
+      p.push_back({std::string("f_") + side + std::to_string(i + 1), "1", 1e-3,
+                   std::string("Yukawa coupling chi_") + (side[0] == 'L' ? "L-bar" : "R^c-bar") +
+                       " N_" + std::to_string(i + 1) + (side[0] == 'L' ? " phi" : " phi*") +
+                       " (CN Eq. 1 with three N_R)",
+                   "n_R=3"});
+    }
+  }
+  for (std::size_t k = HiddenKevFermion::v_s; k < one.size(); ++k) p.push_back(one[k]);
+  return p;
+}
+
+std::vector<ParameterSpec> parameterSpecsFor(const Options& options) {
+  if (optionValue(options, "n_R", "1") != "3") return parameterSpecs();
+  return threeSingletParameterSpecs(optionValue(options, "yukawa", "direct") == "casas_ibarra",
+                                    optionValue(options, "ordering", "normal") == "normal");
 }
 
 std::vector<ObservableSpec> observableSpecs() {
@@ -348,6 +466,52 @@ std::vector<ObservableSpec> observableSpecs() {
        "chi abundance: 0 frozen in (chi_thermalisation_ratio <= 0.1), 1 partly thermal "
        "(status chi_partially_thermal), 2 thermal relic, freeze-out at T_freezeout (>= 10)",
        "docs/physics/hidden_kev_fermion.md"},
+      {"U2mu_chi_light", "1", sp, "|U_mu chi_light|^2", "CN Eqs. 9-11"},
+      {"U2mu_chi_heavy", "1", sp, "|U_mu chi_heavy|^2", "CN Eqs. 9-11"},
+      {"U2tau_chi_light", "1", sp, "|U_tau chi_light|^2", "CN Eqs. 9-11"},
+      {"U2tau_chi_heavy", "1", sp, "|U_tau chi_heavy|^2", "CN Eqs. 9-11"},
+      {"dm2_21", "GeV^2", sp,
+       "m_2^2 - m_1^2 of the three active states in the standard labelling (the closer pair is "
+       "1, 2 with m_2 > m_1)",
+       "CN Eqs. 3, 10 with three N_R; PDG labelling", kThree},
+      {"dm2_3l", "GeV^2", sp,
+       "NuFIT's Delta m^2_3l: m_3^2 - m_1^2 > 0 (normal ordering) or m_3^2 - m_2^2 < 0 "
+       "(inverted)",
+       "CN Eqs. 3, 10 with three N_R; arXiv:1811.05487", kThree},
+      {"sin2_theta12", "1", sp,
+       "sin^2 theta_12 of the unitary part of the active 3x3 block (PDG parametrisation)",
+       "PDG Eq. 14.34; docs/physics/hidden_kev_fermion.md", kThree},
+      {"sin2_theta13", "1", sp, "sin^2 theta_13, as sin2_theta12",
+       "PDG Eq. 14.34; docs/physics/hidden_kev_fermion.md", kThree},
+      {"sin2_theta23", "1", sp, "sin^2 theta_23, as sin2_theta12",
+       "PDG Eq. 14.34; docs/physics/hidden_kev_fermion.md", kThree},
+      {"delta_CP", "rad", sp, "Dirac CP phase in [0, 2 pi), as sin2_theta12",
+       "PDG Eq. 14.34; docs/physics/hidden_kev_fermion.md", kThree},
+      {"pmns_nonunitarity", "1", sp,
+       "max_ab |(N N^dag - 1)_ab| of the active 3x3 block N, from the chi columns: "
+       "N N^dag - 1 = -B B^dag",
+       "CN Eqs. 9-12 with three N_R; docs/physics/hidden_kev_fermion.md", kThree},
+      {"yukawa_max", "1", sp, "max |y_alpha i| of the 3x3 Yukawa matrix (given or Casas-Ibarra)",
+       "Casas & Ibarra, hep-ph/0103065", kThree},
+      {"shift_m_nu_1", "GeV", sp,
+       "m_nu_1 of the exact 5x5 diagonalisation minus the Casas-Ibarra input (chi mixing)",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_m_nu_2", "GeV", sp, "as shift_m_nu_1 for m_nu_2", "CN Eqs. 3, 10; hep-ph/0103065",
+       kCasasIbarra},
+      {"shift_m_nu_3", "GeV", sp, "as shift_m_nu_1 for m_nu_3", "CN Eqs. 3, 10; hep-ph/0103065",
+       kCasasIbarra},
+      {"shift_dm2_21", "1", sp, "dm2_21 over its Casas-Ibarra input, minus 1",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_dm2_3l", "1", sp, "dm2_3l over its Casas-Ibarra input, minus 1",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_sin2_theta12", "1", sp, "sin2_theta12 over its Casas-Ibarra input, minus 1",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_sin2_theta13", "1", sp, "sin2_theta13 over its Casas-Ibarra input, minus 1",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_sin2_theta23", "1", sp, "sin2_theta23 over its Casas-Ibarra input, minus 1",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
+      {"shift_delta_CP", "rad", sp, "delta_CP minus its Casas-Ibarra input, in (-pi, pi]",
+       "CN Eqs. 3, 10; hep-ph/0103065", kCasasIbarra},
   };
 }
 
@@ -545,11 +709,54 @@ signals::LightStates lightStatesOf(const HiddenKevFermion::Spectrum& s, const In
 }  // namespace
 
 HiddenKevFermion::HiddenKevFermion(const Options& options)
-    : Model(parameterSpecs(), observableSpecs(), blockSpecs(), optionSpecifications(), options) {
+    : Model(parameterSpecsFor(options), observableSpecs(), blockSpecs(), optionSpecifications(),
+            options) {
+  threeSinglets_ = optionValue(options, "n_R", "1") == "3";
+  casasIbarra_ = optionValue(options, "yukawa", "direct") == "casas_ibarra";
+  normalOrdering_ = optionValue(options, "ordering", "normal") == "normal";
+  if (casasIbarra_ && !threeSinglets_) {
+    throw InputError(
+        "option yukawa=casas_ibarra needs n_R=3 (one N_R gives one massive active neutrino)");
+  }
+  common_ = !threeSinglets_ ? std::size_t{v_s}
+            : casasIbarra_  ? std::size_t{C_v_s}
+                            : std::size_t{D_v_s};
   assert(observables().size() == kObservableCount);
   assert(observables()[BR_h_inv].name == "BR_h_inv");
-  assert(parameters().size() == kParameterCount);
+  assert(observables()[shift_delta_CP].name == "shift_delta_CP");
+  assert(parameters().size() == (!threeSinglets_ ? std::size_t{kParameterCount}
+                                 : casasIbarra_  ? std::size_t{kCasasIbarraParameterCount}
+                                                 : std::size_t{kDirectParameterCount}));
+  assert(parameters()[common_].name == "v_s");
   assert(mask("spectrum") == kSpectrum && mask("higgs") == kHiggs);
+  for (std::size_t k = dm2_21; k <= yukawa_max; ++k) {
+    setApplies(observables()[k].name, threeSinglets_);
+  }
+  for (std::size_t k = shift_m_nu_1; k <= shift_delta_CP; ++k) {
+    setApplies(observables()[k].name, casasIbarra_);
+  }
+}
+
+std::vector<OptionSpec> HiddenKevFermion::optionSpecifications() {
+  return {
+      {"n_R",
+       {"1", "3"},
+       "1",
+       "number of heavy singlets N_R: 1 (CN Eq. 1: one massive active neutrino) or 3 (a 3x3 "
+       "Yukawa matrix y_alpha_i, masses M_N1..3, couplings f_L_i, f_R_i: the observed "
+       "oscillations; other parameter names, see list parameters with --option n_R=3)"},
+      {"yukawa",
+       {"direct", "casas_ibarra"},
+       "direct",
+       "with n_R=3: the Yukawas y_alpha_i as parameters (real), or from the lightest mass, the "
+       "splittings, the PMNS angles and phases and a complex orthogonal R (Casas-Ibarra, "
+       "hep-ph/0103065; defaults NuFIT 4.1)"},
+      {"ordering",
+       {"normal", "inverted"},
+       "normal",
+       "with n_R=3, yukawa=casas_ibarra: the light-mass ordering of the inputs and of their "
+       "NuFIT 4.1 defaults"},
+  };
 }
 
 std::string_view HiddenKevFermion::reference() const {
@@ -675,24 +882,483 @@ std::optional<DomainViolation> domainViolation(std::span<const double> p, bool c
   return std::nullopt;
 }
 
+// ---- Three N_R (option n_R = 3; docs/physics/hidden_kev_fermion.md, "Three N_R") ----
+
+using Complex = std::complex<double>;
+using DiracMatrix = Eigen::Matrix<Complex, 5, 3>;
+
+/// The common parameters v_s .. R_detector, which follow the N_R block at `base`.
+Inputs readCommon(std::span<const double> p, std::size_t base) {
+  using P = HiddenKevFermion::Parameter;
+  auto at = [&](P k) { return p[base + (k - P::v_s)]; };
+  Inputs in{};
+  in.MN = in.ye = in.ymu = in.ytau = in.fL = in.fR = kNaN;  // n_R = 1 only
+  in.vs = at(P::v_s);
+  in.Mchi = at(P::M_chi);
+  in.eps = at(P::epsilon);
+  in.gs = at(P::g_s);
+  in.mphi = at(P::m_phi);
+  in.kappa = at(P::kappa);
+  in.thresholdSns = at(P::T_threshold_sns);
+  in.thresholdReactor = at(P::T_threshold_reactor);
+  in.detectorRadius = at(P::R_detector);
+  return in;
+}
+
+/// The seesaw inputs with three N_R: m_D (5 x 3, rows nu_e, nu_mu, nu_tau, chi_L, chi_R^c) and
+/// M_N; with Casas-Ibarra also the data it was built from.
+struct Seesaw3 {
+  std::array<double, 3> MN{};
+  DiracMatrix mD = DiracMatrix::Zero();
+  pmns::Matrix3 y = pmns::Matrix3::Zero();  ///< y_alpha i = sqrt2 (m_D)_alpha i / v
+  std::array<double, 3> fL{}, fR{};
+  bool real = true;  ///< every entry of m_D real (yukawa = direct)
+  bool casasIbarra = false;
+  std::array<double, 3> inputMasses{};  ///< m_1, m_2, m_3 (standard labels)
+  pmns::MixingAngles inputAngles;
+  double inputDm2_21 = kNaN, inputDm2_3l = kNaN;
+};
+
+Seesaw3 readSeesaw3(std::span<const double> p, bool casasIbarra, bool normal, const Inputs& in) {
+  using D = HiddenKevFermion::DirectParameter;
+  using C = HiddenKevFermion::CasasIbarraParameter;
+  Seesaw3 ss;
+  ss.casasIbarra = casasIbarra;
+  const std::size_t fL = casasIbarra ? std::size_t{C::C_f_L1} : std::size_t{D::D_f_L1};
+  const std::size_t fR = casasIbarra ? std::size_t{C::C_f_R1} : std::size_t{D::D_f_R1};
+  for (std::size_t i = 0; i < 3; ++i) {
+    ss.MN[i] = p[i];
+    ss.fL[i] = p[fL + i];
+    ss.fR[i] = p[fR + i];
+  }
+  const double v = constants::v;
+  if (!casasIbarra) {
+    for (int a = 0; a < 3; ++a) {
+      for (int i = 0; i < 3; ++i) ss.y(a, i) = p[D::D_y_e1 + static_cast<std::size_t>(3 * a + i)];
+    }
+  } else {
+    // Casas & Ibarra (hep-ph/0103065, Sec. 3): m_D = i U^* sqrt(m) R sqrt(M_N) (Pmns.hpp).
+    ss.real = false;
+    const pmns::Ordering ordering = normal ? pmns::Ordering::Normal : pmns::Ordering::Inverted;
+    ss.inputAngles = {p[C::C_sin2_theta12], p[C::C_sin2_theta13], p[C::C_sin2_theta23],
+                      p[C::C_delta_CP]};
+    ss.inputDm2_21 = p[C::C_dm2_21];
+    ss.inputDm2_3l = p[C::C_dm2_3l];
+    ss.inputMasses =
+        pmns::lightMasses(p[C::C_m_lightest], ss.inputDm2_21, ss.inputDm2_3l, ordering);
+    const pmns::Matrix3 u = pmns::pdgMatrix(ss.inputAngles, p[C::C_alpha_21], p[C::C_alpha_31]);
+    const pmns::Matrix3 r = pmns::complexOrthogonal({p[C::C_omega_12_re], p[C::C_omega_12_im]},
+                                                    {p[C::C_omega_13_re], p[C::C_omega_13_im]},
+                                                    {p[C::C_omega_23_re], p[C::C_omega_23_im]});
+    ss.y = sqrt2 / v * pmns::casasIbarraDirac(u, ss.inputMasses, r, ss.MN);
+  }
+  // m_D = (y v, f_L v_s, f_R v_s)/sqrt2 per N_R (physics.md conventions, CN Eq. 1).
+  for (int i = 0; i < 3; ++i) {
+    for (int a = 0; a < 3; ++a) ss.mD(a, i) = ss.y(a, i) * v / sqrt2;
+    ss.mD(kChiL, i) = ss.fL[static_cast<std::size_t>(i)] * in.vs / sqrt2;
+    ss.mD(kChiRc, i) = ss.fR[static_cast<std::size_t>(i)] * in.vs / sqrt2;
+  }
+  return ss;
+}
+
+/// Takagi form of the light 5x5 spectrum: U^T M_eff U = diag(masses), masses >= 0.
+struct Spectrum3 {
+  RealVector<5> masses = RealVector<5>::Zero();
+  ComplexMatrix<5> mixing = ComplexMatrix<5>::Identity();  ///< column i: state i, U_alpha i
+  ComplexMatrix<5> meff = ComplexMatrix<5>::Zero();
+  int active[3] = {0, 1, 2};  ///< ascending mass
+  int light = 3;
+  int heavy = 4;
+  double splitting = 0.0;
+  bool converged = false;
+};
+
+double chiContent(const ComplexMatrix<5>& u, int i) {
+  return std::norm(u(kChiL, i)) + std::norm(u(kChiRc, i));
+}
+
+/// CN Eqs. 3, 10 with three N_R: M_eff = M_0 - m_D M_N^-1 m_D^T (5 x 5, M_0 = M_chi on the
+/// chi_L chi_R^c entries), diagonalised exactly; the chi states are the two with the largest
+/// chi content (as with one N_R).
+Spectrum3 spectrum3(const Seesaw3& ss, double mChi) {
+  Spectrum3 s;
+  Eigen::Matrix<Complex, 3, 3> inverse = Eigen::Matrix<Complex, 3, 3>::Zero();
+  for (int i = 0; i < 3; ++i) inverse(i, i) = 1.0 / ss.MN[static_cast<std::size_t>(i)];
+  const ComplexMatrix<5> seesaw = -ss.mD * inverse * ss.mD.transpose();
+  s.meff = seesaw;
+  s.meff(kChiL, kChiRc) += mChi;
+  s.meff(kChiRc, kChiL) += mChi;
+
+  if (ss.real) {
+    // Real Yukawas: the signed Jacobi of the one-N_R path, then a factor i on the columns of
+    // negative eigenvalues (Takagi form), so that the pseudo-Dirac splitting keeps the
+    // cancellation-free formula of the one-N_R path (audit §4E).
+    const RealMatrix<5> m = s.meff.real();
+    const RealMatrix<5> seesawReal = seesaw.real();
+    const SymmetricEigensystem<5> eig = diagonaliseSymmetric<5>(m);
+    s.converged = eig.converged;
+    std::array<int, 5> byContent{0, 1, 2, 3, 4};
+    auto content = [&](int i) {
+      return eig.vectors(kChiL, i) * eig.vectors(kChiL, i) +
+             eig.vectors(kChiRc, i) * eig.vectors(kChiRc, i);
+    };
+    detail::stableSortSmall(byContent.begin(), byContent.end(),
+                            [&](int a, int b) { return content(a) > content(b); });
+    const int a = byContent[0];
+    const int b = byContent[1];
+    std::array<int, 3> active{byContent[2], byContent[3], byContent[4]};
+    std::sort(active.begin(), active.end(),
+              [&](int i, int j) { return std::abs(eig.values(i)) < std::abs(eig.values(j)); });
+    double diff;
+    if ((eig.values(a) > 0.0) != (eig.values(b) > 0.0)) {
+      double cross = 0.0;
+      for (int i : active) cross += eig.vectors(kChiL, i) * eig.vectors(kChiRc, i);
+      const double sum = -2.0 * mChi * cross +
+                         eig.vectors.col(a).dot(seesawReal * eig.vectors.col(a)) +
+                         eig.vectors.col(b).dot(seesawReal * eig.vectors.col(b));
+      diff = (eig.values(a) > 0.0 ? 1.0 : -1.0) * sum;
+    } else {
+      diff = std::abs(eig.values(a)) - std::abs(eig.values(b));
+    }
+    for (int i = 0; i < 5; ++i) {
+      s.masses(i) = std::abs(eig.values(i));
+      const Complex phase = eig.values(i) < 0.0 ? Complex(0.0, 1.0) : Complex(1.0, 0.0);
+      s.mixing.col(i) = eig.vectors.col(i).cast<Complex>() * phase;
+    }
+    std::copy(active.begin(), active.end(), s.active);
+    s.light = diff <= 0.0 ? a : b;
+    s.heavy = diff <= 0.0 ? b : a;
+    s.splitting = std::abs(diff);
+    return s;
+  }
+
+  const TakagiFactorisation<5> tk = takagiFactorise<5>(s.meff);
+  s.converged = tk.converged;
+  s.masses = tk.singularValues;
+  s.mixing = tk.U;
+  std::array<int, 5> byContent{0, 1, 2, 3, 4};
+  detail::stableSortSmall(byContent.begin(), byContent.end(), [&](int a, int b) {
+    return chiContent(s.mixing, a) > chiContent(s.mixing, b);
+  });
+  int a = std::min(byContent[0], byContent[1]);  // ascending: masses(a) <= masses(b)
+  int b = std::max(byContent[0], byContent[1]);
+  std::array<int, 3> active{byContent[2], byContent[3], byContent[4]};
+  std::sort(active.begin(), active.end());
+  std::copy(active.begin(), active.end(), s.active);
+  // The splitting: the difference of the two Takagi values holds to 16 eps m_chi; below that,
+  // the chi 2x2 block [[p, q], [q, r]] of M_eff gives it without cancellation,
+  //   sigma_+ - sigma_- = sqrt((|p|^2 - |r|^2)^2 + 4 |p^* q + q^* r|^2)
+  //                       / sqrt(|p|^2 + 2 |q|^2 + |r|^2 + 2 |p r - q^2|),
+  // (the eigenvalues of its M^dag M), up to the back-reaction of the active states,
+  // O(|M_eff nu-chi|^2/m_chi). The heavier state is then the symmetric one (chi_L chi_R^c* > 0
+  // in the phase of q) when Re((p + r) e^{-i arg q}) > 0, as for a real block.
+  const Complex p = s.meff(kChiL, kChiL), q = s.meff(kChiL, kChiRc), r = s.meff(kChiRc, kChiRc);
+  const double errorDifference = 16.0 * std::numeric_limits<double>::epsilon() * s.masses(b);
+  double mixed = 0.0;
+  for (int alpha = 0; alpha < 3; ++alpha) {
+    mixed += std::norm(s.meff(alpha, kChiL)) + std::norm(s.meff(alpha, kChiRc));
+  }
+  const double errorBlock = s.masses(a) > 0.0 ? 4.0 * mixed / s.masses(a) : kInf;
+  if (errorBlock < errorDifference && std::abs(q) > 0.0) {
+    const double np = std::norm(p), nr = std::norm(r), nq = std::norm(q);
+    const double gap2 =
+        std::sqrt((np - nr) * (np - nr) + 4.0 * std::norm(std::conj(p) * q + std::conj(q) * r));
+    s.splitting = gap2 / std::sqrt(np + 2.0 * nq + nr + 2.0 * std::abs(p * r - q * q));
+    const Complex unit = q / std::abs(q);
+    const bool symmetricHeavier = std::real((p + r) * std::conj(unit)) > 0.0;
+    const bool aSymmetric =
+        std::real(s.mixing(kChiL, a) * std::conj(s.mixing(kChiRc, a)) * std::conj(unit)) > 0.0;
+    if (aSymmetric == symmetricHeavier) std::swap(a, b);
+    s.light = a;
+    s.heavy = b;
+  } else {
+    s.light = a;
+    s.heavy = b;
+    s.splitting = s.masses(b) - s.masses(a);
+  }
+  return s;
+}
+
+/// CN Eqs. 13-14 for state i, |U_alpha i|^2 of the complex mixing.
+ChiDecay chiDecay3(const Spectrum3& s, int i) {
+  ChiDecay d;
+  const double m = s.masses(i);
+  const double m5 = m * m * m * m * m;
+  double u2 = 0.0;
+  double radiative = 0.0;
+  for (int alpha = 0; alpha < 3; ++alpha) {
+    const double ua2 = std::norm(s.mixing(alpha, i));
+    double activeRow = 0.0;
+    for (int j : s.active) activeRow += std::norm(s.mixing(alpha, j));
+    u2 += ua2;
+    radiative += ua2 * activeRow;
+  }
+  if (cleanMixing(u2) == 0.0) return d;
+  const double gf2 = constants::G_F * constants::G_F;
+  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                      // Eq. 13
+  d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
+  d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
+  return d;
+}
+
+/// Gamma(phi^0 -> i j) for a complex coupling y of Takagi states (masses >= 0): with
+/// L = -(1/2) y phi psi_i psi_j + h.c., Gamma ~ |y|^2 (m_phi^2 - m_i^2 - m_j^2) - 2 m_i m_j Re y^2,
+/// i.e. the real-coupling width of Re y with masses (m_i, m_j) plus that of Im y with
+/// (m_i, -m_j) (a factor i on a state is a sign of its mass).
+double scalarToPair3(Complex y, double mPhi, double mI, double mJ, bool identical) {
+  return scalarToMajoranaPair(y.real(), mPhi, mI, mJ, identical) +
+         scalarToMajoranaPair(y.imag(), mPhi, mI, -mJ, identical);
+}
+
+/// phiDecays with three N_R: dM_eff/dx = -(e_x M_N^-1 m_D^T + m_D M_N^-1 e_x^T),
+/// e_vs = dm_D/dv_s (rows chi_L, chi_R^c: f_L_i/sqrt2, f_R_i/sqrt2), e_v = dm_D/dv (rows
+/// nu_alpha: y_alpha i/sqrt2); Y = cos(alpha) dM_eff/dv_s - sin(alpha) dM_eff/dv in the mass
+/// basis U^T Y U (CN Eqs. 2, 67 with three N_R; erratum E4).
+PhiDecays phiDecays3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in, double sinAlpha) {
+  PhiDecays d;
+  d.sm = sinAlpha == 0.0 ? 0.0 : scalarWidthsToStandardModel(sinAlpha, in.mphi).total();
+  DiracMatrix eVs = DiracMatrix::Zero();
+  DiracMatrix eV = DiracMatrix::Zero();
+  Eigen::Matrix<Complex, 3, 3> inverse = Eigen::Matrix<Complex, 3, 3>::Zero();
+  for (int i = 0; i < 3; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    inverse(i, i) = 1.0 / ss.MN[k];
+    eVs(kChiL, i) = ss.fL[k] / sqrt2;
+    eVs(kChiRc, i) = ss.fR[k] / sqrt2;
+    for (int a = 0; a < 3; ++a) eV(a, i) = ss.y(a, i) / sqrt2;
+  }
+  const double cosAlpha = std::sqrt(std::max(0.0, 1.0 - sinAlpha * sinAlpha));
+  const ComplexMatrix<5> dVs =
+      -(eVs * inverse * ss.mD.transpose() + ss.mD * inverse * eVs.transpose());
+  const ComplexMatrix<5> dV =
+      -(eV * inverse * ss.mD.transpose() + ss.mD * inverse * eV.transpose());
+  const ComplexMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
+  const int chi[2] = {s.light, s.heavy};
+  for (int a = 0; a < 2; ++a) {
+    for (int b = a; b < 2; ++b) {
+      const int i = chi[a];
+      const int j = chi[b];
+      const double w = scalarToPair3(y(i, j), in.mphi, s.masses(i), s.masses(j), i == j);
+      d.chichi += w;
+      d.chiEnergy += w;
+      d.chiNumber[a] += w;
+      d.chiNumber[b] += w;
+    }
+  }
+  const double m2 = in.mphi * in.mphi;
+  for (int i : s.active) {
+    for (int b = 0; b < 2; ++b) {
+      const int j = chi[b];
+      const double w = scalarToPair3(y(i, j), in.mphi, s.masses(i), s.masses(j), false);
+      d.nuchi += w;
+      d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
+      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
+      d.chiNumber[b] += w;
+    }
+  }
+  return d;
+}
+
+/// lightStatesOf with three N_R: complex columns, and the scalar portal
+/// y_chi = |sum_i y_l i f_R i/M_N i| v_s/sqrt2 per incoming flavour l (CN Sec. II).
+signals::LightStates lightStatesOf3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in) {
+  signals::LightStates states;
+  auto state = [&](int i) {
+    signals::NeutralState n;
+    n.mass = s.masses(i);
+    n.u2e = cleanMixing(std::norm(s.mixing(kNuE, i)));
+    n.u2mu = cleanMixing(std::norm(s.mixing(kNuE + 1, i)));
+    n.rightHanded2 = std::norm(s.mixing(kChiRc, i));
+    for (int alpha = 0; alpha < 3; ++alpha) {
+      const Complex u = s.mixing(kNuE + alpha, i);
+      const bool zero = cleanMixing(std::norm(u)) == 0.0;
+      n.amplitude[static_cast<std::size_t>(alpha)] = zero ? 0.0 : u.real();
+      n.amplitudeIm[static_cast<std::size_t>(alpha)] = zero ? 0.0 : u.imag();
+    }
+    n.sterile2 = cleanMixing(std::norm(s.mixing(kChiL, i)) + n.rightHanded2);
+    return n;
+  };
+  for (int i : s.active) states.active.push_back(state(i));
+  states.chi = {state(s.light), state(s.heavy)};
+  const double sinAlpha = higgsMixing(in);
+  auto portal = [&](int l) {
+    Complex sum = 0.0;
+    for (int i = 0; i < 3; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      sum += ss.y(l, i) * ss.fR[k] / ss.MN[k];
+    }
+    return cevns::ScalarPortal{std::abs(sum) * in.vs / sqrt2, sinAlpha, in.vs, in.mphi};
+  };
+  states.portal = std::array<cevns::ScalarPortal, 2>{portal(0), portal(1)};
+  return states;
+}
+
+/// The first parameter outside its domain with three N_R.
+std::optional<DomainViolation> domainViolation3(std::span<const double> p, bool casasIbarra,
+                                                bool normal, std::size_t common, bool cevns) {
+  using C = HiddenKevFermion::CasasIbarraParameter;
+  using P = HiddenKevFermion::Parameter;
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!(p[i] > 0.0)) return DomainViolation{i, "must be > 0"};
+  }
+  if (casasIbarra) {
+    if (!(p[C::C_m_lightest] >= 0.0)) return DomainViolation{C::C_m_lightest, "must be >= 0"};
+    for (std::size_t k : {C::C_sin2_theta12, C::C_sin2_theta13, C::C_sin2_theta23}) {
+      if (!(p[k] >= 0.0 && p[k] <= 1.0)) return DomainViolation{k, "must be in [0, 1]"};
+    }
+    if (!(p[C::C_dm2_21] > 0.0)) return DomainViolation{C::C_dm2_21, "must be > 0"};
+    // The standard labels need the pair (1, 2) to be the closer one.
+    if (normal && !(p[C::C_dm2_3l] > 2.0 * p[C::C_dm2_21])) {
+      return DomainViolation{C::C_dm2_3l,
+                             "must be > 2 dm2_21_in with ordering=normal (m3^2 - m1^2)"};
+    }
+    if (!normal && !(p[C::C_dm2_3l] < -2.0 * p[C::C_dm2_21])) {
+      return DomainViolation{C::C_dm2_3l,
+                             "must be < -2 dm2_21_in with ordering=inverted (m3^2 - m2^2)"};
+    }
+    for (std::size_t k = C::C_alpha_21; k <= C::C_omega_23_im; ++k) {
+      if (k == C::C_dm2_21 || k == C::C_dm2_3l) continue;
+      if (!std::isfinite(p[k])) return DomainViolation{k, "must be finite"};
+    }
+    if (!std::isfinite(p[C::C_delta_CP])) return DomainViolation{C::C_delta_CP, "must be finite"};
+  }
+  auto at = [&](P k) { return common + (k - P::v_s); };
+  if (!(p[at(P::v_s)] > 0.0)) return DomainViolation{at(P::v_s), "must be > 0"};
+  if (p[at(P::M_chi)] < 0.0) return DomainViolation{at(P::M_chi), "must be >= 0"};
+  if (!(p[at(P::m_phi)] > 0.0)) return DomainViolation{at(P::m_phi), "must be > 0"};
+  if (!(std::abs(p[at(P::epsilon)]) < 1.0)) {
+    return DomainViolation{at(P::epsilon), "|epsilon| must be < 1"};
+  }
+  if (cevns && !(p[at(P::T_threshold_sns)] > 0.0)) {
+    return DomainViolation{at(P::T_threshold_sns), "must be > 0"};
+  }
+  if (cevns && !(p[at(P::T_threshold_reactor)] > 0.0)) {
+    return DomainViolation{at(P::T_threshold_reactor), "must be > 0"};
+  }
+  return std::nullopt;
+}
+
+/// The spectrum block with three N_R.
+void fillSpectrum3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in, std::span<double> out) {
+  const double activeScale = s.masses(s.active[2]);
+  std::array<double, 3> m{};  // ascending, unflushed
+  for (int k = 0; k < 3; ++k) {
+    const auto kk = static_cast<std::size_t>(k);
+    m[kk] = s.masses(s.active[k]);
+    out[m_nu_1 + kk] =
+        m[kk] < 64.0 * std::numeric_limits<double>::epsilon() * activeScale ? 0.0 : m[kk];
+  }
+  out[m_chi_light] = s.masses(s.light);
+  out[m_chi_heavy] = s.masses(s.heavy);
+  out[delta_m_chi] = s.splitting;
+  auto u2 = [&](int i) {
+    double sum = 0.0;
+    for (int alpha = 0; alpha < 3; ++alpha) sum += std::norm(s.mixing(alpha, i));
+    return cleanMixing(sum);
+  };
+  auto flavour = [&](int alpha, int i) { return cleanMixing(std::norm(s.mixing(alpha, i))); };
+  out[U2_chi_light] = u2(s.light);
+  out[U2_chi_heavy] = u2(s.heavy);
+  out[U2e_chi_light] = flavour(0, s.light);
+  out[U2e_chi_heavy] = flavour(0, s.heavy);
+  out[U2mu_chi_light] = flavour(1, s.light);
+  out[U2mu_chi_heavy] = flavour(1, s.heavy);
+  out[U2tau_chi_light] = flavour(2, s.light);
+  out[U2tau_chi_heavy] = flavour(2, s.heavy);
+  // CN Eq. 9 as printed, summed over the N_R: |sum_i y_e i f_L i/M_N i| v v_s/M_chi.
+  Complex eq9 = 0.0;
+  for (int i = 0; i < 3; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    eq9 += ss.y(0, i) * ss.fL[k] / ss.MN[k];
+  }
+  out[theta_eq9] = std::abs(eq9) * constants::v * in.vs / in.Mchi;
+  // CN Eqs. 19-20 with the Takagi U (masses >= 0, phases in U): M = U^* diag(m) U^dag, so
+  // m_ee = |sum_i U_ei^2 m_i|.
+  Complex mee = 0.0, meeActive = 0.0;
+  double mbeta2 = 0.0;
+  for (int i = 0; i < 5; ++i) mee += s.mixing(kNuE, i) * s.mixing(kNuE, i) * s.masses(i);
+  for (int i : s.active) {
+    meeActive += s.mixing(kNuE, i) * s.mixing(kNuE, i) * s.masses(i);
+    mbeta2 += std::norm(s.mixing(kNuE, i)) * s.masses(i) * s.masses(i);
+  }
+  out[m_ee] = std::abs(mee);
+  out[m_ee_active] = std::abs(meeActive);
+  out[m_beta] = std::sqrt(mbeta2);
+  out[sum_m_nu] = out[m_nu_1] + out[m_nu_2] + out[m_nu_3];
+
+  // Oscillation parameters: the standard labels (Pmns.hpp), N = U[flavour, state 1..3],
+  // N N^dag - 1 = -B B^dag (B the chi columns; U is unitary), angles of N's unitary part.
+  const std::array<int, 3> label = pmns::standardLabels(m);
+  const bool normal = label[0] == 0;
+  pmns::Matrix3 n;
+  pmns::Matrix3 deficit = pmns::Matrix3::Zero();
+  for (int a = 0; a < 3; ++a) {
+    for (int k = 0; k < 3; ++k) n(a, k) = s.mixing(a, s.active[label[static_cast<std::size_t>(k)]]);
+  }
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 0; b < 3; ++b) {
+      for (int j : {s.light, s.heavy}) deficit(a, b) += s.mixing(a, j) * std::conj(s.mixing(b, j));
+    }
+  }
+  out[pmns_nonunitarity] = deficit.cwiseAbs().maxCoeff();
+  const pmns::MixingAngles angles = pmns::anglesOf(pmns::unitaryPart(n, deficit));
+  const double m1 = m[static_cast<std::size_t>(label[0])];
+  const double m2 = m[static_cast<std::size_t>(label[1])];
+  const double m3 = m[static_cast<std::size_t>(label[2])];
+  out[dm2_21] = (m2 - m1) * (m2 + m1);
+  out[dm2_3l] = normal ? (m3 - m1) * (m3 + m1) : (m3 - m2) * (m3 + m2);
+  out[sin2_theta12] = angles.sin2Theta12;
+  out[sin2_theta13] = angles.sin2Theta13;
+  out[sin2_theta23] = angles.sin2Theta23;
+  out[delta_CP] = angles.deltaCP;
+  out[yukawa_max] = ss.y.cwiseAbs().maxCoeff();
+  if (!ss.casasIbarra) return;
+  std::array<double, 3> input = ss.inputMasses;
+  std::sort(input.begin(), input.end());
+  for (std::size_t k = 0; k < 3; ++k) out[shift_m_nu_1 + k] = m[k] - input[k];
+  out[shift_dm2_21] = out[dm2_21] / ss.inputDm2_21 - 1.0;
+  out[shift_dm2_3l] = out[dm2_3l] / ss.inputDm2_3l - 1.0;
+  auto relative = [](double value, double given) {
+    return given != 0.0 ? value / given - 1.0 : kNaN;
+  };
+  out[shift_sin2_theta12] = relative(angles.sin2Theta12, ss.inputAngles.sin2Theta12);
+  out[shift_sin2_theta13] = relative(angles.sin2Theta13, ss.inputAngles.sin2Theta13);
+  out[shift_sin2_theta23] = relative(angles.sin2Theta23, ss.inputAngles.sin2Theta23);
+  out[shift_delta_CP] = std::remainder(angles.deltaCP - ss.inputAngles.deltaCP, 2.0 * pi);
+}
+
 }  // namespace
 
 std::string HiddenKevFermion::unphysicalParameter(std::span<const double> parameters,
                                                   BlockMask blocks) const {
-  const auto v = domainViolation(parameters, (closure(blocks) & kCevns) != 0);
+  const bool cevns = (closure(blocks) & kCevns) != 0;
+  const auto v = threeSinglets_
+                     ? domainViolation3(parameters, casasIbarra_, normalOrdering_, common_, cevns)
+                     : domainViolation(parameters, cevns);
   return v ? describeDomainViolation(*this, v->parameter, parameters[v->parameter], v->rule) : "";
 }
 
 PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockMask blocks,
                                       std::span<double> out) const {
-  const Inputs in = read(parameters);
-  if (domainViolation(parameters, false)) return PointStatus::UnphysicalParameter;
+  const Inputs in = threeSinglets_ ? readCommon(parameters, common_) : read(parameters);
+  const bool outside =
+      threeSinglets_
+          ? domainViolation3(parameters, casasIbarra_, normalOrdering_, common_, false).has_value()
+          : domainViolation(parameters, false).has_value();
+  if (outside) return PointStatus::UnphysicalParameter;
 
   // Set when an estimate is outside its validity; every observable is still computed.
   PointStatus status = PointStatus::Ok;
 
   Spectrum s;
-  if (blocks & kSpectrum) {
+  Seesaw3 ss;    // n_R = 3
+  Spectrum3 s3;  // n_R = 3
+  if ((blocks & kSpectrum) && threeSinglets_) {
+    ss = readSeesaw3(parameters, casasIbarra_, normalOrdering_, in);
+    s3 = spectrum3(ss, in.Mchi);
+    if (!s3.converged) return PointStatus::SolverFailed;
+    fillSpectrum3(s3, ss, in, out);
+  } else if (blocks & kSpectrum) {
     s = spectrum(parameters);
     if (!s.converged) return PointStatus::SolverFailed;
     // Exact zeros (one N_R gives two massless active states) come out at the
@@ -729,13 +1395,17 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[m_ee_active] = std::abs(meeActive);
     out[m_beta] = std::sqrt(mbeta2);
     out[sum_m_nu] = out[m_nu_1] + out[m_nu_2] + out[m_nu_3];
+    out[U2mu_chi_light] = cleanMixing(s.mixing(kNuE + 1, s.light) * s.mixing(kNuE + 1, s.light));
+    out[U2mu_chi_heavy] = cleanMixing(s.mixing(kNuE + 1, s.heavy) * s.mixing(kNuE + 1, s.heavy));
+    out[U2tau_chi_light] = cleanMixing(s.mixing(kNuE + 2, s.light) * s.mixing(kNuE + 2, s.light));
+    out[U2tau_chi_heavy] = cleanMixing(s.mixing(kNuE + 2, s.heavy) * s.mixing(kNuE + 2, s.heavy));
   }
 
   ChiDecay light;
   ChiDecay heavy;
   if (blocks & kChiDecays) {
-    light = chiDecay(s, s.light);
-    heavy = chiDecay(s, s.heavy);
+    light = threeSinglets_ ? chiDecay3(s3, s3.light) : chiDecay(s, s.light);
+    heavy = threeSinglets_ ? chiDecay3(s3, s3.heavy) : chiDecay(s, s.heavy);
     out[Gamma_chi_light_3nu] = light.threeNu;
     out[Gamma_chi_light_nugamma] = light.nuGamma;
     out[tau_chi_light] = light.lifetimeSeconds;
@@ -840,7 +1510,8 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[Omega_chi_thermal] = cosmology::omegaFromYield(1.0, rhoOverS);  // CN Eq. 56
 
     // phi^0 decays: SM, chi chi and nu chi (erratum E4), chi masses in the phase space.
-    const PhiDecays pd = phiDecays(s, in, sinAlpha);
+    const PhiDecays pd =
+        threeSinglets_ ? phiDecays3(s3, ss, in, sinAlpha) : phiDecays(s, in, sinAlpha);
     phiWidthsDone = true;
     phi = pd;
     const double total = pd.total();
@@ -1023,7 +1694,9 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // it to chi chi or nu chi. From h at rest, E = M_H/2, beta gamma = p/m_phi, decay length
     // L = beta gamma hbar c/Gamma_phi; the detector is a sphere of radius R_detector around
     // the vertex: P(escape) = exp(-R/L). Both phi^0 must be invisible.
-    if (!phiWidthsDone) phi = phiDecays(s, in, sinAlpha);
+    if (!phiWidthsDone) {
+      phi = threeSinglets_ ? phiDecays3(s3, ss, in, sinAlpha) : phiDecays(s, in, sinAlpha);
+    }
     const double phiTotal = phi.total();
     const double energy = 0.5 * constants::M_H;
     const double betaGamma =
@@ -1039,8 +1712,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
   }
 
   if (blocks & kCevns) {
-    if (domainViolation(parameters, true)) return PointStatus::UnphysicalParameter;
-    const signals::LightStates states = lightStatesOf(s, in);
+    const bool outsideCevns =
+        threeSinglets_
+            ? domainViolation3(parameters, casasIbarra_, normalOrdering_, common_, true).has_value()
+            : domainViolation(parameters, true).has_value();
+    if (outsideCevns) return PointStatus::UnphysicalParameter;
+    const signals::LightStates states =
+        threeSinglets_ ? lightStatesOf3(s3, ss, in) : lightStatesOf(s, in);
     const auto sns = signals::cevnsCount(states, signals::Experiment::Sns, in.thresholdSns);
     const auto reactor =
         signals::cevnsCount(states, signals::Experiment::Reactor, in.thresholdReactor);

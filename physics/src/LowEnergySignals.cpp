@@ -90,7 +90,16 @@ double zCoupling2(const LightStates& states, const NeutralState& i, const Neutra
   } else {
     for (std::size_t a = 0; a < 3; ++a) p += i.amplitude[a] * j.amplitude[a];
   }
-  return p * p;
+  // Complex mixing (three N_R): Re P adds Im U*_i Im U_j, and Im P = Re U_i Im U_j - Im U_i Re U_j.
+  double pIm = 0.0;
+  for (std::size_t a = 0; a < 3; ++a) {
+    if (i.amplitudeIm[a] == 0.0 && j.amplitudeIm[a] == 0.0) continue;
+    if (states.perFlavour && a != (f == Flavour::Electron ? 0u : 1u)) continue;
+    p += i.amplitudeIm[a] * j.amplitudeIm[a];
+    pIm += i.amplitude[a] * j.amplitudeIm[a] - i.amplitudeIm[a] * j.amplitude[a];
+  }
+  if (pIm == 0.0) return p * p;  // real mixing: |P|^2 as before
+  return p * p + pIm * pIm;
 }
 
 LightStates fromMassesAndMixings(double m1, double m2, double u1, double u2) {

@@ -91,8 +91,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "did you mean 'e-mu'"},
         BadInput{"UnknownOption", "point lfv_nsi --option flavour=e-mu", "did you mean 'flavours'"},
         BadInput{"OptionWithoutValue", "point lfv_nsi --option flavours", "expected NAME=VALUE"},
-        BadInput{"OptionForModelWithout", "point hidden_kev_fermion --option flavours=e-mu",
-                 "has no options"},
+        BadInput{"OptionOfAnotherModel", "point hidden_kev_fermion --option flavours=e-mu",
+                 "unknown option 'flavours'"},
+        BadInput{"CasasIbarraNeedsThreeSinglets",
+                 "point hidden_kev_fermion --option yukawa=casas_ibarra", "needs n_R=3"},
         BadInput{"UnknownCommand", "frobnicate", "frobnicate"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return std::string(param.param.name); });
 

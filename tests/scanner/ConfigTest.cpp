@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 namespace portalscan::scanner {
 namespace {
 
@@ -57,12 +60,15 @@ TEST(Config, ValidConfigWithDefaults) {
   // Default output observables: every observable of the blocks the chain needs (all but the
   // two tritium kinks, whose block no default constraint uses, and the four of the opt-in
   // cevns block).
-  std::size_t inClosure = 0;
+  // The n_R = 3 observables do not apply to the default n_R = 1 and are not stored.
+  std::size_t inClosure = 0, applying = 0;
   for (std::size_t i = 0; i < c.kernel->observables().size(); ++i) {
+    if (!c.kernel->applies(i)) continue;
+    ++applying;
     inClosure += (c.kernel->blockOf(i) & c.kernel->closure(c.chain.blocks())) ? 1 : 0;
   }
   EXPECT_EQ(c.output.observables.size(), inClosure);
-  EXPECT_EQ(inClosure, c.kernel->observables().size() - 6);
+  EXPECT_EQ(inClosure, applying - 6);
   EXPECT_EQ(c.canonical["parameters"]["v_s"], 1000.0);
   EXPECT_EQ(c.canonical["sampler"]["seed"], 1);
   EXPECT_EQ(c.canonical["output"]["chunk_points"], 4096);
@@ -127,7 +133,11 @@ TEST(Config, OutputObservables) {
   EXPECT_EQ(c.output.observables.size(), 2u);
   j["output"]["observables"] = "all";
   c = parseConfig(j, "test.json");
-  EXPECT_EQ(c.output.observables.size(), c.kernel->observables().size());
+  std::size_t applyingHidden = 0;  // without the n_R = 3 observables
+  for (std::size_t i = 0; i < c.kernel->observables().size(); ++i) {
+    applyingHidden += c.kernel->applies(i);
+  }
+  EXPECT_EQ(c.output.observables.size(), applyingHidden);
   // Only the options' observables are stored by "all" for lfv_nsi (R_mue is e-mu only).
   j = ordered_json::parse(R"({"model": "lfv_nsi", "options": {"flavours": "mu-tau"},
                               "output": {"observables": "all"}})");
@@ -198,7 +208,7 @@ TEST(Config, EveryBadInputIsOneClearLine) {
   EXPECT_ERROR(j, "set per parameter");
   j = base();
   j["options"] = {{"flavours", "e-mu"}};
-  EXPECT_ERROR(j, "has no options");
+  EXPECT_ERROR(j, "unknown option 'flavours'");
   j = base();
   j["constraints"] = {"rho_paramter"};
   EXPECT_ERROR(j, "did you mean 'rho_parameter'");
@@ -291,6 +301,28 @@ TEST(Config, TheStoredFormParsesBackToTheSameScan) {
     EXPECT_EQ(again.identityHash, first.identityHash);
     EXPECT_EQ(again.canonical, first.canonical);
   }
+}
+
+}  // namespace
+}  // namespace portalscan::scanner
+
+namespace portalscan::scanner {
+namespace {
+
+TEST(Config, ThreeSingletScanOfTheRepository) {
+  // scans/hidden_kev_fermion_three_singlets.json: n_R = 3, Casas-Ibarra, normal ordering; the
+  // five f's follow f_L1, and the one-N_R names are refused with these options.
+  std::ifstream in(std::string(PORTALSCAN_SOURCE_DIR) +
+                   "/scans/hidden_kev_fermion_three_singlets.json");
+  ASSERT_TRUE(in.good());
+  ordered_json j = ordered_json::parse(in);
+  ScanConfig c = parseConfig(j, "three_singlets.json");
+  EXPECT_EQ(c.kernel->options().at("n_R"), "3");
+  EXPECT_EQ(c.axes.size(), 2u);
+  EXPECT_EQ(c.derived.size(), 5u);
+  EXPECT_EQ(c.baseValues[*c.kernel->parameterIndex("M_N2")], 2e10);
+  j["parameters"]["M_N"] = 1e10;
+  EXPECT_NE(errorOf(j).find("M_N"), std::string::npos);
 }
 
 }  // namespace

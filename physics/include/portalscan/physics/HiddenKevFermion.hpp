@@ -4,6 +4,12 @@
 /// hidden U(1)_s, tied to the SM by a seesaw N_R (f_L, f_R), kinetic mixing
 /// (epsilon) and a Higgs portal (kappa). Conventions and corrections to the
 /// printed paper: shared/physics.md, docs/physics/hidden_kev_fermion.md.
+///
+/// Options: n_R = 1 (CN's single N_R; the parameter enum below) or 3 (three N_R with a 3x3
+/// Yukawa matrix, given directly (yukawa = direct) or from the oscillation data through
+/// Casas-Ibarra (yukawa = casas_ibarra, with ordering = normal | inverted)). With n_R = 3 the
+/// parameter list is another one (names below, parameterNames()); the common parameters
+/// v_s .. R_detector follow the N_R ones in the same order.
 
 #include "portalscan/physics/LowEnergySignals.hpp"
 #include "portalscan/physics/MassMatrix.hpp"
@@ -42,7 +48,44 @@ class HiddenKevFermion final : public Model {
 
   static constexpr std::string_view kName = "hidden_kev_fermion";
   static std::unique_ptr<Model> create(const Options& options);
-  static std::vector<OptionSpec> optionSpecifications() { return {}; }
+  static std::vector<OptionSpec> optionSpecifications();
+
+  /// Parameter order with n_R = 3, yukawa = direct: the N_R block, then v_s .. R_detector.
+  enum DirectParameter : std::size_t {
+    D_M_N1,
+    D_M_N2,
+    D_M_N3,
+    D_y_e1,  ///< y_alpha i, row-major: y_e1, y_e2, y_e3, y_mu1, ..., y_tau3
+    D_f_L1 = D_y_e1 + 9,
+    D_f_R1 = D_f_L1 + 3,
+    D_v_s = D_f_R1 + 3,
+    kDirectParameterCount = D_v_s + (kParameterCount - v_s)
+  };
+  /// Parameter order with n_R = 3, yukawa = casas_ibarra.
+  enum CasasIbarraParameter : std::size_t {
+    C_M_N1,
+    C_M_N2,
+    C_M_N3,
+    C_m_lightest,
+    C_sin2_theta12,
+    C_sin2_theta13,
+    C_sin2_theta23,
+    C_delta_CP,
+    C_alpha_21,
+    C_alpha_31,
+    C_dm2_21,
+    C_dm2_3l,
+    C_omega_12_re,
+    C_omega_12_im,
+    C_omega_13_re,
+    C_omega_13_im,
+    C_omega_23_re,
+    C_omega_23_im,
+    C_f_L1,
+    C_f_R1 = C_f_L1 + 3,
+    C_v_s = C_f_R1 + 3,
+    kCasasIbarraParameterCount = C_v_s + (kParameterCount - v_s)
+  };
 
   /// The light neutral-fermion spectrum in the basis {nu_e, nu_mu, nu_tau, chi_L, chi_R^c}.
   struct Spectrum {
@@ -64,9 +107,18 @@ class HiddenKevFermion final : public Model {
   std::string unphysicalParameter(std::span<const double> parameters,
                                   BlockMask blocks) const override;
 
+  /// Whether this instance has three N_R (option n_R = 3).
+  bool threeSinglets() const { return threeSinglets_; }
+
  protected:
   PointStatus compute(std::span<const double> parameters, BlockMask blocks,
                       std::span<double> out) const override;
+
+ private:
+  bool threeSinglets_ = false;
+  bool casasIbarra_ = false;
+  bool normalOrdering_ = true;
+  std::size_t common_ = v_s;  ///< index of v_s; v_s .. R_detector follow in the n_R = 1 order
 };
 
 }  // namespace portalscan::physics

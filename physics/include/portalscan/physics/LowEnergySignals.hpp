@@ -26,6 +26,9 @@ struct NeutralState {
   /// 1 - P_ii, the state's sterile (chi_L, chi_R^c) weight, kept apart so
   /// that it keeps its digits when it is tiny.
   double sterile2 = 0.0;
+  /// Im U_alpha i: zero for one N_R; three N_R with complex Yukawas give a complex
+  /// mixing, P_ij = sum_alpha U*_alpha i U_alpha j then has an imaginary part.
+  std::array<double, 3> amplitudeIm{};
 };
 
 /// The light states of a point: the active neutrinos and the two chi states,
