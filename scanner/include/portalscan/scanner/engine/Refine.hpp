@@ -42,6 +42,8 @@ class Refinement {
 
   /// Records the verdict of point i (i < points()).
   void setVerdict(std::uint64_t i, bool in) { verdict_.at(i) = in ? 1 : 0; }
+  /// The verdict of point i: 0 out, 1 in, 2 not yet set.
+  std::uint8_t verdict(std::uint64_t i) const { return verdict_.at(i); }
   /// Plans the next round from the verdicts of every point so far (each must be
   /// set). Returns false, planning nothing, when the refinement is over: the
   /// depth is reached, no cell is mixed, or the budget is spent.
