@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -295,6 +296,76 @@ TEST(RefineCriterion, ABudgetStopsTheRefinementAtOrBelowIt) {
   EXPECT_NE(r.out.find("the budget stopped the refinement"), std::string::npos) << r.out;
 }
 
+TEST(RefineSobolBase, TheBoundaryIsLocatedInEveryBaseCellItsBasePointsStraddle) {
+  // base "sobol": 256 Sobol points snapped to the lattice, the 8 x 8 base cells judged by the base
+  // points in them (their corners are not evaluated up front).
+  const std::string json =
+      refineConfig("\"allowed\"", "", R"(, "base": "sobol", "base_points": 256, "seed": 3)");
+  const std::string two = file("refine-sobol-j2.h5"), one = file("refine-sobol-j1.h5");
+  const CliResult r = runCli("run '" + config("sobol.json", json) + "' -j 2 -o '" + two + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(runCli("run '" + config("sobol.json", json) + "' -j 1 -o '" + one + "'").code, 0);
+  expectIdentical(two, one);
+  const RawFile f(two);
+  const auto m = f.doubles("/parameters/m_Zprime");
+  const auto g = f.doubles("/parameters/g_psi");
+  const auto round = f.read<std::uint8_t>("/round", H5T_NATIVE_UINT8);
+  // Round 0: at most 256 points, every one on a lattice node, not only on base-grid nodes.
+  std::set<std::pair<int, int>> base;
+  int offGrid = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const int qm = nodeOf(m[i], kMLow, kMHigh), qg = nodeOf(g[i], kGLow, kGHigh);
+    ASSERT_NEAR(m[i], atNode(qm, kMLow, kMHigh), 1e-12 * m[i]);
+    ASSERT_NEAR(g[i], atNode(qg, kGLow, kGHigh), 1e-12 * g[i]);
+    if (round[i] != 0) continue;
+    base.emplace(qm, qg);
+    offGrid += qm % 32 != 0 || qg % 32 != 0;
+  }
+  EXPECT_LE(base.size(), 256u);
+  EXPECT_GT(offGrid, 200);
+  EXPECT_EQ(std::count(round.begin(), round.end(), 0), static_cast<long>(base.size()));
+  // The base cells whose base points (in the closed cell) disagree, analytically.
+  const int cell = kSide / (kBase - 1);  // 32 finest cells per base cell
+  std::set<std::pair<int, int>> straddled;
+  for (int bi = 0; bi < kBase - 1; ++bi) {
+    for (int bj = 0; bj < kBase - 1; ++bj) {
+      std::set<bool> seen;
+      for (const auto& [qm, qg] : base) {
+        if (qm >= bi * cell && qm <= (bi + 1) * cell && qg >= bj * cell && qg <= (bj + 1) * cell)
+          seen.insert(analyticAllowed(atNode(qm, kMLow, kMHigh), atNode(qg, kGLow, kGHigh)));
+      }
+      if (seen.size() == 2) straddled.emplace(bi, bj);
+    }
+  }
+  EXPECT_GE(straddled.size(), 8u);
+  // In each of them every finest cell the boundary crosses has its four corners evaluated.
+  const auto nodes = evaluatedNodes(f);
+  int cells = 0, missing = 0;
+  for (const auto& [bi, bj] : straddled) {
+    for (int i = bi * cell; i < (bi + 1) * cell; ++i) {
+      for (int j = bj * cell; j < (bj + 1) * cell; ++j) {
+        std::set<bool> seen;
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj)
+            seen.insert(
+                analyticAllowed(atNode(i + di, kMLow, kMHigh), atNode(j + dj, kGLow, kGHigh)));
+        if (seen.size() < 2) continue;
+        ++cells;
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj) missing += nodes.contains({i + di, j + dj}) ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_GE(cells, 8 * cell);
+  EXPECT_EQ(missing, 0) << "corners of boundary cells never evaluated";
+  // Another seed places other base points.
+  const std::string seed4 = file("refine-sobol-seed4.h5");
+  std::string other = json;
+  other.replace(other.find("\"seed\": 3"), 9, "\"seed\": 4");
+  ASSERT_EQ(runCli("run '" + config("sobol4.json", other) + "' -o '" + seed4 + "'").code, 0);
+  EXPECT_NE(RawFile(seed4).doubles("/parameters/m_Zprime"), m);
+}
+
 TEST(RefineConfig, BadConfigsAreRefusedInOneLineWithNothingWritten) {
   struct Bad {
     std::string json;
@@ -322,6 +393,14 @@ TEST(RefineConfig, BadConfigsAreRefusedInOneLineWithNothingWritten) {
       {with("\"allowed\"", "{\"chi2_total\": -1}"), "", "must be > 0"},
       {base, "--shard 1/2", "its file must be named STEM.shard-1-of-2.h5"},
       {base, "--wait -1", "--wait"},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"hex\""), "", "base"},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"sobol\""), "", "needs 'base_points'"},
+      {with("\"depth\": 5", "\"depth\": 5, \"seed\": 2"), "", "only with \"base\": \"sobol\""},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"sobol\", \"base_points\": 0"), "",
+       "must be at least 1"},
+      {with("\"depth\": 5",
+            "\"depth\": 5, \"base\": \"sobol\", \"base_points\": 256, \"budget\": 200"),
+       "", "below the base design's 256"},
   };
   for (const Bad& c : cases) {
     SCOPED_TRACE(c.message);

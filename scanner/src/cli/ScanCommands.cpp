@@ -320,9 +320,11 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
     out << " of " << p.config.points << " (" << p.subset.describe() << ")";
   }
   if (p.config.sampler == SamplerKind::Refine) {
-    out << " at most (refine: a base grid of " << p.config.refine.baseSize << ", then up to "
-        << p.config.refine.depth << " rounds where the verdict changes), in chunks of "
-        << p.config.output.chunkPoints << "\n";
+    out << " at most (refine: "
+        << (p.config.refine.sobolBase ? "a Sobol base of up to " : "a base grid of ")
+        << p.config.refine.baseSize << ", then up to " << p.config.refine.depth
+        << " rounds where the verdict changes), in chunks of " << p.config.output.chunkPoints
+        << "\n";
   } else {
     out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
         << p.config.output.chunkPoints << "\n";

@@ -68,6 +68,8 @@ class Refinement {
   std::uint64_t planeKey(std::uint64_t latticeIndex) const;
   std::uint64_t planeKeyOf(const Coords& planeCoords) const;
   bool mixed(const Coords& origin, std::uint64_t side) const;
+  void planGridBase();
+  void planSobolBase();
 
   const ScanConfig& config_;
   std::vector<std::uint64_t> m_;       ///< lattice nodes per axis (all axes)
@@ -82,6 +84,9 @@ class Refinement {
   std::uint64_t absorbed_ = 0;                             ///< points folded into nodes_
   std::vector<Coords> candidates_;  ///< cells of the last level, by origin (plane coords)
   std::vector<std::uint64_t> split_;
+  /// Sobol base: per base cell (mixed radix over the refined axes), the plane nodes of the base
+  /// points in its closed box.
+  std::vector<std::vector<std::uint64_t>> inside_;
   bool budgetReached_ = false;
   bool over_ = false;
 };
