@@ -467,8 +467,9 @@ void parseRefine(const SamplerSection& s, const Context& root, ScanConfig& c) {
       (sc / "base").fail("a Sobol base design needs 'base_points' (how many Sobol points)");
     }
     rc.basePoints = positiveInteger(r.at("base_points"), sc / "base_points");
-    if (rc.basePoints > (std::uint64_t{1} << 32)) {
-      (sc / "base_points").fail("at most 2^32 points (Boost.Random's Sobol sequence)");
+    if (rc.basePoints > (std::uint64_t{1} << 28)) {
+      (sc / "base_points")
+          .fail("at most 2^28 = 268435456 points (the base design is planned in memory)");
     }
   } else {
     for (const char* key : {"base_points", "seed"}) {

@@ -92,19 +92,25 @@ void Refinement::planSobolBase() {
   // seed), each snapped to the nearest lattice node (on a profiled axis: its nearest base node);
   // a node reached twice is evaluated once. Sorted by lattice index.
   const auto sobol = makeSobolSampler(d, rc.basePoints, config_.seed);
-  std::vector<double> u(d);
-  std::set<std::uint64_t> nodes;
-  for (std::uint64_t i = 0; i < rc.basePoints; ++i) {
-    sobol->fill(i, i + 1, u);
-    std::uint64_t index = 0;
-    for (std::size_t a = 0; a < d; ++a) {
-      const double top = static_cast<double>(m_[a] - 1);
-      const auto q = static_cast<std::uint64_t>(std::clamp(std::nearbyint(u[a] * top), 0.0, top));
-      index += q * stride_[a];
+  constexpr std::uint64_t kBlock = 4096;
+  std::vector<double> u(kBlock * d);
+  lattice_.reserve(rc.basePoints);
+  for (std::uint64_t b = 0; b < rc.basePoints; b += kBlock) {
+    const std::uint64_t e = std::min(rc.basePoints, b + kBlock);
+    sobol->fill(b, e, u);
+    for (std::uint64_t i = 0; i < e - b; ++i) {
+      std::uint64_t index = 0;
+      for (std::size_t a = 0; a < d; ++a) {
+        const double top = static_cast<double>(m_[a] - 1);
+        index +=
+            static_cast<std::uint64_t>(std::clamp(std::nearbyint(u[i * d + a] * top), 0.0, top)) *
+            stride_[a];
+      }
+      lattice_.push_back(index);
     }
-    nodes.insert(index);
   }
-  lattice_.assign(nodes.begin(), nodes.end());
+  std::sort(lattice_.begin(), lattice_.end());
+  lattice_.erase(std::unique(lattice_.begin(), lattice_.end()), lattice_.end());
   // Each base node inside the closed box of a base cell (on a face: of every cell sharing it),
   // for mixed(): a base cell whose corners were never evaluated is judged by them.
   const std::size_t p = plane_.size();
