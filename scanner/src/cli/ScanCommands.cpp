@@ -315,19 +315,25 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
   }
   out << "portalscan run --dry-run: config is valid (config_hash " << p.config.identityHash << ")\n"
       << "  model            " << p.config.model << "\n"
-      << "  points           " << p.points;
-  if (p.subset.kind != Subset::Kind::All) {
-    out << " of " << p.config.points << " (" << p.subset.describe() << ")";
-  }
+      << "  points           ";
   if (p.config.sampler == SamplerKind::Refine) {
-    out << " at most (refine: "
+    // A refine shard's share depends on the verdicts: it runs every N-th chunk of each round.
+    out << p.config.points << " at most (refine: "
         << (p.config.refine.sobolBase ? "a Sobol base of up to " : "a base grid of ")
         << p.config.refine.baseSize << ", then up to " << p.config.refine.depth
-        << " rounds where the verdict changes), in chunks of " << p.config.output.chunkPoints
-        << "\n";
-  } else {
-    out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
+        << " rounds where the verdict changes), in chunks of " << p.config.output.chunkPoints;
+    if (p.subset.kind == Subset::Kind::Shard) {
+      out << "; " << p.subset.describe() << " runs 1 chunk in " << p.subset.count
+          << " and waits for the other shards at each round";
+    }
+    out << "\n";
+  } else if (p.subset.kind != Subset::Kind::All) {
+    out << p.points << " of " << p.config.points << " (" << p.subset.describe() << ")"
+        << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
         << p.config.output.chunkPoints << "\n";
+  } else {
+    out << p.points << ", " << toString(p.config.sampler) << ", in " << p.chunks->size()
+        << " chunks of " << p.config.output.chunkPoints << "\n";
   }
   out << "  constraints      ";
   const auto& chain = p.config.chain.constraints();
