@@ -489,9 +489,10 @@ TEST_F(Refine, ShardsRunTogetherAndTheirMergeIsTheOneProcessFile) {
 }
 
 TEST_F(Refine, AShardKilledMidRoundResumesAndTheOthersWaitForIt) {
-  // Shard 1/2 stops itself after its 5th committed chunk (round 2: 3 of round 0's 6 chunks and
-  // 1 or 2 of round 1's 3 are its), is killed with -9, and is started again with --resume while
-  // shard 2/2 waits for its verdicts; the merge is the one-process file.
+  // Shard 1/2 stops itself after its 4th committed chunk: its 3 of round 0's 6 chunks and the
+  // first of its 2 of round 1's 3 (chunks 0, 2, 4, then 6 and 8 of the sequence), so the kill -9
+  // comes inside round 1. It is started again with --resume while shard 2/2 waits for its
+  // verdicts; the merge is the one-process file.
   const auto chunks = chunksPerRound();
   ASSERT_GE(chunks.at(0) + chunks.at(1), 9u);
   const std::string stem = shardStem("refine-kill");
@@ -500,14 +501,14 @@ TEST_F(Refine, AShardKilledMidRoundResumesAndTheOthersWaitForIt) {
   ChildGuard otherGuard{other};
   const pid_t pid = start({"run", config("refine.json", refineConfig()), "-j", "1", "--shard",
                            "1/2", "-o", shardFile(stem, 1, 2)},
-                          {stopAfterChunks(5)});
+                          {stopAfterChunks(4)});
   ChildGuard guard{pid};
   ASSERT_TRUE(waitUntilStopped(pid));
   kill(pid, SIGKILL);
   kill(pid, SIGCONT);
   EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
   guard.pid = 0;
-  EXPECT_EQ(RawFile(shardFile(stem, 1, 2)).rows("/chunks/range"), 5u);
+  EXPECT_EQ(RawFile(shardFile(stem, 1, 2)).rows("/chunks/range"), 4u);
   const CliResult resumed =
       runCli("run '" + config("refine.json", refineConfig()) + "' -j 1 --shard 1/2 -o '" +
              shardFile(stem, 1, 2) + "' --resume");
