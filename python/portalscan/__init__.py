@@ -9,7 +9,9 @@
 
 Columns of read(): every parameter (fixed ones too), every stored observable, per
 constraint `pass_NAME` (bool), `statistic_NAME` and `chi2_NAME`, then `allowed` (bool),
-`chi2_total` and `status` (int8; `df.attrs["status_codes"]` names the codes). The index is
+`chi2_total` and `status` (int8; `df.attrs["status_codes"]` names the codes); a `refine`
+scan's file adds `round` (uint8: the refinement round that placed the point, 0 the base
+design; docs/config.md, "refine"). The index is
 the global point index (`/index`). A name that is both a parameter and an observable keeps
 the parameter's value; the observable's column is then `NAME_observable`.
 `df.attrs` holds `units` (column -> native unit: GeV, s, 1, ...), `model`, `options`,
@@ -188,6 +190,8 @@ def read(path, timeout=5.0):
             columns["chi2_total"] = f["chi2_total"][:n]
             units["chi2_total"] = "1"
         columns["status"] = f["status"][:n]
+        if "round" in f:  # a refine scan: the round that placed each point (0: the base design)
+            columns["round"] = f["round"][:n]
         for name, values in columns.items():
             if len(values) != n:
                 raise _Torn(f"'{name}' changed while it was read")

@@ -11,6 +11,7 @@ for Sobol points it is measured by doubling N until it holds; for refine it is t
 its finest level, checked the same way.
 
 usage: refine_bench.py PORTALSCAN WORKDIR [--png DIR] [--only TEXT (planes whose title holds it)]
+                       [--png-only (the refine scans and their pictures, no reference or Sobol)]
 """
 
 import json
@@ -101,6 +102,37 @@ def located(points, v, centres, r):
 
 
 ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+PNG_ONLY = "--png-only" in sys.argv
+
+
+def axis_label(f, name):
+    """NAME [unit] from the file's parameter attributes (a dimensionless one says so)."""
+    unit = f["parameters/" + name].attrs.get("unit", b"")
+    unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+    return name + (f" [{unit}]" if unit and unit != "1" else " (dimensionless)")
+
+
+def picture(title, out, axes, rounds, nodes, png):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    with h5py.File(out, "r") as f:
+        x = f["parameters/" + axes[0][0]][:]
+        y = f["parameters/" + axes[1][0]][:]
+        xlabel, ylabel = axis_label(f, axes[0][0]), axis_label(f, axes[1][0])
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    for k in range(rounds.max() + 1):
+        s = rounds == k
+        ax.scatter(x[s], y[s], s=2 if k else 8, label=f"round {k}: {s.sum()} points",
+                   c=[plt.cm.viridis(k / max(1, rounds.max()))])
+    ax.set_xscale("log" if axes[0][3] else "linear")
+    ax.set_yscale("log" if axes[1][3] else "linear")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title}: refine, {len(x)} points (a {nodes} x {nodes} grid: {nodes ** 2})")
+    ax.legend(loc="best", fontsize=7, markerscale=3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
 
 
 def bench(title, model, fixed, axes, base, depth, constraints, criterion="allowed",
@@ -119,6 +151,10 @@ def bench(title, model, fixed, axes, base, depth, constraints, criterion="allowe
     out, text = run(title + "-refine", refine_cfg)
     with h5py.File(out, "r") as f:
         u_ref, v_ref, rounds = unit(f, axes), verdicts(f, criterion), f["round"][:]
+    if PNG_ONLY:
+        if png and d == 2:
+            picture(title, out, axes, rounds, nodes, png)
+        return None
     # The dense reference: the uniform grid at the refine lattice's spacing.
     dense = {k: (dict(v, points=nodes) if isinstance(v, dict) and "range" in v else v)
              for k, v in params.items()}
@@ -158,25 +194,7 @@ def bench(title, model, fixed, axes, base, depth, constraints, criterion="allowe
     }
     print(json.dumps(row), flush=True)
     if png and d == 2:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        with h5py.File(out, "r") as f:
-            x = f["parameters/" + axes[0][0]][:]
-            y = f["parameters/" + axes[1][0]][:]
-        fig, ax = plt.subplots(figsize=(7, 5.5))
-        for k in range(rounds.max() + 1):
-            s = rounds == k
-            ax.scatter(x[s], y[s], s=2 if k else 8, label=f"round {k}: {s.sum()} points",
-                       c=[plt.cm.viridis(k / max(1, rounds.max()))])
-        ax.set_xscale("log" if axes[0][3] else "linear")
-        ax.set_yscale("log" if axes[1][3] else "linear")
-        ax.set_xlabel(axes[0][0])
-        ax.set_ylabel(axes[1][0])
-        ax.set_title(f"{title}: refine, {len(x)} points (a {nodes} x {nodes} grid: {grid_points})")
-        ax.legend(loc="best", fontsize=7, markerscale=3)
-        fig.tight_layout()
-        fig.savefig(png, dpi=110)
+        picture(title, out, axes, rounds, nodes, png)
     os.remove(out_dense)
     return row
 

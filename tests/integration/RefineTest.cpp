@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -295,6 +296,76 @@ TEST(RefineCriterion, ABudgetStopsTheRefinementAtOrBelowIt) {
   EXPECT_NE(r.out.find("the budget stopped the refinement"), std::string::npos) << r.out;
 }
 
+TEST(RefineSobolBase, TheBoundaryIsLocatedInEveryBaseCellItsBasePointsStraddle) {
+  // base "sobol": 256 Sobol points snapped to the lattice, the 8 x 8 base cells judged by the base
+  // points in them (their corners are not evaluated up front).
+  const std::string json =
+      refineConfig("\"allowed\"", "", R"(, "base": "sobol", "base_points": 256, "seed": 3)");
+  const std::string two = file("refine-sobol-j2.h5"), one = file("refine-sobol-j1.h5");
+  const CliResult r = runCli("run '" + config("sobol.json", json) + "' -j 2 -o '" + two + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(runCli("run '" + config("sobol.json", json) + "' -j 1 -o '" + one + "'").code, 0);
+  expectIdentical(two, one);
+  const RawFile f(two);
+  const auto m = f.doubles("/parameters/m_Zprime");
+  const auto g = f.doubles("/parameters/g_psi");
+  const auto round = f.read<std::uint8_t>("/round", H5T_NATIVE_UINT8);
+  // Round 0: at most 256 points, every one on a lattice node, not only on base-grid nodes.
+  std::set<std::pair<int, int>> base;
+  int offGrid = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const int qm = nodeOf(m[i], kMLow, kMHigh), qg = nodeOf(g[i], kGLow, kGHigh);
+    ASSERT_NEAR(m[i], atNode(qm, kMLow, kMHigh), 1e-12 * m[i]);
+    ASSERT_NEAR(g[i], atNode(qg, kGLow, kGHigh), 1e-12 * g[i]);
+    if (round[i] != 0) continue;
+    base.emplace(qm, qg);
+    offGrid += qm % 32 != 0 || qg % 32 != 0;
+  }
+  EXPECT_LE(base.size(), 256u);
+  EXPECT_GT(offGrid, 200);
+  EXPECT_EQ(std::count(round.begin(), round.end(), 0), static_cast<long>(base.size()));
+  // The base cells whose base points (in the closed cell) disagree, analytically.
+  const int cell = kSide / (kBase - 1);  // 32 finest cells per base cell
+  std::set<std::pair<int, int>> straddled;
+  for (int bi = 0; bi < kBase - 1; ++bi) {
+    for (int bj = 0; bj < kBase - 1; ++bj) {
+      std::set<bool> seen;
+      for (const auto& [qm, qg] : base) {
+        if (qm >= bi * cell && qm <= (bi + 1) * cell && qg >= bj * cell && qg <= (bj + 1) * cell)
+          seen.insert(analyticAllowed(atNode(qm, kMLow, kMHigh), atNode(qg, kGLow, kGHigh)));
+      }
+      if (seen.size() == 2) straddled.emplace(bi, bj);
+    }
+  }
+  EXPECT_GE(straddled.size(), 8u);
+  // In each of them every finest cell the boundary crosses has its four corners evaluated.
+  const auto nodes = evaluatedNodes(f);
+  int cells = 0, missing = 0;
+  for (const auto& [bi, bj] : straddled) {
+    for (int i = bi * cell; i < (bi + 1) * cell; ++i) {
+      for (int j = bj * cell; j < (bj + 1) * cell; ++j) {
+        std::set<bool> seen;
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj)
+            seen.insert(
+                analyticAllowed(atNode(i + di, kMLow, kMHigh), atNode(j + dj, kGLow, kGHigh)));
+        if (seen.size() < 2) continue;
+        ++cells;
+        for (int di = 0; di < 2; ++di)
+          for (int dj = 0; dj < 2; ++dj) missing += nodes.contains({i + di, j + dj}) ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_GE(cells, 8 * cell);
+  EXPECT_EQ(missing, 0) << "corners of boundary cells never evaluated";
+  // Another seed places other base points.
+  const std::string seed4 = file("refine-sobol-seed4.h5");
+  std::string other = json;
+  other.replace(other.find("\"seed\": 3"), 9, "\"seed\": 4");
+  ASSERT_EQ(runCli("run '" + config("sobol4.json", other) + "' -o '" + seed4 + "'").code, 0);
+  EXPECT_NE(RawFile(seed4).doubles("/parameters/m_Zprime"), m);
+}
+
 TEST(RefineConfig, BadConfigsAreRefusedInOneLineWithNothingWritten) {
   struct Bad {
     std::string json;
@@ -320,7 +391,16 @@ TEST(RefineConfig, BadConfigsAreRefusedInOneLineWithNothingWritten) {
        "keep \"all\""},
       {with("\"allowed\"", "{\"constraint\": \"muon_g2\"}"), "", "in the scan's chain"},
       {with("\"allowed\"", "{\"chi2_total\": -1}"), "", "must be > 0"},
-      {base, "--shard 1/2", "a refine scan runs in one process"},
+      {base, "--shard 1/2", "its file must be named STEM.shard-1-of-2.h5"},
+      {base, "--wait -1", "--wait"},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"hex\""), "", "base"},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"sobol\""), "", "needs 'base_points'"},
+      {with("\"depth\": 5", "\"depth\": 5, \"seed\": 2"), "", "only with \"base\": \"sobol\""},
+      {with("\"depth\": 5", "\"depth\": 5, \"base\": \"sobol\", \"base_points\": 0"), "",
+       "must be at least 1"},
+      {with("\"depth\": 5",
+            "\"depth\": 5, \"base\": \"sobol\", \"base_points\": 256, \"budget\": 200"),
+       "", "below the base design's 256"},
   };
   for (const Bad& c : cases) {
     SCOPED_TRACE(c.message);
@@ -335,12 +415,135 @@ TEST(RefineConfig, BadConfigsAreRefusedInOneLineWithNothingWritten) {
   }
 }
 
-TEST_F(Refine, MergeRefusesARefineFile) {
-  const std::string out = file("refine-merged.h5");
-  const CliResult r = runCli("merge -o '" + out + "' '" + *reference + "'");
-  EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_EQ(r.errLines(), 1) << r.err;
-  EXPECT_FALSE(fs::exists(out));
+/// Lines of `err` that are portalscan errors (a shard also prints progress lines).
+int errorLines(const std::string& err) {
+  int n = 0;
+  for (std::size_t at = err.find("portalscan: error:"); at != std::string::npos;
+       at = err.find("portalscan: error:", at + 1))
+    ++n;
+  return n;
+}
+
+/// Runs the refine config's shards K/N for every K in `shards` at once (each its own process,
+/// -j 1, into STEM.shard-K-of-N.h5 of `stem`), with `extra` arguments; their exit codes.
+std::vector<int> runShards(const std::string& stem, int n, const std::vector<int>& shards,
+                           const std::vector<std::string>& extra = {}) {
+  std::vector<pid_t> pids;
+  for (int k : shards) {
+    std::vector<std::string> args{
+        "run",     config("refine.json", refineConfig()),
+        "-j",      "1",
+        "--shard", std::to_string(k) + "/" + std::to_string(n),
+        "-o",      stem + ".shard-" + std::to_string(k) + "-of-" + std::to_string(n) + ".h5"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pids.push_back(start(args));
+  }
+  std::vector<int> codes;
+  for (pid_t pid : pids) codes.push_back(waitFor(pid));
+  return codes;
+}
+
+std::string shardFile(const std::string& stem, int k, int n) {
+  return stem + ".shard-" + std::to_string(k) + "-of-" + std::to_string(n) + ".h5";
+}
+
+std::string shardStem(const std::string& name) {
+  for (int k = 1; k <= 3; ++k) {
+    for (int n = 1; n <= 3; ++n)
+      fs::remove(scratchDirectory() /
+                 (name + ".shard-" + std::to_string(k) + "-of-" + std::to_string(n) + ".h5"));
+  }
+  return (scratchDirectory() / name).string();
+}
+
+TEST_F(Refine, ShardsRunTogetherAndTheirMergeIsTheOneProcessFile) {
+  // Each shard runs every third chunk of every round and reads the others' verdicts of the round
+  // from their files before planning the next: three processes started at once.
+  const std::string stem = shardStem("refine-s3");
+  const auto codes = runShards(stem, 3, {1, 2, 3});
+  ASSERT_EQ(codes, (std::vector<int>{0, 0, 0}));
+  const auto index1 =
+      RawFile(shardFile(stem, 1, 3)).read<std::uint64_t>("/index", H5T_NATIVE_UINT64);
+  const auto index2 =
+      RawFile(shardFile(stem, 2, 3)).read<std::uint64_t>("/index", H5T_NATIVE_UINT64);
+  EXPECT_GT(index1.size(), 81u / 3) << "each shard has a share of every round";
+  EXPECT_GT(index2.size(), 81u / 3);
+  const std::string merged = file("refine-s3.h5");
+  const CliResult m = runCli("merge -o '" + merged + "' '" + shardFile(stem, 3, 3) + "' '" +
+                             shardFile(stem, 1, 3) + "' '" + shardFile(stem, 2, 3) + "'");
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_NE(m.out.find("1442 points"), std::string::npos) << m.out;
+  expectIdentical(*reference, merged);
+  // Two shards of it are not the scan: the third's chunks are named as missing.
+  const std::string partial = file("refine-s3-partial.h5");
+  const CliResult p = runCli("merge -o '" + partial + "' '" + shardFile(stem, 1, 3) + "' '" +
+                             shardFile(stem, 2, 3) + "'");
+  EXPECT_EQ(p.code, 2) << p.err;
+  EXPECT_EQ(p.errLines(), 1) << p.err;
+  EXPECT_NE(p.err.find("missing shard(s) 3/3"), std::string::npos) << p.err;
+  EXPECT_FALSE(fs::exists(partial));
+  // info of a shard file: its points per round, which add up to the file's.
+  const CliResult info = runCli("info '" + shardFile(stem, 1, 3) + "'");
+  ASSERT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find("round(s) in this file"), std::string::npos) << info.out;
+}
+
+TEST_F(Refine, AShardKilledMidRoundResumesAndTheOthersWaitForIt) {
+  // Shard 1/2 stops itself after its 4th committed chunk: its 3 of round 0's 6 chunks and the
+  // first of its 2 of round 1's 3 (chunks 0, 2, 4, then 6 and 8 of the sequence), so the kill -9
+  // comes inside round 1. It is started again with --resume while shard 2/2 waits for its
+  // verdicts; the merge is the one-process file.
+  const auto chunks = chunksPerRound();
+  ASSERT_GE(chunks.at(0) + chunks.at(1), 9u);
+  const std::string stem = shardStem("refine-kill");
+  const pid_t other = start({"run", config("refine.json", refineConfig()), "-j", "1", "--shard",
+                             "2/2", "-o", shardFile(stem, 2, 2)});
+  ChildGuard otherGuard{other};
+  const pid_t pid = start({"run", config("refine.json", refineConfig()), "-j", "1", "--shard",
+                           "1/2", "-o", shardFile(stem, 1, 2)},
+                          {stopAfterChunks(4)});
+  ChildGuard guard{pid};
+  ASSERT_TRUE(waitUntilStopped(pid));
+  kill(pid, SIGKILL);
+  kill(pid, SIGCONT);
+  EXPECT_EQ(waitFor(pid), 128 + SIGKILL);
+  guard.pid = 0;
+  EXPECT_EQ(RawFile(shardFile(stem, 1, 2)).rows("/chunks/range"), 4u);
+  const CliResult resumed =
+      runCli("run '" + config("refine.json", refineConfig()) + "' -j 1 --shard 1/2 -o '" +
+             shardFile(stem, 1, 2) + "' --resume");
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
+  EXPECT_EQ(waitFor(other), 0);
+  otherGuard.pid = 0;
+  const std::string merged = file("refine-kill.h5");
+  const CliResult m = runCli("merge -o '" + merged + "' '" + shardFile(stem, 1, 2) + "' '" +
+                             shardFile(stem, 2, 2) + "'");
+  ASSERT_EQ(m.code, 0) << m.err;
+  expectIdentical(*reference, merged);
+}
+
+TEST(RefineShards, AMissingOrStaleSiblingIsOneLineNotAHang) {
+  // Shard 1/2 alone: it runs its share of the base grid, waits --wait 1 second for shard 2/2's
+  // file and gives up in one line (exit 1), its file resumable.
+  const std::string stem = shardStem("refine-alone");
+  const CliResult alone = runCli("run '" + config("refine.json", refineConfig()) +
+                                 "' -j 1 --shard 1/2 --wait 1 -o '" + shardFile(stem, 1, 2) + "'");
+  EXPECT_EQ(alone.code, 1) << alone.err;
+  EXPECT_EQ(errorLines(alone.err), 1) << alone.err;
+  EXPECT_NE(alone.err.find("gave up after"), std::string::npos) << alone.err;
+  EXPECT_NE(alone.err.find("no file '" + shardFile(stem, 2, 2) + "'"), std::string::npos)
+      << alone.err;
+  EXPECT_NE(alone.err.find("--resume"), std::string::npos) << alone.err;
+  EXPECT_NE(RawFile(shardFile(stem, 1, 2)).intAttribute("/", "complete"), 1);
+  // A shard 2/2 file of another scan (depth 4) beside it: refused in one line (exit 2).
+  std::string other = refineConfig();
+  other.replace(other.find("\"depth\": 5"), 10, "\"depth\": 4");
+  const CliResult stale = runCli("run '" + config("other.json", other) +
+                                 "' -j 1 --shard 2/2 --wait 1 -o '" + shardFile(stem, 2, 2) + "'");
+  EXPECT_EQ(stale.code, 2) << stale.err;
+  EXPECT_EQ(errorLines(stale.err), 1) << stale.err;
+  EXPECT_NE(stale.err.find("different configuration"), std::string::npos) << stale.err;
 }
 
 }  // namespace

@@ -85,6 +85,45 @@ class ReaderTest(unittest.TestCase):
         self.assertEqual(portalscan.config(out)["sampler"]["kind"], "grid")
         self.assertEqual(df.attrs["status_codes"][0], "ok")
 
+    def test_a_refine_scan_has_its_round_column(self):
+        # The lfv_nsi plane of tests/integration/RefineTest.cpp: a 9 x 9 base grid, depth 3. Round 0
+        # is that grid (81 points on its nodes); every later point lies off it, on a lattice 2^k
+        # times finer in round k; the rounds ascend with the global index.
+        config = json.dumps({
+            "model": "lfv_nsi",
+            "parameters": {
+                "sin_alpha_mix": 0.1, "sin_beta_mix": 0.1,
+                "m_Zprime": {"range": [0.001, 2.0], "scale": "log", "points": 9},
+                "g_psi": {"range": [1e-4, 3.0], "scale": "log", "points": 9},
+            },
+            "sampler": {"kind": "refine", "depth": 3},
+            "constraints": ["bbn_zprime_mass", "meson_decays_g_nu"],
+            "output": {"chunk_points": 16, "commit_seconds": 0},
+        })
+        _, out, cmd = self.scan(config, "refine")
+        subprocess.run(cmd, check=True, capture_output=True)
+        df = portalscan.read(out)
+        self.assertIn("round", df.columns)
+        self.assertEqual(df["round"].dtype, np.uint8)
+        self.assertTrue((np.diff(df["round"].to_numpy().astype(int)) >= 0).all())
+        self.assertEqual(df["round"].max(), 3)
+        # The node of each point on the finest lattice (8 * 2^3 = 64 cells per axis).
+        q = np.rint(np.log(df["m_Zprime"] / 1e-3) / np.log(2.0 / 1e-3) * 64).astype(int)
+        r = np.rint(np.log(df["g_psi"] / 1e-4) / np.log(3.0 / 1e-4) * 64).astype(int)
+        base = df["round"] == 0
+        self.assertEqual(int(base.sum()), 81)
+        self.assertTrue((q[base] % 8 == 0).all() and (r[base] % 8 == 0).all())
+        for k in (1, 2, 3):
+            step = 8 >> k  # round k places nodes on the lattice of step 8 / 2^k, not coarser
+            mine = (df["round"] == k).to_numpy()
+            self.assertTrue(mine.any())
+            self.assertTrue((q[mine] % step == 0).all() and (r[mine] % step == 0).all())
+            self.assertTrue(((q[mine] % (2 * step) != 0) | (r[mine] % (2 * step) != 0)).all())
+        # A grid scan's file has no round column.
+        _, grid, cmd = self.scan(grid_config(3), "grid-no-round")
+        subprocess.run(cmd, check=True, capture_output=True)
+        self.assertNotIn("round", portalscan.read(grid).columns)
+
     def test_name_clash_between_parameter_and_observable(self):
         sys.path.insert(0, os.path.dirname(__file__))
         from scanfile import write_scan

@@ -89,6 +89,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
                 "Continue an interrupted scan in its output file (starts it if there is none)");
   run->add_option("--shard", runArgs.shard, "Run the K-th of N slices of the scan (1 <= K <= N)")
       ->type_name("K/N");
+  run->add_option("--wait", runArgs.wait,
+                  "Refine shards: seconds to wait for the other shards' verdicts of a round "
+                  "before giving up (default 3600)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->type_name("SECONDS");
   run->add_flag("--dry-run", runArgs.dryRun,
                 "Check the config and output and say what the run would do; write nothing");
 

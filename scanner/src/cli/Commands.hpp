@@ -36,6 +36,7 @@ struct RunArgs {
   bool resume = false;
   std::string shard;  ///< "K/N", empty: the whole scan
   bool dryRun = false;
+  double wait = 3600;  ///< refine shards: seconds to wait for the other shards' rounds
 };
 
 struct MergeArgs {

@@ -30,6 +30,7 @@
 #include "portalscan/scanner/cli/Mpi.hpp"
 #include "portalscan/scanner/cli/Progress.hpp"
 #include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/engine/Refine.hpp"
 #include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
@@ -321,6 +322,253 @@ class RemoteSource final : public ChunkSource, public ProgressSink {
   std::atomic<std::uint64_t> allowed_{0};
 };
 
+/// The element-wise minimum of `v` over every rank, in place (in pieces that fit an int count).
+void allMin(std::vector<std::uint8_t>& v) {
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  for (std::size_t b = 0; b < v.size(); b += kPiece) {
+    check(
+        MPI_Allreduce(MPI_IN_PLACE, v.data() + b, static_cast<int>(std::min(kPiece, v.size() - b)),
+                      MPI_UINT8_T, MPI_MIN, MPI_COMM_WORLD),
+        "allreduce");
+  }
+}
+
+/// `mpirun -n R portalscan run` of a refine scan: each round's chunks dealt by the dispatcher
+/// as in any MPI run; when a round is over every rank learns all its verdicts (an element-wise
+/// minimum over the ranks, 2 meaning "not mine") and plans the next round itself, the same
+/// round on every rank. The parts are joined in index order at the end: the one-process file.
+int refineDistributed(const RunArgs& args, const ScanConfig& config, const std::string& output,
+                      const std::string& part, const std::vector<PartFile>& foreign, int rank,
+                      int size, std::ostream& out, std::ostream& err) {
+  const Subset subset{Subset::Kind::MpiRank, static_cast<std::uint64_t>(rank),
+                      static_cast<std::uint64_t>(size)};
+  const std::size_t nC = config.chain.constraints().size();
+  // 2. Every rank verifies (and repairs) its part and its share of an earlier run's parts,
+  // reads their verdicts, then opens its part.
+  FileState counted;
+  counted.excluded.assign(nC, 0);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> held;  // chunks in the files read here
+  std::vector<std::uint8_t> known;
+  std::optional<ScanWriter> writer;
+  together(rank, size, [&] {
+    std::optional<FileState> own;
+    const auto add = [&](const FileState& f, const std::string& path) {
+      const auto chunks = readVerdictsInto(path, config, known);
+      held.insert(held.end(), chunks.begin(), chunks.end());
+      counted.allowed += f.allowed;
+      for (std::size_t k = 0; k < nC; ++k) counted.excluded[k] += f.excluded[k];
+      for (std::size_t st = 0; st < kStatusCount; ++st) counted.status[st] += f.status[st];
+      counted.committed.insert(counted.committed.end(), f.committed.begin(), f.committed.end());
+    };
+    if (args.resume && fs::exists(part)) {
+      own = verifyForResume(part, config, subset);
+      add(*own, part);
+    }
+    for (std::size_t i = static_cast<std::size_t>(rank); i < foreign.size();
+         i += static_cast<std::size_t>(size)) {
+      const FileState f = verifyForResume(foreign[i].path, config, foreign[i].subset);
+      ScanWriter(config, foreign[i].path, f).finish();  // no more chunks: joined as it is
+      add(f, foreign[i].path);
+    }
+    if (own) {
+      writer.emplace(config, part, *own);
+    } else {
+      checkOutput(part, true);
+      writer.emplace(config, part, true, subset);
+    }
+  });
+  // 3. Every rank learns every verdict the parts hold, and the counts of their points.
+  std::uint64_t length = known.size();
+  check(MPI_Allreduce(MPI_IN_PLACE, &length, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD),
+        "allreduce");
+  known.resize(length, 2);
+  allMin(known);
+  std::vector<std::uint64_t> earlier{counted.points(), counted.allowed, 0};
+  earlier.insert(earlier.end(), counted.excluded.begin(), counted.excluded.end());
+  earlier.insert(earlier.end(), counted.status.begin(), counted.status.end());
+  check(MPI_Allreduce(MPI_IN_PLACE, earlier.data(), static_cast<int>(earlier.size()), MPI_UINT64_T,
+                      MPI_SUM, MPI_COMM_WORLD),
+        "allreduce");
+  Totals totals{earlier[0], earlier[1], {}, {}};
+  totals.excluded.assign(earlier.begin() + 3, earlier.begin() + 3 + static_cast<long>(nC));
+  std::copy_n(earlier.begin() + 3 + static_cast<long>(nC), kStatusCount, totals.status.begin());
+  // The rounds the verdicts plan; every chunk of the parts must be one of theirs.
+  Refinement refinement(config);
+  const auto planned = replay(refinement, known);
+  together(rank, size, [&] {
+    const std::set<std::pair<std::uint64_t, std::uint64_t>> plan(planned.begin(), planned.end());
+    for (const auto& c : held) {
+      if (!plan.contains(c)) {
+        throw InputError("the part files hold chunk [" + std::to_string(c.first) + ", " +
+                         std::to_string(c.second) + ") where the verdicts plan another: they " +
+                         "were not written by this refinement; start again with --force");
+      }
+    }
+    if (rank == 0 && args.resume && totals.points > 0) {
+      err << "portalscan: resuming '" << output << "' on " << size << " ranks: " << totals.points
+          << " points done, round " << refinement.rounds() - 1 << " of at most "
+          << config.refine.depth;
+      if (!foreign.empty()) {
+        err << " (" << foreign.size() << " part file(s) of a run with "
+            << foreign.front().subset.count << " ranks kept, joined at the end)";
+      }
+      err << "\n";
+    }
+  });
+
+  // 4. The rounds.
+  const InterruptHandler interrupts;
+  const auto sampler = makeRefineSampler(refinement, config.points);
+  const ChunkObserver observe = [&](const ChunkBuffer& b) {
+    for (std::uint64_t r = 0; r < b.rows; ++r)
+      refinement.setVerdict(b.index[r], refineVerdict(config.refine, b, r));
+  };
+  const auto start = Clock::now();
+  RunStatistics all;
+  all.excluded.assign(nC, 0);
+  for (;;) {
+    const std::size_t k = refinement.rounds() - 1;
+    std::vector<ChunkRange> remaining;
+    for (const auto& c : refinement.chunks(k))
+      if (c.first >= known.size() || known[c.first] == 2) remaining.push_back(c);
+    RankResult result;
+    std::uint64_t outcome = 0;
+    if (rank == 0) {
+      Progress progress(refinement.roundEnd(k), totals.points, Progress::stderrIsTerminal(), err);
+      Dispatcher dispatcher(remaining, size, nC, interrupts.stop(), progress, totals.points,
+                            totals.allowed);
+      std::thread server([&] { dispatcher.serve(); });
+      LocalSource source(dispatcher);
+      try {
+        result.stats =
+            execute(config, *sampler, source, *writer, &source, &interrupts.stop(), 0, 0, observe);
+        result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
+        writer->commit();
+      } catch (const std::exception& e) {
+        err << "portalscan: error: rank 1: " << e.what() << "\n";
+        result.outcome = Outcome::Failed;
+      }
+      dispatcher.localResult(result);
+      server.join();
+      Outcome worst = Outcome::Done;
+      RunStatistics round;
+      round.excluded.assign(nC, 0);
+      for (const RankResult& r : dispatcher.results()) {
+        worst = std::max(worst, r.outcome);
+        round.points += r.stats.points;
+        round.rows += r.stats.rows;
+        round.allowed += r.stats.allowed;
+        for (std::size_t j = 0; j < nC; ++j) round.excluded[j] += r.stats.excluded[j];
+        for (std::size_t s = 0; s < kStatusCount; ++s) round.status[s] += r.stats.status[s];
+        all.samplingSeconds += r.stats.samplingSeconds;
+        all.kernelSeconds += r.stats.kernelSeconds;
+        all.chainSeconds += r.stats.chainSeconds;
+        all.writeSeconds += r.stats.writeSeconds;
+      }
+      if (worst == Outcome::Done && !dispatcher.drained()) worst = Outcome::Stopped;
+      totals.add(round);
+      all.threads = result.stats.threads;
+      all.points += round.points;
+      all.rows += round.rows;
+      outcome = static_cast<std::uint64_t>(worst);
+    } else {
+      RemoteSource source;
+      try {
+        result.stats =
+            execute(config, *sampler, source, *writer, &source, &interrupts.stop(), 0, 0, observe);
+        result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
+        writer->commit();
+      } catch (const std::exception& e) {
+        err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
+        result.outcome = Outcome::Failed;
+      }
+      const auto message = result.encode();
+      check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_UINT64_T, 0, kFinal,
+                     MPI_COMM_WORLD),
+            "send");
+    }
+    // A stop between rounds on any rank ends the run too.
+    std::uint64_t stop = interrupts.stop().load() ? 1 : 0;
+    check(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD),
+          "allreduce");
+    check(MPI_Bcast(&outcome, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "broadcast");
+    if (outcome == static_cast<std::uint64_t>(Outcome::Done) && stop) {
+      outcome = static_cast<std::uint64_t>(Outcome::Stopped);
+    }
+    if (outcome != static_cast<std::uint64_t>(Outcome::Done)) {
+      try {
+        writer->close();
+      } catch (const std::exception& e) {
+        err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
+      }
+      const int sig = interrupts.signal() ? interrupts.signal() : SIGTERM;
+      if (outcome == static_cast<std::uint64_t>(Outcome::Failed)) {
+        if (rank == 0) {
+          err << "portalscan: the part files keep every committed chunk: fix the cause and "
+                 "resume with: "
+              << resumeCommand(args, output, size) << "\n";
+        }
+        return kExitFailure;
+      }
+      if (rank == 0) {
+        err << "portalscan: interrupted after " << totals.points << " points (round " << k
+            << "); the part files keep every finished chunk.\nresume with: "
+            << resumeCommand(args, output, size) << "\n";
+      }
+      return 128 + sig;
+    }
+    // Every verdict of the round, on every rank.
+    const std::uint64_t b = refinement.roundBegin(k), e = refinement.roundEnd(k);
+    std::vector<std::uint8_t> verdicts(e - b);
+    for (std::uint64_t i = b; i < e; ++i) {
+      verdicts[i - b] = i < known.size() && known[i] != 2 ? known[i] : refinement.verdict(i);
+    }
+    allMin(verdicts);
+    for (std::uint64_t i = b; i < e; ++i) {
+      if (verdicts[i - b] == 2) {
+        throw IoError("round " + std::to_string(k) + ": no rank holds the verdict of point " +
+                      std::to_string(i));
+      }
+      refinement.setVerdict(i, verdicts[i - b] != 0);
+    }
+    if (!refinement.nextRound()) break;
+  }
+  writer->finish();
+  check(MPI_Barrier(MPI_COMM_WORLD), "barrier");  // every part finished before the join
+  if (rank != 0) return kExitOk;
+
+  // 5. Rank 0 joins the parts, in index order, and reports.
+  all.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> chunks;
+  for (std::size_t k = 0; k < refinement.rounds(); ++k) {
+    const auto c = refinement.chunks(k);
+    chunks.insert(chunks.end(), c.begin(), c.end());
+  }
+  std::vector<std::string> parts;
+  for (int r = 0; r < size; ++r) parts.push_back(partPath(output, r, size));
+  for (const PartFile& f : foreign) parts.push_back(f.path);
+  const auto mergeStart = Clock::now();
+  MergeSummary merged;
+  try {
+    merged = mergeScanFiles(config, parts, output, true, &chunks);
+  } catch (const std::exception& e) {
+    throw IoError(std::string("joining the part files into '") + output + "' failed: " + e.what() +
+                  "; they keep every chunk: resume with: " + resumeCommand(args, output, size));
+  }
+  const double mergeSeconds = std::chrono::duration<double>(Clock::now() - mergeStart).count();
+  for (const auto& p : parts) fs::remove(p);
+  printSummary(out, config, std::to_string(size) + " MPI ranks", totals, all, merged.rows, output);
+  std::vector<std::uint64_t> perRound;
+  for (std::size_t k = 0; k < refinement.rounds(); ++k)
+    perRound.push_back(refinement.roundEnd(k) - refinement.roundBegin(k));
+  printRefinement(out, config, perRound, refinement.boundaryCells(), refinement.budgetReached());
+  char line[128];
+  std::snprintf(line, sizeof line, "  joined           %zu part files in %.2f s\n", parts.size(),
+                mergeSeconds);
+  out << line;
+  return kExitOk;
+}
+
 }  // namespace
 
 int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err) {
@@ -340,12 +588,6 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
             "of the whole scan");
       }
       config.emplace(runConfig(args));
-      if (config->sampler == SamplerKind::Refine) {
-        throw InputError(
-            "a refine scan does not run under mpirun: each round is planned from "
-            "every earlier verdict in one process; run it without mpirun, with "
-            "threads (-j)");
-      }
       output = config->output.path;
       part = partPath(output, rank, size);
       foreign = foreignParts(output, size);
@@ -380,6 +622,9 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     if (nothingToDo) {
       if (rank == 0) out << output << ": already complete; nothing to do\n";
       return kExitOk;
+    }
+    if (config->sampler == SamplerKind::Refine) {
+      return refineDistributed(args, *config, output, part, foreign, rank, size, out, err);
     }
 
     // 2. Every rank opens its part: verified and repaired on resume.

@@ -4,6 +4,7 @@
 
 #include "portalscan/scanner/engine/Config.hpp"
 #include "portalscan/scanner/engine/Executor.hpp"
+#include "portalscan/scanner/engine/Refine.hpp"
 #include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace portalscan::scanner::detail {
@@ -54,5 +56,24 @@ struct Totals {
 void printSummary(std::ostream& out, const ScanConfig& config, const std::string& scope,
                   const Totals& totals, const RunStatistics& stats, std::uint64_t rows,
                   const std::string& path);
+
+/// The criterion's bit (0 or 1) of every committed point of a refine scan file (the whole scan,
+/// a shard or an MPI part), stored at its global index in `known`, which grows as needed (2:
+/// no verdict known). A file of another configuration is an InputError. Returns the file's
+/// committed chunks, in file order.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> readVerdictsInto(
+    const std::string& path, const ScanConfig& config, std::vector<std::uint8_t>& known);
+
+/// Plans the rounds of `refinement` again from the verdicts `in` (by global index, 2: not
+/// known), up to the first round they do not hold whole; returns the chunks of the rounds
+/// planned.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> replay(Refinement& refinement,
+                                                            const std::vector<std::uint8_t>& in);
+
+/// What a refine run prints after the summary (and `info` of its file): the points of each
+/// round and how finely the boundary is placed.
+void printRefinement(std::ostream& out, const ScanConfig& config,
+                     const std::vector<std::uint64_t>& perRound, std::uint64_t boundaryCells,
+                     bool budgetReached);
 
 }  // namespace portalscan::scanner::detail

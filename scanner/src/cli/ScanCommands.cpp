@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <ostream>
 #include <stdexcept>
+#include <thread>
 
 namespace portalscan::scanner {
 
@@ -238,11 +240,6 @@ struct RunPlan {
 RunPlan planRun(const RunArgs& args) {
   if (args.resume && args.force) throw InputError("--resume and --force exclude each other");
   RunPlan p{parseShard(args.shard), runConfig(args), {}, 0};
-  if (p.config.sampler == SamplerKind::Refine && p.subset.kind == Subset::Kind::Shard) {
-    throw InputError(
-        "--shard: a refine scan runs in one process (each round depends on every "
-        "earlier verdict); run it whole, with threads (-j)");
-  }
   if (args.output.empty() && p.subset.kind == Subset::Kind::Shard) {
     setOutputPath(p.config, defaultShardPath(p.config.output.path, p.subset));
   }
@@ -318,17 +315,25 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
   }
   out << "portalscan run --dry-run: config is valid (config_hash " << p.config.identityHash << ")\n"
       << "  model            " << p.config.model << "\n"
-      << "  points           " << p.points;
-  if (p.subset.kind != Subset::Kind::All) {
-    out << " of " << p.config.points << " (" << p.subset.describe() << ")";
-  }
+      << "  points           ";
   if (p.config.sampler == SamplerKind::Refine) {
-    out << " at most (refine: a base grid of " << p.config.refine.baseSize << ", then up to "
-        << p.config.refine.depth << " rounds where the verdict changes), in chunks of "
+    // A refine shard's share depends on the verdicts: it runs every N-th chunk of each round.
+    out << p.config.points << " at most (refine: "
+        << (p.config.refine.sobolBase ? "a Sobol base of up to " : "a base grid of ")
+        << p.config.refine.baseSize << ", then up to " << p.config.refine.depth
+        << " rounds where the verdict changes), in chunks of " << p.config.output.chunkPoints;
+    if (p.subset.kind == Subset::Kind::Shard) {
+      out << "; " << p.subset.describe() << " runs 1 chunk in " << p.subset.count
+          << " and waits for the other shards at each round";
+    }
+    out << "\n";
+  } else if (p.subset.kind != Subset::Kind::All) {
+    out << p.points << " of " << p.config.points << " (" << p.subset.describe() << ")"
+        << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
         << p.config.output.chunkPoints << "\n";
   } else {
-    out << ", " << toString(p.config.sampler) << ", in " << p.chunks->size() << " chunks of "
-        << p.config.output.chunkPoints << "\n";
+    out << p.points << ", " << toString(p.config.sampler) << ", in " << p.chunks->size()
+        << " chunks of " << p.config.output.chunkPoints << "\n";
   }
   out << "  constraints      ";
   const auto& chain = p.config.chain.constraints();
@@ -363,29 +368,45 @@ int dryRun(const RunArgs& args, std::ostream& out, std::ostream& err) {
 
 }  // namespace
 
-namespace {
+namespace {}  // namespace
 
-/// The criterion's bit of every committed point of a refine scan file, in index order.
-std::vector<std::uint8_t> readVerdicts(const std::string& path, const ScanConfig& config) {
-  std::vector<std::uint8_t> in;
+namespace detail {
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> readVerdictsInto(
+    const std::string& path, const ScanConfig& config, std::vector<std::uint8_t>& known) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   readCommitted(path, [&](const CommittedFile& file) {
+    if (file.configHash() != config.identityHash) {
+      throw InputError("'" + path + "' holds a scan of a different configuration (config_hash " +
+                       file.configHash() + "): refusing to mix them");
+    }
     const RefineConfig& rc = config.refine;
-    in.clear();
+    std::vector<std::uint8_t> in;
     if (rc.criterion == RefineCriterion::Chi2) {
       for (const double x : file.doubles("chi2_total")) in.push_back(x <= rc.chi2Level ? 1 : 0);
-      return;
+    } else {
+      const std::string dataset =
+          rc.criterion == RefineCriterion::Allowed
+              ? std::string("allowed")
+              : "constraints/" + config.chain.constraints()[rc.constraint].name + "/pass";
+      for (const std::int8_t x : file.bytes(dataset)) in.push_back(x != 0 ? 1 : 0);
     }
-    const std::string dataset =
-        rc.criterion == RefineCriterion::Allowed
-            ? std::string("allowed")
-            : "constraints/" + config.chain.constraints()[rc.constraint].name + "/pass";
-    for (const std::int8_t x : file.bytes(dataset)) in.push_back(x != 0 ? 1 : 0);
+    // keep "all": one row per point, the chunks' points in file order.
+    std::uint64_t row = 0;
+    for (const auto& [b, e] : file.ranges()) {
+      if (e > known.size()) known.resize(e, 2);
+      for (std::uint64_t i = b; i < e; ++i) {
+        if (row >= in.size()) {
+          throw IoError("'" + path + "': fewer verdicts than committed points");
+        }
+        known[i] = in[row++];
+      }
+    }
+    ranges = file.ranges();
   });
-  return in;
+  return ranges;
 }
 
-/// Plans the rounds of `refinement` again from the verdicts of a file's points, up to the first
-/// round the file does not hold whole; returns the chunks of the rounds planned.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> replay(Refinement& refinement,
                                                             const std::vector<std::uint8_t>& in) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> planned;
@@ -393,18 +414,19 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> replay(Refinement& refineme
     const std::size_t k = refinement.rounds() - 1;
     const auto chunks = refinement.chunks(k);
     planned.insert(planned.end(), chunks.begin(), chunks.end());
-    // The verdicts the file holds of this round (all of it, or the part before a stop).
-    const std::uint64_t end = std::min<std::uint64_t>(refinement.roundEnd(k), in.size());
-    for (std::uint64_t i = refinement.roundBegin(k); i < end; ++i)
-      refinement.setVerdict(i, in[i] != 0);
-    if (refinement.roundEnd(k) > in.size()) break;
-    if (!refinement.nextRound()) break;
+    bool whole = true;
+    for (std::uint64_t i = refinement.roundBegin(k); i < refinement.roundEnd(k); ++i) {
+      if (i < in.size() && in[i] != 2) {
+        refinement.setVerdict(i, in[i] != 0);
+      } else {
+        whole = false;
+      }
+    }
+    if (!whole || !refinement.nextRound()) break;
   }
   return planned;
 }
 
-/// What a refine run prints after the summary (and `info` of its file): the points of each round
-/// and how finely the boundary is placed.
 void printRefinement(std::ostream& out, const ScanConfig& config,
                      const std::vector<std::uint64_t>& perRound, std::uint64_t boundaryCells,
                      bool budgetReached) {
@@ -417,6 +439,10 @@ void printRefinement(std::ostream& out, const ScanConfig& config,
       << " hold it; cell side " << refineResolution(config, level)
       << (budgetReached ? " (the budget stopped the refinement)" : "") << "\n";
 }
+
+}  // namespace detail
+
+namespace {
 
 /// What a resume repaired in the file it continues, for its "resuming" line: "" or "; ...".
 std::string repairNote(const FileState& state) {
@@ -445,47 +471,98 @@ void createWriter(std::optional<ScanWriter>& writer, const RunArgs& args, const 
   }
 }
 
+/// The files of a refine scan's N shards, by shard (K - 1): `path` is shard K's, named
+/// STEM.shard-K-of-N.EXT, and its siblings are found by that name in its folder.
+std::vector<std::string> shardFiles(const std::string& path, const Subset& subset) {
+  const fs::path p(path);
+  const std::string tail =
+      ".shard-" + std::to_string(subset.index + 1) + "-of-" + std::to_string(subset.count);
+  const std::string stem = p.stem().string();
+  if (!stem.ends_with(tail)) {
+    throw InputError("--shard " + std::to_string(subset.index + 1) + "/" +
+                     std::to_string(subset.count) + " of a refine scan: its file must be named " +
+                     "STEM" + tail + p.extension().string() + " (the shards read one another's " +
+                     "files by that name), not '" + p.filename().string() + "'; leave out -o " +
+                     "for the default");
+  }
+  const std::string base = stem.substr(0, stem.size() - tail.size());
+  std::vector<std::string> files;
+  for (std::uint64_t j = 0; j < subset.count; ++j) {
+    files.push_back((p.parent_path() / (base + ".shard-" + std::to_string(j + 1) + "-of-" +
+                                        std::to_string(subset.count) + p.extension().string()))
+                        .string());
+  }
+  return files;
+}
+
+std::string describeSeconds(double s) {
+  char text[32];
+  if (s < 120) {
+    std::snprintf(text, sizeof text, "%.0f s", s);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f min", s / 60);
+  }
+  return text;
+}
+
 /// `portalscan run` of a refine scan: its rounds one after the other, each a list of chunks
 /// run like any scan's (threads, commits, interruption), the next planned from the verdicts.
+/// A shard (K of N) runs every N-th chunk of the scan's chunk sequence (the rounds' chunks one
+/// after the other), commits, and before planning the next round reads the other shards'
+/// verdicts of the round from their files, waiting for them up to `--wait` seconds.
 int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::ostream& err) {
+  using Clock = std::chrono::steady_clock;
   const ScanConfig& config = run.config;
+  const Subset& subset = run.subset;
+  const bool sharded = subset.kind == Subset::Kind::Shard;
+  const std::uint64_t shards = sharded ? subset.count : 1, me = sharded ? subset.index : 0;
   const std::string& path = config.output.path;
+  const std::vector<std::string> files =
+      sharded ? shardFiles(path, subset) : std::vector<std::string>{path};
   Refinement refinement(config);
   FileState state;
   state.excluded.assign(config.chain.constraints().size(), 0);
   std::optional<ScanWriter> writer;
-  std::uint64_t next = 0;  // the first point not in the file
+  std::vector<std::uint8_t> known;  // verdicts read from files, by global index (2: none)
   if (args.resume && fs::exists(path)) {
-    state = verifyForResume(path, config, Subset{});
-    next = state.points();
-    const std::vector<std::uint8_t> in = readVerdicts(path, config);
-    if (in.size() != next) {
-      throw IoError("'" + path + "': " + std::to_string(in.size()) + " verdicts for " +
-                    std::to_string(next) + " committed points");
-    }
-    // Replay the rounds from the verdicts; the file's chunks must be theirs.
-    const auto planned = replay(refinement, in);
-    for (std::size_t c = 0; c < state.committed.size(); ++c) {
-      if (c >= planned.size() || planned[c] != state.committed[c]) {
-        throw InputError("'" + path + "' holds chunk [" + std::to_string(state.committed[c].first) +
-                         ", " + std::to_string(state.committed[c].second) +
-                         ") where its verdicts plan another: it was not written by this "
-                         "version's refinement; run it afresh with --force");
-      }
+    state = verifyForResume(path, config, subset);
+    const auto held = readVerdictsInto(path, config, known);
+    if (held != state.committed) {
+      throw IoError("'" + path + "': its committed chunks read back differently from how they " +
+                    "verified");
     }
     if (state.complete) {
       out << path << ": already complete (" << state.points() << " points); nothing to do\n";
       return kExitOk;
     }
-    err << "portalscan: resuming '" << path << "': " << next << " points done, round "
-        << refinement.rounds() - 1 << " of at most " << config.refine.depth;
+    err << "portalscan: resuming '" << path << "': " << state.points() << " points done";
+    if (!sharded) {
+      Refinement probe(config);
+      replay(probe, known);
+      err << ", round " << probe.rounds() - 1 << " of at most " << config.refine.depth;
+    }
     err << repairNote(state) << "\n";
     writer.emplace(config, path, state);
   } else {
-    createWriter(writer, args, config, Subset{}, err);
+    createWriter(writer, args, config, subset, err);
   }
+  const auto notThisRefinement = [&](const std::string& file,
+                                     const std::pair<std::uint64_t, std::uint64_t>& chunk) {
+    return InputError("'" + file + "' holds chunk [" + std::to_string(chunk.first) + ", " +
+                      std::to_string(chunk.second) + ") where the verdicts plan another: it " +
+                      "was not written by this refinement (another scan or version); run it " +
+                      "afresh with --force");
+  };
 
   const InterruptHandler interrupts;
+  const auto interrupted = [&](const std::string& when) {
+    writer->close();
+    const int sig = interrupts.signal();
+    err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << " " << when
+        << "; '" << path << "' keeps every finished chunk.\n"
+        << "resume with: " << resumeCommand(args, path, subset) << "\n";
+    return 128 + (sig ? sig : SIGINT);
+  };
   const auto sampler = makeRefineSampler(refinement, config.points);
   const ChunkObserver observe = [&](const ChunkBuffer& b) {
     for (std::uint64_t r = 0; r < b.rows; ++r)
@@ -494,22 +571,43 @@ int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::o
   Totals totals{state.points(), state.allowed, state.excluded, state.status};
   RunStatistics all;
   all.excluded.assign(config.chain.constraints().size(), 0);
+  std::size_t matched = 0;    // the file's committed chunks met in the plan so far
+  std::uint64_t ordinal = 0;  // chunks of the rounds before this one
+  std::uint64_t mine = 0;     // points of this file's chunks through this round
+  std::uint64_t done = 0;     // of them, evaluated (before or in this run)
+  std::vector<std::vector<ChunkRange>> planOf(shards);  // every shard's chunks so far
   for (;;) {
     const std::size_t k = refinement.rounds() - 1;
-    if (next < refinement.roundEnd(k)) {
-      std::vector<ChunkRange> chunks;
-      for (const auto& c : refinement.chunks(k))
-        if (c.first >= next) chunks.push_back(c);
-      ListSource source(chunks);
-      Progress progress(refinement.roundEnd(k), next, Progress::stderrIsTerminal(), err);
+    const auto chunks = refinement.chunks(k);
+    std::vector<ChunkRange> todo;
+    for (std::size_t j = 0; j < chunks.size(); ++j) {
+      const std::uint64_t owner = (ordinal + j) % shards;
+      planOf[owner].push_back(chunks[j]);
+      if (owner != me) continue;
+      mine += chunks[j].second - chunks[j].first;
+      if (matched < state.committed.size()) {
+        if (state.committed[matched] != chunks[j])
+          throw notThisRefinement(path, state.committed[matched]);
+        ++matched;
+        done += chunks[j].second - chunks[j].first;
+        continue;
+      }
+      todo.push_back(chunks[j]);
+    }
+    for (std::uint64_t i = refinement.roundBegin(k); i < refinement.roundEnd(k); ++i)
+      if (i < known.size() && known[i] != 2) refinement.setVerdict(i, known[i] != 0);
+    if (!todo.empty()) {
+      ListSource source(todo);
+      Progress progress(mine, done, Progress::stderrIsTerminal(), err);
       RunStatistics stats;
       try {
-        stats = execute(config, *sampler, source, *writer, &progress, &interrupts.stop(), next,
+        stats = execute(config, *sampler, source, *writer, &progress, &interrupts.stop(), done,
                         totals.allowed, observe);
+        writer->commit();  // the other shards read this round's verdicts from the file
       } catch (const IoError& e) {
         throw IoError(std::string(e.what()) + "; '" + path +
                       "' keeps every committed chunk: fix the cause and resume with: " +
-                      resumeCommand(args, path, Subset{}));
+                      resumeCommand(args, path, subset));
       }
       totals.add(stats);
       all.threads = stats.threads;
@@ -520,30 +618,89 @@ int runRefine(const RunArgs& args, const RunPlan& run, std::ostream& out, std::o
       all.kernelSeconds += stats.kernelSeconds;
       all.chainSeconds += stats.chainSeconds;
       all.writeSeconds += stats.writeSeconds;
-      next += stats.points;
-      if (stats.stopped || next < refinement.roundEnd(k)) {
-        writer->close();
-        const int sig = interrupts.signal();
-        err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << " after "
-            << totals.points << " points (round " << k << "); '" << path
-            << "' keeps every finished chunk.\n"
-            << "resume with: " << resumeCommand(args, path, Subset{}) << "\n";
-        return 128 + (sig ? sig : SIGINT);
+      done += stats.points;
+      if (stats.stopped || done < mine) {
+        return interrupted("after " + std::to_string(totals.points) + " points (round " +
+                           std::to_string(k) + ")");
       }
     }
     if (interrupts.stop().load()) {  // between rounds: the next one starts in the resumed run
-      writer->close();
-      const int sig = interrupts.signal();
-      err << "portalscan: interrupted by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-          << " after round " << k << " (" << totals.points << " points); '" << path
-          << "' keeps every finished chunk.\n"
-          << "resume with: " << resumeCommand(args, path, Subset{}) << "\n";
-      return 128 + (sig ? sig : SIGINT);
+      return interrupted("after round " + std::to_string(k) + " (" + std::to_string(totals.points) +
+                         " points)");
     }
+    if (sharded) {
+      // The other shards' verdicts of round k, from their files.
+      const auto start = Clock::now();
+      double reportAt = 10, pause = 0.05;
+      std::vector<bool> have(shards, false);
+      have[me] = true;
+      for (;;) {
+        std::string lacking;
+        std::uint64_t missing = 0;
+        for (std::uint64_t j = 0; j < shards; ++j) {
+          if (have[j]) continue;
+          const std::string& f = files[j];
+          const std::string who = "shard " + std::to_string(j + 1) + "/" + std::to_string(shards);
+          std::string why;
+          if (!fs::exists(f)) {
+            why = "no file '" + f + "' yet";
+          } else {
+            try {
+              const auto held = readVerdictsInto(f, config, known);
+              const auto& plan = planOf[j];
+              for (std::size_t c = 0; c < std::min(held.size(), plan.size()); ++c)
+                if (held[c] != plan[c]) throw notThisRefinement(f, held[c]);
+              if (held.size() >= plan.size()) {
+                have[j] = true;
+                continue;
+              }
+              why = "'" + f + "' holds " + std::to_string(held.size()) + " of its " +
+                    std::to_string(plan.size()) + " chunks through round " + std::to_string(k);
+            } catch (const IoError& e) {
+              why = "'" + f + "' cannot be read yet (" + e.what() + ")";
+            }
+          }
+          ++missing;
+          lacking += (lacking.empty() ? "" : "; ") + who + ": " + why;
+        }
+        if (missing == 0) break;
+        const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+        if (interrupts.stop().load()) {
+          return interrupted("while waiting for round " + std::to_string(k) +
+                             " of the other shards (" + std::to_string(totals.points) + " points)");
+        }
+        if (waited >= args.wait) {
+          writer->close();
+          err << "portalscan: error: " << subset.describe() << " gave up after "
+              << describeSeconds(waited) << " waiting for round " << k << " of " << lacking
+              << ": run all " << shards << " shards at the same time; '" << path
+              << "' keeps its chunks, resume with: " << resumeCommand(args, path, subset) << "\n";
+          return kExitFailure;
+        }
+        if (waited >= reportAt) {
+          err << "portalscan: " << subset.describe() << " waits for round " << k << " of "
+              << lacking << " (" << describeSeconds(waited) << " of at most "
+              << describeSeconds(args.wait) << ")\n";
+          reportAt += 60;
+        }
+        std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+        pause = std::min(2.0, pause * 2);
+      }
+      for (std::uint64_t i = refinement.roundBegin(k); i < refinement.roundEnd(k); ++i) {
+        const std::uint8_t v = i < known.size() && known[i] != 2 ? known[i] : refinement.verdict(i);
+        if (v == 2)
+          throw IoError("round " + std::to_string(k) + ": no verdict for point " +
+                        std::to_string(i) + " in the shards' files");
+        refinement.setVerdict(i, v != 0);
+      }
+    }
+    ordinal += chunks.size();
     if (!refinement.nextRound()) break;
   }
+  if (matched < state.committed.size()) throw notThisRefinement(path, state.committed[matched]);
   writer->finish();
-  printSummary(out, config, "", totals, all, state.rows + all.rows, path);
+  printSummary(out, config, sharded ? subset.describe() : "", totals, all, state.rows + all.rows,
+               path);
   std::vector<std::uint64_t> perRound;
   for (std::size_t k = 0; k < refinement.rounds(); ++k)
     perRound.push_back(refinement.roundEnd(k) - refinement.roundBegin(k));
@@ -646,10 +803,7 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   }
   const ScanSummary first = summarise(args.inputs.front(), false);
   const ScanConfig config = parseConfig(first.config, args.inputs.front());
-  if (config.sampler == SamplerKind::Refine) {
-    throw InputError("'" + args.inputs.front() + "' is a refine scan: it runs in one process " +
-                     "and is never split, so there is nothing to merge");
-  }
+
   for (const auto& in : args.inputs) {
     std::error_code ec;
     if (fs::exists(args.output) && fs::equivalent(args.output, in, ec)) {
@@ -658,11 +812,23 @@ int runMerge(const MergeArgs& args, std::ostream& out) {
   }
   checkOutput(args.output, args.force);
 
-  const MergeSummary merged = mergeScanFiles(config, args.inputs, args.output, args.force);
+  // A refine scan's chunks follow its rounds: planned again from the inputs' verdicts (a round
+  // whose verdicts are not all there ends the plan, and its missing chunks are named).
+  std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> chunks;
+  std::optional<Refinement> refinement;
+  if (config.sampler == SamplerKind::Refine) {
+    std::vector<std::uint8_t> known;
+    for (const auto& in : args.inputs) readVerdictsInto(in, config, known);
+    refinement.emplace(config);
+    chunks = replay(*refinement, known);
+  }
+  const MergeSummary merged =
+      mergeScanFiles(config, args.inputs, args.output, args.force, chunks ? &*chunks : nullptr);
+  const std::uint64_t points = refinement ? refinement->points() : config.points;
   out << "portalscan merge: " << args.inputs.size() << " file(s) into " << args.output << ": "
-      << config.points << " points, " << merged.rows << " rows, " << merged.allowed << " allowed ("
-      << percent(merged.allowed, config.points) << "); " << merged.storedCopies << " of "
-      << merged.chunks << " chunks copied as stored\n";
+      << points << " points, " << merged.rows << " rows, " << merged.allowed << " allowed ("
+      << percent(merged.allowed, points) << "); " << merged.storedCopies << " of " << merged.chunks
+      << " chunks copied as stored\n";
   return kExitOk;
 }
 
@@ -680,14 +846,29 @@ struct RefineInfo {
 
 RefineInfo refineInfo(const ScanSummary& s) {
   const ScanConfig config = parseConfig(s.config, s.path);
-  const auto in = readVerdicts(s.path, config);
+  std::vector<std::uint8_t> in;
+  readVerdictsInto(s.path, config, in);
   Refinement refinement(config);
   replay(refinement, in);
   RefineInfo info;
+  if (s.subset.kind != Subset::Kind::All) {
+    // A shard or part holds a share of each round: its points per round, from /round.
+    readCommitted(s.path, [&](const CommittedFile& file) {
+      info.perRound.clear();
+      for (const std::int8_t r : file.bytes("round")) {
+        const auto k = static_cast<std::size_t>(static_cast<std::uint8_t>(r));
+        if (info.perRound.size() <= k) info.perRound.resize(k + 1, 0);
+        ++info.perRound[k];
+      }
+    });
+    info.cellSide = refineResolution(config, info.perRound.empty() ? 0 : info.perRound.size() - 1);
+    return info;
+  }
   for (std::size_t k = 0; k < refinement.rounds(); ++k) {
-    const std::uint64_t b = refinement.roundBegin(k);
-    const std::uint64_t e = std::min<std::uint64_t>(refinement.roundEnd(k), in.size());
-    if (e > b) info.perRound.push_back(e - b);
+    std::uint64_t n = 0;
+    for (std::uint64_t i = refinement.roundBegin(k); i < refinement.roundEnd(k); ++i)
+      n += i < in.size() && in[i] != 2 ? 1 : 0;
+    if (n > 0) info.perRound.push_back(n);
   }
   info.over = s.complete;
   if (info.over) info.boundaryCells = refinement.boundaryCells();
@@ -770,7 +951,9 @@ int runInfo(const InfoArgs& args, std::ostream& out) {
     if (rounds.over) {
       printRefinement(out, config, rounds.perRound, rounds.boundaryCells, rounds.budgetReached);
     } else {
-      out << "  refinement       " << rounds.perRound.size() << " round(s) so far: ";
+      out << "  refinement       " << rounds.perRound.size()
+          << (s.subset.kind == Subset::Kind::All ? " round(s) so far: "
+                                                 : " round(s) in this file: ");
       for (std::size_t k = 0; k < rounds.perRound.size(); ++k)
         out << (k ? " + " : "") << rounds.perRound[k];
       out << " points (cell side " << rounds.cellSide << ")\n";

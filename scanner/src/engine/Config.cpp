@@ -411,7 +411,8 @@ SamplerSection parseSampler(const ordered_json& j, const Context& root, ScanConf
   const bool refine =
       samplerJson.is_object() && samplerJson.contains("kind") && samplerJson.at("kind") == "refine";
   if (refine) {
-    checkKeys(samplerJson, {"kind", "depth", "budget", "criterion", "plane"}, sc);
+    checkKeys(samplerJson,
+              {"kind", "depth", "budget", "criterion", "plane", "base", "base_points", "seed"}, sc);
   } else {
     checkKeys(samplerJson, {"kind", "points", "seed"}, sc);
   }
@@ -461,6 +462,27 @@ void parseRefine(const SamplerSection& s, const Context& root, ScanConfig& c) {
     rc.depth = static_cast<std::uint32_t>(depth);
   }
   if (c.axes.empty()) sc.fail("the refine sampler needs at least one scanned parameter");
+  // The base design: the grid of the parameters' points, or Sobol points snapped to the lattice.
+  if (r.contains("base"))
+    rc.sobolBase = choice(r.at("base"), {"grid", "sobol"}, sc / "base") == "sobol";
+  if (rc.sobolBase) {
+    if (!r.contains("base_points")) {
+      (sc / "base").fail("a Sobol base design needs 'base_points' (how many Sobol points)");
+    }
+    rc.basePoints = positiveInteger(r.at("base_points"), sc / "base_points");
+    if (rc.basePoints > (std::uint64_t{1} << 28)) {
+      (sc / "base_points")
+          .fail("at most 2^28 = 268435456 points (the base design is planned in memory)");
+    }
+  } else {
+    for (const char* key : {"base_points", "seed"}) {
+      if (r.contains(key)) {
+        (sc / key).fail(std::string("only with \"base\": \"sobol\" (the base grid has no ") +
+                        (std::string(key) == "seed" ? "randomness" : "point count of its own") +
+                        ")");
+      }
+    }
+  }
   // The lattice follows the model's parameter order, whatever the order of the config's keys:
   // the canonical form (and so a resumed or re-read scan) lists them that way.
   std::stable_sort(c.axes.begin(), c.axes.end(),
@@ -522,14 +544,15 @@ void parseRefine(const SamplerSection& s, const Context& root, ScanConfig& c) {
         .fail("depth " + std::to_string(rc.depth) +
               " puts the refinement lattice past 2^63 - 1 points: lower it, or refine a plane");
   }
-  rc.baseSize = c.points;  // the grid's product
+  rc.baseSize = rc.sobolBase ? rc.basePoints : c.points;  // at most (Sobol: before duplicates)
   rc.budget = lattice;
   if (r.contains("budget")) {
     rc.budget = positiveInteger(r.at("budget"), sc / "budget");
     if (rc.budget < rc.baseSize) {
       (sc / "budget")
           .fail("a budget of " + std::to_string(rc.budget) + " points is below the base design's " +
-                std::to_string(rc.baseSize) + " (the grid of the parameters' points)");
+                std::to_string(rc.baseSize) +
+                (rc.sobolBase ? " (its base_points)" : " (the grid of the parameters' points)"));
     }
     rc.budget = std::min(rc.budget, lattice);
   }
@@ -900,6 +923,11 @@ void writeCanonical(const ordered_json& j, ScanConfig& c) {
                             {"budget", rc.budget},
                             {"criterion", criterion},
                             {"plane", plane}};
+    if (rc.sobolBase) {  // only then: the grid base's files keep their config hash
+      canonical["sampler"]["base"] = "sobol";
+      canonical["sampler"]["base_points"] = rc.basePoints;
+      canonical["sampler"]["seed"] = c.seed;
+    }
   } else {
     canonical["sampler"] = {{"kind", toString(c.sampler)}, {"points", c.points}, {"seed", c.seed}};
   }

@@ -44,21 +44,13 @@ Refinement::Refinement(const ScanConfig& config) : config_(config) {
     planeStride_[p] = s;
     s *= m_[plane_[p]];
   }
-  // Round 0: the base grid in grid order (the last axis fastest); its lattice indices ascend.
-  const std::uint64_t base = rc.baseSize;
-  lattice_.reserve(base);
-  for (std::uint64_t i = 0; i < base; ++i) {
-    std::uint64_t rest = i, index = 0;
-    for (std::size_t a = d; a-- > 0;) {
-      const std::uint64_t n = config.axes[a].points;
-      const std::uint64_t j = rest % n;
-      rest /= n;
-      index += (refined_[a] ? j << rc.depth : j) * stride_[a];
-    }
-    lattice_.push_back(index);
+  if (rc.sobolBase) {
+    planSobolBase();
+  } else {
+    planGridBase();
   }
-  verdict_.assign(base, 2);
-  roundEnd_.push_back(base);
+  verdict_.assign(lattice_.size(), 2);
+  roundEnd_.push_back(lattice_.size());
   // The level-0 cells: every base cell of the refined axes.
   const std::size_t p = plane_.size();
   Coords origin(p, 0);
@@ -72,6 +64,85 @@ Refinement::Refinement(const ScanConfig& config) : config_(config) {
       origin[q] = 0;
     }
     if (q == static_cast<std::size_t>(-1)) break;
+  }
+}
+
+void Refinement::planGridBase() {
+  const RefineConfig& rc = config_.refine;
+  const std::size_t d = m_.size();
+  // Round 0: the base grid in grid order (the last axis fastest); its lattice indices ascend.
+  const std::uint64_t base = rc.baseSize;
+  lattice_.reserve(base);
+  for (std::uint64_t i = 0; i < base; ++i) {
+    std::uint64_t rest = i, index = 0;
+    for (std::size_t a = d; a-- > 0;) {
+      const std::uint64_t n = config_.axes[a].points;
+      const std::uint64_t j = rest % n;
+      rest /= n;
+      index += (refined_[a] ? j << rc.depth : j) * stride_[a];
+    }
+    lattice_.push_back(index);
+  }
+}
+
+void Refinement::planSobolBase() {
+  const RefineConfig& rc = config_.refine;
+  const std::size_t d = m_.size();
+  // Round 0: the first base_points points of the scan's Sobol sequence (digital shift from the
+  // seed), each snapped to the nearest lattice node (on a profiled axis: its nearest base node);
+  // a node reached twice is evaluated once. Sorted by lattice index.
+  const auto sobol = makeSobolSampler(d, rc.basePoints, config_.seed);
+  constexpr std::uint64_t kBlock = 4096;
+  std::vector<double> u(kBlock * d);
+  lattice_.reserve(rc.basePoints);
+  for (std::uint64_t b = 0; b < rc.basePoints; b += kBlock) {
+    const std::uint64_t e = std::min(rc.basePoints, b + kBlock);
+    sobol->fill(b, e, u);
+    for (std::uint64_t i = 0; i < e - b; ++i) {
+      std::uint64_t index = 0;
+      for (std::size_t a = 0; a < d; ++a) {
+        const double top = static_cast<double>(m_[a] - 1);
+        index +=
+            static_cast<std::uint64_t>(std::clamp(std::nearbyint(u[i * d + a] * top), 0.0, top)) *
+            stride_[a];
+      }
+      lattice_.push_back(index);
+    }
+  }
+  std::sort(lattice_.begin(), lattice_.end());
+  lattice_.erase(std::unique(lattice_.begin(), lattice_.end()), lattice_.end());
+  // Each base node inside the closed box of a base cell (on a face: of every cell sharing it),
+  // for mixed(): a base cell whose corners were never evaluated is judged by them.
+  const std::size_t p = plane_.size();
+  const std::uint64_t side = std::uint64_t{1} << rc.depth;
+  std::uint64_t cells = 1;
+  for (std::size_t j = 0; j < p; ++j) cells *= config_.axes[plane_[j]].points - 1;
+  inside_.assign(cells, {});
+  std::set<std::uint64_t> keys;
+  for (const std::uint64_t index : lattice_) keys.insert(planeKey(index));
+  for (const std::uint64_t key : keys) {
+    std::vector<std::vector<std::uint64_t>> options(p);  // base-cell coordinate per axis
+    for (std::size_t j = 0; j < p; ++j) {
+      const std::uint64_t q = key / planeStride_[j] % m_[plane_[j]];
+      const std::uint64_t last = config_.axes[plane_[j]].points - 2;
+      options[j].push_back(std::min(q / side, last));
+      if (q % side == 0 && q > 0 && q / side - 1 != options[j][0])
+        options[j].push_back(q / side - 1);
+    }
+    std::vector<std::size_t> pick(p, 0);
+    for (;;) {
+      std::uint64_t cell = 0;
+      for (std::size_t j = 0; j < p; ++j) {
+        cell = cell * (config_.axes[plane_[j]].points - 1) + options[j][pick[j]];
+      }
+      inside_[cell].push_back(key);
+      std::size_t j = p;
+      while (j-- > 0) {
+        if (++pick[j] < options[j].size()) break;
+        pick[j] = 0;
+      }
+      if (j == static_cast<std::size_t>(-1)) break;
+    }
   }
 }
 
@@ -106,6 +177,7 @@ std::uint64_t Refinement::planeKeyOf(const Coords& q) const {
 
 bool Refinement::mixed(const Coords& origin, std::uint64_t side) const {
   const std::size_t p = plane_.size();
+  const bool sobol = config_.refine.sobolBase;
   int seen = -1;
   for (std::uint64_t corner = 0; corner < (std::uint64_t{1} << p); ++corner) {
     std::uint64_t key = 0;
@@ -113,9 +185,31 @@ bool Refinement::mixed(const Coords& origin, std::uint64_t side) const {
       key += (origin[q] + ((corner >> q) & 1) * side) * planeStride_[q];
     }
     const auto it = nodes_.find(key);
-    if (it == nodes_.end()) throw std::logic_error("refine: a cell corner was never evaluated");
+    if (it == nodes_.end()) {
+      if (sobol) continue;  // a base cell's corners: judged by its base points below
+      throw std::logic_error("refine: a cell corner was never evaluated");
+    }
     if (seen >= 0 && it->second != seen) return true;
     seen = it->second;
+  }
+  if (!sobol) return false;
+  // A Sobol base: every base point inside the cell's closed box counts too (a grid base has
+  // none there but the corners).
+  const std::uint64_t baseSide = std::uint64_t{1} << config_.refine.depth;
+  std::uint64_t cell = 0;
+  for (std::size_t j = 0; j < p; ++j) {
+    cell = cell * (config_.axes[plane_[j]].points - 1) + origin[j] / baseSide;
+  }
+  for (const std::uint64_t key : inside_[cell]) {
+    bool in = true;
+    for (std::size_t j = 0; j < p && in; ++j) {
+      const std::uint64_t q = key / planeStride_[j] % m_[plane_[j]];
+      in = q >= origin[j] && q <= origin[j] + side;
+    }
+    if (!in) continue;
+    const std::uint8_t v = nodes_.at(key);
+    if (seen >= 0 && v != seen) return true;
+    seen = v;
   }
   return false;
 }

@@ -20,7 +20,8 @@ using detail::dataColumns;
 // --- merging ---
 
 MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::string>& inputs,
-                            const std::string& output, bool overwrite) {
+                            const std::string& output, bool overwrite,
+                            const std::vector<std::pair<std::uint64_t, std::uint64_t>>* chunks) {
   // Every verified chunk of every input, and where it lives.
   struct Source {
     std::size_t file;
@@ -53,7 +54,7 @@ MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::str
     }
   }
   // Every chunk of the scan exactly once.
-  const auto all = plannedChunks(config, Subset{});
+  const auto all = chunks ? *chunks : plannedChunks(config, Subset{});
   std::vector<std::pair<std::uint64_t, std::uint64_t>> missing;
   for (const auto& chunk : all) {
     if (!sources.contains(chunk.first)) missing.push_back(chunk);

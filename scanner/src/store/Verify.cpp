@@ -108,13 +108,17 @@ Verification verify(h5::File& file, const ScanConfig& config) {
   std::set<std::uint64_t> seen;
   // A refine scan's chunks follow its rounds, which depend on its verdicts: they cover
   // [0, points) in order, at most C points each, a round's last one shorter (the run
-  // checks them against the rounds it replays from the verdicts).
+  // checks them against the rounds it replays from the verdicts). A shard holds every N-th
+  // of them, ascending; an MPI rank's part those handed to it, none twice.
   const bool refine = config.sampler == SamplerKind::Refine;
   std::uint64_t refineEnd = 0;
   for (std::uint64_t k = 0; k < recorded; ++k) {
     const std::uint64_t b = range[2 * k], e = range[2 * k + 1];
     if (refine) {
-      if (b != refineEnd || e <= b || e - b > c || e > config.points || rows[k] > e - b) break;
+      const bool placed = state.subset.kind == Subset::Kind::All     ? b == refineEnd
+                          : state.subset.kind == Subset::Kind::Shard ? b >= refineEnd
+                                                                     : seen.insert(b).second;
+      if (!placed || e <= b || e - b > c || e > config.points || rows[k] > e - b) break;
       refineEnd = e;
       ++candidates;
       continue;

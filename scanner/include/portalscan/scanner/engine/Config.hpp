@@ -60,7 +60,10 @@ struct RefineConfig {
   std::size_t constraint = 0;      ///< Constraint: index into the chain
   double chi2Level = 0.0;          ///< Chi2: a point is "in" when chi2_total <= this
   std::vector<std::size_t> plane;  ///< indices into axes that are refined (ascending)
-  std::uint64_t baseSize = 0;      ///< points of the base design (the grid's product)
+  std::uint64_t baseSize = 0;      ///< points of the base design (the grid's product; Sobol:
+                                   ///< base_points, before duplicates on the lattice are dropped)
+  bool sobolBase = false;          ///< base design: Sobol points snapped to the lattice
+  std::uint64_t basePoints = 0;    ///< Sobol base: how many of the sequence's points
 };
 
 struct OutputConfig {

@@ -42,6 +42,8 @@ class Refinement {
 
   /// Records the verdict of point i (i < points()).
   void setVerdict(std::uint64_t i, bool in) { verdict_.at(i) = in ? 1 : 0; }
+  /// The verdict of point i: 0 out, 1 in, 2 not yet set.
+  std::uint8_t verdict(std::uint64_t i) const { return verdict_.at(i); }
   /// Plans the next round from the verdicts of every point so far (each must be
   /// set). Returns false, planning nothing, when the refinement is over: the
   /// depth is reached, no cell is mixed, or the budget is spent.
@@ -66,6 +68,8 @@ class Refinement {
   std::uint64_t planeKey(std::uint64_t latticeIndex) const;
   std::uint64_t planeKeyOf(const Coords& planeCoords) const;
   bool mixed(const Coords& origin, std::uint64_t side) const;
+  void planGridBase();
+  void planSobolBase();
 
   const ScanConfig& config_;
   std::vector<std::uint64_t> m_;       ///< lattice nodes per axis (all axes)
@@ -80,6 +84,9 @@ class Refinement {
   std::uint64_t absorbed_ = 0;                             ///< points folded into nodes_
   std::vector<Coords> candidates_;  ///< cells of the last level, by origin (plane coords)
   std::vector<std::uint64_t> split_;
+  /// Sobol base: per base cell (mixed radix over the refined axes), the plane nodes of the base
+  /// points in its closed box.
+  std::vector<std::vector<std::uint64_t>> inside_;
   bool budgetReached_ = false;
   bool over_ = false;
 };

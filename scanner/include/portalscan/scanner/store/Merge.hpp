@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace portalscan::scanner {
@@ -20,8 +21,10 @@ struct MergeSummary {
 /// Writes `output` with every chunk of `config` taken from the `inputs`
 /// (shards or MPI rank parts, each verified and complete), in index order:
 /// the file an unsharded run writes. A chunk missing from all inputs, or
-/// present in two, is an InputError naming it.
-MergeSummary mergeScanFiles(const ScanConfig& config, const std::vector<std::string>& inputs,
-                            const std::string& output, bool overwrite);
+/// present in two, is an InputError naming it. `chunks`, when given, are the scan's chunks
+/// (a refine scan's, planned from its verdicts); else the config's.
+MergeSummary mergeScanFiles(
+    const ScanConfig& config, const std::vector<std::string>& inputs, const std::string& output,
+    bool overwrite, const std::vector<std::pair<std::uint64_t, std::uint64_t>>* chunks = nullptr);
 
 }  // namespace portalscan::scanner
