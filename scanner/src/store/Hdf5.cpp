@@ -538,6 +538,38 @@ bool storePlane(const unsigned char* plane, std::size_t n) {
   return pairs < kMaxPairs;
 }
 
+/// The shuffle of 8-byte elements (H5Z__filter_shuffle: byte k of element j to k * n + j) for
+/// the first `rows` of them, 16 at a time with SSE2: four rounds of byte unpacks transpose the
+/// 16 x 8 bytes, each round moving one bit of the row index from the register number into the
+/// byte position; plane k ends in register (k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1).
+void shuffle8(const unsigned char* src, std::size_t n, std::size_t rows, unsigned char* out) {
+  std::size_t j = 0;
+  for (; j + 16 <= rows; j += 16) {
+    __m128i v[8], w[8];
+    for (int i = 0; i < 8; ++i) {
+      v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j * 8 + 16 * i));
+    }
+    const auto round = [](const __m128i* in, __m128i* to, int bit) {
+      for (int i = 0; i < 8; ++i) {
+        if (i >> bit & 1) continue;
+        to[i] = _mm_unpacklo_epi8(in[i], in[i | 1 << bit]);
+        to[i | 1 << bit] = _mm_unpackhi_epi8(in[i], in[i | 1 << bit]);
+      }
+    };
+    round(v, w, 2);
+    round(w, v, 1);
+    round(v, w, 0);
+    round(w, v, 2);
+    for (int k = 0; k < 8; ++k) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k * n + j),
+                       v[(k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1)]);
+    }
+  }
+  for (; j < rows; ++j) {
+    for (std::size_t k = 0; k < 8; ++k) out[k * n + j] = src[j * 8 + k];
+  }
+}
+
 /// One raw-deflate stream per thread (zlib, window 2^15, memLevel 8), reset for each chunk:
 /// no allocation and no 256 kB hash-table set-up per chunk, as compress2 did.
 struct DeflateState {
@@ -622,9 +654,12 @@ std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint6
   } else {
     // H5Z__filter_shuffle: byte k of element j goes to k * n + j (the rows past `rows` are
     // zero, so each byte plane is zero from `rows` on).
+    if (e == 8) shuffle8(src, n, static_cast<std::size_t>(rows), plain.data());
     for (std::size_t k = 0; k < e; ++k) {
       unsigned char* plane = plain.data() + k * n;
-      for (std::size_t j = 0; j < rows; ++j) plane[j] = src[j * e + k];
+      if (e != 8) {
+        for (std::size_t j = 0; j < rows; ++j) plane[j] = src[j * e + k];
+      }
       std::memset(plane + rows, 0, n - static_cast<std::size_t>(rows));
     }
   }
