@@ -481,6 +481,9 @@ namespace {
 /// the bytes, b = sum of the running a's, both mod 65521, reduced every NMAX bytes (5552, zlib's
 /// bound for 32-bit sums; 5536 here, a multiple of 16).
 std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
+#if !defined(__SSE2__)
+  return static_cast<std::uint32_t>(adler32(1, p, static_cast<uInt>(n)));  // zlib's own
+#else
   constexpr std::uint32_t kBase = 65521;
   constexpr std::size_t kMax = 5552 / 16 * 16;
   std::uint64_t a = 1, b = 0;
@@ -513,6 +516,7 @@ std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
     b += a;
   }
   return static_cast<std::uint32_t>((b % kBase) << 16 | (a % kBase));
+#endif
 }
 
 /// Whether a byte plane is left uncompressed (a stored deflate block): its order-2 Renyi
@@ -544,6 +548,7 @@ bool storePlane(const unsigned char* plane, std::size_t n) {
 /// byte position; plane k ends in register (k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1).
 void shuffle8(const unsigned char* src, std::size_t n, std::size_t rows, unsigned char* out) {
   std::size_t j = 0;
+#if defined(__SSE2__)
   for (; j + 16 <= rows; j += 16) {
     __m128i v[8], w[8];
     for (int i = 0; i < 8; ++i) {
@@ -565,6 +570,7 @@ void shuffle8(const unsigned char* src, std::size_t n, std::size_t rows, unsigne
                        v[(k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1)]);
     }
   }
+#endif
   for (; j < rows; ++j) {
     for (std::size_t k = 0; k < 8; ++k) out[k * n + j] = src[j * 8 + k];
   }
