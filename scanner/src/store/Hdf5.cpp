@@ -2,6 +2,7 @@
 
 #include "portalscan/physics/Error.hpp"
 
+#include <emmintrin.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -474,6 +475,174 @@ Pipeline Dataset::pipeline() const {
   return p;
 }
 
+namespace {
+
+/// Adler-32 (RFC 1950, sec. 2.2; zlib's adler32) with SSE2, 16 bytes a step: a = 1 + sum of
+/// the bytes, b = sum of the running a's, both mod 65521, reduced every NMAX bytes (5552, zlib's
+/// bound for 32-bit sums; 5536 here, a multiple of 16).
+std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
+#if !defined(__SSE2__)
+  return static_cast<std::uint32_t>(adler32(1, p, static_cast<uInt>(n)));  // zlib's own
+#else
+  constexpr std::uint32_t kBase = 65521;
+  constexpr std::size_t kMax = 5552 / 16 * 16;
+  std::uint64_t a = 1, b = 0;
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i low = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9);
+  const __m128i high = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
+  auto sum = [](__m128i x) {
+    alignas(16) std::uint32_t t[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(t), x);
+    return std::uint64_t{t[0]} + t[1] + t[2] + t[3];
+  };
+  while (n >= 16) {
+    const std::size_t block = std::min(n, kMax) / 16 * 16;
+    n -= block;
+    // s1: the bytes' sum; s1s: the sum of s1 before each step (each step adds 16 * it to b);
+    // s2: the bytes weighted 16..1 by their place in the step.
+    __m128i s1 = zero, s1s = zero, s2 = zero;
+    for (std::size_t i = 0; i < block; i += 16, p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      s1s = _mm_add_epi32(s1s, s1);
+      s1 = _mm_add_epi32(s1, _mm_sad_epu8(v, zero));
+      s2 = _mm_add_epi32(s2, _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi8(v, zero), low),
+                                           _mm_madd_epi16(_mm_unpackhi_epi8(v, zero), high)));
+    }
+    b = (b + a * block + 16 * sum(s1s) + sum(s2)) % kBase;
+    a = (a + sum(s1)) % kBase;
+  }
+  for (; n > 0; --n) {
+    a += *p++;
+    b += a;
+  }
+  return static_cast<std::uint32_t>((b % kBase) << 16 | (a % kBase));
+#endif
+}
+
+/// Whether a byte plane is left uncompressed (a stored deflate block): its order-2 Renyi
+/// entropy, estimated from 256 bytes spread over it, is above 7 bits of 8 — fewer than 256
+/// pairs of equal bytes among the samples (uniformly random bytes give 127.5 on average; a
+/// plane of a few distinct values, or runs, thousands). Such planes are the low mantissa
+/// bytes of doubles that vary at full precision: deflate level 1 spent most of its time on
+/// them (about 7 ns a byte of literals) and gained little. Deterministic: a function of the
+/// plane alone. Planes under 1024 bytes are always compressed.
+bool storePlane(const unsigned char* plane, std::size_t n) {
+  constexpr std::size_t kSamples = 256;
+#ifdef PORTALSCAN_MEASURE_MAX_PAIRS
+  constexpr std::uint32_t kMaxPairs = PORTALSCAN_MEASURE_MAX_PAIRS;
+#else
+  constexpr std::uint32_t kMaxPairs = 256;
+#endif
+  if (n < 4 * kSamples) return false;
+  std::array<std::uint16_t, 256> counts{};
+  const std::size_t step = n / kSamples;
+  for (std::size_t i = 0; i < kSamples; ++i) ++counts[plane[i * step]];
+  std::uint32_t pairs = 0;
+  for (const std::uint16_t c : counts) pairs += c * (c - 1u) / 2;
+  return pairs < kMaxPairs;
+}
+
+/// The shuffle of 8-byte elements (H5Z__filter_shuffle: byte k of element j to k * n + j) for
+/// the first `rows` of them, 16 at a time with SSE2: four rounds of byte unpacks transpose the
+/// 16 x 8 bytes, each round moving one bit of the row index from the register number into the
+/// byte position; plane k ends in register (k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1).
+void shuffle8(const unsigned char* src, std::size_t n, std::size_t rows, unsigned char* out) {
+  std::size_t j = 0;
+#if defined(__SSE2__)
+  for (; j + 16 <= rows; j += 16) {
+    __m128i v[8], w[8];
+    for (int i = 0; i < 8; ++i) {
+      v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j * 8 + 16 * i));
+    }
+    const auto round = [](const __m128i* in, __m128i* to, int bit) {
+      for (int i = 0; i < 8; ++i) {
+        if (i >> bit & 1) continue;
+        to[i] = _mm_unpacklo_epi8(in[i], in[i | 1 << bit]);
+        to[i | 1 << bit] = _mm_unpackhi_epi8(in[i], in[i | 1 << bit]);
+      }
+    };
+    round(v, w, 2);
+    round(w, v, 1);
+    round(v, w, 0);
+    round(w, v, 2);
+    for (int k = 0; k < 8; ++k) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k * n + j),
+                       v[(k & 1) << 2 | (k >> 2 & 1) << 1 | (k >> 1 & 1)]);
+    }
+  }
+#endif
+  for (; j < rows; ++j) {
+    for (std::size_t k = 0; k < 8; ++k) out[k * n + j] = src[j * 8 + k];
+  }
+}
+
+/// One raw-deflate stream per thread (zlib, window 2^15, memLevel 8), reset for each chunk:
+/// no allocation and no 256 kB hash-table set-up per chunk, as compress2 did.
+struct DeflateState {
+  z_stream stream{};
+  int level = -1;
+  ~DeflateState() {
+    if (level >= 0) deflateEnd(&stream);
+  }
+  z_stream* reset(int wanted) {
+    if (level != wanted) {
+      if (level >= 0) deflateEnd(&stream);
+      stream = z_stream{};
+      level = -1;
+      if (deflateInit2(&stream, wanted, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return nullptr;
+      }
+      level = wanted;
+    } else if (deflateReset(&stream) != Z_OK ||
+               deflateParams(&stream, wanted, Z_DEFAULT_STRATEGY) != Z_OK) {
+      // deflateReset keeps the level the last chunk's planes left (deflateParams): set it
+      // back, or a chunk's bytes would depend on the chunk its thread filtered before.
+      return nullptr;
+    }
+    return &stream;
+  }
+};
+
+/// The zlib stream (RFC 1950) of `plain` as `planes` byte planes of `n` bytes: a zlib header,
+/// each plane deflated at `level` or, when storePlane says so, as stored blocks, in one
+/// raw-deflate stream (deflateParams switches between them), and the Adler-32 of `plain`.
+/// False when it does not fit in `capacity` bytes (HDF5's filter then fails too).
+bool deflatePlanes(const unsigned char* plain, std::size_t planes, std::size_t n, int level,
+                   std::vector<unsigned char>& out, std::size_t capacity) {
+  static thread_local DeflateState state;
+  z_stream* z = state.reset(level);
+  if (!z || capacity < 6) return false;
+  out.resize(capacity);
+  // CMF 0x78 (deflate, 32 kB window) and FLG with zlib's level hint and the check bits.
+  const unsigned hint = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
+  const unsigned header = 0x7800u | hint << 6;
+  out[0] = 0x78;
+  out[1] = static_cast<unsigned char>((header + 31 - header % 31) & 0xff);
+  z->next_out = out.data() + 2;
+  z->avail_out = static_cast<uInt>(capacity - 6);
+  int current = level;
+  for (std::size_t k = 0; k < planes; ++k) {
+    const unsigned char* plane = plain + k * n;
+    const int wanted = storePlane(plane, n) ? 0 : level;
+    if (wanted != current) {
+      if (deflateParams(z, wanted, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+      current = wanted;
+    }
+    const bool last = k + 1 == planes;
+    z->next_in = const_cast<unsigned char*>(plane);
+    z->avail_in = static_cast<uInt>(n);
+    if (deflate(z, last ? Z_FINISH : Z_NO_FLUSH) != (last ? Z_STREAM_END : Z_OK)) return false;
+    if (z->avail_in != 0) return false;
+  }
+  std::size_t size = capacity - 4 - z->avail_out;
+  const std::uint32_t check = adler32Sse2(plain, planes * n);
+  for (int i = 3; i >= 0; --i) out[size++] = static_cast<unsigned char>(check >> (8 * i));
+  out.resize(size);
+  return true;
+}
+
+}  // namespace
+
 std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint64_t rows,
                           std::vector<unsigned char>& out, std::vector<unsigned char>& scratch) {
   const std::size_t e = pipeline.elementBytes;
@@ -484,29 +653,41 @@ std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint6
   plain.resize(bytes);
   const auto* src = static_cast<const unsigned char*>(data);
   const std::size_t used = static_cast<std::size_t>(rows) * e;
-  if (!pipeline.shuffle || e <= 1 || n <= 1) {
+  const bool shuffled = pipeline.shuffle && e > 1 && n > 1;
+  if (!shuffled) {
     std::memcpy(plain.data(), src, used);
     std::memset(plain.data() + used, 0, bytes - used);
   } else {
     // H5Z__filter_shuffle: byte k of element j goes to k * n + j (the rows past `rows` are
     // zero, so each byte plane is zero from `rows` on).
+    if (e == 8) shuffle8(src, n, static_cast<std::size_t>(rows), plain.data());
     for (std::size_t k = 0; k < e; ++k) {
       unsigned char* plane = plain.data() + k * n;
-      for (std::size_t j = 0; j < rows; ++j) plane[j] = src[j * e + k];
+      if (e != 8) {
+        for (std::size_t j = 0; j < rows; ++j) plane[j] = src[j * e + k];
+      }
       std::memset(plane + rows, 0, n - static_cast<std::size_t>(rows));
     }
   }
   if (pipeline.deflate < 0) return 0;
-  // H5Z__filter_deflate: compress2 into a buffer of DEFLATE_SIZE_ADJUST(nbytes) =
-  // ceil(nbytes * 1.001f) + 12 bytes; if that fails, the optional filter is skipped.
-  uLongf size = static_cast<uLongf>(std::ceil(static_cast<double>(bytes) * double{1.001F}) + 12);
-  out.resize(size);
-  const int status =
-      compress2(out.data(), &size, plain.data(), static_cast<uLong>(bytes), pipeline.deflate);
-  if (status == Z_OK) {
+  // HDF5's deflate filter (H5Z__filter_deflate) compresses into DEFLATE_SIZE_ADJUST(nbytes) =
+  // ceil(nbytes * 1.001f) + 12 bytes and, if that fails, skips the optional filter (its bit in
+  // the mask): the same bound and the same fallback here.
+  const auto capacity =
+      static_cast<std::size_t>(std::ceil(static_cast<double>(bytes) * double{1.001F}) + 12);
+  bool ok = false;
+  if (pipeline.deflate == 0) {
+    // Level 0 (never created by portalscan): zlib's own stored blocks, as HDF5 writes them.
+    uLongf size = static_cast<uLongf>(capacity);
     out.resize(size);
-    return 0;
+    ok = compress2(out.data(), &size, plain.data(), static_cast<uLong>(bytes), 0) == Z_OK;
+    if (ok) out.resize(size);
+  } else {
+    // Byte planes the shuffle made (one, unshuffled), each deflated or stored (storePlane).
+    ok = deflatePlanes(plain.data(), shuffled ? e : 1, shuffled ? n : bytes, pipeline.deflate, out,
+                       capacity);
   }
+  if (ok) return 0;
   out.assign(plain.begin(), plain.end());
   return std::uint32_t{1} << pipeline.deflateIndex;
 }

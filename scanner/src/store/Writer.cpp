@@ -246,8 +246,8 @@ void ScanWriter::openDatasets(const ScanConfig& config) {
   chunkRange_ = chunks.openDataset("range");
   columns_.clear();
   for (const Column& col : dataColumns(config)) columns_.push_back(root.openDataset(col.path));
-  // The workers filter chunks themselves (prepare) only for pipelines they reproduce byte for
-  // byte, read from the file: a resumed file keeps the compression it was created with.
+  // The workers filter chunks themselves (prepare) only for the pipelines portalscan creates,
+  // read from the file: a resumed file keeps the compression it was created with.
   pipelines_.clear();
   prefilter_ = true;
   for (const h5::Dataset& d : columns_) {

@@ -65,7 +65,7 @@ class Object {
 };
 
 /// How a dataset stores its chunks: what a writer needs to filter a chunk
-/// itself exactly as HDF5 would (h5::encodeChunk), then hand HDF5 the stored
+/// itself into bytes HDF5's pipeline reads (h5::encodeChunk), then hand HDF5 the stored
 /// bytes (Dataset::appendStoredChunk). Only the pipelines portalscan creates
 /// are `known`: none, deflate, or shuffle then deflate.
 struct Pipeline {
@@ -80,11 +80,15 @@ struct Pipeline {
 
 /// Filters one storage chunk as `pipeline` declares it: `rows` elements of
 /// `data` (at most `chunkRows`), the rest of the chunk zero (HDF5's fill of a
-/// chunk it allocates), shuffled and deflated with HDF5's own parameters
-/// (H5Zshuffle.c, H5Zdeflate.c: compress2 into 1.001 n + 12 bytes; an optional
-/// filter that fails is skipped and marked in the mask). Writes the stored
-/// bytes into `out` (resized), returns the filter mask. Thread-safe; `scratch`
-/// is the caller's. Requires `pipeline.known`.
+/// chunk it allocates), shuffled as H5Zshuffle.c does, then one zlib stream
+/// in which each byte plane of the shuffle is either stored verbatim (when it
+/// looks random: 256 samples with fewer than 256 equal pairs) or deflated at
+/// the pipeline's level exactly as H5Zdeflate.c's compress2 would; a chunk
+/// with no stored plane is HDF5's own bytes. As in HDF5, a stream over 1.001 n
+/// + 12 bytes skips the optional deflate filter (its bit in the mask).
+/// Writes the stored bytes into `out` (resized), returns the filter mask.
+/// Deterministic (a function of the rows), thread-safe; `scratch` is the
+/// caller's and holds the shuffled chunk afterwards. Requires `pipeline.known`.
 std::uint32_t encodeChunk(const Pipeline& pipeline, const void* data, std::uint64_t rows,
                           std::vector<unsigned char>& out, std::vector<unsigned char>& scratch);
 

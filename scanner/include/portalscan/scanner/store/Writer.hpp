@@ -36,11 +36,13 @@ class ScanWriter {
   /// The writer's work that can run on the thread that computed `chunk`,
   /// before append(): its checksum, and when its rows make one whole storage
   /// chunk (keep: all; or the scan's last, shorter chunk) every column
-  /// filtered (shuffle, gzip) exactly as its dataset declares. append() then
-  /// only hands those bytes to HDF5 (direct chunk writes) if the file's rows
-  /// end on a storage-chunk boundary, and otherwise writes the rows through
-  /// HDF5's filters as before: the file is the same either way. Thread-safe
-  /// (const; several threads prepare their own chunks at once).
+  /// filtered (shuffle, gzip) for the pipeline its dataset declares
+  /// (h5::encodeChunk: random-looking byte planes stored, the rest deflated).
+  /// append() then only hands those bytes to HDF5 (direct chunk writes) if
+  /// the file's rows end on a storage-chunk boundary, and otherwise writes the
+  /// rows through HDF5's filters as before: the same rows either way, and for
+  /// keep: all always the first way, so a file does not depend on the thread
+  /// count. Thread-safe (const; several threads prepare their own chunks at once).
   void prepare(ChunkBuffer& chunk) const;
   /// Chunks append() wrote as prepared storage chunks, since this writer opened.
   std::uint64_t chunksWrittenPrepared() const { return preparedWritten_; }
