@@ -488,8 +488,8 @@ std::vector<ObservableSpec> observableSpecs() {
       {"delta_CP", "rad", sp, "Dirac CP phase in [0, 2 pi), as sin2_theta12",
        "PDG Eq. 14.34; docs/physics/hidden_kev_fermion.md", kThree},
       {"pmns_nonunitarity", "1", sp,
-       "max_ab |(N N^dag - 1)_ab| of the active 3x3 block N, from the chi columns: "
-       "N N^dag - 1 = -B B^dag",
+       "max_ab |(N N^dag - 1)_ab| of the active 3x3 block N: the chi columns and the heavy N_R, "
+       "N N^dag - 1 = -(B B^dag + Theta Theta^dag), Theta = m_D M_N^-1",
        "CN Eqs. 9-12 with three N_R; docs/physics/hidden_kev_fermion.md", kThree},
       {"yukawa_max", "1", sp, "max |y_alpha i| of the 3x3 Yukawa matrix (given or Casas-Ibarra)",
        "Casas & Ibarra, hep-ph/0103065", kThree},
@@ -1300,7 +1300,23 @@ void fillSpectrum3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in, std:
       for (int j : {s.light, s.heavy}) deficit(a, b) += s.mixing(a, j) * std::conj(s.mixing(b, j));
     }
   }
-  out[pmns_nonunitarity] = deficit.cwiseAbs().maxCoeff();
+  // The heavy N_R's own share, leading order in Theta = m_D M_N^-1 (active rows): the light
+  // states' active rows are (1 - Theta Theta^dag / 2) times those of the 5x5 (Schechter & Valle,
+  // Phys. Rev. D 25 (1982) 774; Fernandez-Martinez et al., hep-ph/0703098, Eq. 5), so
+  // N N^dag - 1 = -(B B^dag + Theta Theta^dag). It is about m_nu/M_N (1e-25 at the defaults)
+  // unless Casas-Ibarra's complex R makes the Yukawas large at a low M_N. The angles below need
+  // the chi part only: the factor (1 - Theta Theta^dag / 2) is Hermitian and drops out of the
+  // unitary part at this order.
+  pmns::Matrix3 heavy = pmns::Matrix3::Zero();
+  for (int a = 0; a < 3; ++a) {
+    for (int b = 0; b < 3; ++b) {
+      for (int i = 0; i < 3; ++i) {
+        const double mn = ss.MN[static_cast<std::size_t>(i)];
+        heavy(a, b) += ss.mD(a, i) * std::conj(ss.mD(b, i)) / (mn * mn);
+      }
+    }
+  }
+  out[pmns_nonunitarity] = (deficit + heavy).cwiseAbs().maxCoeff();
   const pmns::MixingAngles angles = pmns::anglesOf(pmns::unitaryPart(n, deficit));
   const double m1 = m[static_cast<std::size_t>(label[0])];
   const double m2 = m[static_cast<std::size_t>(label[1])];

@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -187,18 +190,22 @@ TEST_F(Reliability, CommitSecondsBoundsTheWorkAKillLoses) {
   ASSERT_EQ(runCli("run '" + config("reliability.json") + "' -o '" + endFile + "' --resume").code,
             0);
   expectIdentical(*reference, endFile);
-  // 2 s on one thread (the run takes 4 s idle, 11 s on a loaded machine): not before 2 s, with
-  // part of the run only, and not much after 2 s. The interval counts from the writer's start,
-  // before the first chunk (start-up and the kernels' one-time tables: 0.5 to 1.4 s, what the
-  // "every" run measures), so the first commit comes at most one chunk after 2 s plus that
-  // start-up. The allowance adds 0.25 s of jitter and a second chunk; a writer that waited
-  // twice the interval would miss it by more than 0.25 s.
-  const auto [some, seconds, someFile] = firstCommit("interval", "2");
-  EXPECT_GE(seconds, 2.0);
+  // An interval of half the whole run (measured above: 1 to 11 s by the machine's load, after
+  // the kernels got faster) on one thread: not before the interval, with part of the run only,
+  // and not much after it. The interval counts from the writer's start, before the first chunk
+  // (start-up and the kernels' one-time tables: what the "every" run measures), so the first
+  // commit comes at most one chunk after the interval plus that start-up. The allowance adds
+  // 0.25 s of jitter and a second chunk; a writer that waited twice the interval would miss it
+  // by more than 0.25 s.
+  const double interval = std::max(0.5, 0.5 * endSeconds);
+  std::ostringstream intervalText;
+  intervalText << std::setprecision(3) << interval;
+  const auto [some, seconds, someFile] = firstCommit("interval", intervalText.str());
+  EXPECT_GE(seconds, interval);
   EXPECT_GE(some, 1u);
-  EXPECT_LT(some, kChunks);
+  EXPECT_LT(some, kChunks) << "interval " << interval << " s, whole run " << endSeconds << " s";
   const double perChunk = (endSeconds - everySeconds) / static_cast<double>(kChunks - 1);
-  EXPECT_LT(seconds, 2.0 + everySeconds + 2 * perChunk + 0.25)
+  EXPECT_LT(seconds, interval + everySeconds + 2 * perChunk + 0.25)
       << "first commit " << seconds << " s, start-up + one chunk " << everySeconds
       << " s, one chunk " << perChunk << " s";
   EXPECT_FALSE(complete(someFile));
