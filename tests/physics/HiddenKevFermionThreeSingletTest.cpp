@@ -568,5 +568,127 @@ TEST(HiddenKevFermionThreeSinglets, DomainAndParameterLists) {
   EXPECT_TRUE(direct->applies(*direct->observableIndex("dm2_21")));
 }
 
+TEST(HiddenKevFermionThreeSinglets,
+     CasasIbarraWithChiMixingAgainstAnIndependentEightByEightTakagi) {
+  // The values are those of tests/physics/reference/three_singlets (points.json, points
+  // P2_CI_NO_R1_f1e-3 and P7_CI_IO_complexR_majorana_f): an independent program that builds the
+  // full 8x8 mass matrix (nu, chi_L, chi_R^c, N_1..3) and takes its Takagi decomposition by a
+  // Jacobi solve in 120-digit decimal arithmetic, with no seesaw expansion. Its complex
+  // orthogonal R is R_12(w3) R_13(w2) R_23(w1) with m_D = i U sqrt(m) R^T sqrt(M_N); ours
+  // (R = R_23 R_13 R_12, m_D = i U^* sqrt(m) R sqrt(M_N)) is the same matrix for omega_23 = w1^*,
+  // omega_13 = w2^*, omega_12 = w3^*. The light masses of an inverted, strongly chi-mixed point
+  // are resolved to ~1e-8 relative in double precision (its 1-2 pair is split by less than the
+  // chi mixing moves it), hence the looser tolerances there.
+  struct Reference {
+    const char* ordering;
+    double MN[3], fL[3], fR[3], vs, Mchi;
+    double s12, s13, s23, deltaDeg, dm21, dm3l, mLightest, a21, a31;
+    std::complex<double> w[3];  // the reference's (w1, w2, w3)
+    double sin2_12, sin2_13, sin2_23, delta, dm2_21, dm2_3l, mee3, mbeta, nonunitarity;
+    double u2[3];  // |U_alpha chi_light|^2
+    double tolerance;
+  };
+  const Reference refs[] = {
+      {"normal",
+       {1e13, 2e13, 5e13},
+       {1e-3, 1e-3, 1e-3},
+       {1e-3, 1e-3, 1e-3},
+       1000.0,
+       2.5e-5,
+       0.310,
+       0.02241,
+       0.558,
+       222.0,
+       7.39e-23,
+       2.523e-21,
+       1e-12,
+       0.0,
+       0.0,
+       {0.0, 0.0, 0.0},
+       0.3100000010454183,
+       0.022409999875257245,
+       0.5580000003852342,
+       3.874630941901489,
+       7.39000002915999e-23,
+       2.5230000040303915e-21,
+       3.5938641214089858e-12,
+       8.940695681005372e-12,
+       1.730215555661431e-15,
+       {4.328363520821524e-16, 1.7302155549481055e-15, 2.969611175412819e-16},
+       1e-12},
+      {"inverted",
+       {1e10, 3e10, 1e11},
+       {0.05, 0.02, 0.08},
+       {0.03, 0.07, 0.01},
+       1000.0,
+       1e-5,
+       0.310,
+       0.02261,
+       0.563,
+       285.0,
+       7.39e-23,
+       -2.509e-21,
+       2e-12,
+       1.1,
+       4.0,
+       {{0.3, 0.2}, {-0.1, 0.4}, {0.5, -0.3}},
+       0.916441599132664,
+       0.023608814175904807,
+       0.5633081856539796,
+       2.588006469159556,
+       1.0349533314529047e-22,
+       -2.5921171237170747e-21,
+       4.357078676407262e-11,
+       5.0263565529383145e-11,
+       1.2505136641973188e-07,
+       {1.2011634532428172e-07, 2.7909465993143138e-08, 1.5227549050189654e-08},
+       1e-7},
+  };
+  for (const Reference& r : refs) {
+    SCOPED_TRACE(r.ordering);
+    const auto model =
+        makeModel({{"n_R", "3"}, {"yukawa", "casas_ibarra"}, {"ordering", r.ordering}});
+    Point pt(*model);
+    for (int i = 0; i < 3; ++i) {
+      const std::string k = std::to_string(i + 1);
+      pt.set("M_N" + k, r.MN[i]);
+      pt.set("f_L" + k, r.fL[i]);
+      pt.set("f_R" + k, r.fR[i]);
+    }
+    pt.set("v_s", r.vs);
+    pt.set("M_chi", r.Mchi);
+    pt.set("sin2_theta12_in", r.s12);
+    pt.set("sin2_theta13_in", r.s13);
+    pt.set("sin2_theta23_in", r.s23);
+    pt.set("delta_CP_in", r.deltaDeg * pi / 180.0);
+    pt.set("dm2_21_in", r.dm21);
+    pt.set("dm2_3l_in", r.dm3l);
+    pt.set("m_lightest", r.mLightest);
+    pt.set("alpha_21", r.a21);
+    pt.set("alpha_31", r.a31);
+    const char* plane[3] = {"23", "13", "12"};
+    for (int k = 0; k < 3; ++k) {
+      pt.set(std::string("omega_") + plane[k] + "_re", r.w[k].real());
+      pt.set(std::string("omega_") + plane[k] + "_im", -r.w[k].imag());
+    }
+    ASSERT_EQ(pt.evaluate(BlockMask{1}), PointStatus::Ok);
+    const double t = r.tolerance;
+    EXPECT_TRUE(test::relativelyClose(pt.get("sin2_theta12"), r.sin2_12, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("sin2_theta13"), r.sin2_13, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("sin2_theta23"), r.sin2_23, t));
+    EXPECT_TRUE(test::absolutelyClose(pt.get("delta_CP"), r.delta, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("dm2_21"), r.dm2_21, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("dm2_3l"), r.dm2_3l, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("m_ee_active"), r.mee3, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("m_beta"), r.mbeta, t));
+    EXPECT_TRUE(test::relativelyClose(pt.get("pmns_nonunitarity"), r.nonunitarity, 1e-9));
+    for (int a = 0; a < 3; ++a) {
+      EXPECT_TRUE(test::relativelyClose(pt.get(std::string("U2") + kFlavour[a] + "_chi_light"),
+                                        r.u2[a], 1e-9))
+          << kFlavour[a];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace portalscan::physics
