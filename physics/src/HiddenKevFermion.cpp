@@ -619,6 +619,39 @@ struct PhiDecays {
   double total() const { return sm + chichi + nuchi; }
 };
 
+/// phi^0 -> chi_a chi_b and phi^0 -> nu_i chi_b summed over the light states of a spectrum (one
+/// N_R or three: its masses, active states and chi_light/chi_heavy), with the mass-basis coupling
+/// matrix y and the two-body width `width(y_ij, m_phi, m_i, m_j, identical)` (CN Eq. 67; erratum
+/// E4); the chi and nu energy shares of the phi^0 mass follow (erratum E3).
+template <typename Couplings, typename LightSpectrum, typename Width>
+void addScalarPairWidths(PhiDecays& d, const Couplings& y, const LightSpectrum& s, double mPhi,
+                         Width width) {
+  const int chi[2] = {s.light, s.heavy};
+  for (int a = 0; a < 2; ++a) {
+    for (int b = a; b < 2; ++b) {
+      const int i = chi[a];
+      const int j = chi[b];
+      const double w = width(y(i, j), mPhi, s.masses(i), s.masses(j), i == j);
+      d.chichi += w;
+      d.chiEnergy += w;  // both final states are chi
+      d.chiNumber[a] += w;
+      d.chiNumber[b] += w;  // twice for chi_i chi_i
+    }
+  }
+  const double m2 = mPhi * mPhi;
+  for (int i : s.active) {
+    for (int b = 0; b < 2; ++b) {
+      const int j = chi[b];
+      const double w = width(y(i, j), mPhi, s.masses(i), s.masses(j), false);
+      d.nuchi += w;
+      // chi energy in the phi^0 rest frame, (m_phi^2 + m_j^2 - m_i^2)/(2 m_phi), over m_phi.
+      d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
+      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
+      d.chiNumber[b] += w;
+    }
+  }
+}
+
 /// The phi^0 Yukawa matrix in the mass basis and its widths. With phi = (v_s + phi_s)/sqrt2
 /// and H^0 = (v + h)/sqrt2, L = -(1/2) psi^T M_eff(v, v_s) psi gives
 /// L = -(1/2) phi_s psi^T (dM_eff/dv_s) psi - (1/2) h psi^T (dM_eff/dv) psi, and with
@@ -648,30 +681,7 @@ PhiDecays phiDecays(const HiddenKevFermion::Spectrum& s, const Inputs& in, doubl
   const RealMatrix<5> dVs = -(eVs * mD.transpose() + mD * eVs.transpose()) / in.MN;
   const RealMatrix<5> dV = -(eV * mD.transpose() + mD * eV.transpose()) / in.MN;
   const RealMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
-  const int chi[2] = {s.light, s.heavy};
-  for (int a = 0; a < 2; ++a) {
-    for (int b = a; b < 2; ++b) {
-      const int i = chi[a];
-      const int j = chi[b];
-      const double w = scalarToMajoranaPair(y(i, j), in.mphi, s.masses(i), s.masses(j), i == j);
-      d.chichi += w;
-      d.chiEnergy += w;  // both final states are chi
-      d.chiNumber[a] += w;
-      d.chiNumber[b] += w;  // twice for chi_i chi_i
-    }
-  }
-  const double m2 = in.mphi * in.mphi;
-  for (int i : s.active) {
-    for (int b = 0; b < 2; ++b) {
-      const int j = chi[b];
-      const double w = scalarToMajoranaPair(y(i, j), in.mphi, s.masses(i), s.masses(j), false);
-      d.nuchi += w;
-      // chi energy in the phi^0 rest frame, (m_phi^2 + m_j^2 - m_i^2)/(2 m_phi), over m_phi.
-      d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
-      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
-      d.chiNumber[b] += w;
-    }
-  }
+  addScalarPairWidths(d, y, s, in.mphi, scalarToMajoranaPair);
   return d;
 }
 
@@ -1133,29 +1143,7 @@ PhiDecays phiDecays3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in, do
   const ComplexMatrix<5> dV =
       -(eV * inverse * ss.mD.transpose() + ss.mD * inverse * eV.transpose());
   const ComplexMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
-  const int chi[2] = {s.light, s.heavy};
-  for (int a = 0; a < 2; ++a) {
-    for (int b = a; b < 2; ++b) {
-      const int i = chi[a];
-      const int j = chi[b];
-      const double w = scalarToPair3(y(i, j), in.mphi, s.masses(i), s.masses(j), i == j);
-      d.chichi += w;
-      d.chiEnergy += w;
-      d.chiNumber[a] += w;
-      d.chiNumber[b] += w;
-    }
-  }
-  const double m2 = in.mphi * in.mphi;
-  for (int i : s.active) {
-    for (int b = 0; b < 2; ++b) {
-      const int j = chi[b];
-      const double w = scalarToPair3(y(i, j), in.mphi, s.masses(i), s.masses(j), false);
-      d.nuchi += w;
-      d.chiEnergy += w * (m2 + s.masses(j) * s.masses(j) - s.masses(i) * s.masses(i)) / (2.0 * m2);
-      d.nuEnergy += w * (m2 + s.masses(i) * s.masses(i) - s.masses(j) * s.masses(j)) / (2.0 * m2);
-      d.chiNumber[b] += w;
-    }
-  }
+  addScalarPairWidths(d, y, s, in.mphi, scalarToPair3);
   return d;
 }
 

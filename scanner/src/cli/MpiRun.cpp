@@ -156,6 +156,26 @@ struct RankResult {
   }
 };
 
+/// Adds every rank's counts (points, rows, allowed, exclusions, statuses) into `counts` and its
+/// stage times into `times` (the same object or another); returns the worst outcome.
+Outcome addRankResults(const std::vector<RankResult>& results, std::size_t constraints,
+                       RunStatistics& counts, RunStatistics& times) {
+  Outcome worst = Outcome::Done;
+  for (const RankResult& r : results) {
+    worst = std::max(worst, r.outcome);
+    counts.points += r.stats.points;
+    counts.rows += r.stats.rows;
+    counts.allowed += r.stats.allowed;
+    for (std::size_t j = 0; j < constraints; ++j) counts.excluded[j] += r.stats.excluded[j];
+    for (std::size_t s = 0; s < kStatusCount; ++s) counts.status[s] += r.stats.status[s];
+    times.samplingSeconds += r.stats.samplingSeconds;
+    times.kernelSeconds += r.stats.kernelSeconds;
+    times.chainSeconds += r.stats.chainSeconds;
+    times.writeSeconds += r.stats.writeSeconds;
+  }
+  return worst;
+}
+
 /// Rank 0: the queue of chunks and the thread that serves it to the other
 /// ranks; rank 0's own engine takes from the same queue directly.
 class Dispatcher {
@@ -450,21 +470,9 @@ int refineDistributed(const RunArgs& args, const ScanConfig& config, const std::
       }
       dispatcher.localResult(result);
       server.join();
-      Outcome worst = Outcome::Done;
       RunStatistics round;
       round.excluded.assign(nC, 0);
-      for (const RankResult& r : dispatcher.results()) {
-        worst = std::max(worst, r.outcome);
-        round.points += r.stats.points;
-        round.rows += r.stats.rows;
-        round.allowed += r.stats.allowed;
-        for (std::size_t j = 0; j < nC; ++j) round.excluded[j] += r.stats.excluded[j];
-        for (std::size_t s = 0; s < kStatusCount; ++s) round.status[s] += r.stats.status[s];
-        all.samplingSeconds += r.stats.samplingSeconds;
-        all.kernelSeconds += r.stats.kernelSeconds;
-        all.chainSeconds += r.stats.chainSeconds;
-        all.writeSeconds += r.stats.writeSeconds;
-      }
+      Outcome worst = addRankResults(dispatcher.results(), nC, round, all);
       if (worst == Outcome::Done && !dispatcher.drained()) worst = Outcome::Stopped;
       totals.add(round);
       all.threads = result.stats.threads;
@@ -735,19 +743,7 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
       RunStatistics all;
       all.threads = result.stats.threads;
       all.excluded.assign(nC, 0);
-      Outcome outcome = Outcome::Done;
-      for (const RankResult& r : dispatcher.results()) {
-        outcome = std::max(outcome, r.outcome);
-        all.points += r.stats.points;
-        all.rows += r.stats.rows;
-        all.allowed += r.stats.allowed;
-        for (std::size_t k = 0; k < nC; ++k) all.excluded[k] += r.stats.excluded[k];
-        for (std::size_t s = 0; s < kStatusCount; ++s) all.status[s] += r.stats.status[s];
-        all.samplingSeconds += r.stats.samplingSeconds;
-        all.kernelSeconds += r.stats.kernelSeconds;
-        all.chainSeconds += r.stats.chainSeconds;
-        all.writeSeconds += r.stats.writeSeconds;
-      }
+      Outcome outcome = addRankResults(dispatcher.results(), nC, all, all);
       all.seconds = seconds;
       totals.add(all);
       if (outcome == Outcome::Done && !dispatcher.drained()) outcome = Outcome::Stopped;
