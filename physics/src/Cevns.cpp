@@ -612,6 +612,19 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
   return values(tau, tau > tauLow_ && tau < tauHigh_ ? std::log(tau) : 0.0);
 }
 
+SnsZprimeTable::Cell SnsZprimeTable::cellAt(double x) const {
+  const double position = (x - x0_) / kGridStep;
+  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
+  const double u = position - i, v = 1.0 - u;
+  // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
+  return {&grid_[static_cast<std::size_t>(i)],
+          &grid_[static_cast<std::size_t>(i) + 1],
+          (1.0 + 2.0 * u) * v * v,
+          kGridStep * u * v * v,
+          u * u * (3.0 - 2.0 * u),
+          -kGridStep * u * u * v};
+}
+
 SnsZprimeTable::Values SnsZprimeTable::values(double tau, double logTau) const {
   Values s;
   for (int fl = 0; fl < 2; ++fl) s[0][fl] = flavours_[fl].s0;
@@ -634,14 +647,9 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau, double logTau) const {
     }
     return s;
   }
-  const double position = (logTau - x0_) / kGridStep;
-  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
-  const double u = position - i, v = 1.0 - u;
-  // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
-  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v;
-  const double h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
-  const auto& a = grid_[i];
-  const auto& b = grid_[i + 1];
+  const auto [pa, pb, h00, h10, h01, h11] = cellAt(logTau);
+  const auto& a = *pa;
+  const auto& b = *pb;
   const double c = 1.0 / (tau + tc_);
   for (int fl = 0; fl < 2; ++fl) {
     const int o = 2 * fl;
@@ -685,13 +693,9 @@ double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z, double
   if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
   const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
   if (charge == 0.0) return 0.0;
-  const double position = (logMass2 - logTwoMass_ - x0_) / kGridStep;
-  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
-  const double u = position - i, v = 1.0 - u;
-  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v;
-  const double h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
-  const auto& a = grid_[i];
-  const auto& b = grid_[i + 1];
+  const auto [pa, pb, h00, h10, h01, h11] = cellAt(logMass2 - logTwoMass_);
+  const auto& a = *pa;
+  const auto& b = *pb;
   const double c = 1.0 / (tau + tc_);
   const double k = charge * kNormUnit_;
   // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.

@@ -586,17 +586,20 @@ struct ChiDecay {
   double lifetimeSeconds = kInf;
 };
 
-/// CN Eqs. 13-14 for mass eigenstate i (Majorana normalisation; Pal & Wolfenstein).
-ChiDecay chiDecay(const HiddenKevFermion::Spectrum& s, int i) {
+/// CN Eqs. 13-14 for mass eigenstate i (Majorana normalisation; Pal & Wolfenstein), of a
+/// spectrum with one N_R (real mixing, signed masses) or three (complex mixing, Takagi masses
+/// >= 0): |U_alpha i|^2 as std::norm, the mass as |m_i|.
+template <typename LightSpectrum>
+ChiDecay chiDecay(const LightSpectrum& s, int i) {
   ChiDecay d;
   const double m = std::abs(s.masses(i));
   const double m5 = m * m * m * m * m;
   double u2 = 0.0;
   double radiative = 0.0;  // sum_alpha |U_alpha i|^2 sum_{j active} |U_alpha j|^2
   for (int alpha = 0; alpha < 3; ++alpha) {
-    const double ua2 = s.mixing(alpha, i) * s.mixing(alpha, i);
+    const double ua2 = std::norm(s.mixing(alpha, i));
     double activeRow = 0.0;
-    for (int j : s.active) activeRow += s.mixing(alpha, j) * s.mixing(alpha, j);
+    for (int j : s.active) activeRow += std::norm(s.mixing(alpha, j));
     u2 += ua2;
     radiative += ua2 * activeRow;
   }
@@ -1089,28 +1092,6 @@ Spectrum3 spectrum3(const Seesaw3& ss, double mChi) {
   return s;
 }
 
-/// CN Eqs. 13-14 for state i, |U_alpha i|^2 of the complex mixing.
-ChiDecay chiDecay3(const Spectrum3& s, int i) {
-  ChiDecay d;
-  const double m = s.masses(i);
-  const double m5 = m * m * m * m * m;
-  double u2 = 0.0;
-  double radiative = 0.0;
-  for (int alpha = 0; alpha < 3; ++alpha) {
-    const double ua2 = std::norm(s.mixing(alpha, i));
-    double activeRow = 0.0;
-    for (int j : s.active) activeRow += std::norm(s.mixing(alpha, j));
-    u2 += ua2;
-    radiative += ua2 * activeRow;
-  }
-  if (cleanMixing(u2) == 0.0) return d;
-  const double gf2 = constants::G_F * constants::G_F;
-  d.threeNu = gf2 * m5 * u2 / (96.0 * pi * pi * pi);                                      // Eq. 13
-  d.nuGamma = 9.0 * constants::alpha * gf2 * m5 * radiative / (256.0 * std::pow(pi, 4));  // Eq. 14
-  d.lifetimeSeconds = units::hbarInGeVSeconds / (d.threeNu + d.nuGamma);
-  return d;
-}
-
 /// Gamma(phi^0 -> i j) for a complex coupling y of Takagi states (masses >= 0): with
 /// L = -(1/2) y phi psi_i psi_j + h.c., Gamma ~ |y|^2 (m_phi^2 - m_i^2 - m_j^2) - 2 m_i m_j Re y^2,
 /// i.e. the real-coupling width of Re y with masses (m_i, m_j) plus that of Im y with
@@ -1408,8 +1389,8 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
   ChiDecay light;
   ChiDecay heavy;
   if (blocks & kChiDecays) {
-    light = threeSinglets_ ? chiDecay3(s3, s3.light) : chiDecay(s, s.light);
-    heavy = threeSinglets_ ? chiDecay3(s3, s3.heavy) : chiDecay(s, s.heavy);
+    light = threeSinglets_ ? chiDecay(s3, s3.light) : chiDecay(s, s.light);
+    heavy = threeSinglets_ ? chiDecay(s3, s3.heavy) : chiDecay(s, s.heavy);
     out[Gamma_chi_light_3nu] = light.threeNu;
     out[Gamma_chi_light_nugamma] = light.nuGamma;
     out[tau_chi_light] = light.lifetimeSeconds;

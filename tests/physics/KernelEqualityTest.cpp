@@ -219,34 +219,43 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
       "all parameters");
 }
 
+/// lfv_nsi's three mixing modes, each at 1 000 points from `draw(model, rng, u)`, fast against
+/// reference at kTolerance.
+template <typename Draw>
+void expectLfvNsiModesEqual(std::uint64_t seed, Draw draw, const char* label) {
+  const Options modes[3] = {{},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}},
+                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_conserving"}}};
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const auto& options : modes) {
+    const auto model = ModelRegistry::builtin().create("lfv_nsi", options);
+    std::vector<std::vector<double>> points;
+    for (int i = 0; i < 1000; ++i) points.push_back(draw(*model, rng, u));
+    expectFastEqualsReference(
+        *model, points, [](const std::string&, const auto&) { return kTolerance; }, label);
+  }
+}
+
 TEST(KernelEquality, LfvNsiAtTheDefaultThresholdsOverAWideZprimeMassRange) {
   // The thresholds at their defaults (the coherent block's own tables: one ln m_Z'^2 for the
   // three nuclei on the fast path) and m_Z' log-uniform over 1e-4 .. 1e3 GeV: r = m_Z'^2/m_mu^2
   // from 1e-6 to 1e8 (the g - 2 loop's closed form in both regimes against the adaptive
   // integral), the coherent tables' low series, grid and contact series.
-  const Options modes[3] = {{},
-                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}},
-                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_conserving"}}};
-  std::mt19937_64 rng(20);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  for (const auto& options : modes) {
-    const auto model = ModelRegistry::builtin().create("lfv_nsi", options);
-    std::vector<std::vector<double>> points;
-    for (int i = 0; i < 1000; ++i) {
-      auto p = model->defaultParameterValues();
-      for (std::size_t k = 0; k < p.size(); ++k) {
-        if (k != LfvNsi::T_threshold_ar && k != LfvNsi::T_threshold_csi) {
-          p[k] *= std::pow(10.0, u(rng));
+  expectLfvNsiModesEqual(
+      20,
+      [](const Model& model, std::mt19937_64& rng, std::uniform_real_distribution<double>& u) {
+        auto p = model.defaultParameterValues();
+        for (std::size_t k = 0; k < p.size(); ++k) {
+          if (k != LfvNsi::T_threshold_ar && k != LfvNsi::T_threshold_csi) {
+            p[k] *= std::pow(10.0, u(rng));
+          }
         }
-      }
-      p[LfvNsi::m_Zprime] = logUniform(rng, 1e-4, 1e3);
-      p[LfvNsi::a_mu] = u(rng);  // g_mu != 0: Delta_a_mu is not 0 x the loop
-      points.push_back(p);
-    }
-    expectFastEqualsReference(
-        *model, points, [](const std::string&, const std::vector<double>&) { return kTolerance; },
-        "lfv_nsi thresholds");
-  }
+        p[LfvNsi::m_Zprime] = logUniform(rng, 1e-4, 1e3);
+        p[LfvNsi::a_mu] = u(rng);  // g_mu != 0: Delta_a_mu is not 0 x the loop
+        return p;
+      },
+      "lfv_nsi thresholds");
 }
 
 /// I(r) = int_0^1 2z(1-z)^2/((1-z)^2 + z r) dz independently of the model's code: composite
@@ -309,22 +318,14 @@ TEST(KernelEquality, G2LoopClosedFormOverTheWholeMassRange) {
 }
 
 TEST(KernelEquality, LfvNsiInEveryMixingMode) {
-  const Options modes[3] = {{},
-                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_violating"}},
-                            {{"mixing", "mass_matrix"}, {"version", "lepton_number_conserving"}}};
-  std::mt19937_64 rng(19);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  for (const auto& options : modes) {
-    const auto model = ModelRegistry::builtin().create("lfv_nsi", options);
-    std::vector<std::vector<double>> points;
-    for (int i = 0; i < 1000; ++i) {
-      auto p = model->defaultParameterValues();
-      for (double& x : p) x *= std::pow(10.0, u(rng));
-      points.push_back(p);
-    }
-    expectFastEqualsReference(
-        *model, points, [](const std::string&, const auto&) { return kTolerance; }, "lfv_nsi");
-  }
+  expectLfvNsiModesEqual(
+      19,
+      [](const Model& model, std::mt19937_64& rng, std::uniform_real_distribution<double>& u) {
+        auto p = model.defaultParameterValues();
+        for (double& x : p) x *= std::pow(10.0, u(rng));
+        return p;
+      },
+      "lfv_nsi");
 }
 
 }  // namespace

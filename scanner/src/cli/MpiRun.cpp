@@ -156,6 +156,24 @@ struct RankResult {
   }
 };
 
+/// A worker rank's share: runs `work` (which fills result.stats and writes its part), records
+/// the outcome (stopped, done, or failed with one error line naming the rank) and sends the
+/// result to rank 0.
+template <typename Work>
+void workAndReport(RankResult& result, int rank, std::ostream& err, Work work) {
+  try {
+    work();
+    result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
+  } catch (const std::exception& e) {
+    err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
+    result.outcome = Outcome::Failed;
+  }
+  const auto message = result.encode();
+  check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_UINT64_T, 0, kFinal,
+                 MPI_COMM_WORLD),
+        "send");
+}
+
 /// Adds every rank's counts (points, rows, allowed, exclusions, statuses) into `counts` and its
 /// stage times into `times` (the same object or another); returns the worst outcome.
 Outcome addRankResults(const std::vector<RankResult>& results, std::size_t constraints,
@@ -481,19 +499,11 @@ int refineDistributed(const RunArgs& args, const ScanConfig& config, const std::
       outcome = static_cast<std::uint64_t>(worst);
     } else {
       RemoteSource source;
-      try {
+      workAndReport(result, rank, err, [&] {
         result.stats =
             execute(config, *sampler, source, *writer, &source, &interrupts.stop(), 0, 0, observe);
-        result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
         writer->commit();
-      } catch (const std::exception& e) {
-        err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
-        result.outcome = Outcome::Failed;
-      }
-      const auto message = result.encode();
-      check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_UINT64_T, 0, kFinal,
-                     MPI_COMM_WORLD),
-            "send");
+      });
     }
     // A stop between rounds on any rank ends the run too.
     std::uint64_t stop = interrupts.stop().load() ? 1 : 0;
@@ -785,18 +795,10 @@ int runScanDistributed(const RunArgs& args, std::ostream& out, std::ostream& err
     }
 
     RemoteSource source;
-    try {
+    workAndReport(result, rank, err, [&] {
       result.stats = execute(*config, source, *writer, &source, &interrupts.stop());
-      result.outcome = result.stats.stopped ? Outcome::Stopped : Outcome::Done;
       writer->finish();
-    } catch (const std::exception& e) {
-      err << "portalscan: error: rank " << rank + 1 << ": " << e.what() << "\n";
-      result.outcome = Outcome::Failed;
-    }
-    const auto message = result.encode();
-    check(MPI_Send(message.data(), static_cast<int>(message.size()), MPI_UINT64_T, 0, kFinal,
-                   MPI_COMM_WORLD),
-          "send");
+    });
     switch (result.outcome) {
       case Outcome::Done:
         return kExitOk;

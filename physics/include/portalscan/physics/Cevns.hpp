@@ -281,6 +281,14 @@ class SnsZprimeTable {
   /// The sums over [a, b] at tau, by the quadrature of the table.
   Values partial(double a, double b, double tau) const;
   double combine(const Values& s, const VectorMediator& z) const;
+  /// The grid cell holding x = ln tau and its cubic Hermite weights (values at a, b; the
+  /// derivatives, scaled by the step, at a + 4, b + 4).
+  struct Cell {
+    const std::array<double, 8>* a;
+    const std::array<double, 8>* b;
+    double h00, h10, h01, h11;
+  };
+  Cell cellAt(double x) const;
 
   Nucleus nucleus_;
   double halfWeakCharge_;
