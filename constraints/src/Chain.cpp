@@ -517,6 +517,7 @@ Chain::Chain(const Catalogue& catalogue, const physics::Model& model,
     }
     constraints_.push_back(std::move(c));
   }
+  compile();
 }
 
 std::vector<Request> Chain::defaultRequests(const Catalogue& catalogue,
@@ -533,21 +534,222 @@ std::vector<Request> Chain::defaultRequests(const Catalogue& catalogue,
   return requests;
 }
 
+void Chain::compile() {
+  steps_.clear();
+  steps_.reserve(constraints_.size());
+  // Curves of one x quantity on one x scale share one slot of judge()'s cache of scaled x.
+  struct SlotKey {
+    Quantity quantity;
+    bool log;
+  };
+  std::vector<SlotKey> slots;
+  auto from = [](const Quantity& q) -> std::uint8_t { return q.parameter ? 1 : 0; };
+  for (const Constraint& c : constraints_) {
+    Step s;
+    s.absolute = c.absolute;
+    s.testedFrom = from(c.tested);
+    s.tested = static_cast<std::uint32_t>(c.tested.index);
+    if (c.condition) {
+      s.conditionFrom = from(*c.condition);
+      s.condition = static_cast<std::uint32_t>(c.condition->index);
+      s.conditionBelow = c.conditionBelow;
+    }
+    if (c.x) {
+      s.xFrom = from(*c.x);
+      s.x = static_cast<std::uint32_t>(c.x->index);
+    }
+    s.z = c.z;
+    s.cutFactor = c.cutFactor;
+    s.table = c.limit.table.get();
+    switch (c.limit.kind) {
+      case Kind::Upper:
+        s.op = Step::Op::Upper;
+        s.value = c.limit.value;
+        s.cut = c.limit.value * c.cutFactor;
+        break;
+      case Kind::Lower:
+        s.op = Step::Op::Lower;
+        s.value = c.limit.value;
+        s.cut = c.limit.value * c.cutFactor;
+        break;
+      case Kind::Window:
+        s.op = Step::Op::Window;
+        s.value = 0.5 * (c.limit.low + c.limit.high);
+        s.half = 0.5 * (c.limit.high - c.limit.low);
+        break;
+      case Kind::Gaussian:
+        s.op = Step::Op::Gaussian;
+        s.value = c.limit.value;
+        s.half = c.limit.sigma;
+        s.cut = c.chi2Cut;
+        break;
+      case Kind::Curve: {
+        s.op = c.limit.table->excluded == ExcludedSide::Above ? Step::Op::CurveAbove
+                                                              : Step::Op::CurveBelow;
+        s.xLow = c.limit.table->xs.front();
+        s.xHigh = c.limit.table->xs.back();
+        const bool log = c.limit.table->x.log;
+        std::size_t k = 0;
+        while (k < slots.size() && !(slots[k].quantity.parameter == c.x->parameter &&
+                                     slots[k].quantity.index == c.x->index && slots[k].log == log))
+          ++k;
+        if (k == slots.size() && slots.size() < kSlots) slots.push_back({*c.x, log});
+        s.slot = k < slots.size() ? static_cast<std::int8_t>(k) : -1;
+        break;
+      }
+      case Kind::Region:
+        s.op = Step::Op::Region;
+        break;
+      case Kind::Profile:
+        s.op = Step::Op::Profile;
+        break;
+    }
+    steps_.push_back(s);
+  }
+}
+
 Chain::Result Chain::judge(std::span<const double> parameters, std::span<const double> observables,
                            PointStatus kernelStatus, std::span<std::uint8_t> pass,
                            std::span<double> statistic, std::span<double> chi2) const {
+  // The arithmetic of Constraint::judge, step for step, on the compiled form: the same
+  // verdicts to the bit (ChainFastPathTest), with one dispatch per constraint and no
+  // optional, lambda or cache copy on the way.
+  const double* const from[2] = {observables.data(), parameters.data()};
   bool allowed = kernelStatus == PointStatus::Ok;
   bool sawNaN = false;
   double total = 0.0;
-  Constraint::XCache cache;
-  for (std::size_t i = 0; i < constraints_.size(); ++i) {
-    const Constraint::Verdict v = constraints_[i].judge(parameters, observables, &cache);
-    pass[i] = v.pass ? 1 : 0;
-    statistic[i] = v.statistic;
-    chi2[i] = v.chi2;
-    total += v.chi2;
-    allowed = allowed && v.pass;
-    sawNaN = sawNaN || (!v.pass && std::isnan(v.statistic));
+  double scaled[kSlots];
+  unsigned haveScaled = 0;
+  const std::size_t n = steps_.size();
+  const Step* const steps = steps_.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Step& s = steps[i];
+    bool ok = true;
+    double st = kNaN;
+    double c2 = 0.0;  // not tested: passed, statistic NaN, chi2 0
+    if (s.conditionFrom == Step::kNone || from[s.conditionFrom][s.condition] < s.conditionBelow) {
+      double v = from[s.testedFrom][s.tested];
+      switch (s.op) {
+        case Step::Op::Upper:
+          // Upper limit: half-normal at zero with sigma = L/z (Statistics.hpp).
+          if (std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          ok = v <= s.cut;
+          st = v / s.value;
+          c2 = stats::chi2UpperZ(v, s.value, s.z);
+          break;
+        case Step::Op::Lower:
+          // Lower limit: the same on the reciprocal; +inf passes, x <= 0 is excluded.
+          if (std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          ok = v >= s.cut;
+          st = v / s.value;
+          c2 = stats::chi2LowerZ(v, s.value, s.z);
+          break;
+        case Step::Op::Window: {
+          if (std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          const double t = (v - s.value) / s.half;
+          ok = std::abs(t) <= s.cutFactor;
+          st = t;
+          c2 = (t * s.z) * (t * s.z);
+          break;
+        }
+        case Step::Op::Gaussian: {
+          if (std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          const double t = (v - s.value) / s.half;
+          ok = t * t <= s.cut;
+          st = t * t;
+          c2 = t * t;
+          break;
+        }
+        case Step::Op::CurveAbove:
+        case Step::Op::CurveBelow: {
+          // A curve says nothing outside its published range, whatever the tested quantity.
+          const double xv = from[s.xFrom][s.x];
+          if (std::isnan(xv)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          // Outside [xs.front(), xs.back()] LimitTable::bound is NaN: not tested (and no
+          // log taken).
+          if (!(xv >= s.xLow && xv <= s.xHigh)) break;
+          double sx;
+          if (s.slot >= 0 && (haveScaled >> s.slot & 1u)) {
+            sx = scaled[s.slot];
+          } else {
+            sx = s.table->scaled(xv);
+            if (s.slot >= 0) {
+              scaled[s.slot] = sx;
+              haveScaled |= 1u << s.slot;
+            }
+          }
+          const double bound = s.table->bound(xv, sx);
+          if (std::isnan(bound)) break;
+          if (std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          if (s.op == Step::Op::CurveAbove) {
+            ok = v <= bound * s.cutFactor;
+            st = v / bound;
+            c2 = stats::chi2UpperZ(v, bound, s.z);
+          } else {
+            ok = v >= bound * s.cutFactor;
+            st = v / bound;
+            c2 = stats::chi2LowerZ(v, bound, s.z);
+          }
+          break;
+        }
+        case Step::Op::Region: {
+          const double xv = from[s.xFrom][s.x];
+          if (std::isnan(xv) || std::isnan(v)) {
+            ok = false;
+            c2 = kNaN;
+            break;
+          }
+          if (s.absolute) v = std::abs(v);
+          const bool in = s.table->inside(xv, v);
+          ok = !in;
+          st = in ? 1.0 : 0.0;
+          c2 = in ? stats::kInfinity : 0.0;
+          break;
+        }
+        case Step::Op::Profile: {
+          const Constraint::Verdict verdict = constraints_[i].judge(parameters, observables);
+          ok = verdict.pass;
+          st = verdict.statistic;
+          c2 = verdict.chi2;
+          break;
+        }
+      }
+    }
+    pass[i] = ok ? 1 : 0;
+    statistic[i] = st;
+    chi2[i] = c2;
+    total += c2;
+    allowed &= ok;
+    sawNaN |= !ok & std::isnan(st);
   }
   Result r;
   r.allowed = allowed;

@@ -144,7 +144,48 @@ class Chain {
                std::span<double> chi2) const;
 
  private:
+  /// A constraint compiled for judge(): its kind, resolved indices and numbers in one flat
+  /// record (no optional, string or map on the way), the same arithmetic as
+  /// Constraint::judge in the same order, so that every verdict, statistic and chi2 is the
+  /// same to the bit (ChainFastPathTest).
+  struct Step {
+    enum class Op : std::uint8_t {
+      Upper,
+      Lower,
+      Window,
+      Gaussian,
+      CurveAbove,
+      CurveBelow,
+      Region,
+      Profile
+    };
+    /// Where a quantity is read: 0 the observables, 1 the parameters (Quantity::parameter);
+    /// kNone: the step has no such quantity.
+    static constexpr std::uint8_t kNone = 2;
+    Op op = Op::Upper;
+    bool absolute = false;
+    std::uint8_t testedFrom = 0, xFrom = kNone, conditionFrom = kNone;
+    /// Curves: the slot of judge()'s per-call cache of the scaled x, shared by every curve
+    /// of the same x quantity and x scale; -1: not shared.
+    std::int8_t slot = -1;
+    std::uint32_t tested = 0, x = 0, condition = 0;
+    double conditionBelow = 0.0;
+    double value = 0.0;      ///< upper, lower: the limit; window: the centre; Gaussian: the mean
+    double cut = 0.0;        ///< upper, lower: the limit times cutFactor; Gaussian: chi2Cut
+    double half = 0.0;       ///< window: the half-width; Gaussian: sigma
+    double z = 0.0;          ///< the constraint's z
+    double cutFactor = 1.0;  ///< curves, window: the constraint's cutFactor
+    double xLow = 0.0, xHigh = 0.0;  ///< curves: the table's first and last x
+    /// Curves, regions: the constraint's table (shared with its Limit, so that a copy of
+    /// the chain keeps it alive). Profiles are judged by Constraint::judge.
+    const LimitTable* table = nullptr;
+  };
+  /// The most x slots judge() shares among curves.
+  static constexpr int kSlots = 8;
+  void compile();
+
   std::vector<Constraint> constraints_;
+  std::vector<Step> steps_;
   ChainOptions options_;
   physics::BlockMask blocks_ = 0;
 };
