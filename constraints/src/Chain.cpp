@@ -536,6 +536,9 @@ std::vector<Request> Chain::defaultRequests(const Catalogue& catalogue,
 
 void Chain::compile() {
   steps_.clear();
+  uppers_.clear();
+  lowers_.clear();
+  general_.clear();
   steps_.reserve(constraints_.size());
   // Curves of one x quantity on one x scale share one slot of judge()'s cache of scaled x.
   struct SlotKey {
@@ -604,6 +607,21 @@ void Chain::compile() {
         s.op = Step::Op::Profile;
         break;
     }
+    const auto i = static_cast<std::uint32_t>(steps_.size());
+    if ((s.op == Step::Op::Upper || s.op == Step::Op::Lower) && s.conditionFrom == Step::kNone) {
+      Bound b;
+      b.out = i;
+      b.index = s.tested;
+      b.from = s.testedFrom;
+      b.absolute = s.absolute;
+      b.value = s.value;
+      b.cut = s.cut;
+      b.z = s.z;
+      b.zValue = s.z * s.value;
+      (s.op == Step::Op::Upper ? uppers_ : lowers_).push_back(b);
+    } else {
+      general_.push_back(i);
+    }
     steps_.push_back(s);
   }
 }
@@ -620,9 +638,46 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
   double total = 0.0;
   double scaled[kSlots];
   unsigned haveScaled = 0;
-  const std::size_t n = steps_.size();
+  // Upper limits: half-normal at zero with sigma = L/z (Statistics.hpp, chi2UpperZ).
+  for (const Bound& b : uppers_) {
+    double v = from[b.from][b.index];
+    if (std::isnan(v)) [[unlikely]] {
+      pass[b.out] = 0;
+      statistic[b.out] = kNaN;
+      chi2[b.out] = kNaN;
+      allowed = false;
+      sawNaN = true;
+      continue;
+    }
+    if (b.absolute) v = std::abs(v);
+    const bool ok = v <= b.cut;
+    const double t = v * b.z / b.value;
+    pass[b.out] = ok ? 1 : 0;
+    statistic[b.out] = v / b.value;
+    chi2[b.out] = v > 0.0 ? t * t : 0.0;
+    allowed &= ok;
+  }
+  // Lower limits: the same on the reciprocal (chi2LowerZ); +inf passes, x <= 0 is excluded.
+  for (const Bound& b : lowers_) {
+    double v = from[b.from][b.index];
+    if (std::isnan(v)) [[unlikely]] {
+      pass[b.out] = 0;
+      statistic[b.out] = kNaN;
+      chi2[b.out] = kNaN;
+      allowed = false;
+      sawNaN = true;
+      continue;
+    }
+    if (b.absolute) v = std::abs(v);
+    const bool ok = v >= b.cut;
+    const double t = b.zValue / v;
+    pass[b.out] = ok ? 1 : 0;
+    statistic[b.out] = v / b.value;
+    chi2[b.out] = v > 0.0 ? t * t : stats::kInfinity;
+    allowed &= ok;
+  }
   const Step* const steps = steps_.data();
-  for (std::size_t i = 0; i < n; ++i) {
+  for (const std::uint32_t i : general_) {
     const Step& s = steps[i];
     bool ok = true;
     double st = kNaN;
@@ -747,10 +802,12 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
     pass[i] = ok ? 1 : 0;
     statistic[i] = st;
     chi2[i] = c2;
-    total += c2;
     allowed &= ok;
     sawNaN |= !ok & std::isnan(st);
   }
+  // The sum in the chain's order, as the stored chi2_total has always been summed.
+  const std::size_t n = steps_.size();
+  for (std::size_t i = 0; i < n; ++i) total += chi2[i];
   Result r;
   r.allowed = allowed;
   r.status = kernelStatus != PointStatus::Ok

@@ -115,8 +115,6 @@ double LimitTable::xMax() const {
                     : *std::max_element(xs.begin(), xs.end());
 }
 
-double LimitTable::scaled(double xv) const { return onScale(x, xv); }
-
 double LimitTable::profile(double xv) const {
   if (std::isnan(xv)) return xv;
   if (period > 0.0 && std::isfinite(xv)) {
@@ -132,21 +130,6 @@ double LimitTable::profile(double xv) const {
 double LimitTable::bound(double xv) const {
   if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
   return bound(xv, onScale(x, xv));
-}
-
-double LimitTable::bound(double xv, double s) const {
-  // Outside the table, and NaN x: the published limit says nothing.
-  if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
-  // The first row at or after xv: its bucket's first row, then a short walk.
-  const std::size_t k =
-      std::min(buckets.size() - 1, static_cast<std::size_t>((s - sx.front()) * bucketScale));
-  std::size_t j = buckets[k];
-  while (j + 1 < xs.size() && xs[j] < xv) ++j;
-  if (xs[j] == xv) return ys[j];  // a tabulated node, exactly
-  const std::size_t i = j - 1;
-  const double t = (s - sx[i]) / (sx[j] - sx[i]);
-  const double v = sy[i] + t * (sy[j] - sy[i]);
-  return y.log ? std::exp(v) : v;
 }
 
 bool LimitTable::inside(double xv, double yv) const {

@@ -180,12 +180,26 @@ class Chain {
     /// the chain keeps it alive). Profiles are judged by Constraint::judge.
     const LimitTable* table = nullptr;
   };
+  /// An upper or lower limit without a condition (most of a chain): judged in a loop of its
+  /// own, without dispatch. `out`: the constraint's slot in judge()'s outputs.
+  struct Bound {
+    std::uint32_t out = 0;
+    std::uint32_t index = 0;
+    std::uint8_t from = 0;  ///< 0 the observables, 1 the parameters
+    bool absolute = false;
+    double value = 0.0;  ///< the limit
+    double cut = 0.0;    ///< the limit times cutFactor
+    double z = 0.0;
+    double zValue = 0.0;  ///< lower limits: z times the limit
+  };
   /// The most x slots judge() shares among curves.
   static constexpr int kSlots = 8;
   void compile();
 
   std::vector<Constraint> constraints_;
   std::vector<Step> steps_;
+  std::vector<Bound> uppers_, lowers_;
+  std::vector<std::uint32_t> general_;  ///< the other steps, in order
   ChainOptions options_;
   physics::BlockMask blocks_ = 0;
 };

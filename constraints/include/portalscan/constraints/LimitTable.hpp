@@ -9,7 +9,10 @@
 /// reads the file (or the copy compiled into the binary) and hands over its
 /// contents with the name to use in messages.
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,10 +70,10 @@ struct LimitTable {
   /// NaN outside [xMin, xMax] (the limit says nothing there).
   double bound(double x) const;
   /// The same with x already on the table's x scale (log x on a log axis), for callers that
-  /// share one x among several curves.
+  /// share one x among several curves (inline: the constraint chain's hot path).
   double bound(double x, double scaledX) const;
   /// x on this table's x scale.
-  double scaled(double x) const;
+  double scaled(double xv) const { return x.log ? std::log(xv) : xv; }
   /// A profile's Delta chi^2 at x (native units), linear on the stated scales between rows.
   /// A periodic x is first brought into [xMin, xMin + period). Outside the table, the value
   /// at the nearer end (the edge rows of a global fit's table lie far above any cut, and
@@ -81,6 +84,25 @@ struct LimitTable {
   /// polygon's edges straight on the stated axis scales.
   bool inside(double x, double y) const;
 };
+
+inline double LimitTable::bound(double xv, double s) const {
+  // Outside the table, and NaN x: the published limit says nothing.
+  if (!(xv >= xs.front() && xv <= xs.back())) return std::numeric_limits<double>::quiet_NaN();
+  // The first row at or after xv: its bucket's first row, then a short walk. s >= sx.front()
+  // here (xv >= xs.front()), so the slice's number is a small non-negative integer.
+  const std::size_t rows = xs.size();
+  const std::size_t k =
+      std::min(buckets.size() - 1,
+               static_cast<std::size_t>(static_cast<std::int64_t>((s - sx.front()) * bucketScale)));
+  std::size_t j = buckets[k];
+  const double* const x0 = xs.data();
+  while (j + 1 < rows && x0[j] < xv) ++j;
+  if (x0[j] == xv) return ys[j];  // a tabulated node, exactly
+  const std::size_t i = j - 1;
+  const double t = (s - sx[i]) / (sx[j] - sx[i]);
+  const double v = sy[i] + t * (sy[j] - sy[i]);
+  return y.log ? std::exp(v) : v;
+}
 
 /// The native dimension and factor of a unit name ("MeV" -> GeV, 1e-3; "eV^2" ->
 /// GeV^2, 1e-18; "deg" -> rad, pi/180), optionally scaled by a number before a '*'
