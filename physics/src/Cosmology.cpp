@@ -186,8 +186,6 @@ double hiddenToPlasmaEnergyRatio(double mass, double yield, double reheatingTemp
 }
 
 double deltaNeffOfHiddenRadiation(double ratio, double temperature) {
-  // No hidden radiation (chi thermal when phi^0 decays): 0 x the finite factor below, exactly.
-  if (ratio == 0.0) return ratio;
   const double gs0 = thermal::gStarS(thermal::kMinTemperature);
   return ratio * 4.0 * thermal::gStar(temperature) / 7.0 *
          std::pow(11.0 * gs0 / (4.0 * thermal::gStarS(temperature)), 4.0 / 3.0);

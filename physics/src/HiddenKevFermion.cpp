@@ -19,6 +19,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <optional>
@@ -674,36 +675,71 @@ class YukawaInMassBasis {
                     const RealVector<5>& mD, double mN, double cosAlpha, double sinAlpha, int light,
                     int heavy)
       : light_(light), heavy_(heavy) {
+    // Y(k, l) = cos(alpha) dVs(k, l) - sin(alpha) dV(k, l), dVs = -(e_vs m_D^T + m_D e_vs^T)/M_N,
+    // dV the same with e_v. Y is exactly symmetric (a + b = b + a), and e_vs vanishes on the
+    // three nu rows, e_v on the two chi rows: the terms left out below are signed zeros, which
+    // change no nonzero sum and no width (the widths read y^2).
+    assert(eVs(0) == 0.0 && eVs(1) == 0.0 && eVs(2) == 0.0 && eV(3) == 0.0 && eV(4) == 0.0);
     double y[5][5];  // y[l][k] = Y(k, l): column l of Y
-    for (int l = 0; l < 5; ++l) {
-      for (int k = 0; k < 5; ++k) {
-        const double dVs = -(eVs(k) * mD(l) + mD(k) * eVs(l)) / mN;
-        const double dV = -(eV(k) * mD(l) + mD(k) * eV(l)) / mN;
-        y[l][k] = cosAlpha * dVs - sinAlpha * dV;
+    for (int k = 0; k < 5; ++k) {
+      for (int l = k; l < 5; ++l) {
+        double ykl;
+        if (l < 3) {  // nu-nu: dVs = 0
+          ykl = -(sinAlpha * (-(eV(k) * mD(l) + mD(k) * eV(l)) / mN));
+        } else if (k >= 3) {  // chi-chi: dV = 0
+          ykl = cosAlpha * (-(eVs(k) * mD(l) + mD(k) * eVs(l)) / mN);
+        } else {  // nu-chi: one term of each
+          ykl = cosAlpha * (-(mD(k) * eVs(l)) / mN) - sinAlpha * (-(eV(k) * mD(l)) / mN);
+        }
+        y[l][k] = y[k][l] = ykl;
       }
     }
-    double t[5][5];  // t[i][j] = (V^T Y)(i, j)
+    // Two lanes of SSE2 (GCC's vector extension; each lane does the scalar operations in the
+    // scalar order, so the result is the same bit for bit): T(i, j), T(i, j + 1) together.
+    using Pair = double __attribute__((vector_size(16)));
+    auto pair = [](const double* p) {
+      Pair r;
+      std::memcpy(&r, p, sizeof r);
+      return r;
+    };
+    double t[5][5];  // t[k][i] = T(i, k) = (V^T Y)(i, k), Y symmetric: y[j][k] = Y(k, j)
     for (int i = 0; i < 5; ++i) {
-      for (int j = 0; j < 5; ++j) {
-        const double x0 = v(0, i) * y[j][0];
-        const double x1 = v(1, i) * y[j][1];
-        const double x2 = v(2, i) * y[j][2];
-        const double x3 = v(3, i) * y[j][3];
-        const double x4 = v(4, i) * y[j][4];
-        t[i][j] = ((x0 + x2) + (x1 + x3)) + x4;
+      for (int j = 0; j < 4; j += 2) {
+        const Pair x0 = v(0, i) * pair(&y[0][j]);
+        const Pair x1 = v(1, i) * pair(&y[1][j]);
+        const Pair x2 = v(2, i) * pair(&y[2][j]);
+        const Pair x3 = v(3, i) * pair(&y[3][j]);
+        const Pair x4 = v(4, i) * pair(&y[4][j]);
+        const Pair sum = ((x0 + x2) + (x1 + x3)) + x4;
+        t[j][i] = sum[0];
+        t[j + 1][i] = sum[1];
       }
+      const double x0 = v(0, i) * y[4][0];
+      const double x1 = v(1, i) * y[4][1];
+      const double x2 = v(2, i) * y[4][2];
+      const double x3 = v(3, i) * y[4][3];
+      const double x4 = v(4, i) * y[4][4];
+      t[4][i] = ((x0 + x2) + (x1 + x3)) + x4;
     }
     const int chi[2] = {light, heavy};
     for (int b = 0; b < 2; ++b) {
       const int j = chi[b];
-      for (int i = 0; i < 5; ++i) {
-        const double x0 = t[i][0] * v(0, j);
-        const double x1 = t[i][1] * v(1, j);
-        const double x2 = t[i][2] * v(2, j);
-        const double x3 = t[i][3] * v(3, j);
-        const double x4 = t[i][4] * v(4, j);
-        column_[b][i] = i < 4 ? (((x0 + x1) + x2) + x3) + x4 : (x0 + x1) + (x2 + (x3 + x4));
+      for (int i = 0; i < 4; i += 2) {  // rows 0..3: in order of k
+        const Pair x0 = pair(&t[0][i]) * v(0, j);
+        const Pair x1 = pair(&t[1][i]) * v(1, j);
+        const Pair x2 = pair(&t[2][i]) * v(2, j);
+        const Pair x3 = pair(&t[3][i]) * v(3, j);
+        const Pair x4 = pair(&t[4][i]) * v(4, j);
+        const Pair sum = (((x0 + x1) + x2) + x3) + x4;
+        column_[b][i] = sum[0];
+        column_[b][i + 1] = sum[1];
       }
+      const double x0 = t[0][4] * v(0, j);
+      const double x1 = t[1][4] * v(1, j);
+      const double x2 = t[2][4] * v(2, j);
+      const double x3 = t[3][4] * v(3, j);
+      const double x4 = t[4][4] * v(4, j);
+      column_[b][4] = (x0 + x1) + (x2 + (x3 + x4));  // row 4
     }
   }
   /// (V^T Y V)(i, j) for j = light or heavy.
