@@ -196,6 +196,9 @@ double scalarWidthToStandardModelPerSin2(double mPhi) {
     std::uint64_t key = 0;  // the bits of m_phi; 0 (m_phi = +0) is never looked up (m_phi > 0)
     double perSin2 = 0.0;
   };
+  // Inside a SlowPath scope alpha_s is the reference one: computed, never stored, so that the
+  // memo holds only fast-path values.
+  if (reference::slowPath()) return scalarWidthsToStandardModel(1.0, mPhi).total();
   thread_local Entry entry;
   const std::uint64_t key = std::bit_cast<std::uint64_t>(mPhi);
   if (key != entry.key || key == 0) {

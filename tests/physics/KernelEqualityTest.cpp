@@ -249,6 +249,14 @@ TEST(KernelEquality, ScalarWidthMemoIsAPureFunctionOfMphi) {
     EXPECT_EQ(std::bit_cast<std::uint64_t>(scalarWidthToStandardModelPerSin2(m)),
               std::bit_cast<std::uint64_t>(expected))
         << "m_phi = " << m << " after " << other;
+    {
+      // A look-up on the reference path (reference alpha_s) must not fill the memo.
+      const reference::SlowPath slowPath;
+      (void)scalarWidthToStandardModelPerSin2(other);
+    }
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(scalarWidthToStandardModelPerSin2(other)),
+              std::bit_cast<std::uint64_t>(scalarWidthsToStandardModel(1.0, other).total()))
+        << "m_phi = " << other << " after a reference look-up";
     const double sinAlpha = (i % 2 ? -1.0 : 1.0) * logUniform(rng, 1e-9, 0.3);
     double reference;
     {

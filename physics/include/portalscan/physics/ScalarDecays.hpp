@@ -86,7 +86,8 @@ ScalarWidths scalarWidthsToStandardModel(double sinAlpha, double mPhi);
 
 /// The total SM width at sin(alpha) = 1, GeV: scalarWidthsToStandardModel(1, mPhi).total(),
 /// memoised per thread for the last mPhi (bitwise), so a scan with m_phi fixed computes alpha_s
-/// and the running masses once; the result is the same whether the memo hits or not.
+/// and the running masses once; the result is the same whether the memo hits or not. Inside a
+/// SlowPath scope (SlowPath.hpp) it is computed with the reference alpha_s and not stored.
 double scalarWidthToStandardModelPerSin2(double mPhi);
 
 /// The total SM width of phi^0, GeV: sin^2(alpha) x scalarWidthToStandardModelPerSin2(mPhi)
