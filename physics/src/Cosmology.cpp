@@ -80,10 +80,18 @@ double reheatingTemperature(double width) {
     auto g = [&](double u) { return u - lnC + 0.25 * std::log(thermal::gStarOfLog(u)); };
     const double lo = lnC - 0.25 * std::log(kGStarHigh);
     const double hi = lnC - 0.25 * std::log(kGStarLow);
-    const double u0 = lnC - 0.25 * std::log(thermal::gStar(c));
+    const double u0 = lnC - 0.25 * std::log(thermal::gStarOfLog(lnC));
     const double g0 = g(u0);
+    // Where g_* is flat (below about 1e-5 GeV, after e+e- annihilation) the fixed-point iterate
+    // is the root to rounding: g0 ~ 1e-16, and a secant step from it would be flat (g1 == g0).
+    // The slope of g is 1 - (d ln g_*/d ln T)/4, about 0.82 or more, so |g0| <= 1e-13 puts u0
+    // within 1.3e-13 of the root, about the secant's own tolerance.
+    if (std::abs(g0) <= 1e-13) return std::exp(u0);
     const double u = detail::secantRoot(g, u0, g0, u0 - g0, lo, hi, 1e-13);
     if (!std::isnan(u)) return std::exp(u);
+    // Where it gives up (a root on g_*'s jump at the QCD switch, where the table's two pieces
+    // meet with different values), the bracketed solve: it lands within 2^-39 of the switch on
+    // either side, and what reads g_*(T_reheat) downstream follows that side.
   }
   auto f = [&](double t) { return t - c * std::pow(thermal::gStar(t), -0.25); };
   return increasingRoot(f, c * std::pow(kGStarHigh, -0.25), c * std::pow(kGStarLow, -0.25));

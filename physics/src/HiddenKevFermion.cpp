@@ -9,13 +9,17 @@
 #include "portalscan/physics/Pmns.hpp"
 #include "portalscan/physics/ScalarDecays.hpp"
 #include "portalscan/physics/ScalarFreezeIn.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <optional>
@@ -655,6 +659,100 @@ void addScalarPairWidths(PhiDecays& d, const Couplings& y, const LightSpectrum& 
   }
 }
 
+/// The entries (i, light) and (i, heavy) of V^T Y V, Y = cos(alpha) dM_eff/dv_s - sin(alpha)
+/// dM_eff/dv (phiDecays below), the only ones the widths read, with the same floating-point
+/// operations in the same order as Eigen 3.4's fixed-size 5x5 product
+/// `V.transpose() * Y * V` (the reference path): Y entry by entry, T = V^T Y in full with each
+/// entry summed as ((x0 + x2) + (x1 + x3)) + x4 (two-lane packets), then (T V)_ij in order of k
+/// for rows 0..3 (packets of two rows) and as (x0 + x1) + (x2 + (x3 + x4)) for row 4 (Eigen's
+/// unrolled scalar reduction). At f_L = f_R the chi-chi entries of a pseudo-Dirac pair are a
+/// cancellation in which any other order (the rank-2 form (a_i b_j + b_i a_j)/M_N included)
+/// moves them by up to 1e-3 relative; KernelEqualityTest compares the two paths at 1e-10.
+/// (Differences in the sum's order show there as a failure, not as silent drift.)
+class YukawaInMassBasis {
+ public:
+  YukawaInMassBasis(const RealMatrix<5>& v, const RealVector<5>& eVs, const RealVector<5>& eV,
+                    const RealVector<5>& mD, double mN, double cosAlpha, double sinAlpha, int light,
+                    int heavy)
+      : light_(light), heavy_(heavy) {
+    // Y(k, l) = cos(alpha) dVs(k, l) - sin(alpha) dV(k, l), dVs = -(e_vs m_D^T + m_D e_vs^T)/M_N,
+    // dV the same with e_v. Y is exactly symmetric (a + b = b + a), and e_vs vanishes on the
+    // three nu rows, e_v on the two chi rows: the terms left out below are signed zeros, which
+    // change no nonzero sum and no width (the widths read y^2).
+    assert(eVs(0) == 0.0 && eVs(1) == 0.0 && eVs(2) == 0.0 && eV(3) == 0.0 && eV(4) == 0.0);
+    double y[5][5];  // y[l][k] = Y(k, l): column l of Y
+    for (int k = 0; k < 5; ++k) {
+      for (int l = k; l < 5; ++l) {
+        double ykl;
+        if (l < 3) {  // nu-nu: dVs = 0
+          ykl = -(sinAlpha * (-(eV(k) * mD(l) + mD(k) * eV(l)) / mN));
+        } else if (k >= 3) {  // chi-chi: dV = 0
+          ykl = cosAlpha * (-(eVs(k) * mD(l) + mD(k) * eVs(l)) / mN);
+        } else {  // nu-chi: one term of each
+          ykl = cosAlpha * (-(mD(k) * eVs(l)) / mN) - sinAlpha * (-(eV(k) * mD(l)) / mN);
+        }
+        y[l][k] = y[k][l] = ykl;
+      }
+    }
+    // Two lanes of SSE2 (GCC's vector extension; each lane does the scalar operations in the
+    // scalar order, so the result is the same bit for bit): T(i, j), T(i, j + 1) together.
+    using Pair = double __attribute__((vector_size(16)));
+    auto pair = [](const double* p) {
+      Pair r;
+      std::memcpy(&r, p, sizeof r);
+      return r;
+    };
+    double t[5][5];  // t[k][i] = T(i, k) = (V^T Y)(i, k), Y symmetric: y[j][k] = Y(k, j)
+    for (int i = 0; i < 5; ++i) {
+      for (int j = 0; j < 4; j += 2) {
+        const Pair x0 = v(0, i) * pair(&y[0][j]);
+        const Pair x1 = v(1, i) * pair(&y[1][j]);
+        const Pair x2 = v(2, i) * pair(&y[2][j]);
+        const Pair x3 = v(3, i) * pair(&y[3][j]);
+        const Pair x4 = v(4, i) * pair(&y[4][j]);
+        const Pair sum = ((x0 + x2) + (x1 + x3)) + x4;
+        t[j][i] = sum[0];
+        t[j + 1][i] = sum[1];
+      }
+      const double x0 = v(0, i) * y[4][0];
+      const double x1 = v(1, i) * y[4][1];
+      const double x2 = v(2, i) * y[4][2];
+      const double x3 = v(3, i) * y[4][3];
+      const double x4 = v(4, i) * y[4][4];
+      t[4][i] = ((x0 + x2) + (x1 + x3)) + x4;
+    }
+    const int chi[2] = {light, heavy};
+    for (int b = 0; b < 2; ++b) {
+      const int j = chi[b];
+      for (int i = 0; i < 4; i += 2) {  // rows 0..3: in order of k
+        const Pair x0 = pair(&t[0][i]) * v(0, j);
+        const Pair x1 = pair(&t[1][i]) * v(1, j);
+        const Pair x2 = pair(&t[2][i]) * v(2, j);
+        const Pair x3 = pair(&t[3][i]) * v(3, j);
+        const Pair x4 = pair(&t[4][i]) * v(4, j);
+        const Pair sum = (((x0 + x1) + x2) + x3) + x4;
+        column_[b][i] = sum[0];
+        column_[b][i + 1] = sum[1];
+      }
+      const double x0 = t[0][4] * v(0, j);
+      const double x1 = t[1][4] * v(1, j);
+      const double x2 = t[2][4] * v(2, j);
+      const double x3 = t[3][4] * v(3, j);
+      const double x4 = t[4][4] * v(4, j);
+      column_[b][4] = (x0 + x1) + (x2 + (x3 + x4));  // row 4
+    }
+  }
+  /// (V^T Y V)(i, j) for j = light or heavy.
+  double operator()(int i, int j) const {
+    assert(j == light_ || j == heavy_);
+    return column_[j == light_ ? 0 : 1][i];
+  }
+
+ private:
+  int light_, heavy_;
+  double column_[2][5];
+};
+
 /// The phi^0 Yukawa matrix in the mass basis and its widths. With phi = (v_s + phi_s)/sqrt2
 /// and H^0 = (v + h)/sqrt2, L = -(1/2) psi^T M_eff(v, v_s) psi gives
 /// L = -(1/2) phi_s psi^T (dM_eff/dv_s) psi - (1/2) h psi^T (dM_eff/dv) psi, and with
@@ -669,9 +767,8 @@ void addScalarPairWidths(PhiDecays& d, const Couplings& y, const LightSpectrum& 
 /// the default point).
 PhiDecays phiDecays(const HiddenKevFermion::Spectrum& s, const Inputs& in, double sinAlpha) {
   PhiDecays d;
-  // Every SM width is proportional to sin^2(alpha); at kappa = 0 the hadronic hand-over
-  // (ln Gamma interpolated) would give 0 x inf, so the zero is taken exactly.
-  d.sm = sinAlpha == 0.0 ? 0.0 : scalarWidthsToStandardModel(sinAlpha, in.mphi).total();
+  // sin^2(alpha) x the width at sin(alpha) = 1, memoised on m_phi (exactly 0 at kappa = 0).
+  d.sm = scalarWidthToStandardModel(sinAlpha, in.mphi);
   const RealVector<5> mD = diracColumn(in);
   RealVector<5> eVs = RealVector<5>::Zero();
   eVs(kChiL) = in.fL / sqrt2;
@@ -681,9 +778,14 @@ PhiDecays phiDecays(const HiddenKevFermion::Spectrum& s, const Inputs& in, doubl
   eV(kNuE + 1) = in.ymu / sqrt2;
   eV(kNuE + 2) = in.ytau / sqrt2;
   const double cosAlpha = std::sqrt(std::max(0.0, 1.0 - sinAlpha * sinAlpha));
-  const RealMatrix<5> dVs = -(eVs * mD.transpose() + mD * eVs.transpose()) / in.MN;
-  const RealMatrix<5> dV = -(eV * mD.transpose() + mD * eV.transpose()) / in.MN;
-  const RealMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
+  if (reference::slowPath()) {
+    const RealMatrix<5> dVs = -(eVs * mD.transpose() + mD * eVs.transpose()) / in.MN;
+    const RealMatrix<5> dV = -(eV * mD.transpose() + mD * eV.transpose()) / in.MN;
+    const RealMatrix<5> y = s.mixing.transpose() * (cosAlpha * dVs - sinAlpha * dV) * s.mixing;
+    addScalarPairWidths(d, y, s, in.mphi, scalarToMajoranaPair);
+    return d;
+  }
+  const YukawaInMassBasis y(s.mixing, eVs, eV, mD, in.MN, cosAlpha, sinAlpha, s.light, s.heavy);
   addScalarPairWidths(d, y, s, in.mphi, scalarToMajoranaPair);
   return d;
 }
@@ -1107,7 +1209,7 @@ double scalarToPair3(Complex y, double mPhi, double mI, double mJ, bool identica
 /// basis U^T Y U (CN Eqs. 2, 67 with three N_R; erratum E4).
 PhiDecays phiDecays3(const Spectrum3& s, const Seesaw3& ss, const Inputs& in, double sinAlpha) {
   PhiDecays d;
-  d.sm = sinAlpha == 0.0 ? 0.0 : scalarWidthsToStandardModel(sinAlpha, in.mphi).total();
+  d.sm = scalarWidthToStandardModel(sinAlpha, in.mphi);
   DiracMatrix eVs = DiracMatrix::Zero();
   DiracMatrix eV = DiracMatrix::Zero();
   Eigen::Matrix<Complex, 3, 3> inverse = Eigen::Matrix<Complex, 3, 3>::Zero();
@@ -1424,7 +1526,15 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     out[Gamma_Z_chichi] = zToChiChiWidth(km, in.gs);
     out[delta_Gamma_Z_inv] =
         out[Gamma_Z_chichi] + 3.0 * constants::Gamma_Z_nunu * zNeutrinoCouplingShift(km);
-    const double f = zToPhiFFbarF(in.mphi / constants::M_Z);  // CN Eq. 50
+    // CN Eq. 50; memoised per thread on the bits of m_phi (fixed in the quick start), a pure
+    // function of m_phi whether the entry hits or not.
+    thread_local std::uint64_t fKey = 0;  // m_phi > 0: the bits are never 0
+    thread_local double fValue = 0.0;
+    if (const std::uint64_t key = std::bit_cast<std::uint64_t>(in.mphi); key != fKey) {
+      fValue = zToPhiFFbarF(in.mphi / constants::M_Z);
+      fKey = key;
+    }
+    const double f = fValue;
     out[BR_Z_mumu_phi] = sinAlpha * sinAlpha * f * constants::BR_Z_mumu;
     out[BR_Z_bb_phi] = sinAlpha * sinAlpha * f * constants::BR_Z_bb;
   }
@@ -1585,11 +1695,16 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // g_*s(T_f), diluted by D^(4/3) in energy, i.e. (11 g_*s0/(4 g_*s(T_f)))^(4/3)/D^(4/3)
     // species when relativistic; its energy weight at T_chi (equilibrium form, an
     // approximation for m_chi ~ T_chi) switches it off for MeV chi.
-    const double tBbn = 1.0e-3;
+    constexpr double tBbn = 1.0e-3;
     const double gs0 = thermal::gStarS(thermal::kMinTemperature);
     const double gsAtFreezeOut = thermal::gStarS(std::min(tf, thermal::kMaxTemperature));
     const double perState = std::pow(11.0 * gs0 / (4.0 * gsAtFreezeOut) / applied, 4.0 / 3.0);
-    const double tChi = tBbn * std::cbrt(thermal::gStarS(tBbn) / gsAtFreezeOut / applied);
+    // g_*s at T_BBN, a constant: read once per process on the fast path.
+    const double gsBbn = reference::slowPath() ? thermal::gStarS(tBbn) : [] {
+      static const double g = thermal::gStarS(tBbn);
+      return g;
+    }();
+    const double tChi = tBbn * std::cbrt(gsBbn / gsAtFreezeOut / applied);
     const double massless = thermal::energyWeight(thermal::Statistics::Fermion, 0.0);
     double dNeffThermal = 0.0;
     if (thermalChi) {

@@ -1,10 +1,13 @@
 #include "portalscan/physics/ScalarDecays.hpp"
 
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/StrongCoupling.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 
 namespace portalscan::physics {
@@ -182,6 +185,35 @@ ScalarWidths scalarWidthsToStandardModel(double sinAlpha, double mPhi) {
     w.hadrons = low * std::pow(high / low, t);
   }
   return w;
+}
+
+double scalarWidthToStandardModelPerSin2(double mPhi) {
+  // One entry per thread, keyed on the bits of m_phi: a scan that fixes m_phi (the quick start)
+  // computes alpha_s(m_phi) and the running masses once per thread. What is returned is
+  // scalarWidthsToStandardModel(1, m_phi).total() whether the entry hits or not, so results do
+  // not depend on the order of points or on the thread that computes them.
+  struct Entry {
+    std::uint64_t key = 0;  // the bits of m_phi; 0 (m_phi = +0) is never looked up (m_phi > 0)
+    double perSin2 = 0.0;
+  };
+  // Inside a SlowPath scope alpha_s is the reference one: computed, never stored, so that the
+  // memo holds only fast-path values.
+  if (reference::slowPath()) return scalarWidthsToStandardModel(1.0, mPhi).total();
+  thread_local Entry entry;
+  const std::uint64_t key = std::bit_cast<std::uint64_t>(mPhi);
+  if (key != entry.key || key == 0) {
+    entry.perSin2 = scalarWidthsToStandardModel(1.0, mPhi).total();
+    entry.key = key;
+  }
+  return entry.perSin2;
+}
+
+double scalarWidthToStandardModel(double sinAlpha, double mPhi) {
+  // Every SM width is proportional to sin^2(alpha); at sin(alpha) = 0 the hadronic hand-over
+  // (ln Gamma interpolated) would give 0 x inf, so the zero is taken exactly.
+  if (sinAlpha == 0.0) return 0.0;
+  if (reference::slowPath()) return scalarWidthsToStandardModel(sinAlpha, mPhi).total();
+  return sinAlpha * sinAlpha * scalarWidthToStandardModelPerSin2(mPhi);
 }
 
 double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ, bool identical) {

@@ -26,9 +26,11 @@
 // kRootTolerance.
 
 #include "portalscan/physics/ChiFreezeOut.hpp"
+#include "portalscan/physics/Cosmology.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/LfvNsi.hpp"
 #include "portalscan/physics/Model.hpp"
+#include "portalscan/physics/ScalarDecays.hpp"
 #include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/StrongCoupling.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
@@ -39,6 +41,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
@@ -217,6 +220,148 @@ TEST(KernelEquality, HiddenKevFermionOverAllParameters) {
       model, points,
       [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
       "all parameters");
+}
+
+TEST(KernelEquality, ScalarWidthMemoIsAPureFunctionOfMphi) {
+  // The per-thread memo of phi^0's SM width (keyed on the bits of m_phi) returns
+  // scalarWidthsToStandardModel(1, m_phi).total() bit for bit, on a miss, on a hit and after
+  // other masses; the width at sin(alpha) is sin^2(alpha) times it, within rounding of the
+  // reference (sin(alpha) inside every formula), and exactly 0 at sin(alpha) = 0.
+  std::mt19937_64 rng(22);
+  std::vector<double> masses = {0.2,
+                                2.0 * constants::m_pi_charged,
+                                kScalarHadronicWindowLow,
+                                kScalarHadronicWindowHigh,
+                                2.0 * constants::m_D0,
+                                2.0 * constants::m_B_charged};
+  for (int i = 0; i < 3000; ++i) masses.push_back(logUniform(rng, 0.01, 100.0));
+  double largest = 0.0;
+  for (std::size_t i = 0; i < masses.size(); ++i) {
+    const double m = masses[i];
+    const double expected = scalarWidthsToStandardModel(1.0, m).total();
+    const double other = masses[(i * 7 + 3) % masses.size()];
+    for (int k = 0; k < 2; ++k) {  // a miss, then a hit
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(scalarWidthToStandardModelPerSin2(m)),
+                std::bit_cast<std::uint64_t>(expected))
+          << "m_phi = " << m << ", look-up " << k;
+    }
+    (void)scalarWidthToStandardModelPerSin2(other);  // evicts m
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(scalarWidthToStandardModelPerSin2(m)),
+              std::bit_cast<std::uint64_t>(expected))
+        << "m_phi = " << m << " after " << other;
+    {
+      // A look-up on the reference path (reference alpha_s) must not fill the memo.
+      const reference::SlowPath slowPath;
+      (void)scalarWidthToStandardModelPerSin2(other);
+    }
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(scalarWidthToStandardModelPerSin2(other)),
+              std::bit_cast<std::uint64_t>(scalarWidthsToStandardModel(1.0, other).total()))
+        << "m_phi = " << other << " after a reference look-up";
+    const double sinAlpha = (i % 2 ? -1.0 : 1.0) * logUniform(rng, 1e-9, 0.3);
+    double reference;
+    {
+      const reference::SlowPath slowPath;
+      reference = scalarWidthToStandardModel(sinAlpha, m);
+      EXPECT_EQ(reference, scalarWidthsToStandardModel(sinAlpha, m).total());
+    }
+    const double d = relativeDifference(scalarWidthToStandardModel(sinAlpha, m), reference);
+    largest = std::max(largest, d);
+    EXPECT_LE(d, kTolerance) << "m_phi = " << m << ", sin(alpha) = " << sinAlpha;
+    EXPECT_EQ(scalarWidthToStandardModel(0.0, m), 0.0);
+  }
+  std::printf("  phi^0 SM width: largest relative difference %.2e\n", largest);
+}
+
+TEST(KernelEquality, HiddenKevFermionWithThePhiSectorFixed) {
+  // The quick start as scanned (scans/quickstart.json): kappa, v_s, m_phi fixed, so the SM-width
+  // memo hits at every point; here in runs of 1 to 4 points at one of three (kappa, m_phi) pairs
+  // (hits and misses, the three mass regimes of the hadronic width), epsilon, M_chi,
+  // f_L = f_R (pseudo-Dirac chi: the phi^0 chi-chi couplings are cancellations) and g_s drawn as
+  // in the quick start. Against the reference, and bit for bit against the same points in the
+  // reverse order (what a memo must not change).
+  const HiddenKevFermion model;
+  using P = HiddenKevFermion::Parameter;
+  std::mt19937_64 rng(23);
+  const double phiSector[3][2] = {{1e-9, 0.5}, {3e-9, 2.0}, {1e-8, 7.0}};  // kappa, m_phi
+  std::vector<std::vector<double>> points;
+  while (points.size() < 2000) {
+    const int sector = static_cast<int>(rng() % 3);
+    const int run = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < run; ++k) {
+      auto p = model.defaultParameterValues();
+      p[P::M_N] = 1e11;
+      p[P::y_e] = 1e-2;
+      p[P::v_s] = 1000.0;
+      p[P::kappa] = phiSector[sector][0];
+      p[P::m_phi] = phiSector[sector][1];
+      p[P::epsilon] = logUniform(rng, 1e-10, 0.1);
+      p[P::g_s] = logUniform(rng, 0.3, 1.0);
+      p[P::M_chi] = logUniform(rng, 1e-6, 1e-4);
+      p[P::f_L] = p[P::f_R] = logUniform(rng, 1e-6, 1e-2);
+      points.push_back(p);
+    }
+  }
+  expectFastEqualsReference(
+      model, points,
+      [&](const std::string&, const auto& out) { return hiddenTolerance(model, out); },
+      "phi sector fixed");
+  const auto blocks = model.defaultBlocks();
+  std::vector<std::vector<double>> forward(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    forward[i].resize(model.observables().size());
+    model.evaluate(points[i], blocks, forward[i]);
+  }
+  std::vector<double> out(model.observables().size());
+  int differing = 0;
+  for (std::size_t i = points.size(); i-- > 0;) {
+    model.evaluate(points[i], blocks, out);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      if (std::bit_cast<std::uint64_t>(out[k]) != std::bit_cast<std::uint64_t>(forward[i][k])) {
+        ++differing;
+      }
+    }
+  }
+  EXPECT_EQ(differing, 0);
+}
+
+TEST(KernelEquality, ReheatingSolveOverItsRange) {
+  // T_reheat from Gamma: fast (secant in ln T from the fixed-point iterate, which is taken as the
+  // root where g_* is flat; TOMS748 where the root sits on g_*'s jump) against the reference
+  // (TOMS748 in T, a bracket of 2^-39 relative: its midpoint within 9.1e-13 of the root; the fast
+  // solve within 1.3e-13 in ln T): 2e-12. T = c g_*^(-1/4), c = K sqrt(Gamma M_Pl), from c = 1e-6
+  // GeV (g_* flat) to 1e5 GeV, and densely where the root sits on g_*'s jump at the QCD switch (c /
+  // T_QCD between g_*(T_QCD-)^(1/4) and g_*(T_QCD)^(1/4)).
+  const double w0 = 1e-20;
+  const double c0 = cosmology::reheatingTemperature(w0, 1.0);
+  auto widthFor = [&](double c) { return w0 * (c / c0) * (c / c0); };
+  const double tq = thermal::kQcdTransitionTemperature;
+  const double below = std::pow(thermal::gStar(std::nextafter(tq, 0.0)), 0.25);
+  const double above = std::pow(thermal::gStar(tq), 0.25);
+  std::mt19937_64 rng(24);
+  std::vector<double> widths;
+  for (int i = 0; i < 4000; ++i) widths.push_back(widthFor(logUniform(rng, 1e-6, 1e5)));
+  for (int i = 0; i < 1000; ++i) {
+    widths.push_back(widthFor(tq * logUniform(rng, 0.99 * below, 1.01 * above)));
+  }
+  double largest = 0.0;
+  int onTheJump = 0;
+  for (const double w : widths) {
+    const double fast = cosmology::reheatingTemperature(w);
+    double slow;
+    {
+      const reference::SlowPath slowPath;
+      slow = cosmology::reheatingTemperature(w);
+    }
+    onTheJump += std::abs(fast / tq - 1.0) < 1e-11;
+    // On the jump both must pick the same side: g_*(T_reheat) downstream jumps with it.
+    EXPECT_EQ(fast < tq, slow < tq) << "Gamma = " << w << ": " << fast << " against " << slow;
+    const double d = relativeDifference(fast, slow);
+    largest = std::max(largest, d);
+    EXPECT_LE(d, 2e-12) << "Gamma = " << w << ": " << fast << " against " << slow;
+  }
+  EXPECT_GT(onTheJump, 100);
+  std::printf("  T_reheat: %zu widths (%d on the QCD jump), largest relative difference %.2e\n",
+              widths.size(), onTheJump, largest);
 }
 
 /// lfv_nsi's three mixing modes, each at 1 000 points from `draw(model, rng, u)`, fast against

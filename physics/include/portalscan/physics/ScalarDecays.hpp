@@ -84,6 +84,19 @@ struct ScalarWidths {
 /// All Standard-Model widths of phi^0, GeV.
 ScalarWidths scalarWidthsToStandardModel(double sinAlpha, double mPhi);
 
+/// The total SM width at sin(alpha) = 1, GeV: scalarWidthsToStandardModel(1, mPhi).total(),
+/// memoised per thread for the last mPhi (bitwise), so a scan with m_phi fixed computes alpha_s
+/// and the running masses once; the result is the same whether the memo hits or not. Inside a
+/// SlowPath scope (SlowPath.hpp) it is computed with the reference alpha_s and not stored.
+double scalarWidthToStandardModelPerSin2(double mPhi);
+
+/// The total SM width of phi^0, GeV: sin^2(alpha) x scalarWidthToStandardModelPerSin2(mPhi)
+/// (every SM width is proportional to sin^2 alpha; the product differs from
+/// scalarWidthsToStandardModel(sinAlpha, mPhi).total() by rounding), exactly 0 at
+/// sin(alpha) = 0, and the unmemoised scalarWidthsToStandardModel on the reference path
+/// (SlowPath.hpp).
+double scalarWidthToStandardModel(double sinAlpha, double mPhi);
+
 /// Gamma(phi -> psi_i psi_j), GeV, for Majorana mass eigenstates psi_i, psi_j with real
 /// signed masses m_i, m_j and the real symmetric Yukawa matrix y of
 /// L = -(1/2) phi sum_ij y_ij psi_i psi_j + h.c. (two-component fields; `coupling` = y_ij).
