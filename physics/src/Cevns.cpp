@@ -560,6 +560,9 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
   tauHigh_ = std::exp(x0_ + (count - 1) * kGridStep);
   grid_.resize(count);
   gridLastCell_ = count - 2;
+  protons_ = nucleus.Z;
+  neutrons_ = nucleus.N;
+  minusWeakCharge_ = -2.0 * halfWeakCharge_;
   for (int i = 0; i < count; ++i) {
     const double tau = std::exp(x0_ + i * kGridStep);
     std::array<double, 2> s3;
@@ -607,6 +610,7 @@ struct PartialNodes {
     double t, x0, x1;
   };
   std::vector<Node> nodes;
+  bool filled = false;  ///< nodes holds the range's nodes (kept from the range's second use)
   bool holds(const Nucleus& n, double lo, double hi, double e) const {
     return Z == n.Z && N == n.N && mass == n.mass && helmRadius == n.helmRadius && a == lo &&
            b == hi && edge == e;
@@ -638,30 +642,27 @@ SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) c
     s[1][1] += x1 * inv;
     s[2][1] += x1 * inv * inv;
   };
-  if (reference::slowPath()) {  // the reference path: every node's form factor afresh
+  auto direct = [&] {
     forEachNode(a, b, lineTop_, [&](double t, double weight) {
       const auto w = flavourWeights(nucleus_, t);
       add(t, weight * w[0], weight * w[1]);
     });
     return s;
-  }
+  };
+  if (reference::slowPath()) return direct();  // the reference path: every form factor afresh
   auto& cache = partialCache;
-  const PartialNodes* nodes = nullptr;
-  for (const auto& e : cache.entries) {
+  PartialNodes* entry = nullptr;
+  for (auto& e : cache.entries) {
     if (e.holds(nucleus_, a, b, lineTop_)) {
-      nodes = &e;
+      entry = &e;
       break;
     }
   }
-  if (nodes == nullptr) {
+  if (entry == nullptr) {
+    // First sight of this range: only its key is kept, the sums taken as on the reference path
+    // (a scan that varies the thresholds pays no copying); the nodes are kept from the second.
     auto& e = cache.entries[cache.next];
     cache.next = (cache.next + 1) % kPartialCacheEntries;
-    e.Z = -1;  // invalid until filled
-    e.nodes.clear();
-    forEachNode(a, b, lineTop_, [&](double t, double weight) {
-      const auto w = flavourWeights(nucleus_, t);
-      e.nodes.push_back({t, weight * w[0], weight * w[1]});
-    });
     e.Z = nucleus_.Z;
     e.N = nucleus_.N;
     e.mass = nucleus_.mass;
@@ -669,8 +670,18 @@ SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) c
     e.a = a;
     e.b = b;
     e.edge = lineTop_;
-    nodes = &e;
+    e.filled = false;
+    return direct();
   }
+  if (!entry->filled) {
+    entry->nodes.clear();
+    forEachNode(a, b, lineTop_, [&](double t, double weight) {
+      const auto w = flavourWeights(nucleus_, t);
+      entry->nodes.push_back({t, weight * w[0], weight * w[1]});
+    });
+    entry->filled = true;
+  }
+  const PartialNodes* nodes = entry;
   for (const auto& n : nodes->nodes) add(n.t, n.x0, n.x1);
   return s;
 }

@@ -311,7 +311,9 @@ class SnsZprimeTable {
   /// At x_i = ln tauLow + i step: R1, R2 of flavour 0, R1, R2 of flavour 1, then their
   /// d/dx in the same order (R1_f at 2 f, R2_f at 2 f + 1, the derivatives 4 further).
   std::vector<std::array<double, 8>> grid_;
-  int gridLastCell_ = 0;  ///< grid_.size() - 2, the last cell's first row
+  int gridLastCell_ = 0;                   ///< grid_.size() - 2, the last cell's first row
+  double protons_ = 0.0, neutrons_ = 0.0;  ///< Z and N as doubles (no conversion per read)
+  double minusWeakCharge_ = 0.0;           ///< -2 halfWeakCharge_ (exact)
 };
 
 inline double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z,
@@ -321,7 +323,7 @@ inline double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z,
   // cell look-up of cellAt() in line (the same arithmetic).
   const double tau = z.mass * z.mass * inverseTwoMass_;
   if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
-  const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
+  const double charge = protons_ * z.protonCoupling + neutrons_ * z.neutronCoupling;
   if (charge == 0.0) return 0.0;
   const double position = (logMass2 - logTwoMass_ - x0_) / kGridStep;
   const int i = std::min(static_cast<int>(position), gridLastCell_);
@@ -336,10 +338,9 @@ inline double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z,
   // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
   // S1_0, S2_0, S1_1, S2_1 in one four-wide loop over the row (values, then derivatives).
   const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
-  const double weight[4] = {-2.0 * halfWeakCharge_ * k * d0 * c,
-                            k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
-                            -2.0 * halfWeakCharge_ * k * d1 * c,
-                            k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
+  const double weight[4] = {
+      minusWeakCharge_ * k * d0 * c, k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
+      minusWeakCharge_ * k * d1 * c, k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
   double sum = 0.0;
   for (int j = 0; j < 4; ++j) {
     sum += weight[j] * (h00 * a[j] + h10 * a[j + 4] + h01 * b[j] + h11 * b[j + 4]);
