@@ -96,10 +96,10 @@ int main(int argc, char** argv) {
     kept[*i] = true;
   }
   std::vector<std::pair<std::size_t, double>> fixed;
-  for (const auto& [name, value] : set) {
-    const auto i = model->parameterIndex(name);
+  for (const auto& [parameter, value] : set) {
+    const auto i = model->parameterIndex(parameter);
     if (!i) {
-      std::fprintf(stderr, "profile_kernels: --set: no parameter '%s'\n", name.c_str());
+      std::fprintf(stderr, "profile_kernels: --set: no parameter '%s'\n", parameter.c_str());
       return 2;
     }
     fixed.emplace_back(*i, value);
