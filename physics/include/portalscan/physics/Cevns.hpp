@@ -241,7 +241,10 @@ namespace portalscan::physics::cevns {
 /// At another threshold T (averages()), the sums over the recoils between T and T_th are added
 /// to the table's or subtracted from them (or, for T above 2 T_th or the midpoint of [T_th, T_+],
 /// those over [T, T_+] taken instead): no interpolation in the threshold, so the result depends
-/// only on the point, never on what was evaluated before.
+/// only on the point, never on what was evaluated before. Each thread keeps the quadrature
+/// nodes of its last four such ranges (T and weight x w_f(T), from a range's second use) and
+/// sums over them in the same order with the same products: the same bits as sums taken
+/// afresh (which the reference path, reference::SlowPath, always takes).
 class SnsZprimeTable {
  public:
   SnsZprimeTable(const Nucleus& nucleus, double threshold);
