@@ -1,6 +1,7 @@
 #include "portalscan/physics/Cevns.hpp"
 
 #include "portalscan/physics/Quadrature.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/Units.hpp"
 
 #include <boost/math/quadrature/gauss.hpp>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
+#include <vector>
 
 namespace portalscan::physics::cevns {
 namespace {
@@ -463,10 +465,10 @@ double snsAveragedCrossSectionShift(const Nucleus& nucleus, double threshold,
 namespace portalscan::physics::cevns {
 namespace {
 
-constexpr double kGridStep = 1.0 / 32.0;  // in x = ln tau
-constexpr double kLowSeries = 1e-4;       // the series in tau/T below tau = 1e-4 T_th
-constexpr double kHighSeries = 1e4;       // the series in T/tau above tau = 1e4 T_+
-constexpr double kPanel = 0.25;           // width of the Gauss-Legendre panels in ln T
+constexpr double kGridStep = SnsZprimeTable::kGridStep;  // in x = ln tau
+constexpr double kLowSeries = 1e-4;  // the series in tau/T below tau = 1e-4 T_th
+constexpr double kHighSeries = 1e4;  // the series in T/tau above tau = 1e4 T_+
+constexpr double kPanel = 0.25;      // width of the Gauss-Legendre panels in ln T
 
 /// Calls node(T, weight) for the 10-point Gauss-Legendre rule in v = ln T on [a, b] (dT = T dv),
 /// on panels at most kPanel wide and broken at `edge` (the line's T_+, where its bracket ends).
@@ -557,6 +559,10 @@ SnsZprimeTable::SnsZprimeTable(const Nucleus& nucleus, double threshold)
       static_cast<int>(std::ceil((std::log(kHighSeries * top_) - x0_) / kGridStep)) + 1;
   tauHigh_ = std::exp(x0_ + (count - 1) * kGridStep);
   grid_.resize(count);
+  gridLastCell_ = count - 2;
+  protons_ = nucleus.Z;
+  neutrons_ = nucleus.N;
+  minusWeakCharge_ = -2.0 * halfWeakCharge_;
   for (int i = 0; i < count; ++i) {
     const double tau = std::exp(x0_ + i * kGridStep);
     std::array<double, 2> s3;
@@ -593,18 +599,90 @@ SnsZprimeTable::Values SnsZprimeTable::exact(double tau, double* s3) const {
   return s;
 }
 
+namespace {
+
+/// The nodes of one partial() range [a, b] of one nucleus: T and weight x w_f(T) of both
+/// flavours, the products partial() sums (the same multiplications, so the same bits).
+struct PartialNodes {
+  int Z = -1, N = -1;
+  double mass = 0.0, helmRadius = 0.0, a = 0.0, b = 0.0, edge = 0.0;
+  struct Node {
+    double t, x0, x1;
+  };
+  std::vector<Node> nodes;
+  bool filled = false;  ///< nodes holds the range's nodes (kept from the range's second use)
+  bool holds(const Nucleus& n, double lo, double hi, double e) const {
+    return Z == n.Z && N == n.N && mass == n.mass && helmRadius == n.helmRadius && a == lo &&
+           b == hi && edge == e;
+  }
+};
+
+/// The calling thread's last few ranges (a scan at fixed thresholds other than the defaults
+/// asks for the same three, one per nucleus, at every point). A cache of the nodes only: what
+/// partial() sums from them is what it sums without them, bit for bit, so the results do not
+/// depend on what the thread evaluated before.
+constexpr std::size_t kPartialCacheEntries = 4;
+struct PartialCache {
+  std::array<PartialNodes, kPartialCacheEntries> entries;
+  std::size_t next = 0;  ///< the entry a miss refills (round robin)
+};
+thread_local PartialCache partialCache;
+
+}  // namespace
+
 SnsZprimeTable::Values SnsZprimeTable::partial(double a, double b, double tau) const {
   Values s{};
-  forEachNode(a, b, lineTop_, [&](double t, double weight) {
-    const auto w = flavourWeights(nucleus_, t);
+  // The nodes' products, in node order: x_f = weight w_f(T), then x_f/(T + tau)^n.
+  auto add = [&](double t, double x0, double x1) {
     const double inv = 1.0 / (t + tau);
-    for (int fl = 0; fl < 2; ++fl) {
-      const double x = weight * w[fl];
-      s[0][fl] += x;
-      s[1][fl] += x * inv;
-      s[2][fl] += x * inv * inv;
+    s[0][0] += x0;
+    s[1][0] += x0 * inv;
+    s[2][0] += x0 * inv * inv;
+    s[0][1] += x1;
+    s[1][1] += x1 * inv;
+    s[2][1] += x1 * inv * inv;
+  };
+  auto direct = [&] {
+    forEachNode(a, b, lineTop_, [&](double t, double weight) {
+      const auto w = flavourWeights(nucleus_, t);
+      add(t, weight * w[0], weight * w[1]);
+    });
+    return s;
+  };
+  if (reference::slowPath()) return direct();  // the reference path: every form factor afresh
+  auto& cache = partialCache;
+  PartialNodes* entry = nullptr;
+  for (auto& e : cache.entries) {
+    if (e.holds(nucleus_, a, b, lineTop_)) {
+      entry = &e;
+      break;
     }
-  });
+  }
+  if (entry == nullptr) {
+    // First sight of this range: only its key is kept, the sums taken as on the reference path
+    // (a scan that varies the thresholds pays no copying); the nodes are kept from the second.
+    auto& e = cache.entries[cache.next];
+    cache.next = (cache.next + 1) % kPartialCacheEntries;
+    e.Z = nucleus_.Z;
+    e.N = nucleus_.N;
+    e.mass = nucleus_.mass;
+    e.helmRadius = nucleus_.helmRadius;
+    e.a = a;
+    e.b = b;
+    e.edge = lineTop_;
+    e.filled = false;
+    return direct();
+  }
+  if (!entry->filled) {
+    entry->nodes.clear();
+    forEachNode(a, b, lineTop_, [&](double t, double weight) {
+      const auto w = flavourWeights(nucleus_, t);
+      entry->nodes.push_back({t, weight * w[0], weight * w[1]});
+    });
+    entry->filled = true;
+  }
+  const PartialNodes* nodes = entry;
+  for (const auto& n : nodes->nodes) add(n.t, n.x0, n.x1);
   return s;
 }
 
@@ -614,7 +692,7 @@ SnsZprimeTable::Values SnsZprimeTable::values(double tau) const {
 
 SnsZprimeTable::Cell SnsZprimeTable::cellAt(double x) const {
   const double position = (x - x0_) / kGridStep;
-  const int i = std::min(static_cast<int>(position), static_cast<int>(grid_.size()) - 2);
+  const int i = std::min(static_cast<int>(position), gridLastCell_);
   const double u = position - i, v = 1.0 - u;
   // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
   return {&grid_[static_cast<std::size_t>(i)],
@@ -684,32 +762,6 @@ double SnsZprimeTable::combine(const Values& s, const VectorMediator& z) const {
 
 double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z) const {
   return combine(values(z.mass * z.mass / (2.0 * nucleus_.mass)), z);
-}
-
-double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z, double logMass2) const {
-  // values() and combine() fused for the grid (the scanned masses): only S1, S2 of the two
-  // flavours, no Values; the constants of combine() folded into kNormUnit_ and prefactor_.
-  const double tau = z.mass * z.mass * inverseTwoMass_;
-  if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
-  const double charge = nucleus_.Z * z.protonCoupling + nucleus_.N * z.neutronCoupling;
-  if (charge == 0.0) return 0.0;
-  const auto [pa, pb, h00, h10, h01, h11] = cellAt(logMass2 - logTwoMass_);
-  const auto& a = *pa;
-  const auto& b = *pb;
-  const double c = 1.0 / (tau + tc_);
-  const double k = charge * kNormUnit_;
-  // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
-  // S1_0, S2_0, S1_1, S2_1 in one four-wide loop over the row (values, then derivatives).
-  const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
-  const double weight[4] = {-2.0 * halfWeakCharge_ * k * d0 * c,
-                            k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
-                            -2.0 * halfWeakCharge_ * k * d1 * c,
-                            k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
-  double sum = 0.0;
-  for (int j = 0; j < 4; ++j) {
-    sum += weight[j] * (h00 * a[j] + h10 * a[j + 4] + h01 * b[j] + h11 * b[j + 4]);
-  }
-  return prefactor_ * sum;
 }
 
 SnsZprimeTable::Averages SnsZprimeTable::averages(const VectorMediator& z, double threshold) const {

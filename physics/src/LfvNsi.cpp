@@ -242,17 +242,19 @@ std::vector<BlockSpec> blockSpecs() {
 /// x = m_Z'^2/m_a^2, y = m_b^2/m_a^2: (1 - x)^2 (1 + 2x) for a massless l_b, 0 at the threshold
 /// m_Z' = m_a - m_b. The branching ratio is Gamma/(Gamma_SM + Gamma), Gamma_SM = hbar/tau_a
 /// (YF and the previous code divided by Gamma_SM alone, which exceeds 1 when Gamma > Gamma_SM).
+/// inverseMass2 = 1/m_Z'^2 (the kernel has it).
 double lfvBranchingRatio(double ma, double mb, double lifetimeSeconds, double gNu, double mPsi,
-                         double mZp) {
+                         double mZp, double inverseMass2) {
   if (mZp >= ma - mb) return 0.0;
-  const double loop = mPsi * mPsi / (constants::M_W * constants::M_W) * gNu / (16 * pi * pi);
+  const double loop =
+      mPsi * mPsi * (1.0 / (constants::M_W * constants::M_W)) * gNu * (1.0 / (16 * pi * pi));
   const double g4 = std::pow(constants::g2, 4);
-  const double x = mZp * mZp / (ma * ma);
+  const double x = mZp * mZp * (1.0 / (ma * ma));
   const double y = mb * mb / (ma * ma);
   const double lambda = (1 - x - y) * (1 - x - y) - 4 * x * y;
   const double phaseSpace =
       std::sqrt(std::max(0.0, lambda)) * ((1 - y) * (1 - y) + x * (1 + y) - 2 * x * x);
-  const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma / (mZp * mZp) * phaseSpace;
+  const double width = ma / (4 * pi) * loop * loop * g4 * ma * ma * inverseMass2 * phaseSpace;
   const double standardModel = units::hbarInGeVSeconds / lifetimeSeconds;
   return 1.0 / (1.0 + standardModel / width);  // Gamma/(Gamma_SM + Gamma), finite as Gamma -> inf
 }
@@ -440,9 +442,11 @@ double LfvNsi::g2LoopIntegral(double r) {
 /// (rationalised: r^2 (r - 3)^2 - r (r - 4)(r - 1)^2 = 4r), so
 ///   I = 4r/(d (r (r - 3) + (r - 1) d)) + (2r/d)(q R3(q) - q^2 ln(1 + p)),           (B)
 /// every term of order 1/r or below, R3(q) = (ln(1 + q) - q + q^2/2)/q^3 = 1/3 - q/4 + q^2/5 - ...
-/// (its series below q = 0.1). Against the integral at 80 digits (mpmath) over 3 000 r from 1e-10
+/// (its series below q = 0.1). Since (1 + p)(1 + q) = 1 + p + q + pq = r, ln(1 + p) = ln r -
+/// ln(1 + q): no second logarithm (the kernel has ln r), and below q = 0.1 none at all, ln(1 + q)
+/// = q - q^2/2 + q^3 R3(q). Against the integral at 80 digits (mpmath) over 3 000 r from 1e-10
 /// to 1e10: largest relative difference 6e-14, at r ~ 4.3 (A's residual cancellation).
-double LfvNsi::g2Loop(double r) { return g2Loop(r, r > 1e-32 && r <= 5.0 ? std::log(r) : 0.0); }
+double LfvNsi::g2Loop(double r) { return g2Loop(r, r >= 1e-32 && r <= 1e100 ? std::log(r) : 0.0); }
 
 double LfvNsi::g2Loop(double r, double logR) {
   if (r < 1e-32) return 1.0 - pi * std::sqrt(r);  // the next term is O(r ln r)
@@ -464,15 +468,17 @@ double LfvNsi::g2Loop(double r, double logR) {
   const double d = std::sqrt(r) * std::sqrt(r - 4.0);
   const double p = 0.5 * (r - 2.0 + d);
   const double q = 1.0 / p;
-  double r3;
+  double r3, logQ1;  // R3(q), ln(1 + q)
   if (q < 0.1) {
     r3 = 0.0;
     for (int k = 15; k >= 0; --k) r3 = 1.0 / (k + 3) - q * r3;
+    logQ1 = q - q * q * (0.5 - q * r3);
   } else {
-    r3 = (std::log1p(q) - q + 0.5 * q * q) / (q * q * q);
+    logQ1 = std::log1p(q);
+    r3 = (logQ1 - q + 0.5 * q * q) / (q * q * q);
   }
   return 4.0 * r / (d * (r * (r - 3.0) + (r - 1.0) * d)) +
-         2.0 * r / d * (q * r3 - q * q * std::log1p(p));  // (B)
+         2.0 * r / d * (q * r3 - q * q * (logR - logQ1));  // (B), ln(1 + p) = ln r - ln(1 + q)
 }
 
 namespace {
@@ -599,10 +605,15 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
   // Gamma(Z' -> nu nubar) = g^2 m/(24 pi) per left-handed coupling g: the off-diagonal
   // (g_nu)_ab of YF Eq. 15 couples nu_a nubar_b and nu_b nubar_a (2 g_nu^2), B - L (YF Eq. 20)
   // adds (a_c g_B)^2 per flavour c; kinetic mixing couples neutrinos only at O(m^2/M_Z^2): 0.
+  // One division for 1/m_Z'^2 (the lepton widths, the l -> l' Z' widths); constant divisors as
+  // products by their reciprocals (within an ulp of the quotients).
+  const double mZp2 = mZp * mZp;
+  const double inverseMass2 = 1.0 / mZp2;
   {
     auto leptonWidth = [&](double g, double ml) {
-      const double r = ml * ml / (mZp * mZp);
-      return 4.0 * r < 1.0 ? g * g * mZp / (12 * pi) * (1 + 2 * r) * std::sqrt(1 - 4 * r) : 0.0;
+      const double r = ml * ml * inverseMass2;
+      return 4.0 * r < 1.0 ? g * g * mZp * (1.0 / (12 * pi)) * (1 + 2 * r) * std::sqrt(1 - 4 * r)
+                           : 0.0;
     };
     double gMu, nuSquares;
     if (matter_ == MatterCoupling::BMinusL) {
@@ -613,7 +624,7 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
       gMu = ge;
       nuSquares = 0.0;
     }
-    const double invisible = (2 * gNu * gNu + nuSquares) * mZp / (24 * pi);
+    const double invisible = (2 * gNu * gNu + nuSquares) * mZp * (1.0 / (24 * pi));
     const double visible = leptonWidth(ge, constants::m_e) + leptonWidth(gMu, constants::m_mu);
     const double total = invisible + visible;
     // A Z' with no open channel at all is stable: it escapes, invisible.
@@ -624,8 +635,8 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // of gamma gamma and (1 - x)^3 of phase space and polarisations (Tulin, arXiv:1404.4370, Eq.
     // for the baryonic case 18 (g_q/e)^2; a dark photon gives 2 eps^2).
     const double e = std::sqrt(4 * pi * constants::alpha);
-    const double x = mZp * mZp / (constants::m_pi0 * constants::m_pi0);
-    const double amplitude = (2 * gu + gd) / e;
+    const double x = mZp2 * (1.0 / (constants::m_pi0 * constants::m_pi0));
+    const double amplitude = (2 * gu + gd) * (1.0 / e);
     out[BR_pi0_gamma_Zprime] = x < 1.0 ? 2 * amplitude * amplitude * (1 - x) * (1 - x) * (1 - x) *
                                              constants::BR_pi0_gammagamma
                                        : 0.0;
@@ -638,7 +649,7 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // coupling and see it invisible: a dark photon of eps = |g_e|/e with the invisible fraction.
     out[eps_e_Zprime_inv] =
         mZp < 2 * constants::m_pi_charged
-            ? (ge == 0.0 ? 0.0 : std::abs(ge) / e * std::sqrt(out[BR_Zprime_invisible]))
+            ? (ge == 0.0 ? 0.0 : std::abs(ge) * (1.0 / e) * std::sqrt(out[BR_Zprime_invisible]))
             : kNaN;
     // Below 2 m_pi+ the widths above are all of Z' decay; YF Sec. II.A.3 needs Z' -> nu nubar
     // to dominate (g_nu^2 >> g_f^2), or the sterile states' decays N -> nu Z' -> nu l+ l- are
@@ -654,7 +665,7 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     //   Delta a_mu = g_mu^2/(8 pi^2) int_0^1 2z(1-z)^2 / ((1-z)^2 + z m_Z'^2/m_mu^2) dz,
     // g_mu^2/(8 pi^2) for m_Z' << m_mu and g_mu^2 m_mu^2/(12 pi^2 m_Z'^2) for m_Z' >> m_mu.
     // The integral in closed form (g2Loop); the reference path integrates it.
-    const double rz = mZp * mZp / (constants::m_mu * constants::m_mu);
+    const double rz = mZp2 * (1.0 / (constants::m_mu * constants::m_mu));
     const double loop = reference::slowPath()
                             ? g2LoopIntegral(rz)
                             : g2Loop(rz, logMass2 - 2.0 * std::log(constants::m_mu));
@@ -664,9 +675,10 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
   // --- NSI, YF Eq. 6: eps^f = g_f g_nu / (2 sqrt2 G_F m_Z'^2) ---
   if (blocks & kNsi) {
     const double norm = 2.0 * sqrt2 * constants::G_F * mZp * mZp;
-    out[eps_ab_e] = ge * gNu / norm;
-    out[eps_ab_u] = gu * gNu / norm;
-    out[eps_ab_d] = gd * gNu / norm;
+    const double inverseNorm = 1.0 / norm;  // one division for the seven
+    out[eps_ab_e] = ge * gNu * inverseNorm;
+    out[eps_ab_u] = gu * gNu * inverseNorm;
+    out[eps_ab_d] = gd * gNu * inverseNorm;
     // Nucleon NSI, the valence sums proton = uud and neutron = udd in which global fits and
     // CEvNS quote them (YF Sec. II.B: eps^p = -eps^e in the kinetic-mixing model).
     out[eps_ab_p] = 2 * out[eps_ab_u] + out[eps_ab_d];
@@ -674,8 +686,8 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     // YF Eq. 23: the B - L charge couples nu_gamma with -a_gamma g_B: eps_gg^q = -a_gamma g_B
     // g_q/norm.
     const double charge[3] = {p[P::a_e], p[P::a_mu], p[P::a_tau]};
-    out[eps_aa_q] = 0.0 - charge[static_cast<int>(alpha_)] * p[P::g_B] * gq / norm;
-    out[eps_bb_q] = 0.0 - charge[static_cast<int>(beta_)] * p[P::g_B] * gq / norm;
+    out[eps_aa_q] = 0.0 - charge[static_cast<int>(alpha_)] * p[P::g_B] * gq * inverseNorm;
+    out[eps_bb_q] = 0.0 - charge[static_cast<int>(beta_)] * p[P::g_B] * gq * inverseNorm;
   }
 
   // --- CEvNS at the SNS (docs/physics/lfv_nsi.md, "COHERENT"): the Z' of YF Eqs. 4-5 at the
@@ -737,14 +749,17 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     const bool eMu = alpha_ == Flavour::E && beta_ == Flavour::Mu;
     const bool eTau = alpha_ == Flavour::E && beta_ == Flavour::Tau;
     if (eMu) {
-      out[BR_mu_e_Zprime] = lfvBranchingRatio(constants::m_mu, constants::m_e,
-                                              constants::tau_mu_seconds, gNu, p[P::m_psi], mZp);
+      out[BR_mu_e_Zprime] =
+          lfvBranchingRatio(constants::m_mu, constants::m_e, constants::tau_mu_seconds, gNu,
+                            p[P::m_psi], mZp, inverseMass2);
     } else if (eTau) {
-      out[BR_tau_e_Zprime] = lfvBranchingRatio(constants::m_tau, constants::m_e,
-                                               constants::tau_tau_seconds, gNu, p[P::m_psi], mZp);
+      out[BR_tau_e_Zprime] =
+          lfvBranchingRatio(constants::m_tau, constants::m_e, constants::tau_tau_seconds, gNu,
+                            p[P::m_psi], mZp, inverseMass2);
     } else {
-      out[BR_tau_mu_Zprime] = lfvBranchingRatio(constants::m_tau, constants::m_mu,
-                                                constants::tau_tau_seconds, gNu, p[P::m_psi], mZp);
+      out[BR_tau_mu_Zprime] =
+          lfvBranchingRatio(constants::m_tau, constants::m_mu, constants::tau_tau_seconds, gNu,
+                            p[P::m_psi], mZp, inverseMass2);
     }
   }
 
@@ -752,12 +767,12 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
   // and lambda = sqrt2 mt/v: lambda^2 m_H (1 - m_N^2/m_H^2)^2/(16 pi) (YF prints lambda^2 m_H/(4
   // pi)).
   if (blocks & kHiggs) {
-    const double r = p[P::m_Ntilde] * p[P::m_Ntilde] / (constants::M_H * constants::M_H);
+    const double r = p[P::m_Ntilde] * p[P::m_Ntilde] * (1.0 / (constants::M_H * constants::M_H));
     double width = 0.0;
     if (r < 1.0) {
       for (double mt : {p[P::mt_alpha], p[P::mt_beta]}) {
-        const double lambda = sqrt2 * mt / constants::v;
-        width += lambda * lambda * constants::M_H * (1 - r) * (1 - r) / (16 * pi);
+        const double lambda = mt * (sqrt2 / constants::v);
+        width += lambda * lambda * constants::M_H * (1 - r) * (1 - r) * (1.0 / (16 * pi));
       }
     }
     out[Gamma_h_inv] = width;

@@ -65,6 +65,29 @@ void kernel(benchmark::State& state, const std::string& modelName,
   state.SetItemsProcessed(state.iterations());
 }
 
+/// lfv_nsi's default blocks with both thresholds fixed at values other than the defaults (a scan
+/// that sets them in its config: the coherent block's partial sums over the same nodes at every
+/// point), the other parameters jittered as in kernel().
+void kernelAtFixedThresholds(benchmark::State& state, double arThreshold, double csiThreshold) {
+  const auto model = ModelRegistry::builtin().create("lfv_nsi");
+  auto points = jitteredPoints(*model, 1024, kLfvThresholds);
+  const auto ar = *model->parameterIndex("T_threshold_ar");
+  const auto csi = *model->parameterIndex("T_threshold_csi");
+  for (auto& p : points) {
+    p[ar] = arThreshold;
+    p[csi] = csiThreshold;
+  }
+  const BlockMask blocks = model->defaultBlocks();
+  std::vector<double> out(model->observables().size());
+  for (const auto& p : points) benchmark::DoNotOptimize(model->evaluate(p, blocks, out));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model->evaluate(points[i++ & 1023], blocks, out));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 /// Reaches the protected Model::compute, for the batch prototype below only.
 struct ComputeAccess : Model {
   static auto pointer() { return &ComputeAccess::compute; }
@@ -156,6 +179,8 @@ void registerKernels() {
   benchmark::RegisterBenchmark(
       "kernel/lfv_nsi@default_thresholds/default",
       [](benchmark::State& s) { kernel(s, "lfv_nsi", {}, "default", kLfvThresholds); });
+  benchmark::RegisterBenchmark("kernel/lfv_nsi@fixed_thresholds_3e-5_8e-6/default",
+                               [](benchmark::State& s) { kernelAtFixedThresholds(s, 3e-5, 8e-6); });
   // The batch prototype, N points per call (items/s per point; compare with the entry above).
   benchmark::RegisterBenchmark(
       "kernel_batch/lfv_nsi@default_thresholds/default",

@@ -46,6 +46,7 @@
 #include <cstdio>
 #include <numbers>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -401,6 +402,80 @@ TEST(KernelEquality, LfvNsiAtTheDefaultThresholdsOverAWideZprimeMassRange) {
         return p;
       },
       "lfv_nsi thresholds");
+}
+
+/// Threshold pairs (T_threshold_ar, T_threshold_csi) other than the defaults (2e-5, 5e-6), each
+/// reaching one branch of SnsZprimeTable::averages: below the table's threshold (the sums over
+/// [T, T_th] added), above it by less than 2x (those over [T_th, T] subtracted), far above (those
+/// over [T, T_+] afresh), and tiny (many panels).
+constexpr double kFixedThresholds[4][2] = {
+    {1.2e-5, 3e-6}, {3e-5, 8e-6}, {1e-4, 3e-5}, {1e-8, 1e-9}};
+
+TEST(KernelEquality, LfvNsiAtFixedThresholdsOtherThanTheDefaults) {
+  // A scan that fixes the thresholds elsewhere: the fast path sums over the nodes it keeps in its
+  // per-thread cache from the second point on, the reference path takes every node's form factor
+  // afresh at every point (fast and reference alternate point by point, so the reference never
+  // sees the cache).
+  for (const auto& t : kFixedThresholds) {
+    expectLfvNsiModesEqual(
+        22,
+        [&t](const Model& model, std::mt19937_64& rng, std::uniform_real_distribution<double>& u) {
+          auto p = model.defaultParameterValues();
+          for (double& x : p) x *= std::pow(10.0, u(rng));
+          p[LfvNsi::m_Zprime] = logUniform(rng, 1e-4, 1e3);
+          p[LfvNsi::T_threshold_ar] = t[0];
+          p[LfvNsi::T_threshold_csi] = t[1];
+          return p;
+        },
+        "lfv_nsi fixed thresholds");
+  }
+}
+
+TEST(KernelEquality, LfvNsiResultsDoNotDependOnWhatWasEvaluatedBefore) {
+  // The same points at one fixed threshold pair, once in a row (the cache hit from the second
+  // point) and once each after points at the three other pairs (its entries evicted, refilled
+  // or taken afresh): every observable bit for bit the same, and the same as at a cold start.
+  const auto model = ModelRegistry::builtin().create("lfv_nsi");
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  auto draw = [&](const double* t) {
+    auto p = model->defaultParameterValues();
+    for (double& x : p) x *= std::pow(10.0, u(rng));
+    p[LfvNsi::T_threshold_ar] = t[0];
+    p[LfvNsi::T_threshold_csi] = t[1];
+    return p;
+  };
+  const std::size_t n = model->observables().size();
+  for (int which = 0; which < 4; ++which) {
+    std::vector<std::vector<double>> points, others;
+    for (int i = 0; i < 300; ++i) {
+      points.push_back(draw(kFixedThresholds[which]));
+      others.push_back(draw(kFixedThresholds[(which + 1 + i % 3) % 4]));
+    }
+    std::vector<double> inRow(points.size() * n), interleaved(points.size() * n), scratch(n);
+    std::vector<PointStatus> rowStatus, mixedStatus;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      rowStatus.push_back(
+          model->evaluate(points[i], model->defaultBlocks(), std::span(inRow.data() + i * n, n)));
+    }
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      model->evaluate(others[i], model->defaultBlocks(), scratch);
+      mixedStatus.push_back(model->evaluate(points[i], model->defaultBlocks(),
+                                            std::span(interleaved.data() + i * n, n)));
+    }
+    EXPECT_EQ(rowStatus, mixedStatus);
+    int differing = 0;
+    for (std::size_t k = 0; k < inRow.size(); ++k) {
+      const bool same =
+          inRow[k] == interleaved[k] || (std::isnan(inRow[k]) && std::isnan(interleaved[k]));
+      if (!same && ++differing <= 5) {
+        ADD_FAILURE() << "threshold pair " << which << ", point " << k / n << ": "
+                      << model->observables()[k % n].name << " " << inRow[k] << " in a row, "
+                      << interleaved[k] << " interleaved";
+      }
+    }
+    EXPECT_EQ(differing, 0);
+  }
 }
 
 /// I(r) = int_0^1 2z(1-z)^2/((1-z)^2 + z r) dz independently of the model's code: composite

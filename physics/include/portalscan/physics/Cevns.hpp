@@ -13,6 +13,7 @@
 
 #include "portalscan/physics/NeutrinoSources.hpp"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <optional>
@@ -240,7 +241,10 @@ namespace portalscan::physics::cevns {
 /// At another threshold T (averages()), the sums over the recoils between T and T_th are added
 /// to the table's or subtracted from them (or, for T above 2 T_th or the midpoint of [T_th, T_+],
 /// those over [T, T_+] taken instead): no interpolation in the threshold, so the result depends
-/// only on the point, never on what was evaluated before.
+/// only on the point, never on what was evaluated before. Each thread keeps the quadrature
+/// nodes of its last four such ranges (T and weight x w_f(T), from a range's second use) and
+/// sums over them in the same order with the same products: the same bits as sums taken
+/// afresh (which the reference path, reference::SlowPath, always takes).
 class SnsZprimeTable {
  public:
   SnsZprimeTable(const Nucleus& nucleus, double threshold);
@@ -252,7 +256,10 @@ class SnsZprimeTable {
   double averagedCrossSectionShift(const VectorMediator& z) const;
   /// The same with ln(m_Z'^2) given, so that one logarithm serves every table of a point (the
   /// grid's ln(m^2/2M) as ln(m^2) - ln(2M): equal up to that rounding, < 1e-15 relative).
+  /// Inline (below): the kernel reads three tables per point.
   double averagedCrossSectionShift(const VectorMediator& z, double logMass2) const;
+  /// The grid's step in x = ln tau.
+  static constexpr double kGridStep = 1.0 / 32.0;
   struct Averages {
     double sm;     ///< snsAveragedCrossSection, GeV^-2
     double shift;  ///< snsAveragedCrossSectionShift, GeV^-2
@@ -307,6 +314,41 @@ class SnsZprimeTable {
   /// At x_i = ln tauLow + i step: R1, R2 of flavour 0, R1, R2 of flavour 1, then their
   /// d/dx in the same order (R1_f at 2 f, R2_f at 2 f + 1, the derivatives 4 further).
   std::vector<std::array<double, 8>> grid_;
+  int gridLastCell_ = 0;                   ///< grid_.size() - 2, the last cell's first row
+  double protons_ = 0.0, neutrons_ = 0.0;  ///< Z and N as doubles (no conversion per read)
+  double minusWeakCharge_ = 0.0;           ///< -2 halfWeakCharge_ (exact)
 };
+
+inline double SnsZprimeTable::averagedCrossSectionShift(const VectorMediator& z,
+                                                        double logMass2) const {
+  // values() and combine() fused for the grid (the scanned masses): only S1, S2 of the two
+  // flavours, no Values; the constants of combine() folded into kNormUnit_ and prefactor_; the
+  // cell look-up of cellAt() in line (the same arithmetic).
+  const double tau = z.mass * z.mass * inverseTwoMass_;
+  if (!(tau > tauLow_ && tau < tauHigh_)) return combine(values(tau), z);
+  const double charge = protons_ * z.protonCoupling + neutrons_ * z.neutronCoupling;
+  if (charge == 0.0) return 0.0;
+  const double position = (logMass2 - logTwoMass_ - x0_) / kGridStep;
+  const int i = std::min(static_cast<int>(position), gridLastCell_);
+  const double u = position - i, v = 1.0 - u;
+  // The cubic Hermite basis on [x_i, x_i+1], the derivatives scaled by the step.
+  const double h00 = (1.0 + 2.0 * u) * v * v, h10 = kGridStep * u * v * v,
+               h01 = u * u * (3.0 - 2.0 * u), h11 = -kGridStep * u * u * v;
+  const double* a = grid_.data()[i].data();
+  const double* b = a + 8;
+  const double c = 1.0 / (tau + tc_);
+  const double k = charge * kNormUnit_;
+  // As combine(): sum_f -Q_W g_ff X k S1_f + (g_ff^2 + sum_b g_fb^2) X^2 k^2 S2_f.
+  // S1_0, S2_0, S1_1, S2_1 in one four-wide loop over the row (values, then derivatives).
+  const double d0 = z.electron.diagonal, d1 = z.muon.diagonal;
+  const double weight[4] = {
+      minusWeakCharge_ * k * d0 * c, k * k * (d0 * d0 + z.electron.offDiagonalSquared) * c * c,
+      minusWeakCharge_ * k * d1 * c, k * k * (d1 * d1 + z.muon.offDiagonalSquared) * c * c};
+  double sum = 0.0;
+  for (int j = 0; j < 4; ++j) {
+    sum += weight[j] * (h00 * a[j] + h10 * a[j + 4] + h01 * b[j] + h11 * b[j + 4]);
+  }
+  return prefactor_ * sum;
+}
 
 }  // namespace portalscan::physics::cevns

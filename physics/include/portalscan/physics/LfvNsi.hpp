@@ -93,7 +93,8 @@ class LfvNsi final : public Model {
   /// form, written per regime so that nothing cancels (docs/physics/lfv_nsi.md, "g - 2 in
   /// closed form"): within 1e-13 relative of the integral for every r >= 0.
   static double g2Loop(double r);
-  /// The same with ln r given (used below r = 5 only; the kernel has ln m_Z'^2 already).
+  /// The same with ln r given (the kernel has ln m_Z'^2 already): (A) below r = 5, ln(1 + p) =
+  /// ln r - ln(1 + q) in (B) above it; unused below r = 1e-32 and above r = 1e100.
   static double g2Loop(double r, double logR);
   /// The same integral by adaptive Gauss-Kronrod (quadrature::integrate, 1e-10 relative, on
   /// pieces cut at the integrand's scales 1/r and sqrt(r)): the reference path
