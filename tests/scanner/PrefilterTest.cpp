@@ -268,6 +268,29 @@ TEST(Prefilter, PeriodicPlanesAreWrittenAsFixedHuffmanSymbols) {
       cases += 3;
     }
   }
+  // Planes of few runs (at most n / 64 changes: written here) and of a few more (zlib's), in
+  // one chunk: runs of random lengths and values, 1 to 65 changes.
+  for (std::size_t changes : {1u, 20u, 63u, 64u, 65u}) {
+    std::vector<std::vector<unsigned char>> planes(8, std::vector<unsigned char>(4096));
+    for (auto& plane : planes) {
+      std::vector<std::size_t> at;
+      while (at.size() < changes) {
+        const std::size_t j = 1 + random() % 4095;
+        if (std::find(at.begin(), at.end(), j) == at.end()) at.push_back(j);
+      }
+      unsigned char value = static_cast<unsigned char>(random());
+      for (std::size_t j = 0; j < plane.size(); ++j) {
+        if (std::find(at.begin(), at.end(), j) != at.end())
+          value = static_cast<unsigned char>(value + 1 + random() % 255);
+        plane[j] = value;
+      }
+    }
+    std::size_t size = 0;
+    expectDecodes(root, "runs_" + std::to_string(changes), fromPlanes(planes), &size);
+    // A literal (9 bits) and the matches of each run (25 bits a 258 bytes), per plane.
+    if (changes <= 64)
+      EXPECT_LE(size, 2 + 4 + 8 * ((changes + 1) * 9 + 25 * (4096 / 258 + changes + 1)) / 8 + 2);
+  }
   // One-byte columns longer than a stored block (65 535 bytes): random, constant, period 200.
   std::vector<std::uint8_t> bytes(70000);
   for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
