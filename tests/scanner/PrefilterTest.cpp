@@ -288,8 +288,9 @@ TEST(Prefilter, PeriodicPlanesAreWrittenAsFixedHuffmanSymbols) {
     std::size_t size = 0;
     expectDecodes(root, "runs_" + std::to_string(changes), fromPlanes(planes), &size);
     // A literal (9 bits) and the matches of each run (25 bits a 258 bytes), per plane.
-    if (changes <= 64)
+    if (changes <= 64) {
       EXPECT_LE(size, 2 + 4 + 8 * ((changes + 1) * 9 + 25 * (4096 / 258 + changes + 1)) / 8 + 2);
+    }
   }
   // One-byte columns longer than a stored block (65 535 bytes): random, constant, period 200.
   std::vector<std::uint8_t> bytes(70000);

@@ -479,14 +479,15 @@ namespace {
 
 /// Adler-32 (RFC 1950, sec. 2.2; zlib's adler32) with SSE2, 16 bytes a step: a = 1 + sum of
 /// the bytes, b = sum of the running a's, both mod 65521, reduced every NMAX bytes (5552, zlib's
-/// bound for 32-bit sums; 5536 here, a multiple of 16).
-std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
+/// bound for 32-bit sums; 5536 here, a multiple of 16). `adler`: the checksum of the bytes
+/// before (1 for none), as zlib's adler32 takes it.
+std::uint32_t adler32Sse2(std::uint32_t adler, const unsigned char* p, std::size_t n) {
 #if !defined(__SSE2__)
-  return static_cast<std::uint32_t>(adler32(1, p, static_cast<uInt>(n)));  // zlib's own
+  return static_cast<std::uint32_t>(adler32(adler, p, static_cast<uInt>(n)));  // zlib's own
 #else
   constexpr std::uint32_t kBase = 65521;
   constexpr std::size_t kMax = 5552 / 16 * 16;
-  std::uint64_t a = 1, b = 0;
+  std::uint64_t a = adler & 0xffffu, b = adler >> 16;
   const __m128i zero = _mm_setzero_si128();
   const __m128i low = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9);
   const __m128i high = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
@@ -517,6 +518,18 @@ std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
   }
   return static_cast<std::uint32_t>((b % kBase) << 16 | (a % kBase));
 #endif
+}
+
+/// Adler-32 continued over n bytes equal to c: a grows by n c, b by n a + c n (n + 1) / 2
+/// (the running sums of RFC 1950, sec. 8.2, in closed form), both mod 65521.
+std::uint32_t adler32Constant(std::uint32_t adler, unsigned char c, std::size_t n) {
+  constexpr std::uint64_t kBase = 65521;
+  const std::uint64_t a = adler & 0xffffu, b = adler >> 16;
+  const std::uint64_t m = n % kBase;
+  const std::uint64_t triangle = (n % (2 * kBase)) * ((n + 1) % (2 * kBase)) / 2 % kBase;
+  const std::uint64_t b2 = (b + m * a + c * triangle) % kBase;
+  const std::uint64_t a2 = (a + m * c) % kBase;
+  return static_cast<std::uint32_t>(b2 << 16 | a2);
 }
 
 /// Whether a byte plane is left uncompressed (a stored deflate block): its order-2 Renyi
@@ -900,7 +913,11 @@ bool deflatePlanes(const unsigned char* plain, std::size_t planes, std::size_t n
   w.alignToByte();  // (a final fixed block's last bits)
   std::size_t size = 2 + w.pos;
   if (size + 4 > capacity) return false;
-  const std::uint32_t check = adler32Sse2(plain, planes * n);
+  std::uint32_t check = 1;
+  for (std::size_t k = 0; k < planes; ++k) {
+    check = period[k] == 1 ? adler32Constant(check, plain[k * n], n)
+                           : adler32Sse2(check, plain + k * n, n);
+  }
   for (int i = 3; i >= 0; --i) o[size++] = static_cast<unsigned char>(check >> (8 * i));
   out.assign(o, o + size);
   return true;
