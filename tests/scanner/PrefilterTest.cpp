@@ -180,6 +180,132 @@ TEST(Prefilter, RandomPlanesAreStoredVerbatim) {
   file.close();
 }
 
+/// A chunk of doubles from its eight byte planes (the inverse of the shuffle).
+std::vector<double> fromPlanes(const std::vector<std::vector<unsigned char>>& planes) {
+  const std::size_t n = planes[0].size();
+  std::vector<double> rows(n);
+  auto* bytes = reinterpret_cast<unsigned char*>(rows.data());
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t k = 0; k < 8; ++k) bytes[j * 8 + k] = planes[k][j];
+  return rows;
+}
+
+/// A plane of period q: its first q bytes runs of 1-6 equal bytes (random values), repeated.
+std::vector<unsigned char> periodicPlane(std::size_t n, std::size_t q, std::mt19937_64& random) {
+  std::vector<unsigned char> plane(n);
+  for (std::size_t i = 0; i < q;) {
+    const auto value = static_cast<unsigned char>(random());
+    for (std::size_t r = 1 + random() % 6; r > 0 && i < q; --r) plane[i++] = value;
+  }
+  for (std::size_t i = q; i < n; ++i) plane[i] = plane[i - q];
+  return plane;
+}
+
+/// The chunk through zlib's own inflate (the stream is standard zlib/DEFLATE): the shuffled
+/// chunk; and through HDF5's filter pipeline: the rows.
+template <typename T>
+void expectDecodes(h5::Group& root, const std::string& name, const std::vector<T>& rows,
+                   std::size_t* encodedSize = nullptr) {
+  SCOPED_TRACE(name);
+  h5::Dataset d = root.createDataset<T>(name, rows.size(), 1);
+  std::vector<unsigned char> stored, scratch;
+  const std::uint32_t mask =
+      h5::encodeChunk(d.pipeline(), rows.data(), rows.size(), stored, scratch);
+  ASSERT_EQ(mask, 0u);
+  std::vector<unsigned char> inflated(scratch.size());
+  uLongf size = static_cast<uLongf>(inflated.size());
+  ASSERT_EQ(uncompress(inflated.data(), &size, stored.data(), static_cast<uLong>(stored.size())),
+            Z_OK);
+  ASSERT_EQ(size, scratch.size());
+  EXPECT_TRUE(inflated == scratch);
+  d.appendStoredChunk(rows.size(), stored, mask);
+  const std::vector<T> back = d.read<T>();  // (compared as bytes: random planes make NaNs)
+  ASSERT_EQ(back.size(), rows.size());
+  EXPECT_EQ(0, std::memcmp(back.data(), rows.data(), rows.size() * sizeof(T)));
+  if (encodedSize) *encodedSize = stored.size();
+}
+
+TEST(Prefilter, PeriodicPlanesAreWrittenAsFixedHuffmanSymbols) {
+  // Constant and periodic byte planes (periods 1-258, runs in the first period, remainders
+  // that leave 1 or 2 bytes after whole 258-byte matches) are written by the encoder itself,
+  // before and after the planes zlib deflates and around stored ones: every chunk inflates
+  // with zlib to its shuffled bytes and reads back through HDF5, and a periodic plane takes
+  // a fixed-Huffman literal (at most 9 bits) per byte of its first period and a match
+  // (at most 8 + 5 length bits, 5 + 7 distance bits) per 258 bytes.
+  const TempDir dir;
+  h5::File file = h5::File::create((dir.path / "periodic.h5").string(), false);
+  h5::Group& root = file.root();
+  std::mt19937_64 random(11);
+  int cases = 0;
+  for (std::size_t n : {1024u, 1025u, 4096u}) {
+    for (std::size_t q : {1u, 2u, 3u, 5u, 7u, 16u, 200u, 224u, 225u, 255u, 256u, 257u, 258u}) {
+      // All eight planes periodic (period q, and 1 for the sign-exponent plane).
+      std::vector<std::vector<unsigned char>> planes;
+      for (int k = 0; k < 7; ++k) planes.push_back(periodicPlane(n, q, random));
+      planes.push_back(std::vector<unsigned char>(n, static_cast<unsigned char>(0x3f + q)));
+      std::size_t size = 0;
+      const std::string tag = std::to_string(n) + "_" + std::to_string(q);
+      expectDecodes(root, "periodic_" + tag, fromPlanes(planes), &size);
+      const std::size_t perPlane = (9 * q + 30 * (n / 258 + 1)) / 8 + 2;
+      EXPECT_LE(size, 2 + 4 + 7 * perPlane + (9 + 30 * (n / 258 + 1)) / 8 + 2) << tag;
+      // Stored (random) planes first, periodic ones, a deflated plane, a stored one between
+      // two deflated ones, and periodic planes last.
+      std::vector<std::vector<unsigned char>> mixed(8, std::vector<unsigned char>(n));
+      for (auto& b : mixed[0]) b = static_cast<unsigned char>(random());
+      mixed[1] = periodicPlane(n, q, random);
+      for (std::size_t j = 0; j < n; ++j) {
+        mixed[2][j] = static_cast<unsigned char>(j / 37 + (random() % 8 == 0));  // deflated
+        mixed[3][j] = static_cast<unsigned char>(random());                      // stored
+        mixed[4][j] = static_cast<unsigned char>(j / 11);                        // deflated
+      }
+      mixed[5] = periodicPlane(n, q, random);
+      mixed[6] = periodicPlane(n, std::max<std::size_t>(1, q / 2), random);
+      mixed[7].assign(n, 0x40);
+      expectDecodes(root, "mixed_" + tag, fromPlanes(mixed));
+      // Random planes last: a final stored block after zlib's part.
+      std::swap(mixed[0], mixed[7]);
+      expectDecodes(root, "stored_last_" + tag, fromPlanes(mixed));
+      cases += 3;
+    }
+  }
+  // Planes of few runs (at most n / 64 changes: written here) and of a few more (zlib's), in
+  // one chunk: runs of random lengths and values, 1 to 65 changes.
+  for (std::size_t changes : {1u, 20u, 63u, 64u, 65u}) {
+    std::vector<std::vector<unsigned char>> planes(8, std::vector<unsigned char>(4096));
+    for (auto& plane : planes) {
+      std::vector<std::size_t> at;
+      while (at.size() < changes) {
+        const std::size_t j = 1 + random() % 4095;
+        if (std::find(at.begin(), at.end(), j) == at.end()) at.push_back(j);
+      }
+      unsigned char value = static_cast<unsigned char>(random());
+      for (std::size_t j = 0; j < plane.size(); ++j) {
+        if (std::find(at.begin(), at.end(), j) != at.end())
+          value = static_cast<unsigned char>(value + 1 + random() % 255);
+        plane[j] = value;
+      }
+    }
+    std::size_t size = 0;
+    expectDecodes(root, "runs_" + std::to_string(changes), fromPlanes(planes), &size);
+    // A literal (9 bits) and the matches of each run (25 bits a 258 bytes), per plane.
+    if (changes <= 64) {
+      EXPECT_LE(size, 2 + 4 + 8 * ((changes + 1) * 9 + 25 * (4096 / 258 + changes + 1)) / 8 + 2);
+    }
+  }
+  // One-byte columns longer than a stored block (65 535 bytes): random, constant, period 200.
+  std::vector<std::uint8_t> bytes(70000);
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
+  expectDecodes(root, "random_bytes", bytes);
+  std::vector<std::uint8_t> constant(70000, 1);
+  std::size_t size = 0;
+  expectDecodes(root, "constant_bytes", constant, &size);
+  EXPECT_LE(size, 2 + 4 + (3 + 9 + 30 * (70000 / 258 + 1) + 7) / 8 + 1);
+  const auto period = periodicPlane(70000, 200, random);
+  expectDecodes(root, "periodic_bytes", std::vector<std::uint8_t>(period.begin(), period.end()));
+  EXPECT_EQ(cases, 3 * 3 * 13);
+  file.close();
+}
+
 ScanConfig smallScan(const char* keep, int compression, int points = 10, int chunkPoints = 16,
                      int threads = 2) {
   // points x points of M_chi x kappa in chunks of chunkPoints (10 x 10 in 16: 6 whole chunks

@@ -479,14 +479,15 @@ namespace {
 
 /// Adler-32 (RFC 1950, sec. 2.2; zlib's adler32) with SSE2, 16 bytes a step: a = 1 + sum of
 /// the bytes, b = sum of the running a's, both mod 65521, reduced every NMAX bytes (5552, zlib's
-/// bound for 32-bit sums; 5536 here, a multiple of 16).
-std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
+/// bound for 32-bit sums; 5536 here, a multiple of 16). `adler`: the checksum of the bytes
+/// before (1 for none), as zlib's adler32 takes it.
+std::uint32_t adler32Sse2(std::uint32_t adler, const unsigned char* p, std::size_t n) {
 #if !defined(__SSE2__)
-  return static_cast<std::uint32_t>(adler32(1, p, static_cast<uInt>(n)));  // zlib's own
+  return static_cast<std::uint32_t>(adler32(adler, p, static_cast<uInt>(n)));  // zlib's own
 #else
   constexpr std::uint32_t kBase = 65521;
   constexpr std::size_t kMax = 5552 / 16 * 16;
-  std::uint64_t a = 1, b = 0;
+  std::uint64_t a = adler & 0xffffu, b = adler >> 16;
   const __m128i zero = _mm_setzero_si128();
   const __m128i low = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9);
   const __m128i high = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
@@ -517,6 +518,18 @@ std::uint32_t adler32Sse2(const unsigned char* p, std::size_t n) {
   }
   return static_cast<std::uint32_t>((b % kBase) << 16 | (a % kBase));
 #endif
+}
+
+/// Adler-32 continued over n bytes equal to c: a grows by n c, b by n a + c n (n + 1) / 2
+/// (the running sums of RFC 1950, sec. 8.2, in closed form), both mod 65521.
+std::uint32_t adler32Constant(std::uint32_t adler, unsigned char c, std::size_t n) {
+  constexpr std::uint64_t kBase = 65521;
+  const std::uint64_t a = adler & 0xffffu, b = adler >> 16;
+  const std::uint64_t m = n % kBase;
+  const std::uint64_t triangle = (n % (2 * kBase)) * ((n + 1) % (2 * kBase)) / 2 % kBase;
+  const std::uint64_t b2 = (b + m * a + c * triangle) % kBase;
+  const std::uint64_t a2 = (a + m * c) % kBase;
+  return static_cast<std::uint32_t>(b2 << 16 | a2);
 }
 
 /// Whether a byte plane is left uncompressed (a stored deflate block): its order-2 Renyi
@@ -603,41 +616,310 @@ struct DeflateState {
   }
 };
 
+/// Writes DEFLATE bits (RFC 1951, sec. 3.1.1: least significant bit first) into a buffer sized
+/// for them by the caller.
+struct BitWriter {
+  unsigned char* out;
+  std::size_t pos = 0;    ///< whole bytes written
+  std::uint64_t acc = 0;  ///< bits not yet written, below 8 between calls
+  unsigned bits = 0;
+  void put(std::uint32_t value, unsigned count) {  // count <= 32
+    acc |= static_cast<std::uint64_t>(value) << bits;
+    bits += count;
+    while (bits >= 8) {
+      out[pos++] = static_cast<unsigned char>(acc);
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+  void alignToByte() {
+    if (bits > 0) put(0, 8 - bits);
+  }
+};
+
+/// DEFLATE's fixed Huffman codes (RFC 1951, sec. 3.2.6), bit-reversed for BitWriter::put: each
+/// literal, and each match length (3-258) and distance (1-258) with its extra bits (sec.
+/// 3.2.5) as one value to put.
+struct FixedCodes {
+  struct Code {
+    std::uint32_t value = 0;
+    unsigned bits = 0;
+  };
+  std::array<Code, 256> literal{};
+  Code endOfBlock;
+  std::array<Code, 259> length{};
+  std::array<Code, 259> distance{};
+  FixedCodes() {
+    const auto reversed = [](unsigned code, unsigned n) {
+      unsigned r = 0;
+      for (unsigned i = 0; i < n; ++i) r |= (code >> i & 1u) << (n - 1 - i);
+      return r;
+    };
+    // Literal/length symbols: 0-143 8 bits from 0x30, 144-255 9 bits from 0x190, 256-279 7 bits
+    // from 0, 280-287 8 bits from 0xC0.
+    const auto symbol = [&](unsigned v) {
+      if (v < 144) return Code{reversed(0x30 + v, 8), 8};
+      if (v < 256) return Code{reversed(0x190 + v - 144, 9), 9};
+      if (v < 280) return Code{reversed(v - 256, 7), 7};
+      return Code{reversed(0xC0 + v - 280, 8), 8};
+    };
+    for (unsigned v = 0; v < 256; ++v) literal[v] = symbol(v);
+    endOfBlock = symbol(256);
+    static constexpr std::array<unsigned, 29> lengthBase{
+        3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+        31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static constexpr std::array<unsigned, 29> lengthExtra{
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static constexpr std::array<unsigned, 17> distanceBase{1,  2,  3,  4,  5,  7,   9,   13, 17,
+                                                           25, 33, 49, 65, 97, 129, 193, 257};
+    static constexpr std::array<unsigned, 17> distanceExtra{0, 0, 0, 0, 1, 1, 2, 2, 3,
+                                                            3, 4, 4, 5, 5, 6, 6, 7};
+    for (unsigned len = 3; len <= 258; ++len) {
+      unsigned c = 28;
+      while (lengthBase[c] > len) --c;
+      const Code s = symbol(257 + c);
+      length[len] = {s.value | (len - lengthBase[c]) << s.bits, s.bits + lengthExtra[c]};
+    }
+    for (unsigned d = 1; d <= 258; ++d) {
+      unsigned c = 16;
+      while (distanceBase[c] > d) --c;
+      distance[d] = {reversed(c, 5) | (d - distanceBase[c]) << 5, 5 + distanceExtra[c]};
+    }
+  }
+};
+
+constexpr std::size_t kMaxPeriod = 258;  ///< the longest match: one match repeats a period
+
+/// The period q (1-258) of a byte plane, plane[j + q] == plane[j] for every j, or 0: 1 for a
+/// constant plane (a fixed parameter, a column of NaN, a verdict the same on the whole chunk),
+/// else the first q whose first 16 bytes repeat the plane's and whose whole shift does, among
+/// at most 4 such candidates (a grid's parameters and the observables of its inner axes: the
+/// quick start's planes have periods 5, 200 and, in the index, 256). Planes under 1024 bytes:
+/// 0, as storePlane. Deterministic: a function of the plane alone.
+std::size_t periodOf(const unsigned char* p, std::size_t n) {
+  if (n < 1024) return 0;
+  if (std::memcmp(p, p + 1, n - 1) == 0) return 1;
+  int candidates = 0;
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8(static_cast<char>(p[0]));
+  const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  for (std::size_t base = 2; base <= kMaxPeriod; base += 16) {
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + base)), first)));
+    while (mask != 0) {
+      const std::size_t q = base + static_cast<std::size_t>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      if (q > kMaxPeriod) break;
+      const __m128i at = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + q));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(at, head)) != 0xffff) continue;
+      if (std::memcmp(p, p + q, n - q) == 0) return q;
+      if (++candidates == 4) return 0;
+    }
+  }
+#else
+  for (std::size_t q = 2; q <= kMaxPeriod; ++q) {
+    if (p[q] != p[0] || std::memcmp(p, p + q, 16) != 0) continue;
+    if (std::memcmp(p, p + q, n - q) == 0) return q;
+    if (++candidates == 4) return 0;
+  }
+#endif
+  return 0;
+}
+
+/// Whether a byte plane is a few long runs of equal bytes: at most n / 64 places where a byte
+/// differs from the one before (the exponent bytes of slowly varying observables, a status
+/// or verdict that changes a few times in a chunk). zlib's level 1 gained a few bytes a plane
+/// over putPeriodic's literal and distance-1 matches per run, at about 5 ns a byte. Planes
+/// under 1024 bytes: false, as storePlane.
+bool fewRuns(const unsigned char* p, std::size_t n) {
+  if (n < 1024) return false;
+  const std::size_t limit = n / 64;
+  std::size_t changes = 0, j = 0;
+#if defined(__SSE2__)
+  for (; j + 17 <= n; j += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j + 1));
+    changes += static_cast<std::size_t>(__builtin_popcount(
+        ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b))) & 0xffffu));
+    if (changes > limit) return false;
+  }
+#endif
+  for (; j + 1 < n; ++j) changes += p[j] != p[j + 1];
+  return changes <= limit;
+}
+
+/// The length of the run of bytes equal to v from p[i], up to p[end].
+std::size_t runFrom(const unsigned char* p, std::size_t i, std::size_t end, unsigned char v) {
+  std::size_t j = i;
+#if defined(__SSE2__)
+  const __m128i b = _mm_set1_epi8(static_cast<char>(v));
+  for (; j + 16 <= end; j += 16) {
+    const auto equal = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j)), b)));
+    if (equal != 0xffffu) return j + static_cast<std::size_t>(__builtin_ctz(~equal)) - i;
+  }
+#endif
+  while (j < end && p[j] == v) ++j;
+  return j - i;
+}
+
+/// A plane of period q (q = n: a plane of few runs) as fixed-Huffman symbols (into an open
+/// block): its first period as literals, runs of three or more equal bytes in it as matches
+/// at distance 1, and the rest as matches at distance q, 258 bytes each.
+void putPeriodic(BitWriter& w, const FixedCodes& codes, const unsigned char* p, std::size_t n,
+                 std::size_t q) {
+  std::size_t i = 0;
+  while (i < q) {
+    const std::size_t run = i > 0 ? runFrom(p, i, std::min(q, i + kMaxPeriod), p[i - 1]) : 0;
+    if (run >= 3) {
+      w.put(codes.length[run].value, codes.length[run].bits);
+      w.put(codes.distance[1].value, codes.distance[1].bits);
+      i += run;
+    } else {
+      w.put(codes.literal[p[i]].value, codes.literal[p[i]].bits);
+      ++i;
+    }
+  }
+  if (q >= n) return;
+  std::size_t rest = n - i;
+  const FixedCodes::Code distance = codes.distance[q];
+  while (rest >= 3) {
+    std::size_t len = std::min(kMaxPeriod, rest);
+    if (rest - len == 1 || rest - len == 2) len = rest - 3;  // no match under 3 bytes
+    w.put(codes.length[len].value, codes.length[len].bits);
+    w.put(distance.value, distance.bits);
+    rest -= len;
+    i += len;
+  }
+  for (; rest > 0; --rest, ++i) w.put(codes.literal[p[i]].value, codes.literal[p[i]].bits);
+}
+
+/// Stored blocks (RFC 1951, sec. 3.2.4) of a plane, 65535 bytes at most each.
+void putStored(BitWriter& w, const unsigned char* p, std::size_t n, bool final) {
+  do {
+    const std::size_t len = std::min<std::size_t>(n, 65535);
+    n -= len;
+    w.put(final && n == 0 ? 1 : 0, 3);  // BFINAL, BTYPE 00
+    w.alignToByte();
+    w.put(static_cast<std::uint32_t>(len) | static_cast<std::uint32_t>(~len & 0xffff) << 16, 32);
+    std::memcpy(w.out + w.pos, p, len);
+    w.pos += len;
+    p += len;
+  } while (n > 0);
+}
+
 /// The zlib stream (RFC 1950) of `plain` as `planes` byte planes of `n` bytes: a zlib header,
-/// each plane deflated at `level` or, when storePlane says so, as stored blocks, in one
-/// raw-deflate stream (deflateParams switches between them), and the Adler-32 of `plain`.
-/// False when it does not fit in `capacity` bytes (HDF5's filter then fails too).
+/// the planes in one DEFLATE stream, and the Adler-32 of `plain`. Each plane is, by what it
+/// holds (a function of the plane alone, so that files are the same for any thread count):
+/// - periodic (periodOf: constant, or repeating every 2-258 bytes): fixed-Huffman symbols
+///   written here (putPeriodic), a few dozen bytes, where zlib's match finder spent 4-5 ns a
+///   byte on them;
+/// - random-looking (storePlane): stored blocks, verbatim;
+/// - else deflated by zlib at `level`.
+/// The planes before the first and after the last deflated plane are written here; those from
+/// the first to the last deflated one go through one zlib raw-deflate stream as before
+/// (stored ones at level 0 through deflateParams), which starts after the bits written before
+/// it (deflatePrime) and ends, when planes written here follow, with a sync flush (an empty
+/// stored block). zlib's matches reach back only into what it was given, so its distances
+/// hold in the whole stream. A chunk with no periodic or random plane is HDF5's own bytes.
+/// False when the stream is over `capacity` bytes (HDF5's filter then fails too).
 bool deflatePlanes(const unsigned char* plain, std::size_t planes, std::size_t n, int level,
                    std::vector<unsigned char>& out, std::size_t capacity) {
+  static const FixedCodes codes;
   static thread_local DeflateState state;
-  z_stream* z = state.reset(level);
-  if (!z || capacity < 6) return false;
-  out.resize(capacity);
+  static thread_local std::vector<unsigned char> buffer;
+  if (capacity < 6) return false;
+  enum class Kind : unsigned char { Deflated, Stored, Periodic };
+  constexpr std::size_t kMaxPlanes = 16;
+  if (planes > kMaxPlanes) return false;
+  std::array<Kind, kMaxPlanes> kind{};
+  std::array<std::size_t, kMaxPlanes> period{};
+  std::size_t first = planes, last = 0;
+  for (std::size_t k = 0; k < planes; ++k) {
+    const unsigned char* plane = plain + k * n;
+    // Constant, else random-looking, else periodic (the search only for the planes left).
+    const bool constant = n >= 1024 && std::memcmp(plane, plane + 1, n - 1) == 0;
+    if (constant) {
+      kind[k] = Kind::Periodic;
+      period[k] = 1;
+    } else if (storePlane(plane, n)) {
+      kind[k] = Kind::Stored;
+    } else {
+      period[k] = periodOf(plane, n);
+      if (period[k] == 0 && fewRuns(plane, n)) period[k] = n;
+      kind[k] = period[k] > 0 ? Kind::Periodic : Kind::Deflated;
+    }
+    if (kind[k] == Kind::Deflated) {
+      first = std::min(first, k);
+      last = k;
+    }
+  }
+  // Room for any plane written here (fixed Huffman: at most 9 bits a byte) and zlib's part.
+  buffer.resize(std::max(buffer.size(), capacity + planes * (n + n / 8 + 16) + 64));
+  unsigned char* o = buffer.data();
   // CMF 0x78 (deflate, 32 kB window) and FLG with zlib's level hint and the check bits.
   const unsigned hint = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
   const unsigned header = 0x7800u | hint << 6;
-  out[0] = 0x78;
-  out[1] = static_cast<unsigned char>((header + 31 - header % 31) & 0xff);
-  z->next_out = out.data() + 2;
-  z->avail_out = static_cast<uInt>(capacity - 6);
-  int current = level;
-  for (std::size_t k = 0; k < planes; ++k) {
-    const unsigned char* plane = plain + k * n;
-    const int wanted = storePlane(plane, n) ? 0 : level;
-    if (wanted != current) {
-      if (deflateParams(z, wanted, Z_DEFAULT_STRATEGY) != Z_OK) return false;
-      current = wanted;
+  o[0] = 0x78;
+  o[1] = static_cast<unsigned char>((header + 31 - header % 31) & 0xff);
+  BitWriter w{o + 2};
+  // Planes k in [from, to) written here, consecutive periodic ones in one fixed-Huffman block.
+  const auto writeHere = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to;) {
+      const unsigned char* plane = plain + k * n;
+      if (kind[k] == Kind::Stored) {
+        putStored(w, plane, n, k + 1 == planes);
+        ++k;
+        continue;
+      }
+      std::size_t end = k;
+      while (end < to && kind[end] != Kind::Stored) ++end;
+      w.put(end == planes ? 3 : 2, 3);  // BFINAL on the last plane's block, BTYPE 01
+      for (; k < end; ++k) putPeriodic(w, codes, plain + k * n, n, period[k]);
+      w.put(codes.endOfBlock.value, codes.endOfBlock.bits);
     }
-    const bool last = k + 1 == planes;
-    z->next_in = const_cast<unsigned char*>(plane);
-    z->avail_in = static_cast<uInt>(n);
-    if (deflate(z, last ? Z_FINISH : Z_NO_FLUSH) != (last ? Z_STREAM_END : Z_OK)) return false;
-    if (z->avail_in != 0) return false;
+  };
+  if (first == planes) {
+    writeHere(0, planes);
+  } else {
+    writeHere(0, first);
+    z_stream* z = state.reset(level);
+    if (!z) return false;
+    if (w.bits > 0 && deflatePrime(z, static_cast<int>(w.bits), static_cast<int>(w.acc)) != Z_OK)
+      return false;
+    unsigned char* zlibStart = w.out + w.pos;
+    const std::size_t room = buffer.size() - static_cast<std::size_t>(zlibStart - o) - 4;
+    z->next_out = zlibStart;
+    z->avail_out = static_cast<uInt>(std::min<std::size_t>(room, capacity));
+    int current = level;
+    for (std::size_t k = first; k <= last; ++k) {
+      const int wanted = kind[k] == Kind::Stored ? 0 : level;
+      if (wanted != current) {
+        if (deflateParams(z, wanted, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+        current = wanted;
+      }
+      const bool end = k == last;
+      const int flush = !end ? Z_NO_FLUSH : last + 1 == planes ? Z_FINISH : Z_SYNC_FLUSH;
+      z->next_in = const_cast<unsigned char*>(plain + k * n);
+      z->avail_in = static_cast<uInt>(n);
+      const int result = deflate(z, flush);
+      if (result != (flush == Z_FINISH ? Z_STREAM_END : Z_OK)) return false;
+      if (z->avail_in != 0 || (flush == Z_SYNC_FLUSH && z->avail_out == 0)) return false;
+    }
+    w = BitWriter{o + 2};
+    w.pos = static_cast<std::size_t>(z->next_out - w.out);
+    writeHere(last + 1, planes);
   }
-  std::size_t size = capacity - 4 - z->avail_out;
-  const std::uint32_t check = adler32Sse2(plain, planes * n);
-  for (int i = 3; i >= 0; --i) out[size++] = static_cast<unsigned char>(check >> (8 * i));
-  out.resize(size);
+  w.alignToByte();  // (a final fixed block's last bits)
+  std::size_t size = 2 + w.pos;
+  if (size + 4 > capacity) return false;
+  std::uint32_t check = 1;
+  for (std::size_t k = 0; k < planes; ++k) {
+    check = period[k] == 1 ? adler32Constant(check, plain[k * n], n)
+                           : adler32Sse2(check, plain + k * n, n);
+  }
+  for (int i = 3; i >= 0; --i) o[size++] = static_cast<unsigned char>(check >> (8 * i));
+  out.assign(o, o + size);
   return true;
 }
 

@@ -81,10 +81,12 @@ struct Pipeline {
 /// Filters one storage chunk as `pipeline` declares it: `rows` elements of
 /// `data` (at most `chunkRows`), the rest of the chunk zero (HDF5's fill of a
 /// chunk it allocates), shuffled as H5Zshuffle.c does, then one zlib stream
-/// in which each byte plane of the shuffle is either stored verbatim (when it
-/// looks random: 256 samples with fewer than 256 equal pairs) or deflated at
-/// the pipeline's level exactly as H5Zdeflate.c's compress2 would; a chunk
-/// with no stored plane is HDF5's own bytes. As in HDF5, a stream over 1.001 n
+/// in which each byte plane of the shuffle is stored verbatim (when it looks
+/// random: 256 samples with fewer than 256 equal pairs), written as
+/// fixed-Huffman literals and matches (when it is constant, periodic with a
+/// period up to 258 bytes, or a few runs) or deflated at the pipeline's level
+/// exactly as H5Zdeflate.c's compress2 would; a chunk with none of the first
+/// two kinds is HDF5's own bytes (docs/hdf5-format.md). As in HDF5, a stream over 1.001 n
 /// + 12 bytes skips the optional deflate filter (its bit in the mask).
 /// Writes the stored bytes into `out` (resized), returns the filter mask.
 /// Deterministic (a function of the rows), thread-safe; `scratch` is the
