@@ -423,16 +423,16 @@ double quarkPhaseGStarSlope() {
   return slope;
 }
 
-/// The constants of FastRatio::phaseBound, computed once: max_x x^4 K_1(x) (at x = 2.9, where
-/// x K_0/K_1 = 3; Boost's cyl_bessel_k on a grid of 1e-3 in x, the largest value times 1.01),
+/// The constants of FastRatio::phaseBound, computed once: max_x x^4 K_1(x) = 3.34 (at x = 3.41,
+/// where x K_0/K_1 = 3; Boost's cyl_bessel_k on a grid of 1e-3 in x, the largest value times 1.01),
 /// max_a S(a)/a^3 (S = a^4/192 below the table, 1 above; the table read on a grid of 1e-3 in
 /// ln a, times 1.01) and the smallest g_* of each phase (the table from 1e-4 GeV, the grid's
 /// lowest temperature, to T_c, and from T_c to beyond the table's end, on a grid of 1e-3 in
 /// ln T, times 0.99).
 struct PhaseConstants {
   double maxX4K1 = 0.0;
-  double xPeak =
-      0.0;  ///< where x^4 K_1 peaks (it rises below, falls above: d ln/dx = 3/x - K_0/K_1)
+  /// Where x^4 K_1 peaks (it rises below, falls above: d ln/dx = 3/x - K_0/K_1).
+  double xPeak = 0.0;
   double maxSOverA3 = 0.0;
   /// Where S(a)/a^3 peaks; 0 if the table's S/a^3 was not found to rise before and fall after
   /// it (then the refined bounds use the largest value throughout).
@@ -576,12 +576,11 @@ class FastRatio {
   ///   contact, broken: r/H = 3 zeta(3) gQ^2 sum(T) T^3 S(M_Zs/T) M_Pl/(pi^3 sqrt(8 pi^3
   ///     g_*/90)), sum <= 8 (every charged SM fermion massless: 3 + 3 (4/9) 3 + 3 (1/9) 3; each
   ///     threshold factor <= 1);
-  ///   contact, symmetric: the same with gY^2 10.25/2 for gQ^2 sum, and M_X. Over T <= T_max the
-  ///   on-shell part's
-  /// x^4 K_1(x) is at most max over x >= M/T_max (x^4 K_1 at M/T_max where that is above its
-  /// peak, where it falls with x), the contact part's T^3 S(M/T) = M^3 S(a)/a^3 at most its
-  /// largest over a >= M/T_max (T_max^3 S(M/T_max) beyond S/a^3's peak); over T >= T_c the
-  /// same below x, a = M/T_c.
+  ///   contact, symmetric: the same with gY^2 10.25/2 for gQ^2 sum, and M_X.
+  /// Over T <= T_max, x^4 K_1(x) is at most its largest over x >= M/T_max (its value at M/T_max
+  /// where that is beyond its peak, where it falls with x), and T^3 S(M/T) = M^3 S(a)/a^3 at
+  /// most its largest over a >= M/T_max (T_max^3 S(M/T_max) beyond S/a^3's peak); over
+  /// T >= T_c the same for x, a <= M/T_c.
   double phaseBound(bool symmetric) const {
     const PhaseConstants& k = phaseConstants();
     const SuppressionTable& s = suppressionTable();
@@ -628,23 +627,10 @@ class FastRatio {
   double wZ_, wZs_, wX_, lnMZs_, lnMX_;
 };
 
-/// Where, between the grid's largest point and its neighbour, d ln(r/H)/d ln T = 0, to rounding:
-/// value-only maximisers (Brent) place a flat maximum only to the square root of the precision
-/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-13 in ln T.
-/// `rs(u)` gives r/H and its log-slope at u = ln T; the grid found `best` at `bestLn`, with the
-/// search interval [a, b] around it (one phase, so r/H continuous in it). The slope at bestLn
-/// picks the side; the slope at that side's end must have the other sign (a bracket), else
-/// this returns false (the maximum of that side is not a smooth interior one: a dip or a
-/// kink; the caller falls back to Brent). In the bracket: secant steps on the slope (from the
-/// ends' linear interpolation), a bisection where a step leaves the bracket or two steps have
-/// not halved it, until the bracket is below 1e-13 |ln T| or a secant step of at most
-/// 1e-6 that is a hundredth of the step before and whose product with it is below 1e-13 (the
-/// secant's next error is about that product times |s''/2s'|). best and bestLn become the
-/// last point if it is larger than the grid's (else, a minimum between two maxima, they stay).
 /// The stopping rule of the secant steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
-/// |ln T| = 1) that is at most a hundredth of the step before and whose product with it is
-/// below 1e-11 (the secant's next error is about that product times |s''/2s'|, O(1): the
-/// point is then within about 1e-11 of the root).
+/// |ln T| = 1) that is at most a hundredth of the step before and whose product with it is below
+/// 1e-11 (the secant's next error is about that product times |s''/2s'|, O(1): the point is
+/// then within about 1e-11 of the root).
 bool secantConverged(double x, double step, double previousStep) {
   const double scale = std::max(1.0, std::abs(x));
   return step <= 1e-6 * scale && step <= 0.01 * previousStep &&
@@ -701,6 +687,18 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
   return false;
 }
 
+/// Where, between the grid's largest point and its neighbour, d ln(r/H)/d ln T = 0, to rounding:
+/// value-only maximisers (Brent) place a flat maximum only to the square root of the precision
+/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-11 in ln T.
+/// `rs(u)` gives r/H and its log-slope at u = ln T; the grid found `best` at `bestLn`, with the
+/// search interval [a, b] around it (one phase, so r/H continuous in it). The slope at bestLn
+/// picks the side; the slope at that side's end must have the other sign (a bracket); where it
+/// has not and the end is larger (a phase's edge, where [a, b] was cut) the end is the peak,
+/// else this returns false (a dip between two rises; the caller falls back to Brent). In the
+/// bracket: secant steps on the slope (from the ends' linear interpolation), a bisection where
+/// a step leaves the bracket or two steps have not halved it, until the bracket is below
+/// 1e-13 |ln T| or secantConverged. best and bestLn become the last point if it is larger
+/// than the grid's (else, a minimum between two maxima, they stay).
 template <class RatioWithSlope>
 bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, double& bestLn) {
   const RatioSlope at = rs(bestLn);
@@ -709,11 +707,17 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
   const double end = up ? b : a;
   if (up ? !(end > bestLn) : !(end < bestLn)) return true;  // the edge of the phase: the peak
   const RatioSlope atEnd = rs(end);
-  if (atEnd.value > best) {
+  const bool endLarger = atEnd.value > best;
+  if (endLarger) {
     best = atEnd.value;
     bestLn = end;
   }
-  if (up ? !(atEnd.slope < 0.0) : !(atEnd.slope > 0.0)) return false;
+  if (up ? !(atEnd.slope < 0.0) : !(atEnd.slope > 0.0)) {
+    // Still rising at the end: above the largest grid point there, it is a phase's edge (the
+    // crossover or the QCD transition, where [a, b] was cut), the maximum of this side. Else a
+    // dip between two rises: no bracket.
+    return endLarger;
+  }
   // xa: slope > 0 (left), xb: slope < 0 (right).
   double xa = up ? bestLn : end;
   double xb = up ? end : bestLn;
