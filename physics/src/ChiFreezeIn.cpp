@@ -423,6 +423,22 @@ double quarkPhaseGStarSlope() {
   return slope;
 }
 
+/// The same above the crossover, up to the table's end (constant beyond).
+double symmetricPhaseGStarSlope() {
+  static const double slope = [] {
+    const double lo = std::log(kElectroweakCrossover);
+    const double hi = std::log(thermal::kMaxTemperature);
+    constexpr double du = 1e-3;
+    double largest = 0.0;
+    for (double u = lo; u + du <= hi; u += du) {
+      largest = std::max(
+          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
+    }
+    return largest;
+  }();
+  return slope;
+}
+
 /// The constants of FastRatio::phaseBound, computed once: max_x x^4 K_1(x) = 3.34 (at x = 3.41,
 /// where x K_0/K_1 = 3; Boost's cyl_bessel_k on a grid of 1e-3 in x, the largest value times 1.01),
 /// max_a S(a)/a^3 (S = a^4/192 below the table, 1 above; the table read on a grid of 1e-3 in
@@ -563,9 +579,22 @@ class FastRatio {
     double lim = std::log(kElectroweakCrossover);
     if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
     if (c_.mZs > 0.0) {
-      lim = std::min(lim, lnMZs_ - std::log(std::max(4.5, suppressionTable().flatAbove())));
+      lim = std::min(lim, lnMZs_ - lnFlatAbove());
     }
     return lim;
+  }
+  /// ln max(4.5, a_2): where every on-shell and contact term rises with T (risingUpTo).
+  static double lnFlatAbove() {
+    static const double v = std::log(std::max(4.5, suppressionTable().flatAbove()));
+    return v;
+  }
+  /// The same above the crossover: ln T up to which r/H rises with T there (the contact part
+  /// T^3 S(M_X/T)/sqrt(g_*) where d ln S/d ln a <= 2, the on-shell part where x = M_X/T >= 4.5,
+  /// d ln g_*/d ln T < 1 there: symmetricPhaseGStarSlope); -inf without an X' or if the g_*
+  /// bound fails.
+  double symmetricRisingUpTo() const {
+    if (!(c_.mX > 0.0) || !(symmetricPhaseGStarSlope() < 1.0)) return -kInf;
+    return lnMX_ - lnFlatAbove();
   }
   /// An upper bound of r/H over the broken phase (T < T_c; `symmetric` false) or the symmetric
   /// one: each term's largest value over the phase's temperatures, with g_* at its smallest
@@ -619,7 +648,8 @@ class FastRatio {
 
   double monotoneFrom() const {
     if (!(c_.mX > 0.0)) return kInf;
-    return lnMX_ - std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    return lnMX_ - lnSteep;
   }
 
  private:
@@ -836,6 +866,9 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   // Fast path: a point of the quark phase whose successor lies where r/H still rises
   // (FastRatio::risingUpTo) is smaller than that successor, so it is not evaluated.
   const double lnRise = slow ? -kInf : fastRatio.risingUpTo();
+  // The same above the crossover (FastRatio::symmetricRisingUpTo), and the point just above the
+  // crossover where the first grid point above it still lies where r/H rises.
+  const double lnRiseSymmetric = slow ? -kInf : fastRatio.symmetricRisingUpTo();
   const double lnQuarks = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
   // The largest point, in the order grid (ascending), then either side of the crossover (the
   // rate jumps there), the first of equal values: `order` is the point's place in that order,
@@ -861,12 +894,17 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
     for (int i = 0; i <= n; ++i) {
       const double ln = lnLo + (lnHi - lnLo) * i / n;
       if ((ln >= lnTc) != symmetric) continue;
-      if (i < n && ln > lnQuarks && lnLo + (lnHi - lnLo) * (i + 1) / n <= lnRise) continue;
+      const double next = lnLo + (lnHi - lnLo) * (i + 1) / n;
+      if (i < n && ln > lnQuarks && next <= (symmetric ? lnRiseSymmetric : lnRise)) continue;
       consider(ln, i);
       if (ln >= lnStop) break;
     }
     if (symmetric) {
-      consider(lnTc + 1e-9, n + 2);
+      // The first grid point at or above the crossover.
+      const int first = static_cast<int>(std::ceil((lnTc - lnLo) / (lnHi - lnLo) * n));
+      const bool rising = first >= 0 && first <= n && lnLo + (lnHi - lnLo) * first / n >= lnTc &&
+                          lnLo + (lnHi - lnLo) * first / n <= lnRiseSymmetric;
+      if (!rising) consider(lnTc + 1e-9, n + 2);
     } else {
       consider(lnTc - 1e-9, n + 1);
     }
