@@ -13,6 +13,8 @@
 #include <boost/math/tools/roots.hpp>
 
 #include <algorithm>
+#include <array>
+#include <bitset>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -115,6 +117,17 @@ class SuppressionTable {
     if (la <= kLogAMin) return a * a * a * a / 192.0;
     if (la >= kLogAMax) return 1.0;
     return std::min(1.0, std::exp(pieces_(la)));
+  }
+  /// d ln S/d ln a of what operator() (slow: Boost's spline at log10 a) or fromLog (fast: the
+  /// cubic per interval at ln a/ln 10) returns: 4 below the table, 0 above it and where S is
+  /// clamped to 1.
+  double logSlope(double a, double lnA, bool slow) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = slow ? std::log10(a) : lnA * 0.43429448190325182765;
+    if (la <= kLogAMin) return 4.0;
+    if (la >= kLogAMax) return 0.0;
+    if (!((slow ? spline_(la) : pieces_(la)) < 0.0)) return 0.0;  // min(1, e^v) at 1
+    return (slow ? spline_.prime(la) : pieces_.prime(la)) * 0.43429448190325182765;
   }
 
  private:
@@ -285,9 +298,21 @@ namespace {
 /// boost/math/special_functions/detail/bessel_k1.hpp, the 53-bit branch for x > 1:
 /// K_1(x) = (Y + P(1/x)/Q(1/x)) e^(-x)/sqrt(x), maximum deviation 8.9e-17), without Boost's
 /// dispatch.
-double besselK1Double(double x) {
-  if (x > 700.0) return 0.0;
-  if (!(x > 1.0)) return boost::math::detail::bessel_k1(x);
+/// With xK0OverK1, also x K_0(x)/K_1(x) (the on-shell terms' log-slope is that minus 1): for
+/// x > 1 from Boost 1.74's 53-bit rational approximation of K_0 for x > 1
+/// (boost/math/special_functions/detail/bessel_k0.hpp: K_0(x) = (1 + P(1/x)/Q(1/x))
+/// e^(-x)/sqrt(x), maximum deviation 4.3e-17), whose e^(-x)/sqrt(x) cancels against K_1's, so
+/// that no exp is added; Boost's own K_0 below.
+double besselK1Double(double x, double* xK0OverK1 = nullptr) {
+  if (x > 700.0) {
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x;  // the term is 0; its slope's weight with it
+    return 0.0;
+  }
+  if (!(x > 1.0)) {
+    const double k1 = boost::math::detail::bessel_k1(x);
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x * boost::math::detail::bessel_k0(x) / k1;
+    return k1;
+  }
   constexpr double Y = 1.45034217834472656;
   constexpr double P[] = {
       -1.97028041029226295e-01, -2.32408961548087617e+00, -7.98269784507699938e+00,
@@ -304,12 +329,81 @@ double besselK1Double(double x) {
     p = p * z + P[i];
     q = q * z + Q[i];
   }
-  return (p / q + Y) * std::exp(-x) / std::sqrt(x);
+  const double k1Rational = p / q + Y;
+  if (xK0OverK1 != nullptr) {
+    constexpr double P0[] = {
+        2.533141373155002416e-01,  3.628342133984595192e+00,  1.868441889406606057e+01,
+        4.306243981063412784e+01,  4.424116209627428189e+01,  1.562095339356220468e+01,
+        -1.810138978229410898e+00, -1.414237994269995877e+00, -9.369168119754924625e-02};
+    constexpr double Q0[] = {
+        1.000000000000000000e+00, 1.494194694879908328e+01, 8.265296455388554217e+01,
+        2.162779506621866970e+02, 2.845145155184222157e+02, 1.851714491916334995e+02,
+        5.486540717439723515e+01, 6.118075837628957015e+00, 1.586261269326235053e-01};
+    double p0 = P0[8];
+    double q0 = Q0[8];
+    for (int i = 7; i >= 0; --i) {
+      p0 = p0 * z + P0[i];
+      q0 = q0 * z + Q0[i];
+    }
+    *xK0OverK1 = x * (p0 / q0 + 1.0) / k1Rational;
+  }
+  return k1Rational * std::exp(-x) / std::sqrt(x);
 }
 
-double onShellPerWidthDouble(double m, double t) {
+double onShellPerWidthDouble(double m, double t, double* xK0OverK1 = nullptr) {
   if (!(m > 0.0)) return 0.0;
-  return m * m * besselK1Double(m / t) / (constants::zeta3 * t * t);
+  return m * m * besselK1Double(m / t, xK0OverK1) / (constants::zeta3 * t * t);
+}
+
+/// r/H and its logarithmic derivative d ln(r/H)/d ln T at one temperature.
+struct RatioSlope {
+  double value = 0.0;
+  double slope = 0.0;
+};
+
+/// The log-slope of r/H from its terms: sum_k r_k d ln r_k/d ln T over r, minus H's
+/// d ln H/d ln T = 2 + (1/2) d ln g_*/d ln T (H = sqrt(8 pi^3 g_*/90) T^2/M_Pl).
+double ratioLogSlope(double rate, double weighted, double lnT) {
+  return (rate > 0.0 ? weighted / rate : 0.0) - 2.0 - 0.5 * thermal::gStarLogSlopeOfLog(lnT);
+}
+
+/// The reference path's r/H (the value exactly as before: chiProductionRatePerChi over hubble)
+/// and its log-slope, term by term from the same slow functions: Boost's spline derivatives
+/// for the species sum, S and g_*, and x K_0/K_1 from cyl_bessel_k (long double). Each term's
+/// log-slope in T: the contact rate ~ T^5 sum(T) S(M/T), 5 + d ln sum/d ln T - d ln S/d ln a;
+/// an on-shell V ~ M^2 K_1(x)/T^2, x = M/T, with K_1' = -K_0 - K_1/x: x K_0(x)/K_1(x) - 1.
+RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
+  const double t = std::exp(u);
+  RatioSlope r;
+  r.value = chiProductionRatePerChi(p, t) / hubble(t);
+  const ChiPortal& c = p.portal;
+  const SuppressionTable& s = suppressionTable();
+  double rate = 0.0;
+  double weighted = 0.0;
+  auto onShell = [&](double m, double w) {
+    if (!(m > 0.0)) return;
+    const double x = m / t;
+    const double term = onShellPerWidth(m, t) * w;
+    if (!(term > 0.0)) return;
+    rate += term;
+    weighted +=
+        term * (x * boost::math::cyl_bessel_k(0, x) / boost::math::cyl_bessel_k(1, x) - 1.0);
+  };
+  const double mContact = t >= kElectroweakCrossover ? c.mX : c.mZs;
+  const double contact = chiAnnihilationRate(c, t) * continuumSuppression(mContact / t);
+  rate += contact;
+  if (contact > 0.0) {
+    weighted += contact * (chiAnnihilationRateLogSlope(c, t, u) -
+                           s.logSlope(mContact / t, 0.0, /*slow=*/true));
+  }
+  if (t >= kElectroweakCrossover) {
+    onShell(c.mX, effectiveWidth(p.smWidthX, c.widthX));
+  } else {
+    onShell(c.mZ, effectiveWidth(p.smWidthZ, c.widthZ));
+    onShell(c.mZs, effectiveWidth(p.smWidthZs, c.widthZs));
+  }
+  r.slope = ratioLogSlope(rate, weighted, u);
+  return r;
 }
 
 /// The largest d ln g_*/d ln T between the QCD transition and the crossover, from the table on
@@ -327,6 +421,93 @@ double quarkPhaseGStarSlope() {
     return largest;
   }();
   return slope;
+}
+
+/// The same above the crossover, up to the table's end (constant beyond).
+double symmetricPhaseGStarSlope() {
+  static const double slope = [] {
+    const double lo = std::log(kElectroweakCrossover);
+    const double hi = std::log(thermal::kMaxTemperature);
+    constexpr double du = 1e-3;
+    double largest = 0.0;
+    for (double u = lo; u + du <= hi; u += du) {
+      largest = std::max(
+          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
+    }
+    return largest;
+  }();
+  return slope;
+}
+
+/// The constants of FastRatio::phaseBound, computed once: max_x x^4 K_1(x) = 3.34 (at x = 3.41,
+/// where x K_0/K_1 = 3; Boost's cyl_bessel_k on a grid of 1e-3 in x, the largest value times 1.01),
+/// max_a S(a)/a^3 (S = a^4/192 below the table, 1 above; the table read on a grid of 1e-3 in
+/// ln a, times 1.01) and the smallest g_* of each phase (the table from 1e-4 GeV, the grid's
+/// lowest temperature, to T_c, and from T_c to beyond the table's end, on a grid of 1e-3 in
+/// ln T, times 0.99).
+struct PhaseConstants {
+  double maxX4K1 = 0.0;
+  /// Where x^4 K_1 peaks (it rises below, falls above: d ln/dx = 3/x - K_0/K_1).
+  double xPeak = 0.0;
+  double maxSOverA3 = 0.0;
+  /// Where S(a)/a^3 peaks; 0 if the table's S/a^3 was not found to rise before and fall after
+  /// it (then the refined bounds use the largest value throughout).
+  double aPeak = 0.0;
+  double gStarMinUpperBroken = kInf;  ///< the smallest g_* from T_c/2 to T_c
+  double gStarMinBroken = kInf;
+  double gStarMinSymmetric = kInf;
+};
+
+const PhaseConstants& phaseConstants() {
+  static const PhaseConstants k = [] {
+    PhaseConstants c;
+    for (double x = 0.5; x <= 10.0; x += 1e-3) {
+      const double v = x * x * x * x * boost::math::cyl_bessel_k(1, x);
+      if (v > c.maxX4K1) {
+        c.maxX4K1 = v;
+        c.xPeak = x;
+      }
+    }
+    c.maxX4K1 *= 1.01;
+    const SuppressionTable& s = suppressionTable();
+    for (double la = (kLogAMin - 1.0) * std::log(10.0); la <= (kLogAMax + 1.0) * std::log(10.0);
+         la += 1e-3) {
+      const double a = std::exp(la);
+      c.maxSOverA3 = std::max(c.maxSOverA3, s.fromLog(a, la) / (a * a * a));
+    }
+    // Unimodal: rising up to the largest value, falling after it.
+    bool unimodal = true;
+    bool falling = false;
+    double before = 0.0;
+    for (double la = (kLogAMin - 1.0) * std::log(10.0); la <= (kLogAMax + 1.0) * std::log(10.0);
+         la += 1e-3) {
+      const double a = std::exp(la);
+      const double v = s.fromLog(a, la) / (a * a * a);
+      if (v < before && !falling) {
+        falling = true;
+        c.aPeak = a;
+      }
+      if (falling && v > before) unimodal = false;
+      before = v;
+    }
+    if (!unimodal) c.aPeak = 0.0;
+    c.maxSOverA3 *= 1.01;
+    const double lnTc = std::log(kElectroweakCrossover);
+    for (double u = std::log(kLowestTemperature); u < lnTc; u += 1e-3) {
+      c.gStarMinBroken = std::min(c.gStarMinBroken, thermal::gStarOfLog(u));
+    }
+    for (double u = lnTc - std::log(2.0); u < lnTc; u += 1e-3) {
+      c.gStarMinUpperBroken = std::min(c.gStarMinUpperBroken, thermal::gStarOfLog(u));
+    }
+    c.gStarMinUpperBroken *= 0.99;
+    for (double u = lnTc; u < std::log(thermal::kMaxTemperature) + 1.0; u += 1e-3) {
+      c.gStarMinSymmetric = std::min(c.gStarMinSymmetric, thermal::gStarOfLog(u));
+    }
+    c.gStarMinBroken *= 0.99;
+    c.gStarMinSymmetric *= 0.99;
+    return c;
+  }();
+  return k;
 }
 
 /// r(T)/H(T) at u = ln T: chiProductionRatePerChi(p, T)/hubble(T) term by term, with the
@@ -354,6 +535,34 @@ class FastRatio {
     }
     return rate / hubbleRate(t, thermal::gStarOfLog(u));
   }
+  /// The same value (the same operations) and its log-slope d ln(r/H)/d ln T (the terms' as in
+  /// referenceRatioWithSlope, from the cubics' own derivatives and x K_0/K_1 in double).
+  RatioSlope withSlope(double u) const {
+    const double t = std::exp(u);
+    const SuppressionTable& s = suppressionTable();
+    double rate;
+    double weighted;
+    if (t >= kElectroweakCrossover) {
+      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mX / t, lnMX_ - u);
+      double xX = 0.0;
+      const double onX = onShellPerWidthDouble(c_.mX, t, &xX) * wX_;
+      rate = contact + onX;
+      weighted = (contact > 0.0 ? contact * (5.0 - s.logSlope(c_.mX / t, lnMX_ - u, false)) : 0.0) +
+                 (onX > 0.0 ? onX * (xX - 1.0) : 0.0);
+    } else {
+      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mZs / t, lnMZs_ - u);
+      double xZ = 0.0;
+      double xZs = 0.0;
+      const double onZ = onShellPerWidthDouble(c_.mZ, t, &xZ) * wZ_;
+      const double onZs = onShellPerWidthDouble(c_.mZs, t, &xZs) * wZs_;
+      rate = contact + onZ + onZs;
+      weighted = (contact > 0.0 ? contact * (chiAnnihilationRateLogSlope(c_, t, u) -
+                                             s.logSlope(c_.mZs / t, lnMZs_ - u, false))
+                                : 0.0) +
+                 (onZ > 0.0 ? onZ * (xZ - 1.0) : 0.0) + (onZs > 0.0 ? onZs * (xZs - 1.0) : 0.0);
+    }
+    return {rate / hubbleRate(t, thermal::gStarOfLog(u)), ratioLogSlope(rate, weighted, u)};
+  }
   /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
   /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
   /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
@@ -370,19 +579,220 @@ class FastRatio {
     double lim = std::log(kElectroweakCrossover);
     if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
     if (c_.mZs > 0.0) {
-      lim = std::min(lim, lnMZs_ - std::log(std::max(4.5, suppressionTable().flatAbove())));
+      lim = std::min(lim, lnMZs_ - lnFlatAbove());
     }
     return lim;
   }
+  /// ln max(4.5, a_2): where every on-shell and contact term rises with T (risingUpTo).
+  static double lnFlatAbove() {
+    static const double v = std::log(std::max(4.5, suppressionTable().flatAbove()));
+    return v;
+  }
+  /// The same above the crossover: ln T up to which r/H rises with T there (the contact part
+  /// T^3 S(M_X/T)/sqrt(g_*) where d ln S/d ln a <= 2, the on-shell part where x = M_X/T >= 4.5,
+  /// d ln g_*/d ln T < 1 there: symmetricPhaseGStarSlope); -inf without an X' or if the g_*
+  /// bound fails.
+  double symmetricRisingUpTo() const {
+    if (!(c_.mX > 0.0) || !(symmetricPhaseGStarSlope() < 1.0)) return -kInf;
+    return lnMX_ - lnFlatAbove();
+  }
+  /// An upper bound of r/H over the broken phase (T < T_c; `symmetric` false) or the symmetric
+  /// one: each term's largest value over the phase's temperatures, with g_* at its smallest
+  /// there (phaseConstants; the broken phase split at T_c/2: g_* at its smallest from T_c/2 to
+  /// T_c above, over the whole phase from 1e-4 GeV below), times 1.05 (room for rounding; each
+  /// constant has its own 1%). r/H = r M_Pl/(sqrt(8 pi^3 g_*/90) T^2) with
+  ///   on-shell V: r/H = w_V M_Pl x^4 K_1(x)/(zeta(3) sqrt(8 pi^3 g_*/90) M_V^2), x = M_V/T;
+  ///   contact, broken: r/H = 3 zeta(3) gQ^2 sum(T) T^3 S(M_Zs/T) M_Pl/(pi^3 sqrt(8 pi^3
+  ///     g_*/90)), sum <= 8 (every charged SM fermion massless: 3 + 3 (4/9) 3 + 3 (1/9) 3; each
+  ///     threshold factor <= 1);
+  ///   contact, symmetric: the same with gY^2 10.25/2 for gQ^2 sum, and M_X.
+  /// Over T <= T_max, x^4 K_1(x) is at most its largest over x >= M/T_max (its value at M/T_max
+  /// where that is beyond its peak, where it falls with x), and T^3 S(M/T) = M^3 S(a)/a^3 at
+  /// most its largest over a >= M/T_max (T_max^3 S(M/T_max) beyond S/a^3's peak); over
+  /// T >= T_c the same for x, a <= M/T_c.
+  double phaseBound(bool symmetric) const {
+    const PhaseConstants& k = phaseConstants();
+    const SuppressionTable& s = suppressionTable();
+    const double h = std::sqrt(8.0 * pi * pi * pi / 90.0) / constants::M_Pl;
+    const double tc = kElectroweakCrossover;
+    // max of x^4 K_1 over x >= x0 (above) or x <= x0.
+    auto x4K1 = [&](double x0, bool above) {
+      if (above ? x0 <= k.xPeak : x0 >= k.xPeak) return k.maxX4K1;
+      return 1.01 * x0 * x0 * x0 * x0 * besselK1Double(x0);
+    };
+    auto onShell = [&](double m, double w, double tEdge, bool above) {
+      return m > 0.0 && w > 0.0 ? w * x4K1(m / tEdge, above) / (constants::zeta3 * m * m) : 0.0;
+    };
+    // max of T^3 S(m/T) over T <= tEdge (above: a >= a0) or T >= tEdge.
+    auto t3S = [&](double m, double tEdge, bool above) {
+      const double a0 = m / tEdge;
+      if (!(k.aPeak > 0.0) || (above ? a0 <= k.aPeak : a0 >= k.aPeak)) {
+        return m * m * m * k.maxSOverA3;
+      }
+      return 1.01 * tEdge * tEdge * tEdge * s.fromLog(a0, std::log(a0));
+    };
+    if (symmetric) {
+      const double bound = 3.0 * constants::zeta3 * c_.gY * c_.gY * (10.25 / 2.0) *
+                               t3S(c_.mX, tc, false) / (pi * pi * pi) +
+                           onShell(c_.mX, wX_, tc, false);
+      return 1.05 * bound / (h * std::sqrt(k.gStarMinSymmetric));
+    }
+    auto below = [&](double tEdge, double gMin) {
+      const double bound =
+          3.0 * constants::zeta3 * c_.gQ * c_.gQ * 8.0 * t3S(c_.mZs, tEdge, true) / (pi * pi * pi) +
+          onShell(c_.mZ, wZ_, tEdge, true) + onShell(c_.mZs, wZs_, tEdge, true);
+      return bound / (h * std::sqrt(gMin));
+    };
+    return 1.05 * std::max(below(tc, k.gStarMinUpperBroken), below(0.5 * tc, k.gStarMinBroken));
+  }
+
   double monotoneFrom() const {
     if (!(c_.mX > 0.0)) return kInf;
-    return lnMX_ - std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    return lnMX_ - lnSteep;
   }
 
  private:
   const ChiPortal& c_;
   double wZ_, wZs_, wX_, lnMZs_, lnMX_;
 };
+
+/// The stopping rule of the secant steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
+/// |ln T| = 1) that is at most a hundredth of the step before and whose product with it is below
+/// 1e-11 (the secant's next error is about that product times |s''/2s'|, O(1): the point is
+/// then within about 1e-11 of the root).
+bool secantConverged(double x, double step, double previousStep) {
+  const double scale = std::max(1.0, std::abs(x));
+  return step <= 1e-6 * scale && step <= 0.01 * previousStep &&
+         step * previousStep <= 1e-11 * scale * scale;
+}
+
+/// The peak from the grid's three points around it, xs[1] the largest (the neighbours in the
+/// same phase, values fs, > 0): the vertex of the parabola through their ln(r/H) as the first
+/// point, a Newton step on the slope with the parabola's curvature as the second, then secant
+/// steps on the slope until secantConverged. False, and best and bestLn untouched, if the
+/// parabola is not concave, a point leaves (xs[0], xs[2]), it takes more than 12 points or
+/// ends below the grid's largest (the caller then brackets: peakBySlope).
+template <class RatioWithSlope>
+bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const double (&fs)[3],
+                      double& best, double& bestLn) {
+  const double y0 = std::log(fs[0]);
+  const double y1 = std::log(fs[1]);
+  const double y2 = std::log(fs[2]);
+  const double d1 = (y1 - y0) / (xs[1] - xs[0]);
+  const double d2 = (y2 - y1) / (xs[2] - xs[1]);
+  const double c = (d2 - d1) / (xs[2] - xs[0]);  // half the second derivative
+  if (!(c < 0.0)) return false;
+  double x0 = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
+  if (!(x0 > xs[0] && x0 < xs[2])) return false;
+  RatioSlope v0 = rs(x0);
+  if (v0.slope == 0.0) {
+    if (!(v0.value >= best)) return false;
+    best = v0.value;
+    bestLn = x0;
+    return true;
+  }
+  double x1 = x0 - v0.slope / (2.0 * c);
+  double s0 = v0.slope;
+  double previousStep = kInf;
+  for (int k = 0; k < 12; ++k) {
+    if (!(x1 > xs[0] && x1 < xs[2])) {
+      return false;
+    }
+    const RatioSlope v1 = rs(x1);
+    const double step = std::abs(x1 - x0);
+    if (v1.slope == 0.0 || secantConverged(x1, step, previousStep)) {
+      if (!(v1.value >= best)) return false;
+      best = v1.value;
+      bestLn = x1;
+      return true;
+    }
+    if (!(v1.slope == v1.slope) || v1.slope == s0) return false;
+    const double x2 = x1 - v1.slope * (x1 - x0) / (v1.slope - s0);
+    x0 = x1;
+    s0 = v1.slope;
+    x1 = x2;
+    previousStep = step;
+  }
+  return false;
+}
+
+/// Where, between the grid's largest point and its neighbour, d ln(r/H)/d ln T = 0, to rounding:
+/// value-only maximisers (Brent) place a flat maximum only to the square root of the precision
+/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-11 in ln T.
+/// `rs(u)` gives r/H and its log-slope at u = ln T; the grid found `best` at `bestLn`, with the
+/// search interval [a, b] around it (one phase, so r/H continuous in it). The slope at bestLn
+/// picks the side; the slope at that side's end must have the other sign (a bracket); where it
+/// has not and the end is larger (a phase's edge, where [a, b] was cut) the end is the peak,
+/// else this returns false (a dip between two rises; the caller falls back to Brent). In the
+/// bracket: secant steps on the slope (from the ends' linear interpolation), a bisection where
+/// a step leaves the bracket or two steps have not halved it, until the bracket is below
+/// 1e-13 |ln T| or secantConverged. best and bestLn become the last point if it is larger
+/// than the grid's (else, a minimum between two maxima, they stay).
+template <class RatioWithSlope>
+bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, double& bestLn) {
+  const RatioSlope at = rs(bestLn);
+  if (at.slope == 0.0) return true;
+  const bool up = at.slope > 0.0;
+  const double end = up ? b : a;
+  if (up ? !(end > bestLn) : !(end < bestLn)) return true;  // the edge of the phase: the peak
+  const RatioSlope atEnd = rs(end);
+  const bool endLarger = atEnd.value > best;
+  if (endLarger) {
+    best = atEnd.value;
+    bestLn = end;
+  }
+  if (up ? !(atEnd.slope < 0.0) : !(atEnd.slope > 0.0)) {
+    // Still rising at the end: above the largest grid point there, it is a phase's edge (the
+    // crossover or the QCD transition, where [a, b] was cut), the maximum of this side. Else a
+    // dip between two rises: no bracket.
+    return endLarger;
+  }
+  // xa: slope > 0 (left), xb: slope < 0 (right).
+  double xa = up ? bestLn : end;
+  double xb = up ? end : bestLn;
+  double x0 = xa;
+  double s0 = up ? at.slope : atEnd.slope;
+  double x1 = xb;
+  double s1 = up ? atEnd.slope : at.slope;  // the secant's last two points
+  double widthBefore = kInf;                // the bracket two steps ago
+  double previousStep = kInf;
+  RatioSlope last{};
+  double lastLn = bestLn;
+  for (int k = 0; k < 100; ++k) {
+    double x = x1 - s1 * (x1 - x0) / (s1 - s0);
+    bool secant = x > xa && x < xb;
+    if (k % 2 == 0) {
+      if (!(xb - xa <= 0.5 * widthBefore)) secant = false;
+      widthBefore = xb - xa;
+    }
+    if (!secant) x = 0.5 * (xa + xb);
+    const RatioSlope v = rs(x);
+    last = v;
+    lastLn = x;
+    const double step = std::abs(x - x1);
+    x0 = x1;
+    s0 = s1;
+    x1 = x;
+    s1 = v.slope;
+    if (v.slope == 0.0) break;
+    if (v.slope > 0.0) {
+      xa = x;
+    } else if (v.slope < 0.0) {
+      xb = x;
+    } else {
+      break;  // NaN
+    }
+    if (xb - xa <= 1e-13 * std::max(1.0, std::abs(x))) break;
+    if (secant && secantConverged(x, step, previousStep)) break;
+    previousStep = secant ? step : kInf;
+  }
+  if (last.value >= best) {
+    best = last.value;
+    bestLn = lastLn;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -456,32 +866,103 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   // Fast path: a point of the quark phase whose successor lies where r/H still rises
   // (FastRatio::risingUpTo) is smaller than that successor, so it is not evaluated.
   const double lnRise = slow ? -kInf : fastRatio.risingUpTo();
+  // The same above the crossover (FastRatio::symmetricRisingUpTo), and the point just above the
+  // crossover where the first grid point above it still lies where r/H rises.
+  const double lnRiseSymmetric = slow ? -kInf : fastRatio.symmetricRisingUpTo();
   const double lnQuarks = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
-  for (int i = 0; i <= n; ++i) {
-    const double ln = lnLo + (lnHi - lnLo) * i / n;
-    if (i < n && ln > lnQuarks && lnLo + (lnHi - lnLo) * (i + 1) / n <= lnRise) continue;
+  // The largest point, in the order grid (ascending), then either side of the crossover (the
+  // rate jumps there), the first of equal values: `order` is the point's place in that order,
+  // so that the phases may be scanned in either order with the same result.
+  int bestOrder = -1;
+  // The grid's values, for the parabola around the largest (peakFromParabola).
+  constexpr int kStored = 256;            // with the crossover's two at n + 1, n + 2
+  std::array<double, kStored> gridValue;  // read only where `evaluated`
+  std::bitset<kStored> evaluated;
+  auto consider = [&](double ln, int order) {
     const double v = ratio(ln);
-    if (v > best) {
+    if (order < kStored) {
+      gridValue[static_cast<std::size_t>(order)] = v;
+      evaluated.set(static_cast<std::size_t>(order));
+    }
+    if (v > best || (v == best && order < bestOrder)) {
       best = v;
       bestLn = ln;
+      bestOrder = order;
     }
-    if (ln >= lnStop) break;
-  }
-  // Either side of the crossover (the rate jumps there).
-  for (double ln : {lnTc - 1e-9, lnTc + 1e-9}) {
-    const double v = ratio(ln);
-    if (v > best) {
-      best = v;
-      bestLn = ln;
+  };
+  auto scanPhase = [&](bool symmetric) {
+    for (int i = 0; i <= n; ++i) {
+      const double ln = lnLo + (lnHi - lnLo) * i / n;
+      if ((ln >= lnTc) != symmetric) continue;
+      const double next = lnLo + (lnHi - lnLo) * (i + 1) / n;
+      if (i < n && ln > lnQuarks && next <= (symmetric ? lnRiseSymmetric : lnRise)) continue;
+      consider(ln, i);
+      if (ln >= lnStop) break;
     }
+    if (symmetric) {
+      // The first grid point at or above the crossover.
+      const int first = static_cast<int>(std::ceil((lnTc - lnLo) / (lnHi - lnLo) * n));
+      const bool rising = first >= 0 && first <= n && lnLo + (lnHi - lnLo) * first / n >= lnTc &&
+                          lnLo + (lnHi - lnLo) * first / n <= lnRiseSymmetric;
+      if (!rising) consider(lnTc + 1e-9, n + 2);
+    } else {
+      consider(lnTc - 1e-9, n + 1);
+    }
+  };
+  if (slow) {
+    scanPhase(false);
+    scanPhase(true);
+  } else {
+    // Fast path: the phase of the larger bound first; the other is not evaluated if its bound
+    // (FastRatio::phaseBound, above every point of it) is below the largest point found.
+    const double brokenBound = fastRatio.phaseBound(false);
+    const double symmetricBound = fastRatio.phaseBound(true);
+    const bool symmetricFirst = symmetricBound > brokenBound;
+    scanPhase(symmetricFirst);
+    if (!((symmetricFirst ? brokenBound : symmetricBound) < best)) scanPhase(!symmetricFirst);
   }
   const double h = (lnHi - lnLo) / n;
   double a = bestLn - h;
   double b = bestLn + h;
-  // Stay in one phase: the maximum at the switch is the switch itself.
+  // Stay in one phase: the maximum at the switch is the switch itself. The QCD transition too
+  // (g_* and the species sum step there).
   if (bestLn < lnTc) b = std::min(b, lnTc - 1e-9);
   if (bestLn > lnTc) a = std::max(a, lnTc + 1e-9);
-  if (b > a) {
+  const double lnQcd = std::log(thermal::kQcdTransitionTemperature);
+  if (bestLn < lnQcd) b = std::min(b, lnQcd - 1e-9);
+  if (bestLn > lnQcd) a = std::max(a, lnQcd + 1e-9);
+  // The peak as the root of d ln(r/H)/d ln T: from the parabola through the largest grid point
+  // and its neighbours where both lie in [a, b] (peakFromParabola), else bracketed
+  // (peakBySlope); Brent's method where that finds no bracket.
+  auto bySlope = [&](const auto& rs) {
+    if (!(b > a)) return true;
+    // A neighbour: grid point j, or beyond the crossover the point on this side of it.
+    auto neighbour = [&](int j, double& x, double& f) {
+      if (j < 0 || j > n) return false;
+      x = lnLo + (lnHi - lnLo) * j / n;
+      const bool below = bestLn < lnTc;
+      if (below != (x < lnTc)) {
+        x = below ? lnTc - 1e-9 : lnTc + 1e-9;
+        j = below ? n + 1 : n + 2;
+      } else if ((bestLn < lnQcd) != (x < lnQcd)) {
+        return false;  // beyond the QCD transition
+      }
+      if (j >= kStored || !evaluated[static_cast<std::size_t>(j)] || x == bestLn) return false;
+      f = gridValue[static_cast<std::size_t>(j)];
+      return f > 0.0;
+    };
+    const int i = bestOrder;
+    double xs[3] = {0.0, bestLn, 0.0};
+    double fs[3] = {0.0, best, 0.0};
+    if (i <= n && neighbour(i - 1, xs[0], fs[0]) && neighbour(i + 1, xs[2], fs[2]) &&
+        xs[0] < xs[1] && xs[1] < xs[2] && peakFromParabola(rs, xs, fs, best, bestLn)) {
+      return true;
+    }
+    return peakBySlope(rs, a, b, best, bestLn);
+  };
+  const bool slopeFound = slow ? bySlope([&](double ln) { return referenceRatioWithSlope(p, ln); })
+                               : bySlope([&](double ln) { return fastRatio.withSlope(ln); });
+  if (!slopeFound) {
     std::uintmax_t iterations = 60;
     const auto m = boost::math::tools::brent_find_minima([&](double ln) { return -ratio(ln); }, a,
                                                          b, 30, iterations);
@@ -507,8 +988,13 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
     }
     if (flo < 0.0 && fhi > 0.0) {
       std::uintmax_t iterations = 100;
-      const auto root = boost::math::tools::toms748_solve(
-          f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(30), iterations);
+      // To 1e-13 in ln T (absolute below |ln T| = 1): the end of production that the partly
+      // thermal abundance is referred to, as precise as the peak.
+      auto tolerance = [](double x, double y) {
+        return std::abs(x - y) <= 1e-13 * std::max(1.0, std::min(std::abs(x), std::abs(y)));
+      };
+      const auto root =
+          boost::math::tools::toms748_solve(f, lo, hi, flo, fhi, tolerance, iterations);
       r.decouplingTemperature = std::exp(0.5 * (root.first + root.second));
     }
   }

@@ -116,6 +116,12 @@ class SpeciesSumTable {
     return lt >= logLo_ && lt <= logHi_ ? std::exp(pieces_(lt))
                                         : std::numeric_limits<double>::quiet_NaN();
   }
+  /// d ln(sum)/d ln T from the table's own cubic at lt = log10(T) (NaN where it does not cover T);
+  /// `slow`: from Boost's spline at log10(T) instead.
+  double logSlopeFromLog10(double lt, bool slow) const {
+    if (!(lt >= logLo_ && lt <= logHi_)) return std::numeric_limits<double>::quiet_NaN();
+    return (slow ? spline_.prime(lt) : pieces_.prime(lt)) * 0.43429448190325182765;
+  }
 
  private:
   double logLo_, logHi_, step_ = 0.0;
@@ -217,6 +223,24 @@ double chiAnnihilationRate(const ChiPortal& p, double t, double lnT) {
   const double sigmaV =
       2.0 * p.gQ * p.gQ * t * t * speciesSumFromLog10(t, lnT * 0.43429448190325182765) / pi;
   return chiDensity(t) * sigmaV;
+}
+
+double chiAnnihilationRateLogSlope(const ChiPortal& /*p*/, double t, double lnT) {
+  // Gamma = n_eq <sigma v> ~ T^3 T^2 sum(T) (the rate above): 5 + d ln sum/d ln T.
+  if (t >= kElectroweakCrossover) return 5.0;
+  const bool slow = reference::slowPath();
+  const double lt = slow ? std::log10(t) : lnT * 0.43429448190325182765;
+  const SpeciesSumTable& table =
+      t > thermal::kQcdTransitionTemperature ? quarkSpecies() : hadronSpecies();
+  double slope = table.logSlopeFromLog10(lt, slow);
+  if (std::isnan(slope)) {
+    // Outside the tables (below 1e-4 GeV): a central difference of the direct sum in ln T.
+    constexpr double kDu = 1e-5;
+    slope = (std::log(chargedSpeciesSum(t * std::exp(kDu))) -
+             std::log(chargedSpeciesSum(t * std::exp(-kDu)))) /
+            (2.0 * kDu);
+  }
+  return 5.0 + slope;
 }
 
 double chiFreezeOutNeglected(const ChiPortal& p, double t) {

@@ -42,6 +42,16 @@ class CubicPieces {
     const auto& c = coefficients_[static_cast<std::size_t>(i)];
     return c[0] + t * (c[1] + t * (c[2] + t * c[3]));
   }
+  /// Its derivative in x, the piece's own (exact for the cubic, continuous across knots
+  /// as the spline's is).
+  double prime(double x) const {
+    const double f = (x - x0_) * inverseStep_;
+    if (std::isnan(f)) return f;
+    const int i = static_cast<int>(std::clamp(f, 0.0, static_cast<double>(last_)));
+    const double t = f - i;
+    const auto& c = coefficients_[static_cast<std::size_t>(i)];
+    return (c[1] + t * (2.0 * c[2] + t * 3.0 * c[3])) * inverseStep_;
+  }
 
  private:
   double x0_ = 0.0;

@@ -226,6 +226,29 @@ class GStarTable {
     return pieces_[piece](u * 0.43429448190325182765);
   }
 
+  /// d ln g / d ln T at u = ln T, from the table's own cubic (0 outside the table, where the
+  /// end values are used); inside a reference::SlowPath scope from Boost's spline at
+  /// log10(exp(u)).
+  double logSlopeOfLog(double u) const {
+    const bool slow = reference::slowPath();
+    const double temperature = slow ? std::exp(u) : 0.0;
+    if (slow ? temperature >= kMaxTemperature : u >= lnMax_) return 0.0;
+    if (slow ? temperature <= kMinTemperature : u <= lnMin_) return 0.0;
+    int piece = 0;
+    if (slow ? temperature >= kQcdTransitionTemperature : u >= lnQcd_) {
+      piece = 2;
+    } else if (slow ? temperature >= kNeutrinoDecouplingTemperature : u >= lnNu_) {
+      piece = 1;
+    }
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    if (slow) {
+      const double lt = std::log10(temperature);
+      return splines_[piece].prime(lt) * kInvLn10 / splines_[piece](lt);
+    }
+    const double lt = u * kInvLn10;
+    return pieces_[piece].prime(lt) * kInvLn10 / pieces_[piece](lt);
+  }
+
   static double direct(double temperature, Moment m) {
     const double r = neutrinoTemperatureRatio(temperature);
     const double nuWeight = table(Statistics::Fermion, m)(0.0);  // 7/8
@@ -265,6 +288,7 @@ double gStar(double temperature) { return energyTable()(temperature); }
 double gStarS(double temperature) { return entropyTable()(temperature); }
 double gStarOfLog(double lnT) { return energyTable().fromLog(lnT); }
 double gStarSOfLog(double lnT) { return entropyTable().fromLog(lnT); }
+double gStarLogSlopeOfLog(double lnT) { return energyTable().logSlopeOfLog(lnT); }
 double energyWeightOfLog(Statistics s, double lnX) { return table(s, Moment::Energy).fromLog(lnX); }
 
 double gStarDirect(double temperature) { return GStarTable::direct(temperature, Moment::Energy); }

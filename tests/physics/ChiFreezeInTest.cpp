@@ -10,6 +10,7 @@
 #include "portalscan/physics/Electroweak.hpp"
 #include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/ScalarFreezeIn.hpp"
+#include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/ThermalHistory.hpp"
 #include "portalscan/physics/Units.hpp"
 
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <vector>
 
 namespace portalscan::physics {
@@ -252,6 +254,49 @@ TEST(ChiFreezeIn, ThermalisationRatioIsTheMaximumOfRateOverHubble) {
     for (double t = 1e-4; t < 1e7; t *= 1.001) best = std::max(best, r(t) / hubble(t));
     EXPECT_REL(kernel(c[0], c[1], c[2]).thermalisationRatio, best, 2e-3)
         << "eps " << c[0] << " g_s " << c[1] << " M3 " << c[2];
+  }
+}
+
+TEST(ChiFreezeIn, PeakIsWhereTheSlopeOfRateOverHubbleVanishes) {
+  // The peak temperature is the root of d ln(r/H)/d ln T, which the kernel takes from analytic
+  // derivatives (the tables' cubics, K_1' = -K_0 - K_1/x). Here the slope is an independent
+  // finite difference of the public r(T) (chiProductionRatePerChi) over H(T) with g_*(T), both
+  // paths: Richardson's fourth-order central difference in ln T with steps 1e-3 and 2e-3 (error
+  // ~ 1e-12 (d^5 ln(r/H)/du^5)/30, rounding ~ 1e-16/1e-3). A peak off by d in ln T has slope
+  // ~ d ln(r/H)'' (|''| of order 1 to 10 at these peaks): |slope| <= 1e-8 places it to ~1e-8,
+  // which Brent's 2^-25 |ln T| (~1e-7 at these temperatures) does not.
+  // Cases: the X' peak above the crossover, the Z_s peak below it, a light Z_s (quark phase).
+  const double cases[][3] = {{6.5e-9, 1.0, 1e3},
+                             {1e-8, 1.0, 2e3},
+                             {1e-8, 0.3, 300.0},
+                             {1e-9, 0.2, 20.0},
+                             {1e-7, 0.5, 5.0}};
+  for (bool slow : {false, true}) {
+    for (const auto& c : cases) {
+      const auto portal = cosmology::chiProductionPortal(kineticMixing(c[0], c[2]), c[1], c[2]);
+      cosmology::ChiFreezeIn k;
+      double slope;
+      {
+        std::optional<reference::SlowPath> scope;
+        if (slow) scope.emplace();
+        k = cosmology::chiFreezeIn(portal);
+        auto lnRatio = [&](double u) {
+          const double t = std::exp(u);
+          return std::log(cosmology::chiProductionRatePerChi(portal, t) /
+                          cosmology::hubbleRate(t, thermal::gStar(t)));
+        };
+        const double u = std::log(k.peakTemperature);
+        const double h = 1e-3;
+        slope =
+            (8.0 * (lnRatio(u + h) - lnRatio(u - h)) - (lnRatio(u + 2 * h) - lnRatio(u - 2 * h))) /
+            (12.0 * h);
+      }
+      const double lnPeak = std::log(k.peakTemperature);
+      ASSERT_GT(std::abs(lnPeak - std::log(kTc)), 1e-2) << "a peak at the crossover: not this test";
+      EXPECT_LT(std::abs(slope), 1e-8)
+          << (slow ? "reference" : "fast") << " eps " << c[0] << " g_s " << c[1] << " M3 " << c[2]
+          << " T_peak " << k.peakTemperature;
+    }
   }
 }
 

@@ -65,6 +65,10 @@ double chiAnnihilationRate(const ChiPortal& p, double temperature);
 /// The same with lnT = ln(temperature) given, so that the species-sum table is read without a
 /// log (the kernel's solves work in ln T); the reference path ignores lnT.
 double chiAnnihilationRate(const ChiPortal& p, double temperature, double lnT);
+/// d ln Gamma/d ln T of that rate at T (lnT = ln T): 5 plus the species sum's log-slope
+/// (the derivative of the table it reads; the reference path: of Boost's spline); 5 above the
+/// crossover. Independent of the couplings.
+double chiAnnihilationRateLogSlope(const ChiPortal& p, double temperature, double lnT);
 
 /// Estimated relative size, at temperature T, of what the contact rate leaves out,
 /// the largest over the heavy vector bosons V of the phase (Z and Z_s below the

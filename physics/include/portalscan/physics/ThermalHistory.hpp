@@ -43,6 +43,10 @@ double gStarS(double temperature);
 /// reference::SlowPath scope, gStar(exp(u)).
 double gStarOfLog(double lnT);
 double gStarSOfLog(double lnT);
+/// d ln g_* / d ln T at u = ln T, the derivative of the table gStarOfLog reads (its cubic's own;
+/// 0 outside the tabulated range, where g_* is constant); inside a reference::SlowPath scope,
+/// Boost's spline derivative at log10(exp(u)).
+double gStarLogSlopeOfLog(double lnT);
 /// energyWeight from ln x (the same table without its log); inside a reference::SlowPath
 /// scope, energyWeight(s, exp(lnX)).
 double energyWeightOfLog(Statistics s, double lnX);
