@@ -638,15 +638,19 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
   double total = 0.0;
   double scaled[kSlots];
   unsigned haveScaled = 0;
+  // A NaN tested quantity: not passed, statistic and chi2 NaN, the point not allowed.
+  const auto failNaN = [&](std::size_t out) {
+    pass[out] = 0;
+    statistic[out] = kNaN;
+    chi2[out] = kNaN;
+    allowed = false;
+    sawNaN = true;
+  };
   // Upper limits: half-normal at zero with sigma = L/z (Statistics.hpp, chi2UpperZ).
   for (const Bound& b : uppers_) {
     double v = from[b.from][b.index];
     if (std::isnan(v)) [[unlikely]] {
-      pass[b.out] = 0;
-      statistic[b.out] = kNaN;
-      chi2[b.out] = kNaN;
-      allowed = false;
-      sawNaN = true;
+      failNaN(b.out);
       continue;
     }
     if (b.absolute) v = std::abs(v);
@@ -661,11 +665,7 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
   for (const Bound& b : lowers_) {
     double v = from[b.from][b.index];
     if (std::isnan(v)) [[unlikely]] {
-      pass[b.out] = 0;
-      statistic[b.out] = kNaN;
-      chi2[b.out] = kNaN;
-      allowed = false;
-      sawNaN = true;
+      failNaN(b.out);
       continue;
     }
     if (b.absolute) v = std::abs(v);

@@ -406,36 +406,29 @@ RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
   return r;
 }
 
-/// The largest d ln g_*/d ln T between the QCD transition and the crossover, from the table on
-/// a grid of 1/1000 in ln T (0.14, from the c, tau and b thresholds).
+/// The largest d ln g_*/d ln T over [lo, hi] in ln T, from the table on a grid of 1/1000.
+double largestGStarLogSlope(double lo, double hi) {
+  constexpr double du = 1e-3;
+  double largest = 0.0;
+  for (double u = lo; u + du <= hi; u += du) {
+    largest = std::max(
+        largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
+  }
+  return largest;
+}
+
+/// The largest d ln g_*/d ln T between the QCD transition and the crossover (0.14, from the c,
+/// tau and b thresholds).
 double quarkPhaseGStarSlope() {
-  static const double slope = [] {
-    const double lo = std::log(thermal::kQcdTransitionTemperature) + 1e-9;
-    const double hi = std::log(kElectroweakCrossover);
-    constexpr double du = 1e-3;
-    double largest = 0.0;
-    for (double u = lo; u + du <= hi; u += du) {
-      largest = std::max(
-          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
-    }
-    return largest;
-  }();
+  static const double slope = largestGStarLogSlope(
+      std::log(thermal::kQcdTransitionTemperature) + 1e-9, std::log(kElectroweakCrossover));
   return slope;
 }
 
 /// The same above the crossover, up to the table's end (constant beyond).
 double symmetricPhaseGStarSlope() {
-  static const double slope = [] {
-    const double lo = std::log(kElectroweakCrossover);
-    const double hi = std::log(thermal::kMaxTemperature);
-    constexpr double du = 1e-3;
-    double largest = 0.0;
-    for (double u = lo; u + du <= hi; u += du) {
-      largest = std::max(
-          largest, (std::log(thermal::gStarOfLog(u + du)) - std::log(thermal::gStarOfLog(u))) / du);
-    }
-    return largest;
-  }();
+  static const double slope =
+      largestGStarLogSlope(std::log(kElectroweakCrossover), std::log(thermal::kMaxTemperature));
   return slope;
 }
 

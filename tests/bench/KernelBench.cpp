@@ -37,6 +37,22 @@ std::vector<std::vector<double>> jitteredPoints(const Model& model, int n,
   return points;
 }
 
+/// Times model.evaluate over the 1 024 points in turn. One untimed pass first: the one-time
+/// tables (g_*, thermal weights, freeze-out species sums, dilution, freeze-in integrals, alpha_s
+/// at the thresholds, lfv_nsi's cached threshold nodes) are built on first use, and would
+/// otherwise land in the first repetition (seconds, not nanoseconds).
+void timeEvaluate(benchmark::State& state, const Model& model,
+                  const std::vector<std::vector<double>>& points, BlockMask blocks) {
+  std::vector<double> out(model.observables().size());
+  for (const auto& p : points) benchmark::DoNotOptimize(model.evaluate(p, blocks, out));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model.evaluate(points[i++ & 1023], blocks, out));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 /// lfv_nsi's detector thresholds, fixed in a scan's config: at their defaults the coherent
 /// block reads its tables only (bench_kernels' plain lfv_nsi entries jitter them too).
 const std::vector<std::string> kLfvThresholds = {"T_threshold_ar", "T_threshold_csi"};
@@ -52,17 +68,7 @@ void kernel(benchmark::State& state, const std::string& modelName,
                                               : BlockMask{1} << *model->blockIndex(block);
   const auto points = quickStart ? portalscan::bench::quickStartPoints(*model, 1024)
                                  : jitteredPoints(*model, 1024, keep);
-  std::vector<double> out(model->observables().size());
-  // One untimed pass: the one-time tables (g_*, thermal weights, freeze-out species sums,
-  // dilution, freeze-in integrals, alpha_s at the thresholds) are built on first use, and
-  // would otherwise land in the first repetition (seconds, not nanoseconds).
-  for (const auto& p : points) benchmark::DoNotOptimize(model->evaluate(p, blocks, out));
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(model->evaluate(points[i++ & 1023], blocks, out));
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations());
+  timeEvaluate(state, *model, points, blocks);
 }
 
 /// lfv_nsi's default blocks with both thresholds fixed at values other than the defaults (a scan
@@ -78,14 +84,7 @@ void kernelAtFixedThresholds(benchmark::State& state, double arThreshold, double
     p[csi] = csiThreshold;
   }
   const BlockMask blocks = model->defaultBlocks();
-  std::vector<double> out(model->observables().size());
-  for (const auto& p : points) benchmark::DoNotOptimize(model->evaluate(p, blocks, out));
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(model->evaluate(points[i++ & 1023], blocks, out));
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations());
+  timeEvaluate(state, *model, points, blocks);
 }
 
 /// Reaches the protected Model::compute, for the batch prototype below only.
