@@ -197,10 +197,20 @@ TEST_F(Reliability, CommitSecondsBoundsTheWorkAKillLoses) {
   // commit comes at most one chunk after the interval plus that start-up. The allowance adds
   // 0.25 s of jitter and a second chunk; a writer that waited twice the interval would miss it
   // by more than 0.25 s.
-  const double interval = std::max(0.5, 0.5 * endSeconds);
-  std::ostringstream intervalText;
-  intervalText << std::setprecision(3) << interval;
-  const auto [some, seconds, someFile] = firstCommit("interval", intervalText.str());
+  // On a shared machine the load can fall between the runs, so that the interval run ends
+  // before its interval and commits every chunk at its end: then it is tried again with half
+  // the interval (at most twice), which still has to hold the bounds below.
+  double interval = std::max(0.5, 0.5 * endSeconds);
+  auto intervalRun = [&](double s) {
+    std::ostringstream text;
+    text << std::setprecision(3) << s;
+    return firstCommit("interval", text.str());
+  };
+  auto [some, seconds, someFile] = intervalRun(interval);
+  for (int retry = 0; retry < 2 && some == kChunks && interval > 0.5; ++retry) {
+    interval = std::max(0.5, 0.5 * interval);
+    std::tie(some, seconds, someFile) = intervalRun(interval);
+  }
   EXPECT_GE(seconds, interval);
   EXPECT_GE(some, 1u);
   EXPECT_LT(some, kChunks) << "interval " << interval << " s, whole run " << endSeconds << " s";
