@@ -89,6 +89,7 @@ def _retrying(path, body, timeout):
     """Runs body(file) on a fresh view until it holds together (a writer may be flushing)."""
     deadline = time.monotonic() + timeout
     attempt = 0
+    closed_retry = False  # one more view after the writer let go mid-read
     while True:
         flag = None
         try:
@@ -104,7 +105,11 @@ def _retrying(path, body, timeout):
         except (_Torn, OSError, KeyError, ValueError) as e:
             held = _writer_holds(path)
             writing = held if held is not None else bool(flag)
-            if not writing or time.monotonic() >= deadline:
+            if not writing and flag and not closed_retry:
+                # The view said a writer had the file open and it has let go since (the scan
+                # ended while this view was read): a fresh view sees the closed file whole.
+                closed_retry = True
+            elif not writing or time.monotonic() >= deadline:
                 raise ScanFileError(f"cannot read '{path}': {e}") from e
         attempt += 1
         time.sleep(min(0.01 * attempt, 0.2))

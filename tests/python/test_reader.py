@@ -135,6 +135,38 @@ class ReaderTest(unittest.TestCase):
         self.assertTrue(np.array_equal(df["m"].to_numpy(), np.arange(5.0)))
         self.assertTrue(np.array_equal(df["m_observable"].to_numpy(), np.arange(5.0) * 10))
 
+    def test_a_view_torn_as_the_writer_lets_go_is_read_again(self):
+        # A view opened while the writer held the file (open_for_writing set), whose data
+        # read failed, and by then no writer holds it: the scan ended while it was read, so
+        # one fresh view is tried (it failed with "addr overflow" before); a file that fails
+        # again is an error.
+        sys.path.insert(0, os.path.dirname(__file__))
+        from scanfile import write_scan
+
+        path = os.path.join(self.dir, "letgo.h5")
+        write_scan(path, {"m": np.arange(5.0)})
+        with h5py.File(path, "a") as f:
+            f.attrs["open_for_writing"] = 1
+        calls = []
+
+        def torn_once(f):
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError("Can't read data (addr overflow)")
+            return "whole"
+
+        self.assertEqual(portalscan._retrying(path, torn_once, 5.0), "whole")
+        self.assertEqual(len(calls), 2)
+
+        def always_torn(f):
+            calls.append(1)
+            raise OSError("Can't read data (addr overflow)")
+
+        calls.clear()
+        with self.assertRaises(portalscan.ScanFileError):
+            portalscan._retrying(path, always_torn, 5.0)
+        self.assertEqual(len(calls), 2)
+
     def test_reading_while_a_scan_writes(self):
         # 40 x 40 x 40 = 64 000 points in chunks of 512, each committed at once.
         text = grid_config(40)
