@@ -27,36 +27,40 @@ double threadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-/// Per-thread scratch for one chunk: unit-cube coordinates, parameters,
-/// observables and kernel statuses of every point, row-major.
+/// Per-thread scratch: the unit-cube coordinates of a chunk's points; the parameters,
+/// observables and kernel statuses of a block of kBlock points, row-major.
 struct Scratch {
   std::vector<double> u;
   std::vector<double> parameters;
   std::vector<double> observables;
   std::vector<PointStatus> status;
-  // The chain's results of every point, row-major (one slot per constraint), and the
-  // points whose rows are kept, in order.
+  // The chain's results of the block's points, row-major (one slot per constraint), and
+  // the block's points whose rows are kept, in order.
   std::vector<std::uint8_t> pass;
   std::vector<double> statistic;
   std::vector<double> chi2;
   std::vector<std::uint32_t> kept;
 };
 
-/// Rows [0, rows) of the column-major `to` (column j at j * cap) from the row-major `from`
-/// (row r's values at kept[r] * stride, column j at column(j)), eight rows at a time: the
-/// chunk's columns lie 32 kB apart (4 096 rows of doubles), which puts every column's
-/// current cache line in one L1 set; a row at a time, each store missed. Eight rows fill
-/// one line of a column before the next column is touched.
+/// Points of a block per pass through the kernel, the chain and the column buffers.
+constexpr std::uint64_t kBlock = 64;
+
+/// Rows [first, first + rows) of the column-major `to` (column j at j * cap) from the
+/// row-major `from` (the r-th row's values at kept[r] * stride, column j at column(j)), eight
+/// rows at a time: the chunk's columns lie 32 kB apart (4 096 rows of doubles), which puts
+/// every column's current cache line in one L1 set; a row at a time, each store missed. Eight
+/// rows fill one line of a column before the next column is touched.
 template <class T, class Column>
-void transposeRows(const T* from, std::size_t stride, const std::uint32_t* kept, std::uint64_t rows,
-                   std::size_t columns, Column column, T* to, std::uint64_t cap) {
+void transposeRows(const T* from, std::size_t stride, const std::uint32_t* kept,
+                   std::uint64_t first, std::uint64_t rows, std::size_t columns, Column column,
+                   T* to, std::uint64_t cap) {
   constexpr std::uint64_t kTile = 8;
   for (std::uint64_t r0 = 0; r0 < rows; r0 += kTile) {
     const std::uint64_t m = std::min(kTile, rows - r0);
     const T* src[kTile];
     for (std::uint64_t r = 0; r < m; ++r) src[r] = from + std::size_t{kept[r0 + r]} * stride;
     for (std::size_t j = 0; j < columns; ++j) {
-      T* dst = to + j * cap + r0;
+      T* dst = to + j * cap + first + r0;
       const std::size_t c = column(j);
       for (std::uint64_t r = 0; r < m; ++r) dst[r] = src[r][c];
     }
@@ -85,62 +89,74 @@ class ChunkEvaluator {
     out.begin = begin;
     out.end = end;
     s.u.resize(cap * d);
-    s.parameters.resize(cap * nParameters_);
-    s.observables.resize(cap * nObservables_);
-    s.status.resize(cap);
-    s.pass.resize(cap * nConstraints_);
-    s.statistic.resize(cap * nConstraints_);
-    s.chi2.resize(cap * nConstraints_);
-    s.kept.resize(cap);
+    s.parameters.resize(kBlock * nParameters_);
+    s.observables.resize(kBlock * nObservables_);
+    s.status.resize(kBlock);
+    s.pass.resize(kBlock * nConstraints_);
+    s.statistic.resize(kBlock * nConstraints_);
+    s.chi2.resize(kBlock * nConstraints_);
+    s.kept.resize(kBlock);
 
     auto t = Clock::now();
     sampler_->fill(begin, end, std::span(s.u.data(), n * d));
     out.samplingSeconds = since(t);
 
-    t = Clock::now();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::span<double> p(s.parameters.data() + i * nParameters_, nParameters_);
-      space_.map(std::span(s.u.data() + i * d, d), p);
-      s.status[i] =
-          model_.evaluate(p, config_.output.blocks,
-                          std::span(s.observables.data() + i * nObservables_, nObservables_));
-    }
-    out.kernelSeconds = since(t);
-
-    t = Clock::now();
+    // kBlock points at a time through the kernel, the chain and into the column buffers: the
+    // block's rows (64 x ~1 kB) stay in cache between the three; a whole chunk's rows (4 096 x
+    // ~1 kB) did not, and evicted the kernel's tables on the way.
     const bool keepAll = config_.output.keep == Keep::All;
     const auto& stored = config_.output.observables;
     const std::size_t nC = nConstraints_;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const double* obs = s.observables.data() + i * nObservables_;
-      const double* p = s.parameters.data() + i * nParameters_;
-      const std::span pass(s.pass.data() + i * nC, nC);
-      const auto verdict = config_.chain.judge(
-          std::span(p, nParameters_), std::span(obs, nObservables_), s.status[i], pass,
-          std::span(s.statistic.data() + i * nC, nC), std::span(s.chi2.data() + i * nC, nC));
-      ++out.statusCounts[static_cast<std::size_t>(verdict.status)];
-      out.allowedCount += verdict.allowed ? 1 : 0;
-      for (std::size_t k = 0; k < nC; ++k) out.excluded[k] += pass[k] ? 0 : 1;
-      if (!keepAll && !verdict.allowed) continue;
-      const std::uint64_t row = out.rows++;
-      s.kept[row] = static_cast<std::uint32_t>(i);
-      out.allowed[row] = verdict.allowed ? 1 : 0;
-      out.chi2Total[row] = verdict.chi2Total;
-      out.status[row] = static_cast<std::int8_t>(verdict.status);
-      out.index[row] = begin + i;
-      if (!out.round.empty()) out.round[row] = sampler_->round(begin + i);
+    out.kernelSeconds = 0.0;
+    out.chainSeconds = 0.0;
+    for (std::uint64_t b0 = 0; b0 < n; b0 += kBlock) {
+      const std::uint64_t m = std::min(kBlock, n - b0);
+      t = Clock::now();
+      for (std::uint64_t i = 0; i < m; ++i) {
+        const std::span<double> p(s.parameters.data() + i * nParameters_, nParameters_);
+        space_.map(std::span(s.u.data() + (b0 + i) * d, d), p);
+        s.status[i] =
+            model_.evaluate(p, config_.output.blocks,
+                            std::span(s.observables.data() + i * nObservables_, nObservables_));
+      }
+      out.kernelSeconds += since(t);
+
+      t = Clock::now();
+      const std::uint64_t firstRow = out.rows;
+      std::uint64_t kept = 0;
+      for (std::uint64_t i = 0; i < m; ++i) {
+        const double* obs = s.observables.data() + i * nObservables_;
+        const double* p = s.parameters.data() + i * nParameters_;
+        const std::span pass(s.pass.data() + i * nC, nC);
+        const auto verdict = config_.chain.judge(
+            std::span(p, nParameters_), std::span(obs, nObservables_), s.status[i], pass,
+            std::span(s.statistic.data() + i * nC, nC), std::span(s.chi2.data() + i * nC, nC));
+        ++out.statusCounts[static_cast<std::size_t>(verdict.status)];
+        out.allowedCount += verdict.allowed ? 1 : 0;
+        for (std::size_t k = 0; k < nC; ++k) out.excluded[k] += pass[k] ? 0 : 1;
+        if (!keepAll && !verdict.allowed) continue;
+        const std::uint64_t row = out.rows++;
+        s.kept[kept++] = static_cast<std::uint32_t>(i);
+        const std::uint64_t index = begin + b0 + i;
+        out.allowed[row] = verdict.allowed ? 1 : 0;
+        out.chi2Total[row] = verdict.chi2Total;
+        out.status[row] = static_cast<std::int8_t>(verdict.status);
+        out.index[row] = index;
+        if (!out.round.empty()) out.round[row] = sampler_->round(index);
+      }
+      const std::uint32_t* rows = s.kept.data();
+      const auto same = [](std::size_t j) { return j; };
+      transposeRows(s.parameters.data(), nParameters_, rows, firstRow, kept, nParameters_, same,
+                    out.parameters.data(), cap);
+      transposeRows(
+          s.observables.data(), nObservables_, rows, firstRow, kept, stored.size(),
+          [&](std::size_t j) { return stored[j]; }, out.observables.data(), cap);
+      transposeRows(s.pass.data(), nC, rows, firstRow, kept, nC, same, out.pass.data(), cap);
+      transposeRows(s.statistic.data(), nC, rows, firstRow, kept, nC, same, out.statistic.data(),
+                    cap);
+      transposeRows(s.chi2.data(), nC, rows, firstRow, kept, nC, same, out.chi2.data(), cap);
+      out.chainSeconds += since(t);
     }
-    const std::uint32_t* kept = s.kept.data();
-    const auto same = [](std::size_t j) { return j; };
-    transposeRows(s.parameters.data(), nParameters_, kept, out.rows, nParameters_, same,
-                  out.parameters.data(), cap);
-    transposeRows(
-        s.observables.data(), nObservables_, kept, out.rows, stored.size(),
-        [&](std::size_t j) { return stored[j]; }, out.observables.data(), cap);
-    transposeRows(s.pass.data(), nC, kept, out.rows, nC, same, out.pass.data(), cap);
-    transposeRows(s.statistic.data(), nC, kept, out.rows, nC, same, out.statistic.data(), cap);
-    transposeRows(s.chi2.data(), nC, kept, out.rows, nC, same, out.chi2.data(), cap);
-    out.chainSeconds = since(t);
   }
 
  private:
