@@ -684,38 +684,33 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
     double c2 = 0.0;  // not tested: passed, statistic NaN, chi2 0
     if (s.conditionFrom == Step::kNone || from[s.conditionFrom][s.condition] < s.conditionBelow) {
       double v = from[s.testedFrom][s.tested];
+      // The tested quantity, |v| where the constraint asks; NaN: not passed, chi2 NaN.
+      const auto take = [&](double& x) {
+        if (std::isnan(x)) {
+          ok = false;
+          c2 = kNaN;
+          return false;
+        }
+        if (s.absolute) x = std::abs(x);
+        return true;
+      };
       switch (s.op) {
         case Step::Op::Upper:
           // Upper limit: half-normal at zero with sigma = L/z (Statistics.hpp).
-          if (std::isnan(v)) {
-            ok = false;
-            c2 = kNaN;
-            break;
-          }
-          if (s.absolute) v = std::abs(v);
+          if (!take(v)) break;
           ok = v <= s.cut;
           st = v / s.value;
           c2 = stats::chi2UpperZ(v, s.value, s.z);
           break;
         case Step::Op::Lower:
           // Lower limit: the same on the reciprocal; +inf passes, x <= 0 is excluded.
-          if (std::isnan(v)) {
-            ok = false;
-            c2 = kNaN;
-            break;
-          }
-          if (s.absolute) v = std::abs(v);
+          if (!take(v)) break;
           ok = v >= s.cut;
           st = v / s.value;
           c2 = stats::chi2LowerZ(v, s.value, s.z);
           break;
         case Step::Op::Window: {
-          if (std::isnan(v)) {
-            ok = false;
-            c2 = kNaN;
-            break;
-          }
-          if (s.absolute) v = std::abs(v);
+          if (!take(v)) break;
           const double t = (v - s.value) / s.half;
           ok = std::abs(t) <= s.cutFactor;
           st = t;
@@ -723,12 +718,7 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
           break;
         }
         case Step::Op::Gaussian: {
-          if (std::isnan(v)) {
-            ok = false;
-            c2 = kNaN;
-            break;
-          }
-          if (s.absolute) v = std::abs(v);
+          if (!take(v)) break;
           const double t = (v - s.value) / s.half;
           ok = t * t <= s.cut;
           st = t * t;
@@ -759,12 +749,7 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
           }
           const double bound = s.table->bound(xv, sx);
           if (std::isnan(bound)) break;
-          if (std::isnan(v)) {
-            ok = false;
-            c2 = kNaN;
-            break;
-          }
-          if (s.absolute) v = std::abs(v);
+          if (!take(v)) break;
           if (s.op == Step::Op::CurveAbove) {
             ok = v <= bound * s.cutFactor;
             st = v / bound;
@@ -778,12 +763,11 @@ Chain::Result Chain::judge(std::span<const double> parameters, std::span<const d
         }
         case Step::Op::Region: {
           const double xv = from[s.xFrom][s.x];
-          if (std::isnan(xv) || std::isnan(v)) {
+          if (std::isnan(xv) || !take(v)) {
             ok = false;
             c2 = kNaN;
             break;
           }
-          if (s.absolute) v = std::abs(v);
           const bool in = s.table->inside(xv, v);
           ok = !in;
           st = in ? 1.0 : 0.0;

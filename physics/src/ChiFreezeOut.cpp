@@ -156,14 +156,7 @@ double tabulatedSpeciesSum(double t) {
   const SpeciesSumTable& quarks = quarkSpecies();
   if (!reference::slowPath()) {
     // One log (natural, cheaper than log10) for the coverage test and the table.
-    const double lt = std::log(t) * 0.43429448190325182765;
-    double v = std::numeric_limits<double>::quiet_NaN();
-    if (t > thermal::kQcdTransitionTemperature) {
-      if (t < kElectroweakCrossover) v = quarks.fromLog10(lt);
-    } else {
-      v = hadrons.fromLog10(lt);
-    }
-    return std::isnan(v) ? chargedSpeciesSum(t) : v;
+    return speciesSumFromLog10(t, std::log(t) * 0.43429448190325182765);
   }
   if (t > thermal::kQcdTransitionTemperature) {
     if (t < kElectroweakCrossover && quarks.covers(t)) return quarks(t);
