@@ -1,4 +1,4 @@
-#include "Interrupt.hpp"
+#include "portalscan/scanner/cli/Interrupt.hpp"
 
 #include <unistd.h>
 
@@ -19,15 +19,13 @@ void write(const char* message, std::size_t n) {
 }
 
 void handler(int sig) {
-  if (stopRequested.load()) {
+  if (!detail::firstInterrupt(sig)) {
     static const char now[] =
         "\nportalscan: second interrupt: exiting now; --resume continues from the last committed "
         "chunk\n";
     write(now, sizeof now - 1);
     _exit(128 + sig);
   }
-  stopSignal = sig;
-  stopRequested = true;
   static const char first[] =
       "\nportalscan: stopping after the chunks in flight (interrupt again to exit at once)\n";
   write(first, sizeof first - 1);
@@ -50,6 +48,16 @@ InterruptHandler::InterruptHandler() {
 InterruptHandler::~InterruptHandler() {
   sigaction(SIGINT, &previousInt, nullptr);
   sigaction(SIGTERM, &previousTerm, nullptr);
+}
+
+bool detail::firstInterrupt(int sig) {
+  // A signal sent to the process goes to any thread that does not block it, so
+  // SIGINT and SIGTERM sent together may run the handler in two threads at once.
+  // Exactly one of them may see "no stop asked yet": a load followed by a store
+  // let both see it, and then neither exited. The signal is stored first, so that
+  // a stop never reads signal() as 0.
+  stopSignal = sig;
+  return !stopRequested.exchange(true);
 }
 
 const std::atomic<bool>& InterruptHandler::stop() const { return stopRequested; }

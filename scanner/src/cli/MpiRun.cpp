@@ -27,6 +27,7 @@
 
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Interrupt.hpp"
 #include "portalscan/scanner/cli/Mpi.hpp"
 #include "portalscan/scanner/cli/Progress.hpp"
 #include "portalscan/scanner/engine/Executor.hpp"
@@ -34,7 +35,6 @@
 #include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
-#include "Interrupt.hpp"
 #include "RunSupport.hpp"
 #include <mpi.h>
 

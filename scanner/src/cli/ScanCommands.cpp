@@ -1,5 +1,6 @@
 #include "portalscan/physics/Error.hpp"
 #include "portalscan/scanner/cli/Cli.hpp"
+#include "portalscan/scanner/cli/Interrupt.hpp"
 #include "portalscan/scanner/cli/Mpi.hpp"
 #include "portalscan/scanner/cli/Progress.hpp"
 #include "portalscan/scanner/cli/Text.hpp"
@@ -9,7 +10,6 @@
 #include "portalscan/scanner/store/Store.hpp"
 
 #include "Commands.hpp"
-#include "Interrupt.hpp"
 #include "RunSupport.hpp"
 #include <unistd.h>
 

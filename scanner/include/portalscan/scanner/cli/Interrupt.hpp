@@ -19,4 +19,11 @@ class InterruptHandler {
   int signal() const;
 };
 
+namespace detail {
+/// The handler's decision, alone so that a test can race it: true for the first
+/// SIGINT/SIGTERM since the handler was installed (ask for a stop), false for any
+/// later one (exit at once). Several threads' handlers may call it at the same moment.
+bool firstInterrupt(int sig);
+}  // namespace detail
+
 }  // namespace portalscan::scanner
