@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <ostream>
 #include <string>
 
 namespace portalscan::test {
@@ -25,6 +26,9 @@ struct Case {
   const char* arguments;
   const char* fragment;
 };
+
+// What CTest's test list shows for a case (GoogleTest printed its 56 bytes, addresses included).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class Hardening : public ::testing::TestWithParam<Case> {};
 
