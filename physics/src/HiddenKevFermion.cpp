@@ -1836,4 +1836,12 @@ signals::LightStates HiddenKevFermion::lightStates(std::span<const double> param
   return lightStatesOf(s, read(parameters));
 }
 
+signals::LightStates HiddenKevFermion::lightStatesOfPoint(
+    std::span<const double> parameters) const {
+  if (!threeSinglets_) return lightStates(parameters);
+  const Inputs in = readCommon(parameters, common_);
+  const Seesaw3 ss = readSeesaw3(parameters, casasIbarra_, normalOrdering_, in);
+  return lightStatesOf3(spectrum3(ss, in.Mchi), ss, in);
+}
+
 }  // namespace portalscan::physics

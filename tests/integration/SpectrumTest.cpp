@@ -256,6 +256,9 @@ TEST(CliSpectrum, BadInputIsOneLineAndExitCodeTwo) {
       {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --from 2e-5 --to 1e-5", "must exceed"},
       {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --points 1", "--points"},
       {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --format xml", "unknown format"},
+      {"spectrum cevns_sns --masses 1e-6,2e-6 --mixings 0,0 --option n_R=3", "--option needs"},
+      {"spectrum cevns_sns --model hidden_kev_fermion --set M_N1=1e6", "unknown parameter"},
+      {"spectrum cevns_sns --model hidden_kev_fermion --option n_R=2", "option 'n_R'"},
   };
   for (const auto& [args, fragment] : cases) {
     const CliResult r = runCli(args);
@@ -280,6 +283,46 @@ std::map<std::string, std::vector<double>> spectrumColumns(const std::string& ar
     }
   }
   return columns;
+}
+
+TEST(CliSpectrum, ThreeSingletsWithOneCoupledGiveTheCurvesOfOne) {
+  // --option n_R=3 with only N_1 coupled (N_2, N_3 heavy, their couplings 1e-12) is the one-N_R
+  // point with M_N = M_N1: two independent paths (the 5x5 and the 8x8 mass matrices, CN Eq. 10
+  // and its three-singlet form) must draw the same curves, chi mixing of 1e-3 included.
+  const std::string one =
+      "--model hidden_kev_fermion --set M_N=1e6 --set y_e=0.05 --set y_mu=0.02 --set f_L=0.2 "
+      "--set f_R=0.1 --set M_chi=1e-5 --points 9";
+  std::string three =
+      "--model hidden_kev_fermion --option n_R=3 --set M_N1=1e6 --set M_N2=3e14 --set M_N3=7e14 "
+      "--set y_e1=0.05 --set y_mu1=0.02 --set f_L1=0.2 --set f_R1=0.1 --set M_chi=1e-5 --points 9";
+  for (const char* coupling : {"y_tau1", "y_e2", "y_mu2", "y_tau2", "y_e3", "y_mu3", "y_tau3",
+                               "f_L2", "f_R2", "f_L3", "f_R3"}) {
+    three += std::string(" --set ") + coupling + "=1e-12";
+  }
+  const CliResult described = runCli("spectrum tritium_beta " + three + " --format json");
+  ASSERT_EQ(described.code, 0) << described.err;
+  EXPECT_EQ(nlohmann::json::parse(described.out)["source"]["options"]["n_R"], "3");
+  for (const char* kind : {"tritium_beta", "cevns_sns", "cevns_reactor"}) {
+    const auto a = spectrumColumns(std::string(kind) + " " + one);
+    const auto b = spectrumColumns(std::string(kind) + " " + three);
+    ASSERT_EQ(a.size(), b.size()) << kind;
+    int compared = 0;
+    for (const auto& [name, column] : a) {
+      ASSERT_EQ(b.count(name), 1u) << kind << " " << name;
+      for (std::size_t i = 0; i < column.size(); ++i) {
+        const double x = column[i], y = b.at(name)[i];
+        if (std::isnan(x)) {
+          EXPECT_TRUE(std::isnan(y)) << kind << " " << name << " row " << i;
+          continue;
+        }
+        EXPECT_NEAR(y, x, 1e-9 * std::abs(x)) << kind << " " << name << " row " << i;
+        compared += x != 0.0;
+      }
+    }
+    EXPECT_GT(compared, 30) << kind;
+  }
+  // The deviation is the chi states' mixing at work, not zero on both sides.
+  EXPECT_GT(spectrumColumns("tritium_beta " + one)["deviation"][0], 1e-3);
 }
 
 TEST(PaperFigures, ScriptPlotsTheCliCurves) {

@@ -146,6 +146,10 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   spectrum
       ->add_option("--set", spectrumArgs.sets, "NAME=VALUE: a parameter of --model (repeatable)")
       ->type_name("NAME=VALUE");
+  spectrum
+      ->add_option("--option", spectrumArgs.options,
+                   "NAME=VALUE: an option of --model, e.g. n_R=3 (repeatable)")
+      ->type_name("NAME=VALUE");
   spectrum->add_option("--masses", spectrumArgs.masses, "The two chi masses, GeV")
       ->type_name("M1,M2");
   spectrum

@@ -49,9 +49,10 @@ struct SpectrumArgs {
   std::string kind;
   std::string model;
   std::vector<std::string> sets;
-  std::string masses;              ///< "M1,M2", GeV
-  std::string mixings;             ///< "U1,U2", |U_l4|, |U_l5|
-  std::optional<double> from, to;  ///< the energy column's range, GeV
+  std::vector<std::string> options;  ///< "--option NAME=VALUE" of --model (n_R=3, ...)
+  std::string masses;                ///< "M1,M2", GeV
+  std::string mixings;               ///< "U1,U2", |U_l4|, |U_l5|
+  std::optional<double> from, to;    ///< the energy column's range, GeV
   int points = 400;
   bool log = false;
   std::string format = "csv";

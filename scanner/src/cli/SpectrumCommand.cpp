@@ -101,6 +101,7 @@ Source sourceOf(const SpectrumArgs& args) {
       throw InputError("--masses and --mixings go together");
     }
     if (!args.sets.empty()) throw InputError("--set needs --model");
+    if (!args.options.empty()) throw InputError("--option needs --model");
     const auto m = parseList(args.masses, "--masses");
     const auto u = parseList(args.mixings, "--mixings");
     for (double x : m) {
@@ -119,8 +120,10 @@ Source sourceOf(const SpectrumArgs& args) {
     source.description = {{"masses_GeV", m}, {"mixings", u}};
     return source;
   }
-  const auto model = physics::ModelRegistry::builtin().create(args.model, {});
-  if (model->name() != "hidden_kev_fermion") {
+  const auto model =
+      physics::ModelRegistry::builtin().create(args.model, parseOptions(args.options));
+  const auto* hidden = dynamic_cast<const physics::HiddenKevFermion*>(model.get());
+  if (hidden == nullptr) {
     throw InputError("model '" + args.model +
                      "' has no chi states: spectrum curves exist for hidden_kev_fermion");
   }
@@ -131,13 +134,18 @@ Source sourceOf(const SpectrumArgs& args) {
   if (status != PointStatus::Ok) {
     throw InputError("the point cannot be evaluated: " + std::string(toString(status)));
   }
-  source.states = physics::HiddenKevFermion::lightStates(values);
+  source.states = hidden->lightStatesOfPoint(values);
   source.model = true;
   nlohmann::json parameters;
   for (std::size_t i = 0; i < values.size(); ++i) {
     parameters[model->parameters()[i].name] = values[i];
   }
   source.description = {{"model", args.model}, {"parameters", parameters}};
+  if (!args.options.empty()) {
+    nlohmann::json options;
+    for (const auto& [name, value] : model->options()) options[name] = value;
+    source.description["options"] = options;
+  }
   return source;
 }
 

@@ -103,6 +103,9 @@ class HiddenKevFermion final : public Model {
   /// The light states of a point and its scalar portal, for the low-energy
   /// signatures of CN Sec. IV (physics/LowEnergySignals.hpp).
   static signals::LightStates lightStates(std::span<const double> parameters);
+  /// The same for a point of this instance, with one or three N_R (a point inside the
+  /// domain; a spectrum that does not converge gives the solver's last iterate).
+  signals::LightStates lightStatesOfPoint(std::span<const double> parameters) const;
 
   std::string unphysicalParameter(std::span<const double> parameters,
                                   BlockMask blocks) const override;
