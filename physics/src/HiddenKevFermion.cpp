@@ -1547,12 +1547,19 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double mHeavy = out[m_chi_heavy];
 
     // CN Eq. 52, g_* = SM + chi (2 Majorana states x 2) + phi^0 (1), each with
-    // its exact thermal weight (they drop out when non-relativistic).
-    auto gTotal = [&](double t) {
+    // its exact thermal weight (they drop out when non-relativistic). The lambdas below capture
+    // one reference each, so that std::function keeps them in its own small buffer: three
+    // references (24 bytes) put each on the heap, twice per thermal point.
+    struct Masses {
+      double light, heavy, phi;
+    };
+    const Masses masses{mLight, mHeavy, in.mphi};
+    auto gTotal = [&masses](double t) {
       using thermal::Statistics;
-      return thermal::gStar(t) + 2.0 * thermal::energyWeight(Statistics::Fermion, mLight / t) +
-             2.0 * thermal::energyWeight(Statistics::Fermion, mHeavy / t) +
-             thermal::energyWeight(Statistics::Boson, in.mphi / t);
+      return thermal::gStar(t) +
+             2.0 * thermal::energyWeight(Statistics::Fermion, masses.light / t) +
+             2.0 * thermal::energyWeight(Statistics::Fermion, masses.heavy / t) +
+             thermal::energyWeight(Statistics::Boson, masses.phi / t);
     };
     // Erratum E7: Z and Z_s exchange together (the chi-f coupling G_Q Q_f below the
     // crossover, G_Y Y_f above), summed over the species present at T, instead of
@@ -1569,15 +1576,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     double yHeavy = production.yHeavy;
     if (production.regime == ChiRegime::Thermal) {
       // The same g_* from ln T (the tables without their logs) for the fast path's secant.
-      const double lnLight = std::log(mLight);
-      const double lnHeavy = std::log(mHeavy);
-      const double lnPhi = std::log(in.mphi);
-      auto gTotalOfLog = [&](double u) {
+      const Masses lnMasses{std::log(mLight), std::log(mHeavy), std::log(in.mphi)};
+      auto gTotalOfLog = [&lnMasses](double u) {
         using thermal::Statistics;
         return thermal::gStarOfLog(u) +
-               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnLight - u) +
-               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnHeavy - u) +
-               thermal::energyWeightOfLog(Statistics::Boson, lnPhi - u);
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnMasses.light - u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnMasses.heavy - u) +
+               thermal::energyWeightOfLog(Statistics::Boson, lnMasses.phi - u);
       };
       const cosmology::ChiFreezeOut freezeOut =
           cosmology::chiFreezeOut(portal, gTotal, gTotalOfLog);
