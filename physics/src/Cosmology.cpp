@@ -185,8 +185,20 @@ double hiddenToPlasmaEnergyRatio(double mass, double yield, double reheatingTemp
   return (1.0 - smEnergyFraction) * x / (1.0 + smEnergyFraction * x);
 }
 
+DecayOutcome decayOutcome(double mass, double yield, double reheatingTemperature,
+                          double smEnergyFraction) {
+  const double x = decayEntropyIncrement(4.0 / 3.0 * mass * yield / reheatingTemperature);
+  return {std::pow(1.0 + smEnergyFraction * x, 0.75),
+          (1.0 - smEnergyFraction) * x / (1.0 + smEnergyFraction * x)};
+}
+
 double deltaNeffOfHiddenRadiation(double ratio, double temperature) {
-  const double gs0 = thermal::gStarS(thermal::kMinTemperature);
+  // g_*s today, a constant: read once per process on the fast path (the reference path's
+  // g_*s is another function, SlowPath.hpp).
+  const double gs0 = reference::slowPath() ? thermal::gStarS(thermal::kMinTemperature) : [] {
+    static const double g = thermal::gStarS(thermal::kMinTemperature);
+    return g;
+  }();
   return ratio * 4.0 * thermal::gStar(temperature) / 7.0 *
          std::pow(11.0 * gs0 / (4.0 * thermal::gStarS(temperature)), 4.0 / 3.0);
 }

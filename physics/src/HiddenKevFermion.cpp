@@ -1663,7 +1663,10 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const bool nuThermalises = tr > thermal::kNeutrinoDecouplingTemperature;
     const double hiddenEnergy = pd.chiEnergy + (nuThermalises ? 0.0 : pd.nuEnergy);
     const double smFraction = total > 0.0 ? 1.0 - hiddenEnergy / total : 1.0;
-    const double d = cosmology::entropyDilution(in.mphi, yPhi, tr, smFraction);
+    // CN Eqs. 60-62 as corrected (Cosmology.hpp): the dilution and the hidden share together.
+    const cosmology::DecayOutcome afterDecay =
+        cosmology::decayOutcome(in.mphi, yPhi, tr, smFraction);
+    const double d = afterDecay.dilution;
     out[dilution] = d;
     // The entropy dilutes chi only if phi^0 decays after chi has frozen out (or, frozen in,
     // after its production, tf = the end of production); chi made in the decays then stays out
@@ -1692,8 +1695,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // rho_hidden/rho_SM = (1 - f) X/(1 + f X) right after the decays (X the integrated entropy
     // increment, Cosmology.hpp), then redshift as radiation: p ~ m_phi/2 at T_reheat is still
     // >> m_chi at 1 MeV for keV chi (docs/physics/hidden_kev_fermion.md, erratum E3).
-    const double hiddenRatio =
-        afterFreezeOut ? cosmology::hiddenToPlasmaEnergyRatio(in.mphi, yPhi, tr, smFraction) : 0.0;
+    const double hiddenRatio = afterFreezeOut ? afterDecay.hiddenToPlasma : 0.0;
     const double dNeffDecay = cosmology::deltaNeffOfHiddenRadiation(hiddenRatio, tr);
     out[Delta_N_eff_decay] = dNeffDecay;
     // The thermal relic: each Majorana state (2 dof) decoupled at T_f against the SM entropy
@@ -1701,7 +1703,11 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // species when relativistic; its energy weight at T_chi (equilibrium form, an
     // approximation for m_chi ~ T_chi) switches it off for MeV chi.
     constexpr double tBbn = 1.0e-3;
-    const double gs0 = thermal::gStarS(thermal::kMinTemperature);
+    // g_*s today, a constant: read once per process on the fast path.
+    const double gs0 = reference::slowPath() ? thermal::gStarS(thermal::kMinTemperature) : [] {
+      static const double g = thermal::gStarS(thermal::kMinTemperature);
+      return g;
+    }();
     const double gsAtFreezeOut = thermal::gStarS(std::min(tf, thermal::kMaxTemperature));
     const double perState = std::pow(11.0 * gs0 / (4.0 * gsAtFreezeOut) / applied, 4.0 / 3.0);
     // g_*s at T_BBN, a constant: read once per process on the fast path.
