@@ -897,18 +897,23 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
   s.mixing = eig.vectors;
   s.converged = eig.converged;
 
-  // chi states: the two eigenpairs with the largest chi content (physics.md).
+  // chi states: the two eigenpairs with the largest chi content (physics.md), each column's
+  // content computed once.
   std::array<int, 5> byContent{0, 1, 2, 3, 4};
-  auto content = [&](int i) {
-    return s.mixing(kChiL, i) * s.mixing(kChiL, i) + s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
-  };
+  double content[5];
+  for (int i = 0; i < 5; ++i) {
+    content[i] =
+        s.mixing(kChiL, i) * s.mixing(kChiL, i) + s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
+  }
   detail::stableSortSmall(byContent.begin(), byContent.end(),
-                          [&](int a, int b) { return content(a) > content(b); });
+                          [&](int a, int b) { return content[a] > content[b]; });
   const int a = byContent[0];
   const int b = byContent[1];
   std::array<int, 3> active{byContent[2], byContent[3], byContent[4]};
-  std::sort(active.begin(), active.end(),
-            [&](int i, int j) { return std::abs(s.masses(i)) < std::abs(s.masses(j)); });
+  // An insertion sort, as std::sort does for so few entries (the same order, ties included).
+  detail::stableSortSmall(active.begin(), active.end(), [&](int i, int j) {
+    return std::abs(s.masses(i)) < std::abs(s.masses(j));
+  });
   std::copy(active.begin(), active.end(), s.active);
 
   // |m_a| - |m_b| without cancellation. For a pseudo-Dirac pair (opposite signs)
