@@ -233,7 +233,9 @@ double decayEntropyIncrement(double suddenDilution) {
 double entropyDilution(double mass, double yield, double reheatingTemperature,
                        double smEnergyFraction) {
   const double x = decayEntropyIncrement(4.0 / 3.0 * mass * yield / reheatingTemperature);
-  return std::pow(1.0 + smEnergyFraction * x, 0.75);
+  // [1 + f X]^(3/4) as sqrt(y) sqrt(sqrt(y)): within 2 ulp of pow, a hundred instructions less.
+  const double root = std::sqrt(1.0 + smEnergyFraction * x);
+  return root * std::sqrt(root);
 }
 
 double hiddenToPlasmaEnergyRatio(double mass, double yield, double reheatingTemperature,
@@ -245,8 +247,8 @@ double hiddenToPlasmaEnergyRatio(double mass, double yield, double reheatingTemp
 DecayOutcome decayOutcome(double mass, double yield, double reheatingTemperature,
                           double smEnergyFraction) {
   const double x = decayEntropyIncrement(4.0 / 3.0 * mass * yield / reheatingTemperature);
-  return {std::pow(1.0 + smEnergyFraction * x, 0.75),
-          (1.0 - smEnergyFraction) * x / (1.0 + smEnergyFraction * x)};
+  const double root = std::sqrt(1.0 + smEnergyFraction * x);  // as entropyDilution above
+  return {root * std::sqrt(root), (1.0 - smEnergyFraction) * x / (1.0 + smEnergyFraction * x)};
 }
 
 double deltaNeffOfHiddenRadiation(double ratio, double temperature) {
