@@ -3,7 +3,6 @@
 #include "portalscan/physics/SlowPath.hpp"
 #include "portalscan/physics/Units.hpp"
 
-#include "SecantRoot.hpp"
 #include <boost/math/tools/roots.hpp>
 
 #include <algorithm>

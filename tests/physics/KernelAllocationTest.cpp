@@ -1,5 +1,6 @@
 // No heap allocation in lfv_nsi's kernel once its one-time tables exist (issue 15: "mass_matrix
-// modes without heap allocation in the kernel"): this executable replaces the global operator
+// modes without heap allocation in the kernel"), nor in hidden_kev_fermion's default blocks in
+// any regime of chi: this executable replaces the global operator
 // new and delete with counting ones, evaluates points of every mixing mode, and expects the
 // count not to move across Model::evaluate. Its own executable, so that the replacement touches
 // no other test.
