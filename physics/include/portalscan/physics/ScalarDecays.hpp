@@ -107,7 +107,7 @@ double scalarWidthToStandardModel(double sinAlpha, double mPhi);
 ///   Gamma = y_ij^2 (m_phi^2 - (m_i + m_j)^2) lambda^(1/2)(m_phi^2, m_i^2, m_j^2) / (8 pi m_phi^3)
 /// for i != j, and half of it for identical states (i = j: y_ii^2 m_phi beta^3/(16 pi)).
 /// Zero below threshold.
-/// Defined here, inline: the phi^0 widths take it for ten pairs a point.
+/// Defined here, inline: the phi^0 widths take it for nine pairs a point.
 inline double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ,
                                    bool identical) {
   const double aI = std::abs(mI);
