@@ -584,6 +584,9 @@ RealVector<5> diracColumn(const Inputs& in) {
 
 double cleanMixing(double u2) { return u2 < kMixingFloor ? 0.0 : u2; }
 
+/// x^(1/4) for x >= 0 as two square roots: within an ulp of std::pow(x, 0.25), without its cost.
+double fourthRoot(double x) { return std::sqrt(std::sqrt(x)); }
+
 struct ChiDecay {
   double threeNu = 0.0;
   double nuGamma = 0.0;
@@ -897,18 +900,23 @@ HiddenKevFermion::Spectrum HiddenKevFermion::spectrum(std::span<const double> pa
   s.mixing = eig.vectors;
   s.converged = eig.converged;
 
-  // chi states: the two eigenpairs with the largest chi content (physics.md).
+  // chi states: the two eigenpairs with the largest chi content (physics.md), each column's
+  // content computed once.
   std::array<int, 5> byContent{0, 1, 2, 3, 4};
-  auto content = [&](int i) {
-    return s.mixing(kChiL, i) * s.mixing(kChiL, i) + s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
-  };
+  double content[5];
+  for (int i = 0; i < 5; ++i) {
+    content[i] =
+        s.mixing(kChiL, i) * s.mixing(kChiL, i) + s.mixing(kChiRc, i) * s.mixing(kChiRc, i);
+  }
   detail::stableSortSmall(byContent.begin(), byContent.end(),
-                          [&](int a, int b) { return content(a) > content(b); });
+                          [&](int a, int b) { return content[a] > content[b]; });
   const int a = byContent[0];
   const int b = byContent[1];
   std::array<int, 3> active{byContent[2], byContent[3], byContent[4]};
-  std::sort(active.begin(), active.end(),
-            [&](int i, int j) { return std::abs(s.masses(i)) < std::abs(s.masses(j)); });
+  // An insertion sort, as std::sort does for so few entries (the same order, ties included).
+  detail::stableSortSmall(active.begin(), active.end(), [&](int i, int j) {
+    return std::abs(s.masses(i)) < std::abs(s.masses(j));
+  });
   std::copy(active.begin(), active.end(), s.active);
 
   // |m_a| - |m_b| without cancellation. For a pseudo-Dirac pair (opposite signs)
@@ -1547,12 +1555,19 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double mHeavy = out[m_chi_heavy];
 
     // CN Eq. 52, g_* = SM + chi (2 Majorana states x 2) + phi^0 (1), each with
-    // its exact thermal weight (they drop out when non-relativistic).
-    auto gTotal = [&](double t) {
+    // its exact thermal weight (they drop out when non-relativistic). The lambdas below capture
+    // one reference each, so that std::function keeps them in its own small buffer: three
+    // references (24 bytes) put each on the heap, twice per thermal point.
+    struct Masses {
+      double light, heavy, phi;
+    };
+    const Masses masses{mLight, mHeavy, in.mphi};
+    auto gTotal = [&masses](double t) {
       using thermal::Statistics;
-      return thermal::gStar(t) + 2.0 * thermal::energyWeight(Statistics::Fermion, mLight / t) +
-             2.0 * thermal::energyWeight(Statistics::Fermion, mHeavy / t) +
-             thermal::energyWeight(Statistics::Boson, in.mphi / t);
+      return thermal::gStar(t) +
+             2.0 * thermal::energyWeight(Statistics::Fermion, masses.light / t) +
+             2.0 * thermal::energyWeight(Statistics::Fermion, masses.heavy / t) +
+             thermal::energyWeight(Statistics::Boson, masses.phi / t);
     };
     // Erratum E7: Z and Z_s exchange together (the chi-f coupling G_Q Q_f below the
     // crossover, G_Y Y_f above), summed over the species present at T, instead of
@@ -1569,15 +1584,13 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     double yHeavy = production.yHeavy;
     if (production.regime == ChiRegime::Thermal) {
       // The same g_* from ln T (the tables without their logs) for the fast path's secant.
-      const double lnLight = std::log(mLight);
-      const double lnHeavy = std::log(mHeavy);
-      const double lnPhi = std::log(in.mphi);
-      auto gTotalOfLog = [&](double u) {
+      const Masses lnMasses{std::log(mLight), std::log(mHeavy), std::log(in.mphi)};
+      auto gTotalOfLog = [&lnMasses](double u) {
         using thermal::Statistics;
         return thermal::gStarOfLog(u) +
-               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnLight - u) +
-               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnHeavy - u) +
-               thermal::energyWeightOfLog(Statistics::Boson, lnPhi - u);
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnMasses.light - u) +
+               2.0 * thermal::energyWeightOfLog(Statistics::Fermion, lnMasses.heavy - u) +
+               thermal::energyWeightOfLog(Statistics::Boson, lnMasses.phi - u);
       };
       const cosmology::ChiFreezeOut freezeOut =
           cosmology::chiFreezeOut(portal, gTotal, gTotalOfLog);
@@ -1658,7 +1671,10 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const bool nuThermalises = tr > thermal::kNeutrinoDecouplingTemperature;
     const double hiddenEnergy = pd.chiEnergy + (nuThermalises ? 0.0 : pd.nuEnergy);
     const double smFraction = total > 0.0 ? 1.0 - hiddenEnergy / total : 1.0;
-    const double d = cosmology::entropyDilution(in.mphi, yPhi, tr, smFraction);
+    // CN Eqs. 60-62 as corrected (Cosmology.hpp): the dilution and the hidden share together.
+    const cosmology::DecayOutcome afterDecay =
+        cosmology::decayOutcome(in.mphi, yPhi, tr, smFraction);
+    const double d = afterDecay.dilution;
     out[dilution] = d;
     // The entropy dilutes chi only if phi^0 decays after chi has frozen out (or, frozen in,
     // after its production, tf = the end of production); chi made in the decays then stays out
@@ -1687,8 +1703,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // rho_hidden/rho_SM = (1 - f) X/(1 + f X) right after the decays (X the integrated entropy
     // increment, Cosmology.hpp), then redshift as radiation: p ~ m_phi/2 at T_reheat is still
     // >> m_chi at 1 MeV for keV chi (docs/physics/hidden_kev_fermion.md, erratum E3).
-    const double hiddenRatio =
-        afterFreezeOut ? cosmology::hiddenToPlasmaEnergyRatio(in.mphi, yPhi, tr, smFraction) : 0.0;
+    const double hiddenRatio = afterFreezeOut ? afterDecay.hiddenToPlasma : 0.0;
     const double dNeffDecay = cosmology::deltaNeffOfHiddenRadiation(hiddenRatio, tr);
     out[Delta_N_eff_decay] = dNeffDecay;
     // The thermal relic: each Majorana state (2 dof) decoupled at T_f against the SM entropy
@@ -1696,7 +1711,11 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     // species when relativistic; its energy weight at T_chi (equilibrium form, an
     // approximation for m_chi ~ T_chi) switches it off for MeV chi.
     constexpr double tBbn = 1.0e-3;
-    const double gs0 = thermal::gStarS(thermal::kMinTemperature);
+    // g_*s today, a constant: read once per process on the fast path.
+    const double gs0 = reference::slowPath() ? thermal::gStarS(thermal::kMinTemperature) : [] {
+      static const double g = thermal::gStarS(thermal::kMinTemperature);
+      return g;
+    }();
     const double gsAtFreezeOut = thermal::gStarS(std::min(tf, thermal::kMaxTemperature));
     const double perState = std::pow(11.0 * gs0 / (4.0 * gsAtFreezeOut) / applied, 4.0 / 3.0);
     // g_*s at T_BBN, a constant: read once per process on the fast path.
@@ -1765,7 +1784,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
     const double nStable = heavyStable ? 2.0 : 1.0;
     if (thermalChi) {
       out[m_wdm_equivalent] =
-          fTotal >= kWdmShareTested ? mLight * std::pow(nStable / fTotal, 0.25) : kInf;
+          fTotal >= kWdmShareTested ? mLight * fourthRoot(nStable / fTotal) : kInf;
     } else {
       // Frozen in: <p> = 2.5 T_* instead of 3.15 T_x and lambda thermal relics' number
       // (docs/physics/hidden_kev_fermion.md): the thermal relic with the same <p>/m today has
@@ -1777,7 +1796,7 @@ PointStatus HiddenKevFermion::compute(std::span<const double> parameters, BlockM
               ? mLight *
                     std::pow(cosmology::kFermiDiracMeanMomentum / cosmology::kFreezeInMeanMomentum,
                              0.75) *
-                    std::pow(nStable * production.lambda / fPortal, 0.25)
+                    fourthRoot(nStable * production.lambda / fPortal)
               : kInf;
     }
   }

@@ -40,9 +40,11 @@ double run(double a0, double mu0, double mu, int nf) {
 
 /// The same solution by Newton's method from the one-loop value: lhs'(a) = -1/(a^2 (b0 + b1 a))
 /// (the inverse of the RGE), so each step is a <- a + lhs(a) a^2 (b0 + b1 a), one log. It
-/// stops when a step is below 1e-15 a (quadratic convergence: the error is then far below
-/// rounding, about 1e-16 relative); a start outside the bracket, or no convergence in 30 steps,
-/// falls back to the bracketed solve above (never seen in the tests).
+/// stops after a step below 3e-9 a: the convergence is quadratic, the relative error after a
+/// step of relative size s being K s^2 with K between 0.6 and 1.5 (measured over 1 .. 1e4
+/// GeV), so below 1.4e-17, under rounding (the former stop at 1e-15 a took one more step,
+/// 4.4 instead of 3.7 on average, for at most 5e-16). A start outside the bracket, or no
+/// convergence in 30 steps, falls back to the bracketed solve above (never seen in the tests).
 double runNewton(double a0, double mu0, double mu, int nf) {
   if (mu == mu0) return a0;
   const double b0 = beta0(nf);
@@ -60,7 +62,7 @@ double runNewton(double a0, double mu0, double mu, int nf) {
     const double step = lhs * a * a * (b0 + b1 * a);
     a += step;
     if (!(a > lo && a < hi)) break;
-    if (std::abs(step) <= 1e-15 * a) return a;
+    if (std::abs(step) <= 3e-9 * a) return a;
   }
   return run(a0, mu0, mu, nf);
 }

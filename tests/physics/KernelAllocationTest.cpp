@@ -1,5 +1,6 @@
 // No heap allocation in lfv_nsi's kernel once its one-time tables exist (issue 15: "mass_matrix
-// modes without heap allocation in the kernel"): this executable replaces the global operator
+// modes without heap allocation in the kernel"), nor in hidden_kev_fermion's default blocks in
+// any regime of chi: this executable replaces the global operator
 // new and delete with counting ones, evaluates points of every mixing mode, and expects the
 // count not to move across Model::evaluate. Its own executable, so that the replacement touches
 // no other test.
@@ -8,11 +9,13 @@
 // first points at thresholds other than the defaults (the per-thread cache of the coherent
 // block's partial sums keeps its nodes in vectors, which grow once and are reused after).
 
+#include "portalscan/physics/HiddenKevFermion.hpp"
 #include "portalscan/physics/LfvNsi.hpp"
 #include "portalscan/physics/Model.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <random>
@@ -108,5 +111,46 @@ TEST(KernelAllocation, LfvNsiEvaluatesWithoutTheHeapInEveryMixingMode) {
   }
 }
 
+TEST(KernelAllocation, HiddenKevFermionEvaluatesWithoutTheHeapInEveryChiRegime) {
+  // The default blocks over the quick start's ranges (scans/quickstart.json: epsilon from 1e-10
+  // to 0.1 takes chi from frozen in through partly thermal to a thermal relic, whose freeze-out
+  // solve reads g_* through std::function) and the defaults jittered x0.5..2.
+  const HiddenKevFermion model;
+  using P = HiddenKevFermion::Parameter;
+  std::mt19937_64 rng(16);
+  auto logUniform = [&](double lo, double hi) {
+    return std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng));
+  };
+  std::vector<std::vector<double>> points;
+  for (int i = 0; i < 300; ++i) {
+    auto p = model.defaultParameterValues();
+    p[P::M_N] = 1e11;
+    p[P::y_e] = 1e-2;
+    p[P::v_s] = 1000.0;
+    p[P::epsilon] = logUniform(1e-10, 0.1);
+    p[P::g_s] = logUniform(0.3, 1.0);
+    p[P::M_chi] = logUniform(1e-6, 1e-4);
+    p[P::f_L] = p[P::f_R] = logUniform(1e-6, 1e-2);
+    points.push_back(p);
+  }
+  std::uniform_real_distribution<double> u(0.5, 2.0);
+  for (int i = 0; i < 300; ++i) {
+    auto p = model.defaultParameterValues();
+    for (double& x : p) x *= u(rng);
+    points.push_back(p);
+  }
+  // Every regime of chi is among the points (else the test would not cover the freeze-out).
+  std::vector<double> out(model.observables().size());
+  int regimes[3] = {0, 0, 0};
+  for (const auto& p : points) {
+    model.evaluate(p, model.defaultBlocks(), out);
+    const double r = out[*model.observableIndex("chi_regime")];
+    if (r == 0.0 || r == 1.0 || r == 2.0) ++regimes[static_cast<int>(r)];
+  }
+  EXPECT_GT(regimes[0], 0);
+  EXPECT_GT(regimes[1], 0);
+  EXPECT_GT(regimes[2], 0);
+  EXPECT_EQ(allocationsOfASecondPass(model, points), 0);
+}
 }  // namespace
 }  // namespace portalscan::physics

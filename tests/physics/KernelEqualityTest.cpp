@@ -407,6 +407,65 @@ TEST(KernelEquality, ReheatingSolveOverItsRange) {
               widths.size(), onTheJump, largest);
 }
 
+TEST(KernelEquality, ReheatingSecantStopsWithinItsErrorBound) {
+  // The fast reheating solve (Cosmology.cpp, reheatingSecant) also stops when the secant's error
+  // estimate C |x_n+1 - x_n| |x_n - x_n-1| is below 1e-14, with C = g''/(2 g') <= 0.2 for
+  // g(u) = u - ln c + ln(g_*(u))/4 inside each smooth piece of the g_* table. That bound, from the
+  // table itself (central differences of d ln g_*/d ln T, away from the pieces' ends) ...
+  const double ends[4] = {std::log(thermal::kQcdTransitionTemperature),
+                          std::log(thermal::kNeutrinoDecouplingTemperature),
+                          std::log(thermal::kMinTemperature), std::log(thermal::kMaxTemperature)};
+  double slope = 0.0;
+  double curvature = 0.0;
+  const double h = 1e-6;
+  for (double u = ends[2]; u < ends[3]; u += 1e-5) {
+    bool nearEnd = false;
+    for (double e : ends) nearEnd = nearEnd || std::abs(u - e) < 3.0 * h;
+    if (nearEnd) continue;
+    slope = std::max(slope, std::abs(thermal::gStarLogSlopeOfLog(u)));
+    curvature = std::max(curvature, std::abs(thermal::gStarLogSlopeOfLog(u + h) -
+                                             thermal::gStarLogSlopeOfLog(u - h)) /
+                                        (2.0 * h));
+  }
+  const double c = (curvature / 4.0) / (2.0 * (1.0 - slope / 4.0));
+  std::printf("  g_* table: |d ln g_*/d ln T| <= %.3f, |d^2 ln g_*/d(ln T)^2| <= %.3f, C <= %.3f\n",
+              slope, curvature, c);
+  EXPECT_LE(c, 0.2);
+  // ... and the solve against the root bisected to adjacent doubles in u (the same g), at 5 000
+  // widths from c = 1e-6 to 1e5 GeV, leaving out roots within 1e-6 of a piece's end (the jump at
+  // the QCD switch has none; the test above covers it): within the step rule's 1e-13, plus the
+  // rounding of exp.
+  std::mt19937_64 rng(25);
+  const double w0 = 1e-20;
+  const double c0 = cosmology::reheatingTemperature(w0, 1.0);
+  double largest = 0.0;
+  int compared = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const double cw = logUniform(rng, 1e-6, 1e5);
+    const double w = w0 * (cw / c0) * (cw / c0);
+    const double lnC = std::log(cosmology::reheatingTemperature(w, 1.0));
+    auto g = [&](double u) { return u - lnC + 0.25 * std::log(thermal::gStarOfLog(u)); };
+    double lo = lnC - 0.25 * std::log(200.0);
+    double hi = lnC - 0.25 * std::log(2.0);
+    if (!(g(lo) < 0.0 && g(hi) > 0.0)) continue;
+    while (std::nextafter(lo, hi) < hi) {
+      const double mid = 0.5 * (lo + hi);
+      if (mid <= lo || mid >= hi) break;
+      (g(mid) < 0.0 ? lo : hi) = mid;
+    }
+    bool nearEnd = false;
+    for (double e : ends) nearEnd = nearEnd || std::abs(lo - e) < 1e-6;
+    if (nearEnd) continue;
+    ++compared;
+    const double d = relativeDifference(cosmology::reheatingTemperature(w), std::exp(lo));
+    largest = std::max(largest, d);
+    EXPECT_LE(d, 2e-13) << "Gamma = " << w;
+  }
+  EXPECT_GT(compared, 4000);
+  std::printf("  T_reheat against the bisected root: %d widths, largest relative difference %.2e\n",
+              compared, largest);
+}
+
 /// lfv_nsi's three mixing modes, each at 1 000 points from `draw(model, rng, u)`, fast against
 /// reference at kTolerance.
 template <typename Draw>

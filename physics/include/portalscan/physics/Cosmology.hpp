@@ -68,6 +68,15 @@ double entropyDilution(double mass, double yield, double reheatingTemperature,
 double hiddenToPlasmaEnergyRatio(double mass, double yield, double reheatingTemperature,
                                  double smEnergyFraction);
 
+/// entropyDilution and hiddenToPlasmaEnergyRatio of one decay together: the same X(D_s), read
+/// once, and the same expressions (bit for bit the two functions' values).
+struct DecayOutcome {
+  double dilution;        ///< D = [1 + f X]^(3/4)
+  double hiddenToPlasma;  ///< (1 - f) X / (1 + f X)
+};
+DecayOutcome decayOutcome(double mass, double yield, double reheatingTemperature,
+                          double smEnergyFraction);
+
 /// Delta N_eff of free-streaming radiation that is rho_hidden/rho_SM = `ratio` at the SM
 /// temperature T (after which both redshift as a^-4 apart from the SM's g_* steps):
 ///   Delta N_eff = ratio (4 g_*(T)/7) [11 g_*s(today) / (4 g_*s(T))]^(4/3),

@@ -24,7 +24,9 @@
 ///    interpolated linearly in m_phi between the two descriptions (continuous).
 /// alpha_s is the two-loop alpha_s(m_phi), frozen at its 1 GeV value below 1 GeV.
 
+#include <cmath>
 #include <complex>
+#include <numbers>
 
 namespace portalscan::physics {
 
@@ -105,6 +107,19 @@ double scalarWidthToStandardModel(double sinAlpha, double mPhi);
 ///   Gamma = y_ij^2 (m_phi^2 - (m_i + m_j)^2) lambda^(1/2)(m_phi^2, m_i^2, m_j^2) / (8 pi m_phi^3)
 /// for i != j, and half of it for identical states (i = j: y_ii^2 m_phi beta^3/(16 pi)).
 /// Zero below threshold.
-double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ, bool identical);
+/// Defined here, inline: the phi^0 widths take it for nine pairs a point.
+inline double scalarToMajoranaPair(double coupling, double mPhi, double mI, double mJ,
+                                   bool identical) {
+  const double aI = std::abs(mI);
+  const double aJ = std::abs(mJ);
+  if (!(mPhi > aI + aJ)) return 0.0;
+  // Kallen function written as a product, free of cancellation near threshold.
+  const double m2 = mPhi * mPhi;
+  const double lambda = (m2 - (aI + aJ) * (aI + aJ)) * (m2 - (aI - aJ) * (aI - aJ));
+  const double signedSum = mI + mJ;
+  const double width = coupling * coupling * (m2 - signedSum * signedSum) * std::sqrt(lambda) /
+                       (8.0 * std::numbers::pi * m2 * mPhi);
+  return identical ? 0.5 * width : width;
+}
 
 }  // namespace portalscan::physics
