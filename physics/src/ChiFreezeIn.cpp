@@ -660,6 +660,15 @@ bool secantConverged(double x, double step, double previousStep) {
          step * previousStep <= 1e-11 * scale * scale;
 }
 
+/// r/H at the secant's next point x1 + d from its value and log-slope s1 at x1 (v): the step is
+/// d = -s1/c2 with c2 = (s1 - s0)/(x1 - x0), the secant's curvature of ln(r/H), so Taylor's
+/// expansion ln(r/H)(x1 + d) = ln(r/H)(x1) + s1 d + c2 d^2/2 = ln(r/H)(x1) + s1 d/2, and
+/// r/H(x1 + d) = v e^(s1 d/2) = v (1 + s1 d/2) to (s1 d)^2/8. Where secantConverged holds for
+/// x1 + d, |d| <= 1e-6 |ln T| and s1 d = -c2 d^2: the terms left out (the curvature's error times
+/// d^2/2, the third derivative's d^3/6, (s1 d)^2/8) are below 1e-16 relative, under the rounding
+/// of an evaluation, so the stopping point is not evaluated (both paths).
+double peakValueFrom(const RatioSlope& v, double d) { return v.value * (1.0 + 0.5 * v.slope * d); }
+
 /// The peak from the grid's three points around it, xs[1] the largest (the neighbours in the
 /// same phase, values fs, > 0): the vertex of the parabola through their ln(r/H) as the first
 /// point, a Newton step on the slope with the parabola's curvature as the second, then secant
@@ -687,14 +696,13 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
   }
   double x1 = x0 - v0.slope / (2.0 * c);
   double s0 = v0.slope;
-  double previousStep = kInf;
   for (int k = 0; k < 12; ++k) {
     if (!(x1 > xs[0] && x1 < xs[2])) {
       return false;
     }
     const RatioSlope v1 = rs(x1);
     const double step = std::abs(x1 - x0);
-    if (v1.slope == 0.0 || secantConverged(x1, step, previousStep)) {
+    if (v1.slope == 0.0) {
       if (!(v1.value >= best)) return false;
       best = v1.value;
       bestLn = x1;
@@ -702,10 +710,18 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
     }
     if (!(v1.slope == v1.slope) || v1.slope == s0) return false;
     const double x2 = x1 - v1.slope * (x1 - x0) / (v1.slope - s0);
+    if (x2 > xs[0] && x2 < xs[2] && secantConverged(x2, std::abs(x2 - x1), step)) {
+      // x2 is the peak to the stopping rule's ~1e-11; its value from x1's (peakValueFrom),
+      // x2 itself not evaluated.
+      const double value = peakValueFrom(v1, x2 - x1);
+      if (!(value >= best)) return false;
+      best = value;
+      bestLn = x2;
+      return true;
+    }
     x0 = x1;
     s0 = v1.slope;
     x1 = x2;
-    previousStep = step;
   }
   return false;
 }
@@ -760,6 +776,13 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       widthBefore = xb - xa;
     }
     if (!secant) x = 0.5 * (xa + xb);
+    if (secant && secantConverged(x, std::abs(x - x1), previousStep)) {
+      // The secant's point is the peak to ~1e-11: its value from that of x1, the last point
+      // evaluated (peakValueFrom); x itself is not evaluated.
+      last.value = peakValueFrom(last, x - x1);
+      lastLn = x;
+      break;
+    }
     const RatioSlope v = rs(x);
     last = v;
     lastLn = x;
@@ -777,7 +800,6 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       break;  // NaN
     }
     if (xb - xa <= 1e-13 * std::max(1.0, std::abs(x))) break;
-    if (secant && secantConverged(x, step, previousStep)) break;
     previousStep = secant ? step : kInf;
   }
   if (last.value >= best) {
