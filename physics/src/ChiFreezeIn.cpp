@@ -219,13 +219,14 @@ const YieldTables& yieldTables() {
   return tables;
 }
 
-/// A tabulated integral at mass m; outside the table it is computed directly.
+/// A tabulated integral at mass m (lnM = ln m, which the fast path reads); outside the table it
+/// is computed directly.
 template <class Direct>
 double tabulated(const boost::math::interpolators::cardinal_cubic_b_spline<double>& spline,
-                 const detail::CubicPieces& pieces, double m, Direct direct) {
+                 const detail::CubicPieces& pieces, double m, double lnM, Direct direct) {
   if (!(m > 0.0)) return 0.0;
   const bool slow = reference::slowPath();
-  const double lm = slow ? std::log10(m) : std::log(m) * 0.43429448190325182765;
+  const double lm = slow ? std::log10(m) : lnM * 0.43429448190325182765;
   if (lm < kLogMMin || lm > kLogMMax) return direct();
   const double logValue = slow ? spline(lm) : pieces(lm);
   return logValue < -680.0 ? 0.0 : std::exp(logValue);
@@ -303,16 +304,8 @@ namespace {
 /// (boost/math/special_functions/detail/bessel_k0.hpp: K_0(x) = (1 + P(1/x)/Q(1/x))
 /// e^(-x)/sqrt(x), maximum deviation 4.3e-17), whose e^(-x)/sqrt(x) cancels against K_1's, so
 /// that no exp is added; Boost's own K_0 below.
-double besselK1Double(double x, double* xK0OverK1 = nullptr) {
-  if (x > 700.0) {
-    if (xK0OverK1 != nullptr) *xK0OverK1 = x;  // the term is 0; its slope's weight with it
-    return 0.0;
-  }
-  if (!(x > 1.0)) {
-    const double k1 = boost::math::detail::bessel_k1(x);
-    if (xK0OverK1 != nullptr) *xK0OverK1 = x * boost::math::detail::bessel_k0(x) / k1;
-    return k1;
-  }
+/// besselK1Double for 1 < x <= 700 with e^(-x) given (expMinusX).
+double besselK1AboveOne(double x, double expMinusX, double* xK0OverK1) {
   constexpr double Y = 1.45034217834472656;
   constexpr double P[] = {
       -1.97028041029226295e-01, -2.32408961548087617e+00, -7.98269784507699938e+00,
@@ -347,7 +340,20 @@ double besselK1Double(double x, double* xK0OverK1 = nullptr) {
     }
     *xK0OverK1 = x * (p0 / q0 + 1.0) / k1Rational;
   }
-  return k1Rational * std::exp(-x) / std::sqrt(x);
+  return k1Rational * expMinusX / std::sqrt(x);
+}
+
+double besselK1Double(double x, double* xK0OverK1 = nullptr) {
+  if (x > 700.0) {
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x;  // the term is 0; its slope's weight with it
+    return 0.0;
+  }
+  if (!(x > 1.0)) {
+    const double k1 = boost::math::detail::bessel_k1(x);
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x * boost::math::detail::bessel_k0(x) / k1;
+    return k1;
+  }
+  return besselK1AboveOne(x, std::exp(-x), xK0OverK1);
 }
 
 double onShellPerWidthDouble(double m, double t, double* xK0OverK1 = nullptr) {
@@ -508,13 +514,15 @@ const PhaseConstants& phaseConstants() {
 /// (no log per table), the effective widths computed once and K_1 in double precision.
 class FastRatio {
  public:
-  explicit FastRatio(const ChiProductionPortal& p)
+  /// lnMZ, lnMZs, lnMX: the logs of the portal's vector masses (any value where a mass is 0).
+  FastRatio(const ChiProductionPortal& p, double lnMZ, double lnMZs, double lnMX)
       : c_(p.portal),
         wZ_(effectiveWidth(p.smWidthZ, c_.widthZ)),
         wZs_(effectiveWidth(p.smWidthZs, c_.widthZs)),
         wX_(effectiveWidth(p.smWidthX, c_.widthX)),
-        lnMZs_(c_.mZs > 0.0 ? std::log(c_.mZs) : 0.0),
-        lnMX_(c_.mX > 0.0 ? std::log(c_.mX) : 0.0) {}
+        lnMZ_(lnMZ),
+        lnMZs_(lnMZs),
+        lnMX_(lnMX) {}
   double operator()(double u) const {
     const double t = std::exp(u);
     const SuppressionTable& s = suppressionTable();
@@ -570,7 +578,7 @@ class FastRatio {
     if (!(quarkPhaseGStarSlope() < 1.0)) return -kInf;
     const double lnX = std::log(4.5);
     double lim = std::log(kElectroweakCrossover);
-    if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
+    if (c_.mZ > 0.0) lim = std::min(lim, lnMZ_ - lnX);
     if (c_.mZs > 0.0) {
       lim = std::min(lim, lnMZs_ - lnFlatAbove());
     }
@@ -608,6 +616,7 @@ class FastRatio {
     const SuppressionTable& s = suppressionTable();
     const double h = std::sqrt(8.0 * pi * pi * pi / 90.0) / constants::M_Pl;
     const double tc = kElectroweakCrossover;
+    const double lnTc = std::log(kElectroweakCrossover);
     // max of x^4 K_1 over x >= x0 (above) or x <= x0.
     auto x4K1 = [&](double x0, bool above) {
       if (above ? x0 <= k.xPeak : x0 >= k.xPeak) return k.maxX4K1;
@@ -616,27 +625,51 @@ class FastRatio {
     auto onShell = [&](double m, double w, double tEdge, bool above) {
       return m > 0.0 && w > 0.0 ? w * x4K1(m / tEdge, above) / (constants::zeta3 * m * m) : 0.0;
     };
-    // max of T^3 S(m/T) over T <= tEdge (above: a >= a0) or T >= tEdge.
-    auto t3S = [&](double m, double tEdge, bool above) {
+    // The same for the broken phase at both edges, T_c and T_c/2 (x0 and 2 x0), as a pair: where
+    // both are past the peak and above 1, e^(-2 x0) = (e^(-x0))^2, one exp for the two.
+    auto onShellBelow = [&](double m, double w, double(&edges)[2]) {
+      edges[0] = edges[1] = 0.0;
+      if (!(m > 0.0 && w > 0.0)) return;
+      const double x0 = m / tc;
+      const double x1 = 2.0 * x0;
+      const double norm = w / (constants::zeta3 * m * m);
+      if (x0 > k.xPeak && x0 > 1.0 && x1 <= 700.0) {
+        const double e = std::exp(-x0);
+        edges[0] = norm * 1.01 * x0 * x0 * x0 * x0 * besselK1AboveOne(x0, e, nullptr);
+        edges[1] = norm * 1.01 * x1 * x1 * x1 * x1 * besselK1AboveOne(x1, e * e, nullptr);
+        return;
+      }
+      edges[0] = norm * x4K1(x0, true);
+      edges[1] = norm * x4K1(x1, true);
+    };
+    // max of T^3 S(m/T) over T <= tEdge (above: a >= a0) or T >= tEdge; lnTEdge = ln tEdge,
+    // lnM = ln m.
+    auto t3S = [&](double m, double lnM, double tEdge, double lnTEdge, bool above) {
       const double a0 = m / tEdge;
       if (!(k.aPeak > 0.0) || (above ? a0 <= k.aPeak : a0 >= k.aPeak)) {
         return m * m * m * k.maxSOverA3;
       }
-      return 1.01 * tEdge * tEdge * tEdge * s.fromLog(a0, std::log(a0));
+      return 1.01 * tEdge * tEdge * tEdge * s.fromLog(a0, lnM - lnTEdge);
     };
     if (symmetric) {
       const double bound = 3.0 * constants::zeta3 * c_.gY * c_.gY * (10.25 / 2.0) *
-                               t3S(c_.mX, tc, false) / (pi * pi * pi) +
+                               t3S(c_.mX, lnMX_, tc, lnTc, false) / (pi * pi * pi) +
                            onShell(c_.mX, wX_, tc, false);
       return 1.05 * bound / (h * std::sqrt(k.gStarMinSymmetric));
     }
-    auto below = [&](double tEdge, double gMin) {
-      const double bound =
-          3.0 * constants::zeta3 * c_.gQ * c_.gQ * 8.0 * t3S(c_.mZs, tEdge, true) / (pi * pi * pi) +
-          onShell(c_.mZ, wZ_, tEdge, true) + onShell(c_.mZs, wZs_, tEdge, true);
+    double onZ[2];
+    double onZs[2];
+    onShellBelow(c_.mZ, wZ_, onZ);
+    onShellBelow(c_.mZs, wZs_, onZs);
+    auto below = [&](int edge, double gMin) {
+      const double tEdge = edge == 0 ? tc : 0.5 * tc;
+      const double lnTEdge = edge == 0 ? lnTc : lnTc - std::numbers::ln2;
+      const double bound = 3.0 * constants::zeta3 * c_.gQ * c_.gQ * 8.0 *
+                               t3S(c_.mZs, lnMZs_, tEdge, lnTEdge, true) / (pi * pi * pi) +
+                           onZ[edge] + onZs[edge];
       return bound / (h * std::sqrt(gMin));
     };
-    return 1.05 * std::max(below(tc, k.gStarMinUpperBroken), below(0.5 * tc, k.gStarMinBroken));
+    return 1.05 * std::max(below(0, k.gStarMinUpperBroken), below(1, k.gStarMinBroken));
   }
 
   double monotoneFrom() const {
@@ -647,7 +680,7 @@ class FastRatio {
 
  private:
   const ChiPortal& c_;
-  double wZ_, wZs_, wX_, lnMZs_, lnMX_;
+  double wZ_, wZs_, wX_, lnMZ_, lnMZs_, lnMX_;
 };
 
 /// The stopping rule of the secant steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
@@ -678,11 +711,9 @@ double peakValueFrom(const RatioSlope& v, double d) { return v.value * (1.0 + 0.
 template <class RatioWithSlope>
 bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const double (&fs)[3],
                       double& best, double& bestLn) {
-  const double y0 = std::log(fs[0]);
-  const double y1 = std::log(fs[1]);
-  const double y2 = std::log(fs[2]);
-  const double d1 = (y1 - y0) / (xs[1] - xs[0]);
-  const double d2 = (y2 - y1) / (xs[2] - xs[1]);
+  // The divided differences of ln(r/H), from the ratios of neighbours (two logs, not three).
+  const double d1 = std::log(fs[1] / fs[0]) / (xs[1] - xs[0]);
+  const double d2 = std::log(fs[2] / fs[1]) / (xs[2] - xs[1]);
   const double c = (d2 - d1) / (xs[2] - xs[0]);  // half the second derivative
   if (!(c < 0.0)) return false;
   double x0 = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
@@ -827,49 +858,55 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   ChiPortal unitY;
   unitY.gY = 1.0;
   const double tTop = 1e4 * std::max({c.mX, c.mZs, tc});
-  auto contactBelow = [&](double m) {
-    return tabulated(tab.contactBelow, tab.pieces[0], m, [&] {
+  // The vector masses' logs, once (the yield tables, FastRatio and the grid's ends read them).
+  const double lnMZ = c.mZ > 0.0 ? std::log(c.mZ) : -kInf;
+  const double lnMZs = c.mZs > 0.0 ? std::log(c.mZs) : -kInf;
+  const double lnMX = c.mX > 0.0 ? std::log(c.mX) : -kInf;
+  auto contactBelow = [&](double m, double lnM) {
+    return tabulated(tab.contactBelow, tab.pieces[0], m, lnM, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
           kLowestTemperature, tc);
     });
   };
-  auto contactAbove = [&](double m) {
-    return tabulated(tab.contactAbove, tab.pieces[1], m, [&] {
+  auto contactAbove = [&](double m, double lnM) {
+    return tabulated(tab.contactAbove, tab.pieces[1], m, lnM, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
           tTop);
     });
   };
-  auto onShellBelow = [&](double m) {
-    return tabulated(tab.onShellBelow, tab.pieces[2], m, [&] {
+  auto onShellBelow = [&](double m, double lnM) {
+    return tabulated(tab.onShellBelow, tab.pieces[2], m, lnM, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc);
     });
   };
-  auto onShellAbove = [&](double m) {
-    return tabulated(tab.onShellAbove, tab.pieces[3], m, [&] {
+  auto onShellAbove = [&](double m, double lnM) {
+    return tabulated(tab.onShellAbove, tab.pieces[3], m, lnM, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop);
     });
   };
-  r.resonantYield = (wZ > 0.0 ? wZ * onShellBelow(c.mZ) : 0.0) +
-                    (wZs > 0.0 ? wZs * onShellBelow(c.mZs) : 0.0) +
-                    (wX > 0.0 ? wX * onShellAbove(c.mX) : 0.0);
-  r.freezeInYield =
-      r.resonantYield + c.gQ * c.gQ * contactBelow(c.mZs) + c.gY * c.gY * contactAbove(c.mX);
+  r.resonantYield = (wZ > 0.0 ? wZ * onShellBelow(c.mZ, lnMZ) : 0.0) +
+                    (wZs > 0.0 ? wZs * onShellBelow(c.mZs, lnMZs) : 0.0) +
+                    (wX > 0.0 ? wX * onShellAbove(c.mX, lnMX) : 0.0);
+  r.freezeInYield = r.resonantYield + c.gQ * c.gQ * contactBelow(c.mZs, lnMZs) +
+                    c.gY * c.gY * contactAbove(c.mX, lnMX);
 
   // Thermalisation ratio: a grid in ln T (below the lightest mass everything rises with T, above
   // 100 x the heaviest scale everything falls), then Brent's method around the largest point.
   const bool slow = reference::slowPath();
-  const FastRatio fastRatio(p);
+  const FastRatio fastRatio(p, lnMZ, lnMZs, lnMX);
   auto ratio = [&](double lnT) {
     if (!slow) return fastRatio(lnT);
     const double t = std::exp(lnT);
     return chiProductionRatePerChi(p, t) / hubble(t);
   };
-  const double lightest = std::min({c.mZ, c.mZs > 0.0 ? c.mZs : kInf, c.mX > 0.0 ? c.mX : kInf});
-  const double lnLo = std::log(std::max(kLowestTemperature, 0.01 * lightest));
-  const double lnHi = std::log(100.0 * std::max({c.mX, c.mZs, tc}));
+  // From 0.01 x the lightest vector mass (not below 1e-4 GeV) to 100 x the heaviest scale, in
+  // ln T from the masses' logs.
   const double lnTc = std::log(tc);
+  const double lnLightest = std::min({lnMZ, c.mZs > 0.0 ? lnMZs : kInf, c.mX > 0.0 ? lnMX : kInf});
+  const double lnLo = std::max(std::log(kLowestTemperature), lnLightest - 2.0 * std::numbers::ln10);
+  const double lnHi = std::max({lnMX, lnMZs, lnTc}) + 2.0 * std::numbers::ln10;
   constexpr double kStep = 0.25 * 2.302585092994046;  // 4 points per decade
   const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
   double bestLn = lnLo;
