@@ -129,6 +129,36 @@ class SuppressionTable {
     if (!((slow ? spline_(la) : pieces_(la)) < 0.0)) return 0.0;  // min(1, e^v) at 1
     return (slow ? spline_.prime(la) : pieces_.prime(la)) * 0.43429448190325182765;
   }
+  /// fromLog(a, lnA) with logSlope(a, lnA, false) in slope and logCurvature(a, lnA, false) in
+  /// curvature: the same values from one look-up of the cubic.
+  double fromLogWithDerivatives(double a, double lnA, double& slope, double& curvature) const {
+    slope = curvature = 0.0;
+    if (!(a > 0.0)) return 0.0;
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    const double la = lnA * kInvLn10;
+    if (la <= kLogAMin) {
+      slope = 4.0;
+      return a * a * a * a / 192.0;
+    }
+    if (la >= kLogAMax) return 1.0;
+    double first, second;
+    const double v = pieces_.withDerivatives(la, first, second);
+    if (v < 0.0) {
+      slope = first * kInvLn10;
+      curvature = second * kInvLn10 * kInvLn10;
+    }
+    return std::min(1.0, std::exp(v));
+  }
+  /// d^2 ln S/d (ln a)^2 of the same: the cubic's (or Boost's spline's) second derivative over
+  /// ln 10^2; 0 outside the table (S = a^4/192 below, 1 above) and where S is clamped to 1.
+  double logCurvature(double a, double lnA, bool slow) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = slow ? std::log10(a) : lnA * 0.43429448190325182765;
+    if (la <= kLogAMin || la >= kLogAMax) return 0.0;
+    if (!((slow ? spline_(la) : pieces_(la)) < 0.0)) return 0.0;
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    return (slow ? spline_.double_prime(la) : pieces_.secondDerivative(la)) * kInvLn10 * kInvLn10;
+  }
 
  private:
   boost::math::interpolators::cardinal_cubic_b_spline<double> spline_;
@@ -362,16 +392,32 @@ double onShellPerWidthDouble(double m, double t, double* xK0OverK1 = nullptr) {
 }
 
 /// r/H and its logarithmic derivative d ln(r/H)/d ln T at one temperature.
+/// With its second derivative d^2 ln(r/H)/d (ln T)^2 (curvature), for Newton's steps.
 struct RatioSlope {
   double value = 0.0;
   double slope = 0.0;
+  double curvature = 0.0;
 };
 
 /// The log-slope of r/H from its terms: sum_k r_k d ln r_k/d ln T over r, minus H's
-/// d ln H/d ln T = 2 + (1/2) d ln g_*/d ln T (H = sqrt(8 pi^3 g_*/90) T^2/M_Pl).
-double ratioLogSlope(double rate, double weighted, double lnT) {
-  return (rate > 0.0 ? weighted / rate : 0.0) - 2.0 - 0.5 * thermal::gStarLogSlopeOfLog(lnT);
+/// d ln H/d ln T = 2 + (1/2) d ln g_*/d ln T (H = sqrt(8 pi^3 g_*/90) T^2/M_Pl; gStarSlope is
+/// d ln g_*/d ln T).
+double ratioLogSlope(double rate, double weighted, double gStarSlope) {
+  return (rate > 0.0 ? weighted / rate : 0.0) - 2.0 - 0.5 * gStarSlope;
 }
+
+/// Its derivative in ln T: with r = sum_k r_k, s_k = d ln r_k/d ln T, d r_k/d ln T = r_k s_k, so
+/// d(sum_k r_k s_k/r)/d ln T = sum_k r_k (s_k^2 + s_k')/r - (sum_k r_k s_k/r)^2 (weighted2 is
+/// sum_k r_k (s_k^2 + s_k')), minus H's (1/2) d^2 ln g_*/d (ln T)^2 (gStarCurvature).
+double ratioLogCurvature(double rate, double weighted, double weighted2, double gStarCurvature) {
+  const double mean = rate > 0.0 ? weighted / rate : 0.0;
+  return (rate > 0.0 ? weighted2 / rate : 0.0) - mean * mean - 0.5 * gStarCurvature;
+}
+
+/// d/d ln T of an on-shell term's log-slope x K_0/K_1 - 1 (x = M/T, dx/d ln T = -x): with
+/// g = x K_0/K_1, K_0' = -K_1 and K_1' = -K_0 - K_1/x, dg/dx = 2 K_0/K_1 - x + x (K_0/K_1)^2, so
+/// the derivative is -x dg/dx = x^2 - g (2 + g).
+double onShellLogCurvature(double x, double g) { return x * x - g * (2.0 + g); }
 
 /// The reference path's r/H (the value exactly as before: chiProductionRatePerChi over hubble)
 /// and its log-slope, term by term from the same slow functions: Boost's spline derivatives
@@ -386,21 +432,27 @@ RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
   const SuppressionTable& s = suppressionTable();
   double rate = 0.0;
   double weighted = 0.0;
+  double weighted2 = 0.0;
   auto onShell = [&](double m, double w) {
     if (!(m > 0.0)) return;
     const double x = m / t;
     const double term = onShellPerWidth(m, t) * w;
     if (!(term > 0.0)) return;
     rate += term;
-    weighted +=
-        term * (x * boost::math::cyl_bessel_k(0, x) / boost::math::cyl_bessel_k(1, x) - 1.0);
+    const double g = x * boost::math::cyl_bessel_k(0, x) / boost::math::cyl_bessel_k(1, x);
+    weighted += term * (g - 1.0);
+    weighted2 += term * ((g - 1.0) * (g - 1.0) + onShellLogCurvature(x, g));
   };
   const double mContact = t >= kElectroweakCrossover ? c.mX : c.mZs;
   const double contact = chiAnnihilationRate(c, t) * continuumSuppression(mContact / t);
   rate += contact;
   if (contact > 0.0) {
-    weighted += contact * (chiAnnihilationRateLogSlope(c, t, u) -
-                           s.logSlope(mContact / t, 0.0, /*slow=*/true));
+    // ln S read at ln a = ln M - ln T: its u-derivative -d ln S/d ln a, second +d^2 ln S/d ln a^2.
+    const double sc =
+        chiAnnihilationRateLogSlope(c, t, u) - s.logSlope(mContact / t, 0.0, /*slow=*/true);
+    weighted += contact * sc;
+    weighted2 += contact * (sc * sc + chiAnnihilationRateLogCurvature(c, t, u) +
+                            s.logCurvature(mContact / t, 0.0, /*slow=*/true));
   }
   if (t >= kElectroweakCrossover) {
     onShell(c.mX, effectiveWidth(p.smWidthX, c.widthX));
@@ -408,7 +460,10 @@ RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
     onShell(c.mZ, effectiveWidth(p.smWidthZ, c.widthZ));
     onShell(c.mZs, effectiveWidth(p.smWidthZs, c.widthZs));
   }
-  r.slope = ratioLogSlope(rate, weighted, u);
+  double gStarSlope, gStarCurvature;
+  thermal::gStarOfLogWithLogDerivatives(u, gStarSlope, gStarCurvature);
+  r.slope = ratioLogSlope(rate, weighted, gStarSlope);
+  r.curvature = ratioLogCurvature(rate, weighted, weighted2, gStarCurvature);
   return r;
 }
 
@@ -541,28 +596,49 @@ class FastRatio {
   RatioSlope withSlope(double u) const {
     const double t = std::exp(u);
     const SuppressionTable& s = suppressionTable();
-    double rate;
-    double weighted;
+    double rate = 0.0;
+    double weighted = 0.0;
+    double weighted2 = 0.0;  // sum_k r_k (s_k^2 + s_k'), ratioLogCurvature
+    // An on-shell term r_k with g = x K_0/K_1 (referenceRatioWithSlope).
+    auto onShell = [&](double term, double x, double g) {
+      if (!(term > 0.0)) return;
+      weighted += term * (g - 1.0);
+      weighted2 += term * ((g - 1.0) * (g - 1.0) + onShellLogCurvature(x, g));
+    };
+    // The contact term with its log-slope sc and the slope's derivative dsc.
+    auto contactTerm = [&](double term, double sc, double dsc) {
+      if (!(term > 0.0)) return;
+      weighted += term * sc;
+      weighted2 += term * (sc * sc + dsc);
+    };
+    // S, the species sum and g_* each from one look-up of its cubic, with the derivatives.
+    double sSlope, sCurvature;
     if (t >= kElectroweakCrossover) {
-      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mX / t, lnMX_ - u);
+      const double contact = chiAnnihilationRate(c_, t, u) *
+                             s.fromLogWithDerivatives(c_.mX / t, lnMX_ - u, sSlope, sCurvature);
       double xX = 0.0;
       const double onX = onShellPerWidthDouble(c_.mX, t, &xX) * wX_;
       rate = contact + onX;
-      weighted = (contact > 0.0 ? contact * (5.0 - s.logSlope(c_.mX / t, lnMX_ - u, false)) : 0.0) +
-                 (onX > 0.0 ? onX * (xX - 1.0) : 0.0);
+      contactTerm(contact, 5.0 - sSlope, sCurvature);
+      onShell(onX, c_.mX / t, xX);
     } else {
-      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mZs / t, lnMZs_ - u);
+      double rateSlope, rateCurvature;
+      const double contact =
+          chiAnnihilationRateWithLogDerivatives(c_, t, u, rateSlope, rateCurvature) *
+          s.fromLogWithDerivatives(c_.mZs / t, lnMZs_ - u, sSlope, sCurvature);
       double xZ = 0.0;
       double xZs = 0.0;
       const double onZ = onShellPerWidthDouble(c_.mZ, t, &xZ) * wZ_;
       const double onZs = onShellPerWidthDouble(c_.mZs, t, &xZs) * wZs_;
       rate = contact + onZ + onZs;
-      weighted = (contact > 0.0 ? contact * (chiAnnihilationRateLogSlope(c_, t, u) -
-                                             s.logSlope(c_.mZs / t, lnMZs_ - u, false))
-                                : 0.0) +
-                 (onZ > 0.0 ? onZ * (xZ - 1.0) : 0.0) + (onZs > 0.0 ? onZs * (xZs - 1.0) : 0.0);
+      contactTerm(contact, rateSlope - sSlope, rateCurvature + sCurvature);
+      onShell(onZ, c_.mZ / t, xZ);
+      onShell(onZs, c_.mZs / t, xZs);
     }
-    return {rate / hubbleRate(t, thermal::gStarOfLog(u)), ratioLogSlope(rate, weighted, u)};
+    double gStarSlope, gStarCurvature;
+    const double gStar = thermal::gStarOfLogWithLogDerivatives(u, gStarSlope, gStarCurvature);
+    return {rate / hubbleRate(t, gStar), ratioLogSlope(rate, weighted, gStarSlope),
+            ratioLogCurvature(rate, weighted, weighted2, gStarCurvature)};
   }
   /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
   /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
@@ -683,31 +759,29 @@ class FastRatio {
   double wZ_, wZs_, wX_, lnMZ_, lnMZs_, lnMX_;
 };
 
-/// The stopping rule of the secant steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
-/// |ln T| = 1) that is at most a hundredth of the step before and whose product with it is below
-/// 1e-11 (the secant's next error is about that product times |s''/2s'|, O(1): the point is
-/// then within about 1e-11 of the root).
-bool secantConverged(double x, double step, double previousStep) {
+/// The stopping rule of Newton's steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
+/// |ln T| = 1) that is at most a hundredth of the step before (so that the steps converge
+/// quadratically: the point after the step is within about |s''/2s'| d^2 <= 1e-12 |ln T|^2 of the
+/// root, |s''/2s'| of order 1 at these peaks, the step d itself not evaluated).
+bool newtonConverged(double x, double step, double previousStep) {
   const double scale = std::max(1.0, std::abs(x));
-  return step <= 1e-6 * scale && step <= 0.01 * previousStep &&
-         step * previousStep <= 1e-11 * scale * scale;
+  return step <= 1e-6 * scale && step <= 0.01 * previousStep;
 }
 
-/// r/H at the secant's next point x1 + d from its value and log-slope s1 at x1 (v): the step is
-/// d = -s1/c2 with c2 = (s1 - s0)/(x1 - x0), the secant's curvature of ln(r/H), so Taylor's
-/// expansion ln(r/H)(x1 + d) = ln(r/H)(x1) + s1 d + c2 d^2/2 = ln(r/H)(x1) + s1 d/2, and
-/// r/H(x1 + d) = v e^(s1 d/2) = v (1 + s1 d/2) to (s1 d)^2/8. Where secantConverged holds for
-/// x1 + d, |d| <= 1e-6 |ln T| and s1 d = -c2 d^2: the terms left out (the curvature's error times
-/// d^2/2, the third derivative's d^3/6, (s1 d)^2/8) are below 1e-16 relative, under the rounding
-/// of an evaluation, so the stopping point is not evaluated (both paths).
+/// r/H at the point x + d after Newton's step d = -s/f'' from x (v: value, log-slope s and
+/// curvature f'' of ln(r/H) there): Taylor's expansion ln(r/H)(x + d) = ln(r/H)(x) + s d +
+/// f'' d^2/2 = ln(r/H)(x) + s d/2, so r/H(x + d) = v e^(s d/2) = v (1 + s d/2) to (s d)^2/8.
+/// Where newtonConverged holds, |d| <= 1e-6 |ln T| and s d = -f'' d^2: the terms left out (the
+/// third derivative's d^3/6, (s d)^2/8) are below 1e-16 relative, under the rounding of an
+/// evaluation, so the stopping point is not evaluated (both paths).
 double peakValueFrom(const RatioSlope& v, double d) { return v.value * (1.0 + 0.5 * v.slope * d); }
 
 /// The peak from the grid's three points around it, xs[1] the largest (the neighbours in the
 /// same phase, values fs, > 0): the vertex of the parabola through their ln(r/H) as the first
-/// point, a Newton step on the slope with the parabola's curvature as the second, then secant
-/// steps on the slope until secantConverged. False, and best and bestLn untouched, if the
-/// parabola is not concave, a point leaves (xs[0], xs[2]), it takes more than 12 points or
-/// ends below the grid's largest (the caller then brackets: peakBySlope).
+/// point, then Newton's steps on the slope with its analytic derivative (the curvature; the
+/// parabola's where that is not negative) until newtonConverged. False, and best and bestLn
+/// untouched, if the parabola is not concave, a point leaves (xs[0], xs[2]), it takes more than
+/// 12 points or ends below the grid's largest (the caller then brackets: peakBySlope).
 template <class RatioWithSlope>
 bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const double (&fs)[3],
                       double& best, double& bestLn) {
@@ -716,58 +790,48 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
   const double d2 = std::log(fs[2] / fs[1]) / (xs[2] - xs[1]);
   const double c = (d2 - d1) / (xs[2] - xs[0]);  // half the second derivative
   if (!(c < 0.0)) return false;
-  double x0 = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
-  if (!(x0 > xs[0] && x0 < xs[2])) return false;
-  RatioSlope v0 = rs(x0);
-  if (v0.slope == 0.0) {
-    if (!(v0.value >= best)) return false;
-    best = v0.value;
-    bestLn = x0;
-    return true;
-  }
-  double x1 = x0 - v0.slope / (2.0 * c);
-  double s0 = v0.slope;
+  double x = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
+  double previousStep = kInf;
   for (int k = 0; k < 12; ++k) {
-    if (!(x1 > xs[0] && x1 < xs[2])) {
-      return false;
-    }
-    const RatioSlope v1 = rs(x1);
-    const double step = std::abs(x1 - x0);
-    if (v1.slope == 0.0) {
-      if (!(v1.value >= best)) return false;
-      best = v1.value;
-      bestLn = x1;
+    if (!(x > xs[0] && x < xs[2])) return false;
+    const RatioSlope v = rs(x);
+    if (v.slope == 0.0) {
+      if (!(v.value >= best)) return false;
+      best = v.value;
+      bestLn = x;
       return true;
     }
-    if (!(v1.slope == v1.slope) || v1.slope == s0) return false;
-    const double x2 = x1 - v1.slope * (x1 - x0) / (v1.slope - s0);
-    if (x2 > xs[0] && x2 < xs[2] && secantConverged(x2, std::abs(x2 - x1), step)) {
-      // x2 is the peak to the stopping rule's ~1e-11; its value from x1's (peakValueFrom),
-      // x2 itself not evaluated.
-      const double value = peakValueFrom(v1, x2 - x1);
+    if (!(v.slope == v.slope)) return false;
+    const double curvature = v.curvature < 0.0 ? v.curvature : 2.0 * c;
+    const double d = -v.slope / curvature;
+    const double next = x + d;
+    const double step = std::abs(d);
+    if (next > xs[0] && next < xs[2] && newtonConverged(next, step, previousStep)) {
+      // `next` is the peak to ~1e-12; its value from x's (peakValueFrom), not evaluated.
+      const double value = peakValueFrom(v, d);
       if (!(value >= best)) return false;
       best = value;
-      bestLn = x2;
+      bestLn = next;
       return true;
     }
-    x0 = x1;
-    s0 = v1.slope;
-    x1 = x2;
+    x = next;
+    previousStep = step;
   }
   return false;
 }
 
 /// Where, between the grid's largest point and its neighbour, d ln(r/H)/d ln T = 0, to rounding:
 /// value-only maximisers (Brent) place a flat maximum only to the square root of the precision
-/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-11 in ln T.
-/// `rs(u)` gives r/H and its log-slope at u = ln T; the grid found `best` at `bestLn`, with the
-/// search interval [a, b] around it (one phase, so r/H continuous in it). The slope at bestLn
-/// picks the side; the slope at that side's end must have the other sign (a bracket); where it
-/// has not and the end is larger (a phase's edge, where [a, b] was cut) the end is the peak,
-/// else this returns false (a dip between two rises; the caller falls back to Brent). In the
-/// bracket: secant steps on the slope (from the ends' linear interpolation), a bisection where
-/// a step leaves the bracket or two steps have not halved it, until the bracket is below
-/// 1e-13 |ln T| or secantConverged. best and bestLn become the last point if it is larger
+/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-12 in ln T.
+/// `rs(u)` gives r/H, its log-slope and the slope's derivative at u = ln T; the grid found `best`
+/// at `bestLn`, with the search interval [a, b] around it (one phase, so r/H continuous in it).
+/// The slope at bestLn picks the side; the slope at that side's end must have the other sign (a
+/// bracket); where it has not and the end is larger (a phase's edge, where [a, b] was cut) the
+/// end is the peak, else this returns false (a dip between two rises; the caller falls back to
+/// Brent). In the bracket: Newton's steps on the slope from the last point (the first from the
+/// end with the smaller |slope/curvature|), a bisection where a step leaves the bracket, the
+/// curvature is not negative or two steps have not halved it, until the bracket is below
+/// 1e-13 |ln T| or newtonConverged. best and bestLn become the last point if it is larger
 /// than the grid's (else, a minimum between two maxima, they stay).
 template <class RatioWithSlope>
 bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, double& bestLn) {
@@ -791,37 +855,35 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
   // xa: slope > 0 (left), xb: slope < 0 (right).
   double xa = up ? bestLn : end;
   double xb = up ? end : bestLn;
-  double x0 = xa;
-  double s0 = up ? at.slope : atEnd.slope;
-  double x1 = xb;
-  double s1 = up ? atEnd.slope : at.slope;  // the secant's last two points
-  double widthBefore = kInf;                // the bracket two steps ago
+  // Newton's first step from the end whose step is the shorter.
+  auto newtonStep = [](const RatioSlope& v) {
+    return v.curvature < 0.0 ? -v.slope / v.curvature : kInf;
+  };
+  const bool fromEnd = std::abs(newtonStep(atEnd)) < std::abs(newtonStep(at));
+  RatioSlope last = fromEnd ? atEnd : at;  // the last point evaluated
+  double lastLn = fromEnd ? end : bestLn;
+  double widthBefore = kInf;  // the bracket two steps ago
   double previousStep = kInf;
-  RatioSlope last{};
-  double lastLn = bestLn;
   for (int k = 0; k < 100; ++k) {
-    double x = x1 - s1 * (x1 - x0) / (s1 - s0);
-    bool secant = x > xa && x < xb;
+    const double d = newtonStep(last);
+    double x = lastLn + d;
+    bool newton = x > xa && x < xb;
     if (k % 2 == 0) {
-      if (!(xb - xa <= 0.5 * widthBefore)) secant = false;
+      if (!(xb - xa <= 0.5 * widthBefore)) newton = false;
       widthBefore = xb - xa;
     }
-    if (!secant) x = 0.5 * (xa + xb);
-    if (secant && secantConverged(x, std::abs(x - x1), previousStep)) {
-      // The secant's point is the peak to ~1e-11: its value from that of x1, the last point
-      // evaluated (peakValueFrom); x itself is not evaluated.
-      last.value = peakValueFrom(last, x - x1);
+    if (!newton) x = 0.5 * (xa + xb);
+    const double step = std::abs(x - lastLn);
+    if (newton && newtonConverged(x, step, previousStep)) {
+      // Newton's point is the peak to ~1e-12: its value from that of the last point evaluated
+      // (peakValueFrom); x itself is not evaluated.
+      last.value = peakValueFrom(last, d);
       lastLn = x;
       break;
     }
     const RatioSlope v = rs(x);
     last = v;
     lastLn = x;
-    const double step = std::abs(x - x1);
-    x0 = x1;
-    s0 = s1;
-    x1 = x;
-    s1 = v.slope;
     if (v.slope == 0.0) break;
     if (v.slope > 0.0) {
       xa = x;
@@ -831,7 +893,7 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       break;  // NaN
     }
     if (xb - xa <= 1e-13 * std::max(1.0, std::abs(x))) break;
-    previousStep = secant ? step : kInf;
+    previousStep = newton ? step : kInf;
   }
   if (last.value >= best) {
     best = last.value;
