@@ -90,11 +90,12 @@ class SuppressionTable {
     spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(
         logS.begin(), logS.end(), kLogAMin, 1.0 / kAPerDecade);
     pieces_ = detail::CubicPieces(spline_, kLogAMin, 1.0 / kAPerDecade, n);
-    // The largest a up to which d ln S/d ln a >= 3.5 (S = a^4/192 below the table: slope 4),
-    // on a grid 20 times finer than the table's, one fine step short for safety.
+    // The largest a up to which d ln S/d ln a >= 3.2 (S = a^4/192 below the table: slope 4),
+    // on a grid 20 times finer than the table's, one fine step short for safety (about 2.07:
+    // the slope of the integral itself is 3.51 at a = 1.5, 3.24 at 2, 2.96 at 2.5).
     const double fine = 1.0 / (20.0 * kAPerDecade);
     double la = kLogAMin;
-    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.5) la += fine;
+    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.2) la += fine;
     steepBelow_ = std::pow(10.0, la - fine);
     // The smallest a from which on d ln S/d ln a <= 2 (S = 1 above the table: slope 0).
     la = kLogAMax;
@@ -640,10 +641,6 @@ class FastRatio {
     return {rate / hubbleRate(t, gStar), ratioLogSlope(rate, weighted, gStarSlope),
             ratioLogCurvature(rate, weighted, weighted2, gStarCurvature)};
   }
-  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
-  /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
-  /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
-  /// for x <= 2.5; g_* does not fall with T. +inf without an X'.
   /// ln T up to which r/H rises with T between consecutive points of the quark phase (above
   /// the QCD transition, below the crossover, where g_* is continuous): the contact part goes
   /// as T^3 Sigma(T) S(M_Zs/T)/sqrt(g_*), Sigma not falling with T, rising where d ln S/d ln a
@@ -748,9 +745,15 @@ class FastRatio {
     return 1.05 * std::max(below(0, k.gStarMinUpperBroken), below(1, k.gStarMinBroken));
   }
 
+  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
+  /// T^3 S(M_X/T)/sqrt(g_*), with ln-slope 3 - d ln S/d ln a - (1/2) d ln g_*/d ln T in T,
+  /// falling where d ln S/d ln a >= 3.2 (a <= a_3.2, steepBelow); the on-shell part as
+  /// x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1) - (1/2) d ln g_*/
+  /// d ln T, below -0.2 for x <= 3.2 (x K_0/K_1 = 2.79 there, 3 at the peak x = 3.41); g_* does
+  /// not fall with T. +inf without an X'. (Before: a_3.5 and x <= 2.5.)
   double monotoneFrom() const {
     if (!(c_.mX > 0.0)) return kInf;
-    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 3.2));
     return lnMX_ - lnSteep;
   }
 
@@ -973,7 +976,7 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
   double bestLn = lnLo;
   double best = -1.0;
-  // Fast path: above the crossover and above T = M_X / min(a_3.5, 2.5) every term of r/H falls
+  // Fast path: above the crossover and above T = M_X / min(a_3.2, 3.2) every term of r/H falls
   // with T (FastRatio::monotoneFrom), so no later grid point can be the largest: the grid
   // stops at its first point there, with the same maximum.
   const double lnStop = slow ? kInf : std::max(lnTc + 1e-9, fastRatio.monotoneFrom());
