@@ -832,8 +832,9 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
 /// bracket); where it has not and the end is larger (a phase's edge, where [a, b] was cut) the
 /// end is the peak, else this returns false (a dip between two rises; the caller falls back to
 /// Brent). In the bracket: Newton's steps on the slope from the last point (the first from the
-/// end with the smaller |slope/curvature|), a bisection where a step leaves the bracket, the
-/// curvature is not negative or two steps have not halved it, until the bracket is below
+/// end with the smaller |slope/curvature|), the secant through the last two points where
+/// Newton's step leaves the bracket or the curvature is not negative, a bisection where that
+/// leaves it too or two steps have not halved the bracket, until the bracket is below
 /// 1e-13 |ln T| or newtonConverged. best and bestLn become the last point if it is larger
 /// than the grid's (else, a minimum between two maxima, they stay).
 template <class RatioWithSlope>
@@ -865,17 +866,26 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
   const bool fromEnd = std::abs(newtonStep(atEnd)) < std::abs(newtonStep(at));
   RatioSlope last = fromEnd ? atEnd : at;  // the last point evaluated
   double lastLn = fromEnd ? end : bestLn;
+  RatioSlope before = fromEnd ? at : atEnd;  // the one before it, for a secant step
+  double beforeLn = fromEnd ? bestLn : end;
   double widthBefore = kInf;  // the bracket two steps ago
   double previousStep = kInf;
   for (int k = 0; k < 100; ++k) {
     const double d = newtonStep(last);
     double x = lastLn + d;
     bool newton = x > xa && x < xb;
+    bool secant = false;
+    if (!newton && last.slope != before.slope) {
+      // Where Newton's step leaves the bracket or the curvature is not negative: the secant
+      // through the last two points.
+      x = lastLn - last.slope * (lastLn - beforeLn) / (last.slope - before.slope);
+      secant = x > xa && x < xb;
+    }
     if (k % 2 == 0) {
-      if (!(xb - xa <= 0.5 * widthBefore)) newton = false;
+      if (!(xb - xa <= 0.5 * widthBefore)) newton = secant = false;
       widthBefore = xb - xa;
     }
-    if (!newton) x = 0.5 * (xa + xb);
+    if (!newton && !secant) x = 0.5 * (xa + xb);
     const double step = std::abs(x - lastLn);
     if (newton && newtonConverged(x, step, previousStep)) {
       // Newton's point is the peak to ~1e-12: its value from that of the last point evaluated
@@ -885,6 +895,8 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       break;
     }
     const RatioSlope v = rs(x);
+    before = last;
+    beforeLn = lastLn;
     last = v;
     lastLn = x;
     if (v.slope == 0.0) break;
@@ -896,7 +908,7 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       break;  // NaN
     }
     if (xb - xa <= 1e-13 * std::max(1.0, std::abs(x))) break;
-    previousStep = newton ? step : kInf;
+    previousStep = newton || secant ? step : kInf;
   }
   if (last.value >= best) {
     best = last.value;
