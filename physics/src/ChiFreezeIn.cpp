@@ -425,6 +425,8 @@ double onShellLogCurvature(double x, double g) { return x * x - g * (2.0 + g); }
 /// for the species sum, S and g_*, and x K_0/K_1 from cyl_bessel_k (long double). Each term's
 /// log-slope in T: the contact rate ~ T^5 sum(T) S(M/T), 5 + d ln sum/d ln T - d ln S/d ln a;
 /// an on-shell V ~ M^2 K_1(x)/T^2, x = M/T, with K_1' = -K_0 - K_1/x: x K_0(x)/K_1(x) - 1.
+/// The slope's derivative (ratioLogCurvature) from the splines' second derivatives
+/// (double_prime) and onShellLogCurvature.
 RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
   const double t = std::exp(u);
   RatioSlope r;
