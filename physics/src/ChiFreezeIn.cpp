@@ -90,11 +90,12 @@ class SuppressionTable {
     spline_ = boost::math::interpolators::cardinal_cubic_b_spline<double>(
         logS.begin(), logS.end(), kLogAMin, 1.0 / kAPerDecade);
     pieces_ = detail::CubicPieces(spline_, kLogAMin, 1.0 / kAPerDecade, n);
-    // The largest a up to which d ln S/d ln a >= 3.5 (S = a^4/192 below the table: slope 4),
-    // on a grid 20 times finer than the table's, one fine step short for safety.
+    // The largest a up to which d ln S/d ln a >= 3.2 (S = a^4/192 below the table: slope 4),
+    // on a grid 20 times finer than the table's, one fine step short for safety (about 2.07:
+    // the slope of the integral itself is 3.51 at a = 1.5, 3.24 at 2, 2.96 at 2.5).
     const double fine = 1.0 / (20.0 * kAPerDecade);
     double la = kLogAMin;
-    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.5) la += fine;
+    while (la < kLogAMax && spline_.prime(la) / std::log(10.0) >= 3.2) la += fine;
     steepBelow_ = std::pow(10.0, la - fine);
     // The smallest a from which on d ln S/d ln a <= 2 (S = 1 above the table: slope 0).
     la = kLogAMax;
@@ -128,6 +129,36 @@ class SuppressionTable {
     if (la >= kLogAMax) return 0.0;
     if (!((slow ? spline_(la) : pieces_(la)) < 0.0)) return 0.0;  // min(1, e^v) at 1
     return (slow ? spline_.prime(la) : pieces_.prime(la)) * 0.43429448190325182765;
+  }
+  /// fromLog(a, lnA) with logSlope(a, lnA, false) in slope and logCurvature(a, lnA, false) in
+  /// curvature: the same values from one look-up of the cubic.
+  double fromLogWithDerivatives(double a, double lnA, double& slope, double& curvature) const {
+    slope = curvature = 0.0;
+    if (!(a > 0.0)) return 0.0;
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    const double la = lnA * kInvLn10;
+    if (la <= kLogAMin) {
+      slope = 4.0;
+      return a * a * a * a / 192.0;
+    }
+    if (la >= kLogAMax) return 1.0;
+    double first, second;
+    const double v = pieces_.withDerivatives(la, first, second);
+    if (v < 0.0) {
+      slope = first * kInvLn10;
+      curvature = second * kInvLn10 * kInvLn10;
+    }
+    return std::min(1.0, std::exp(v));
+  }
+  /// d^2 ln S/d (ln a)^2 of the same: the cubic's (or Boost's spline's) second derivative over
+  /// ln 10^2; 0 outside the table (S = a^4/192 below, 1 above) and where S is clamped to 1.
+  double logCurvature(double a, double lnA, bool slow) const {
+    if (!(a > 0.0)) return 0.0;
+    const double la = slow ? std::log10(a) : lnA * 0.43429448190325182765;
+    if (la <= kLogAMin || la >= kLogAMax) return 0.0;
+    if (!((slow ? spline_(la) : pieces_(la)) < 0.0)) return 0.0;
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    return (slow ? spline_.double_prime(la) : pieces_.secondDerivative(la)) * kInvLn10 * kInvLn10;
   }
 
  private:
@@ -219,13 +250,14 @@ const YieldTables& yieldTables() {
   return tables;
 }
 
-/// A tabulated integral at mass m; outside the table it is computed directly.
+/// A tabulated integral at mass m (lnM = ln m, which the fast path reads); outside the table it
+/// is computed directly.
 template <class Direct>
 double tabulated(const boost::math::interpolators::cardinal_cubic_b_spline<double>& spline,
-                 const detail::CubicPieces& pieces, double m, Direct direct) {
+                 const detail::CubicPieces& pieces, double m, double lnM, Direct direct) {
   if (!(m > 0.0)) return 0.0;
   const bool slow = reference::slowPath();
-  const double lm = slow ? std::log10(m) : std::log(m) * 0.43429448190325182765;
+  const double lm = slow ? std::log10(m) : lnM * 0.43429448190325182765;
   if (lm < kLogMMin || lm > kLogMMax) return direct();
   const double logValue = slow ? spline(lm) : pieces(lm);
   return logValue < -680.0 ? 0.0 : std::exp(logValue);
@@ -303,16 +335,8 @@ namespace {
 /// (boost/math/special_functions/detail/bessel_k0.hpp: K_0(x) = (1 + P(1/x)/Q(1/x))
 /// e^(-x)/sqrt(x), maximum deviation 4.3e-17), whose e^(-x)/sqrt(x) cancels against K_1's, so
 /// that no exp is added; Boost's own K_0 below.
-double besselK1Double(double x, double* xK0OverK1 = nullptr) {
-  if (x > 700.0) {
-    if (xK0OverK1 != nullptr) *xK0OverK1 = x;  // the term is 0; its slope's weight with it
-    return 0.0;
-  }
-  if (!(x > 1.0)) {
-    const double k1 = boost::math::detail::bessel_k1(x);
-    if (xK0OverK1 != nullptr) *xK0OverK1 = x * boost::math::detail::bessel_k0(x) / k1;
-    return k1;
-  }
+/// besselK1Double for 1 < x <= 700 with e^(-x) given (expMinusX).
+double besselK1AboveOne(double x, double expMinusX, double* xK0OverK1) {
   constexpr double Y = 1.45034217834472656;
   constexpr double P[] = {
       -1.97028041029226295e-01, -2.32408961548087617e+00, -7.98269784507699938e+00,
@@ -347,7 +371,20 @@ double besselK1Double(double x, double* xK0OverK1 = nullptr) {
     }
     *xK0OverK1 = x * (p0 / q0 + 1.0) / k1Rational;
   }
-  return k1Rational * std::exp(-x) / std::sqrt(x);
+  return k1Rational * expMinusX / std::sqrt(x);
+}
+
+double besselK1Double(double x, double* xK0OverK1 = nullptr) {
+  if (x > 700.0) {
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x;  // the term is 0; its slope's weight with it
+    return 0.0;
+  }
+  if (!(x > 1.0)) {
+    const double k1 = boost::math::detail::bessel_k1(x);
+    if (xK0OverK1 != nullptr) *xK0OverK1 = x * boost::math::detail::bessel_k0(x) / k1;
+    return k1;
+  }
+  return besselK1AboveOne(x, std::exp(-x), xK0OverK1);
 }
 
 double onShellPerWidthDouble(double m, double t, double* xK0OverK1 = nullptr) {
@@ -356,22 +393,40 @@ double onShellPerWidthDouble(double m, double t, double* xK0OverK1 = nullptr) {
 }
 
 /// r/H and its logarithmic derivative d ln(r/H)/d ln T at one temperature.
+/// With its second derivative d^2 ln(r/H)/d (ln T)^2 (curvature), for Newton's steps.
 struct RatioSlope {
   double value = 0.0;
   double slope = 0.0;
+  double curvature = 0.0;
 };
 
 /// The log-slope of r/H from its terms: sum_k r_k d ln r_k/d ln T over r, minus H's
-/// d ln H/d ln T = 2 + (1/2) d ln g_*/d ln T (H = sqrt(8 pi^3 g_*/90) T^2/M_Pl).
-double ratioLogSlope(double rate, double weighted, double lnT) {
-  return (rate > 0.0 ? weighted / rate : 0.0) - 2.0 - 0.5 * thermal::gStarLogSlopeOfLog(lnT);
+/// d ln H/d ln T = 2 + (1/2) d ln g_*/d ln T (H = sqrt(8 pi^3 g_*/90) T^2/M_Pl; gStarSlope is
+/// d ln g_*/d ln T).
+double ratioLogSlope(double rate, double weighted, double gStarSlope) {
+  return (rate > 0.0 ? weighted / rate : 0.0) - 2.0 - 0.5 * gStarSlope;
 }
+
+/// Its derivative in ln T: with r = sum_k r_k, s_k = d ln r_k/d ln T, d r_k/d ln T = r_k s_k, so
+/// d(sum_k r_k s_k/r)/d ln T = sum_k r_k (s_k^2 + s_k')/r - (sum_k r_k s_k/r)^2 (weighted2 is
+/// sum_k r_k (s_k^2 + s_k')), minus H's (1/2) d^2 ln g_*/d (ln T)^2 (gStarCurvature).
+double ratioLogCurvature(double rate, double weighted, double weighted2, double gStarCurvature) {
+  const double mean = rate > 0.0 ? weighted / rate : 0.0;
+  return (rate > 0.0 ? weighted2 / rate : 0.0) - mean * mean - 0.5 * gStarCurvature;
+}
+
+/// d/d ln T of an on-shell term's log-slope x K_0/K_1 - 1 (x = M/T, dx/d ln T = -x): with
+/// g = x K_0/K_1, K_0' = -K_1 and K_1' = -K_0 - K_1/x, dg/dx = 2 K_0/K_1 - x + x (K_0/K_1)^2, so
+/// the derivative is -x dg/dx = x^2 - g (2 + g).
+double onShellLogCurvature(double x, double g) { return x * x - g * (2.0 + g); }
 
 /// The reference path's r/H (the value exactly as before: chiProductionRatePerChi over hubble)
 /// and its log-slope, term by term from the same slow functions: Boost's spline derivatives
 /// for the species sum, S and g_*, and x K_0/K_1 from cyl_bessel_k (long double). Each term's
 /// log-slope in T: the contact rate ~ T^5 sum(T) S(M/T), 5 + d ln sum/d ln T - d ln S/d ln a;
 /// an on-shell V ~ M^2 K_1(x)/T^2, x = M/T, with K_1' = -K_0 - K_1/x: x K_0(x)/K_1(x) - 1.
+/// The slope's derivative (ratioLogCurvature) from the splines' second derivatives
+/// (double_prime) and onShellLogCurvature.
 RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
   const double t = std::exp(u);
   RatioSlope r;
@@ -380,21 +435,27 @@ RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
   const SuppressionTable& s = suppressionTable();
   double rate = 0.0;
   double weighted = 0.0;
+  double weighted2 = 0.0;
   auto onShell = [&](double m, double w) {
     if (!(m > 0.0)) return;
     const double x = m / t;
     const double term = onShellPerWidth(m, t) * w;
     if (!(term > 0.0)) return;
     rate += term;
-    weighted +=
-        term * (x * boost::math::cyl_bessel_k(0, x) / boost::math::cyl_bessel_k(1, x) - 1.0);
+    const double g = x * boost::math::cyl_bessel_k(0, x) / boost::math::cyl_bessel_k(1, x);
+    weighted += term * (g - 1.0);
+    weighted2 += term * ((g - 1.0) * (g - 1.0) + onShellLogCurvature(x, g));
   };
   const double mContact = t >= kElectroweakCrossover ? c.mX : c.mZs;
   const double contact = chiAnnihilationRate(c, t) * continuumSuppression(mContact / t);
   rate += contact;
   if (contact > 0.0) {
-    weighted += contact * (chiAnnihilationRateLogSlope(c, t, u) -
-                           s.logSlope(mContact / t, 0.0, /*slow=*/true));
+    // ln S read at ln a = ln M - ln T: its u-derivative -d ln S/d ln a, second +d^2 ln S/d ln a^2.
+    const double sc =
+        chiAnnihilationRateLogSlope(c, t, u) - s.logSlope(mContact / t, 0.0, /*slow=*/true);
+    weighted += contact * sc;
+    weighted2 += contact * (sc * sc + chiAnnihilationRateLogCurvature(c, t, u) +
+                            s.logCurvature(mContact / t, 0.0, /*slow=*/true));
   }
   if (t >= kElectroweakCrossover) {
     onShell(c.mX, effectiveWidth(p.smWidthX, c.widthX));
@@ -402,7 +463,10 @@ RatioSlope referenceRatioWithSlope(const ChiProductionPortal& p, double u) {
     onShell(c.mZ, effectiveWidth(p.smWidthZ, c.widthZ));
     onShell(c.mZs, effectiveWidth(p.smWidthZs, c.widthZs));
   }
-  r.slope = ratioLogSlope(rate, weighted, u);
+  double gStarSlope, gStarCurvature;
+  thermal::gStarOfLogWithLogDerivatives(u, gStarSlope, gStarCurvature);
+  r.slope = ratioLogSlope(rate, weighted, gStarSlope);
+  r.curvature = ratioLogCurvature(rate, weighted, weighted2, gStarCurvature);
   return r;
 }
 
@@ -508,13 +572,15 @@ const PhaseConstants& phaseConstants() {
 /// (no log per table), the effective widths computed once and K_1 in double precision.
 class FastRatio {
  public:
-  explicit FastRatio(const ChiProductionPortal& p)
+  /// lnMZ, lnMZs, lnMX: the logs of the portal's vector masses (any value where a mass is 0).
+  FastRatio(const ChiProductionPortal& p, double lnMZ, double lnMZs, double lnMX)
       : c_(p.portal),
         wZ_(effectiveWidth(p.smWidthZ, c_.widthZ)),
         wZs_(effectiveWidth(p.smWidthZs, c_.widthZs)),
         wX_(effectiveWidth(p.smWidthX, c_.widthX)),
-        lnMZs_(c_.mZs > 0.0 ? std::log(c_.mZs) : 0.0),
-        lnMX_(c_.mX > 0.0 ? std::log(c_.mX) : 0.0) {}
+        lnMZ_(lnMZ),
+        lnMZs_(lnMZs),
+        lnMX_(lnMX) {}
   double operator()(double u) const {
     const double t = std::exp(u);
     const SuppressionTable& s = suppressionTable();
@@ -533,33 +599,50 @@ class FastRatio {
   RatioSlope withSlope(double u) const {
     const double t = std::exp(u);
     const SuppressionTable& s = suppressionTable();
-    double rate;
-    double weighted;
+    double rate = 0.0;
+    double weighted = 0.0;
+    double weighted2 = 0.0;  // sum_k r_k (s_k^2 + s_k'), ratioLogCurvature
+    // An on-shell term r_k with g = x K_0/K_1 (referenceRatioWithSlope).
+    auto onShell = [&](double term, double x, double g) {
+      if (!(term > 0.0)) return;
+      weighted += term * (g - 1.0);
+      weighted2 += term * ((g - 1.0) * (g - 1.0) + onShellLogCurvature(x, g));
+    };
+    // The contact term with its log-slope sc and the slope's derivative dsc.
+    auto contactTerm = [&](double term, double sc, double dsc) {
+      if (!(term > 0.0)) return;
+      weighted += term * sc;
+      weighted2 += term * (sc * sc + dsc);
+    };
+    // S, the species sum and g_* each from one look-up of its cubic, with the derivatives.
+    double sSlope, sCurvature;
     if (t >= kElectroweakCrossover) {
-      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mX / t, lnMX_ - u);
+      const double contact = chiAnnihilationRate(c_, t, u) *
+                             s.fromLogWithDerivatives(c_.mX / t, lnMX_ - u, sSlope, sCurvature);
       double xX = 0.0;
       const double onX = onShellPerWidthDouble(c_.mX, t, &xX) * wX_;
       rate = contact + onX;
-      weighted = (contact > 0.0 ? contact * (5.0 - s.logSlope(c_.mX / t, lnMX_ - u, false)) : 0.0) +
-                 (onX > 0.0 ? onX * (xX - 1.0) : 0.0);
+      contactTerm(contact, 5.0 - sSlope, sCurvature);
+      onShell(onX, c_.mX / t, xX);
     } else {
-      const double contact = chiAnnihilationRate(c_, t, u) * s.fromLog(c_.mZs / t, lnMZs_ - u);
+      double rateSlope, rateCurvature;
+      const double contact =
+          chiAnnihilationRateWithLogDerivatives(c_, t, u, rateSlope, rateCurvature) *
+          s.fromLogWithDerivatives(c_.mZs / t, lnMZs_ - u, sSlope, sCurvature);
       double xZ = 0.0;
       double xZs = 0.0;
       const double onZ = onShellPerWidthDouble(c_.mZ, t, &xZ) * wZ_;
       const double onZs = onShellPerWidthDouble(c_.mZs, t, &xZs) * wZs_;
       rate = contact + onZ + onZs;
-      weighted = (contact > 0.0 ? contact * (chiAnnihilationRateLogSlope(c_, t, u) -
-                                             s.logSlope(c_.mZs / t, lnMZs_ - u, false))
-                                : 0.0) +
-                 (onZ > 0.0 ? onZ * (xZ - 1.0) : 0.0) + (onZs > 0.0 ? onZs * (xZs - 1.0) : 0.0);
+      contactTerm(contact, rateSlope - sSlope, rateCurvature + sCurvature);
+      onShell(onZ, c_.mZ / t, xZ);
+      onShell(onZs, c_.mZs / t, xZs);
     }
-    return {rate / hubbleRate(t, thermal::gStarOfLog(u)), ratioLogSlope(rate, weighted, u)};
+    double gStarSlope, gStarCurvature;
+    const double gStar = thermal::gStarOfLogWithLogDerivatives(u, gStarSlope, gStarCurvature);
+    return {rate / hubbleRate(t, gStar), ratioLogSlope(rate, weighted, gStarSlope),
+            ratioLogCurvature(rate, weighted, weighted2, gStarCurvature)};
   }
-  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
-  /// T^3 S(M_X/T)/sqrt(g_*), falling where d ln S/d ln a >= 3.5 (a <= a_3.5); the on-shell part
-  /// as x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1), below -0.89
-  /// for x <= 2.5; g_* does not fall with T. +inf without an X'.
   /// ln T up to which r/H rises with T between consecutive points of the quark phase (above
   /// the QCD transition, below the crossover, where g_* is continuous): the contact part goes
   /// as T^3 Sigma(T) S(M_Zs/T)/sqrt(g_*), Sigma not falling with T, rising where d ln S/d ln a
@@ -570,7 +653,7 @@ class FastRatio {
     if (!(quarkPhaseGStarSlope() < 1.0)) return -kInf;
     const double lnX = std::log(4.5);
     double lim = std::log(kElectroweakCrossover);
-    if (c_.mZ > 0.0) lim = std::min(lim, std::log(c_.mZ) - lnX);
+    if (c_.mZ > 0.0) lim = std::min(lim, lnMZ_ - lnX);
     if (c_.mZs > 0.0) {
       lim = std::min(lim, lnMZs_ - lnFlatAbove());
     }
@@ -608,6 +691,7 @@ class FastRatio {
     const SuppressionTable& s = suppressionTable();
     const double h = std::sqrt(8.0 * pi * pi * pi / 90.0) / constants::M_Pl;
     const double tc = kElectroweakCrossover;
+    const double lnTc = std::log(kElectroweakCrossover);
     // max of x^4 K_1 over x >= x0 (above) or x <= x0.
     auto x4K1 = [&](double x0, bool above) {
       if (above ? x0 <= k.xPeak : x0 >= k.xPeak) return k.maxX4K1;
@@ -616,95 +700,126 @@ class FastRatio {
     auto onShell = [&](double m, double w, double tEdge, bool above) {
       return m > 0.0 && w > 0.0 ? w * x4K1(m / tEdge, above) / (constants::zeta3 * m * m) : 0.0;
     };
-    // max of T^3 S(m/T) over T <= tEdge (above: a >= a0) or T >= tEdge.
-    auto t3S = [&](double m, double tEdge, bool above) {
+    // The same for the broken phase at both edges, T_c and T_c/2 (x0 and 2 x0), as a pair: where
+    // both are past the peak and above 1, e^(-2 x0) = (e^(-x0))^2, one exp for the two.
+    auto onShellBelow = [&](double m, double w, double(&edges)[2]) {
+      edges[0] = edges[1] = 0.0;
+      if (!(m > 0.0 && w > 0.0)) return;
+      const double x0 = m / tc;
+      const double x1 = 2.0 * x0;
+      const double norm = w / (constants::zeta3 * m * m);
+      if (x0 > k.xPeak && x0 > 1.0 && x1 <= 700.0) {
+        const double e = std::exp(-x0);
+        edges[0] = norm * 1.01 * x0 * x0 * x0 * x0 * besselK1AboveOne(x0, e, nullptr);
+        edges[1] = norm * 1.01 * x1 * x1 * x1 * x1 * besselK1AboveOne(x1, e * e, nullptr);
+        return;
+      }
+      edges[0] = norm * x4K1(x0, true);
+      edges[1] = norm * x4K1(x1, true);
+    };
+    // max of T^3 S(m/T) over T <= tEdge (above: a >= a0) or T >= tEdge; lnTEdge = ln tEdge,
+    // lnM = ln m.
+    auto t3S = [&](double m, double lnM, double tEdge, double lnTEdge, bool above) {
       const double a0 = m / tEdge;
       if (!(k.aPeak > 0.0) || (above ? a0 <= k.aPeak : a0 >= k.aPeak)) {
         return m * m * m * k.maxSOverA3;
       }
-      return 1.01 * tEdge * tEdge * tEdge * s.fromLog(a0, std::log(a0));
+      return 1.01 * tEdge * tEdge * tEdge * s.fromLog(a0, lnM - lnTEdge);
     };
     if (symmetric) {
       const double bound = 3.0 * constants::zeta3 * c_.gY * c_.gY * (10.25 / 2.0) *
-                               t3S(c_.mX, tc, false) / (pi * pi * pi) +
+                               t3S(c_.mX, lnMX_, tc, lnTc, false) / (pi * pi * pi) +
                            onShell(c_.mX, wX_, tc, false);
       return 1.05 * bound / (h * std::sqrt(k.gStarMinSymmetric));
     }
-    auto below = [&](double tEdge, double gMin) {
-      const double bound =
-          3.0 * constants::zeta3 * c_.gQ * c_.gQ * 8.0 * t3S(c_.mZs, tEdge, true) / (pi * pi * pi) +
-          onShell(c_.mZ, wZ_, tEdge, true) + onShell(c_.mZs, wZs_, tEdge, true);
+    double onZ[2];
+    double onZs[2];
+    onShellBelow(c_.mZ, wZ_, onZ);
+    onShellBelow(c_.mZs, wZs_, onZs);
+    auto below = [&](int edge, double gMin) {
+      const double tEdge = edge == 0 ? tc : 0.5 * tc;
+      const double lnTEdge = edge == 0 ? lnTc : lnTc - std::numbers::ln2;
+      const double bound = 3.0 * constants::zeta3 * c_.gQ * c_.gQ * 8.0 *
+                               t3S(c_.mZs, lnMZs_, tEdge, lnTEdge, true) / (pi * pi * pi) +
+                           onZ[edge] + onZs[edge];
       return bound / (h * std::sqrt(gMin));
     };
-    return 1.05 * std::max(below(tc, k.gStarMinUpperBroken), below(0.5 * tc, k.gStarMinBroken));
+    return 1.05 * std::max(below(0, k.gStarMinUpperBroken), below(1, k.gStarMinBroken));
   }
 
+  /// ln T above which r/H decreases with T, above the crossover: the contact part goes as
+  /// T^3 S(M_X/T)/sqrt(g_*), with ln-slope 3 - d ln S/d ln a - (1/2) d ln g_*/d ln T in T,
+  /// falling where d ln S/d ln a >= 3.2 (a <= a_3.2, steepBelow); the on-shell part as
+  /// x^4 K_1(x)/sqrt(g_*), x = M_X/T, whose ln-slope in T is -(3 - x K_0/K_1) - (1/2) d ln g_*/
+  /// d ln T, below -0.2 for x <= 3.2 (x K_0/K_1 = 2.79 there, 3 at the peak x = 3.41); g_* does
+  /// not fall with T. +inf without an X'. (Before: a_3.5 and x <= 2.5.)
   double monotoneFrom() const {
     if (!(c_.mX > 0.0)) return kInf;
-    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 2.5));
+    static const double lnSteep = std::log(std::min(suppressionTable().steepBelow(), 3.2));
     return lnMX_ - lnSteep;
   }
 
  private:
   const ChiPortal& c_;
-  double wZ_, wZs_, wX_, lnMZs_, lnMX_;
+  double wZ_, wZs_, wX_, lnMZ_, lnMZs_, lnMX_;
 };
 
-/// The stopping rule of the secant steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
-/// |ln T| = 1) that is at most a hundredth of the step before and whose product with it is below
-/// 1e-11 (the secant's next error is about that product times |s''/2s'|, O(1): the point is
-/// then within about 1e-11 of the root).
-bool secantConverged(double x, double step, double previousStep) {
+/// The stopping rule of Newton's steps on the slope: a step of at most 1e-6 |ln T| (1e-6 below
+/// |ln T| = 1) that is at most a hundredth of the step before (so that the steps converge
+/// quadratically: the point after the step is within about |s''/2s'| d^2 <= 1e-12 |ln T|^2 of the
+/// root, |s''/2s'| of order 1 at these peaks, the step d itself not evaluated).
+bool newtonConverged(double x, double step, double previousStep) {
   const double scale = std::max(1.0, std::abs(x));
-  return step <= 1e-6 * scale && step <= 0.01 * previousStep &&
-         step * previousStep <= 1e-11 * scale * scale;
+  return step <= 1e-6 * scale && step <= 0.01 * previousStep;
 }
+
+/// r/H at the point x + d after Newton's step d = -s/f'' from x (v: value, log-slope s and
+/// curvature f'' of ln(r/H) there): Taylor's expansion ln(r/H)(x + d) = ln(r/H)(x) + s d +
+/// f'' d^2/2 = ln(r/H)(x) + s d/2, so r/H(x + d) = v e^(s d/2) = v (1 + s d/2) to (s d)^2/8.
+/// Where newtonConverged holds, |d| <= 1e-6 |ln T| and s d = -f'' d^2: the terms left out (the
+/// third derivative's d^3/6, (s d)^2/8) are below 1e-16 relative, under the rounding of an
+/// evaluation, so the stopping point is not evaluated (both paths).
+double peakValueFrom(const RatioSlope& v, double d) { return v.value * (1.0 + 0.5 * v.slope * d); }
 
 /// The peak from the grid's three points around it, xs[1] the largest (the neighbours in the
 /// same phase, values fs, > 0): the vertex of the parabola through their ln(r/H) as the first
-/// point, a Newton step on the slope with the parabola's curvature as the second, then secant
-/// steps on the slope until secantConverged. False, and best and bestLn untouched, if the
-/// parabola is not concave, a point leaves (xs[0], xs[2]), it takes more than 12 points or
-/// ends below the grid's largest (the caller then brackets: peakBySlope).
+/// point, then Newton's steps on the slope with its analytic derivative (the curvature; the
+/// parabola's where that is not negative) until newtonConverged. False, and best and bestLn
+/// untouched, if the parabola is not concave, a point leaves (xs[0], xs[2]), it takes more than
+/// 12 points or ends below the grid's largest (the caller then brackets: peakBySlope).
 template <class RatioWithSlope>
 bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const double (&fs)[3],
                       double& best, double& bestLn) {
-  const double y0 = std::log(fs[0]);
-  const double y1 = std::log(fs[1]);
-  const double y2 = std::log(fs[2]);
-  const double d1 = (y1 - y0) / (xs[1] - xs[0]);
-  const double d2 = (y2 - y1) / (xs[2] - xs[1]);
+  // The divided differences of ln(r/H), from the ratios of neighbours (two logs, not three).
+  const double d1 = std::log(fs[1] / fs[0]) / (xs[1] - xs[0]);
+  const double d2 = std::log(fs[2] / fs[1]) / (xs[2] - xs[1]);
   const double c = (d2 - d1) / (xs[2] - xs[0]);  // half the second derivative
   if (!(c < 0.0)) return false;
-  double x0 = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
-  if (!(x0 > xs[0] && x0 < xs[2])) return false;
-  RatioSlope v0 = rs(x0);
-  if (v0.slope == 0.0) {
-    if (!(v0.value >= best)) return false;
-    best = v0.value;
-    bestLn = x0;
-    return true;
-  }
-  double x1 = x0 - v0.slope / (2.0 * c);
-  double s0 = v0.slope;
+  double x = 0.5 * (xs[0] + xs[1]) - d1 / (2.0 * c);
   double previousStep = kInf;
   for (int k = 0; k < 12; ++k) {
-    if (!(x1 > xs[0] && x1 < xs[2])) {
-      return false;
-    }
-    const RatioSlope v1 = rs(x1);
-    const double step = std::abs(x1 - x0);
-    if (v1.slope == 0.0 || secantConverged(x1, step, previousStep)) {
-      if (!(v1.value >= best)) return false;
-      best = v1.value;
-      bestLn = x1;
+    if (!(x > xs[0] && x < xs[2])) return false;
+    const RatioSlope v = rs(x);
+    if (v.slope == 0.0) {
+      if (!(v.value >= best)) return false;
+      best = v.value;
+      bestLn = x;
       return true;
     }
-    if (!(v1.slope == v1.slope) || v1.slope == s0) return false;
-    const double x2 = x1 - v1.slope * (x1 - x0) / (v1.slope - s0);
-    x0 = x1;
-    s0 = v1.slope;
-    x1 = x2;
+    if (!(v.slope == v.slope)) return false;
+    const double curvature = v.curvature < 0.0 ? v.curvature : 2.0 * c;
+    const double d = -v.slope / curvature;
+    const double next = x + d;
+    const double step = std::abs(d);
+    if (next > xs[0] && next < xs[2] && newtonConverged(next, step, previousStep)) {
+      // `next` is the peak to ~1e-12; its value from x's (peakValueFrom), not evaluated.
+      const double value = peakValueFrom(v, d);
+      if (!(value >= best)) return false;
+      best = value;
+      bestLn = next;
+      return true;
+    }
+    x = next;
     previousStep = step;
   }
   return false;
@@ -712,15 +827,17 @@ bool peakFromParabola(const RatioWithSlope& rs, const double (&xs)[3], const dou
 
 /// Where, between the grid's largest point and its neighbour, d ln(r/H)/d ln T = 0, to rounding:
 /// value-only maximisers (Brent) place a flat maximum only to the square root of the precision
-/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-11 in ln T.
-/// `rs(u)` gives r/H and its log-slope at u = ln T; the grid found `best` at `bestLn`, with the
-/// search interval [a, b] around it (one phase, so r/H continuous in it). The slope at bestLn
-/// picks the side; the slope at that side's end must have the other sign (a bracket); where it
-/// has not and the end is larger (a phase's edge, where [a, b] was cut) the end is the peak,
-/// else this returns false (a dip between two rises; the caller falls back to Brent). In the
-/// bracket: secant steps on the slope (from the ends' linear interpolation), a bisection where
-/// a step leaves the bracket or two steps have not halved it, until the bracket is below
-/// 1e-13 |ln T| or secantConverged. best and bestLn become the last point if it is larger
+/// (Boost's brent_find_minima: 2^-25 |ln T|), the root of the slope to about 1e-12 in ln T.
+/// `rs(u)` gives r/H, its log-slope and the slope's derivative at u = ln T; the grid found `best`
+/// at `bestLn`, with the search interval [a, b] around it (one phase, so r/H continuous in it).
+/// The slope at bestLn picks the side; the slope at that side's end must have the other sign (a
+/// bracket); where it has not and the end is larger (a phase's edge, where [a, b] was cut) the
+/// end is the peak, else this returns false (a dip between two rises; the caller falls back to
+/// Brent). In the bracket: Newton's steps on the slope from the last point (the first from the
+/// end with the smaller |slope/curvature|), the secant through the last two points where
+/// Newton's step leaves the bracket or the curvature is not negative, a bisection where that
+/// leaves it too or two steps have not halved the bracket, until the bracket is below
+/// 1e-13 |ln T| or newtonConverged. best and bestLn become the last point if it is larger
 /// than the grid's (else, a minimum between two maxima, they stay).
 template <class RatioWithSlope>
 bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, double& bestLn) {
@@ -744,30 +861,46 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
   // xa: slope > 0 (left), xb: slope < 0 (right).
   double xa = up ? bestLn : end;
   double xb = up ? end : bestLn;
-  double x0 = xa;
-  double s0 = up ? at.slope : atEnd.slope;
-  double x1 = xb;
-  double s1 = up ? atEnd.slope : at.slope;  // the secant's last two points
-  double widthBefore = kInf;                // the bracket two steps ago
+  // Newton's first step from the end whose step is the shorter.
+  auto newtonStep = [](const RatioSlope& v) {
+    return v.curvature < 0.0 ? -v.slope / v.curvature : kInf;
+  };
+  const bool fromEnd = std::abs(newtonStep(atEnd)) < std::abs(newtonStep(at));
+  RatioSlope last = fromEnd ? atEnd : at;  // the last point evaluated
+  double lastLn = fromEnd ? end : bestLn;
+  RatioSlope before = fromEnd ? at : atEnd;  // the one before it, for a secant step
+  double beforeLn = fromEnd ? bestLn : end;
+  double widthBefore = kInf;  // the bracket two steps ago
   double previousStep = kInf;
-  RatioSlope last{};
-  double lastLn = bestLn;
   for (int k = 0; k < 100; ++k) {
-    double x = x1 - s1 * (x1 - x0) / (s1 - s0);
-    bool secant = x > xa && x < xb;
+    const double d = newtonStep(last);
+    double x = lastLn + d;
+    bool newton = x > xa && x < xb;
+    bool secant = false;
+    if (!newton && last.slope != before.slope) {
+      // Where Newton's step leaves the bracket or the curvature is not negative: the secant
+      // through the last two points.
+      x = lastLn - last.slope * (lastLn - beforeLn) / (last.slope - before.slope);
+      secant = x > xa && x < xb;
+    }
     if (k % 2 == 0) {
-      if (!(xb - xa <= 0.5 * widthBefore)) secant = false;
+      if (!(xb - xa <= 0.5 * widthBefore)) newton = secant = false;
       widthBefore = xb - xa;
     }
-    if (!secant) x = 0.5 * (xa + xb);
+    if (!newton && !secant) x = 0.5 * (xa + xb);
+    const double step = std::abs(x - lastLn);
+    if (newton && newtonConverged(x, step, previousStep)) {
+      // Newton's point is the peak to ~1e-12: its value from that of the last point evaluated
+      // (peakValueFrom); x itself is not evaluated.
+      last.value = peakValueFrom(last, d);
+      lastLn = x;
+      break;
+    }
     const RatioSlope v = rs(x);
+    before = last;
+    beforeLn = lastLn;
     last = v;
     lastLn = x;
-    const double step = std::abs(x - x1);
-    x0 = x1;
-    s0 = s1;
-    x1 = x;
-    s1 = v.slope;
     if (v.slope == 0.0) break;
     if (v.slope > 0.0) {
       xa = x;
@@ -777,8 +910,7 @@ bool peakBySlope(const RatioWithSlope& rs, double a, double b, double& best, dou
       break;  // NaN
     }
     if (xb - xa <= 1e-13 * std::max(1.0, std::abs(x))) break;
-    if (secant && secantConverged(x, step, previousStep)) break;
-    previousStep = secant ? step : kInf;
+    previousStep = newton || secant ? step : kInf;
   }
   if (last.value >= best) {
     best = last.value;
@@ -805,54 +937,60 @@ ChiFreezeIn chiFreezeIn(const ChiProductionPortal& p, double decouplingRatioLimi
   ChiPortal unitY;
   unitY.gY = 1.0;
   const double tTop = 1e4 * std::max({c.mX, c.mZs, tc});
-  auto contactBelow = [&](double m) {
-    return tabulated(tab.contactBelow, tab.pieces[0], m, [&] {
+  // The vector masses' logs, once (the yield tables, FastRatio and the grid's ends read them).
+  const double lnMZ = c.mZ > 0.0 ? std::log(c.mZ) : -kInf;
+  const double lnMZs = c.mZs > 0.0 ? std::log(c.mZs) : -kInf;
+  const double lnMX = c.mX > 0.0 ? std::log(c.mX) : -kInf;
+  auto contactBelow = [&](double m, double lnM) {
+    return tabulated(tab.contactBelow, tab.pieces[0], m, lnM, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitQ, t) * continuumSuppression(m / t); },
           kLowestTemperature, tc);
     });
   };
-  auto contactAbove = [&](double m) {
-    return tabulated(tab.contactAbove, tab.pieces[1], m, [&] {
+  auto contactAbove = [&](double m, double lnM) {
+    return tabulated(tab.contactAbove, tab.pieces[1], m, lnM, [&] {
       return yieldIntegral(
           [&](double t) { return chiAnnihilationRate(unitY, t) * continuumSuppression(m / t); }, tc,
           tTop);
     });
   };
-  auto onShellBelow = [&](double m) {
-    return tabulated(tab.onShellBelow, tab.pieces[2], m, [&] {
+  auto onShellBelow = [&](double m, double lnM) {
+    return tabulated(tab.onShellBelow, tab.pieces[2], m, lnM, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, kLowestTemperature, tc);
     });
   };
-  auto onShellAbove = [&](double m) {
-    return tabulated(tab.onShellAbove, tab.pieces[3], m, [&] {
+  auto onShellAbove = [&](double m, double lnM) {
+    return tabulated(tab.onShellAbove, tab.pieces[3], m, lnM, [&] {
       return yieldIntegral([&](double t) { return onShellPerWidth(m, t); }, tc, tTop);
     });
   };
-  r.resonantYield = (wZ > 0.0 ? wZ * onShellBelow(c.mZ) : 0.0) +
-                    (wZs > 0.0 ? wZs * onShellBelow(c.mZs) : 0.0) +
-                    (wX > 0.0 ? wX * onShellAbove(c.mX) : 0.0);
-  r.freezeInYield =
-      r.resonantYield + c.gQ * c.gQ * contactBelow(c.mZs) + c.gY * c.gY * contactAbove(c.mX);
+  r.resonantYield = (wZ > 0.0 ? wZ * onShellBelow(c.mZ, lnMZ) : 0.0) +
+                    (wZs > 0.0 ? wZs * onShellBelow(c.mZs, lnMZs) : 0.0) +
+                    (wX > 0.0 ? wX * onShellAbove(c.mX, lnMX) : 0.0);
+  r.freezeInYield = r.resonantYield + c.gQ * c.gQ * contactBelow(c.mZs, lnMZs) +
+                    c.gY * c.gY * contactAbove(c.mX, lnMX);
 
   // Thermalisation ratio: a grid in ln T (below the lightest mass everything rises with T, above
   // 100 x the heaviest scale everything falls), then Brent's method around the largest point.
   const bool slow = reference::slowPath();
-  const FastRatio fastRatio(p);
+  const FastRatio fastRatio(p, lnMZ, lnMZs, lnMX);
   auto ratio = [&](double lnT) {
     if (!slow) return fastRatio(lnT);
     const double t = std::exp(lnT);
     return chiProductionRatePerChi(p, t) / hubble(t);
   };
-  const double lightest = std::min({c.mZ, c.mZs > 0.0 ? c.mZs : kInf, c.mX > 0.0 ? c.mX : kInf});
-  const double lnLo = std::log(std::max(kLowestTemperature, 0.01 * lightest));
-  const double lnHi = std::log(100.0 * std::max({c.mX, c.mZs, tc}));
+  // From 0.01 x the lightest vector mass (not below 1e-4 GeV) to 100 x the heaviest scale, in
+  // ln T from the masses' logs.
   const double lnTc = std::log(tc);
+  const double lnLightest = std::min({lnMZ, c.mZs > 0.0 ? lnMZs : kInf, c.mX > 0.0 ? lnMX : kInf});
+  const double lnLo = std::max(std::log(kLowestTemperature), lnLightest - 2.0 * std::numbers::ln10);
+  const double lnHi = std::max({lnMX, lnMZs, lnTc}) + 2.0 * std::numbers::ln10;
   constexpr double kStep = 0.25 * 2.302585092994046;  // 4 points per decade
   const int n = std::max(2, static_cast<int>(std::ceil((lnHi - lnLo) / kStep)));
   double bestLn = lnLo;
   double best = -1.0;
-  // Fast path: above the crossover and above T = M_X / min(a_3.5, 2.5) every term of r/H falls
+  // Fast path: above the crossover and above T = M_X / min(a_3.2, 3.2) every term of r/H falls
   // with T (FastRatio::monotoneFrom), so no later grid point can be the largest: the grid
   // stops at its first point there, with the same maximum.
   const double lnStop = slow ? kInf : std::max(lnTc + 1e-9, fastRatio.monotoneFrom());

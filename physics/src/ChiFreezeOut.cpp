@@ -122,6 +122,20 @@ class SpeciesSumTable {
     if (!(lt >= logLo_ && lt <= logHi_)) return std::numeric_limits<double>::quiet_NaN();
     return (slow ? spline_.prime(lt) : pieces_.prime(lt)) * 0.43429448190325182765;
   }
+  /// ln(sum) at lt = log10(T) with its first and second derivatives in lt from one look-up of
+  /// the cubic (fromLog10, logSlopeFromLog10 and logCurvatureFromLog10 without the factors of
+  /// ln 10): NaN where the table does not cover T.
+  double logWithDerivativesFromLog10(double lt, double& first, double& second) const {
+    if (!(lt >= logLo_ && lt <= logHi_)) return std::numeric_limits<double>::quiet_NaN();
+    return pieces_.withDerivatives(lt, first, second);
+  }
+  /// d^2 ln(sum)/d (ln T)^2 from the same cubic (the table is ln(sum) in log10 T: its second
+  /// derivative over ln 10^2); NaN where the table does not cover T.
+  double logCurvatureFromLog10(double lt, bool slow) const {
+    if (!(lt >= logLo_ && lt <= logHi_)) return std::numeric_limits<double>::quiet_NaN();
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    return (slow ? spline_.double_prime(lt) : pieces_.secondDerivative(lt)) * kInvLn10 * kInvLn10;
+  }
 
  private:
   double logLo_, logHi_, step_ = 0.0;
@@ -234,6 +248,45 @@ double chiAnnihilationRateLogSlope(const ChiPortal& /*p*/, double t, double lnT)
             (2.0 * kDu);
   }
   return 5.0 + slope;
+}
+
+double chiAnnihilationRateWithLogDerivatives(const ChiPortal& p, double t, double lnT,
+                                             double& logSlope, double& logCurvature) {
+  if (!reference::slowPath() && t < kElectroweakCrossover) {
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    const SpeciesSumTable& table =
+        t > thermal::kQcdTransitionTemperature ? quarkSpecies() : hadronSpecies();
+    double first, second;
+    const double logSum = table.logWithDerivativesFromLog10(lnT * kInvLn10, first, second);
+    if (!std::isnan(logSum)) {
+      logSlope = 5.0 + first * kInvLn10;
+      logCurvature = second * kInvLn10 * kInvLn10;
+      const double sigmaV = 2.0 * p.gQ * p.gQ * t * t * std::exp(logSum) / pi;
+      return chiDensity(t) * sigmaV;
+    }
+  }
+  logSlope = chiAnnihilationRateLogSlope(p, t, lnT);
+  logCurvature = chiAnnihilationRateLogCurvature(p, t, lnT);
+  return chiAnnihilationRate(p, t, lnT);
+}
+
+double chiAnnihilationRateLogCurvature(const ChiPortal& /*p*/, double t, double lnT) {
+  // d/d ln T of chiAnnihilationRateLogSlope: the species sum's second log-derivative.
+  if (t >= kElectroweakCrossover) return 0.0;
+  const bool slow = reference::slowPath();
+  const double lt = slow ? std::log10(t) : lnT * 0.43429448190325182765;
+  const SpeciesSumTable& table =
+      t > thermal::kQcdTransitionTemperature ? quarkSpecies() : hadronSpecies();
+  double curvature = table.logCurvatureFromLog10(lt, slow);
+  if (std::isnan(curvature)) {
+    // Outside the tables (below 1e-4 GeV): a second central difference of the direct sum.
+    constexpr double kDu = 1e-4;
+    curvature =
+        (std::log(chargedSpeciesSum(t * std::exp(kDu))) - 2.0 * std::log(chargedSpeciesSum(t)) +
+         std::log(chargedSpeciesSum(t * std::exp(-kDu)))) /
+        (kDu * kDu);
+  }
+  return curvature;
 }
 
 double chiFreezeOutNeglected(const ChiPortal& p, double t) {

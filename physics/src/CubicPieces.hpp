@@ -52,6 +52,30 @@ class CubicPieces {
     const auto& c = coefficients_[static_cast<std::size_t>(i)];
     return (c[1] + t * (2.0 * c[2] + t * 3.0 * c[3])) * inverseStep_;
   }
+  /// Its second derivative in x, the piece's own (continuous across knots as the spline's is).
+  double secondDerivative(double x) const {
+    const double f = (x - x0_) * inverseStep_;
+    if (std::isnan(f)) return f;
+    const int i = static_cast<int>(std::clamp(f, 0.0, static_cast<double>(last_)));
+    const double t = f - i;
+    const auto& c = coefficients_[static_cast<std::size_t>(i)];
+    return (2.0 * c[2] + 6.0 * c[3] * t) * inverseStep_ * inverseStep_;
+  }
+  /// The value (as operator()), first (as prime) and second derivative (as secondDerivative)
+  /// from one look-up of the piece.
+  double withDerivatives(double x, double& first, double& second) const {
+    const double f = (x - x0_) * inverseStep_;
+    if (std::isnan(f)) {
+      first = second = f;
+      return f;
+    }
+    const int i = static_cast<int>(std::clamp(f, 0.0, static_cast<double>(last_)));
+    const double t = f - i;
+    const auto& c = coefficients_[static_cast<std::size_t>(i)];
+    first = (c[1] + t * (2.0 * c[2] + t * 3.0 * c[3])) * inverseStep_;
+    second = (2.0 * c[2] + 6.0 * c[3] * t) * inverseStep_ * inverseStep_;
+    return c[0] + t * (c[1] + t * (c[2] + t * c[3]));
+  }
 
  private:
   double x0_ = 0.0;

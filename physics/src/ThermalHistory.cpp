@@ -249,6 +249,59 @@ class GStarTable {
     return pieces_[piece].prime(lt) * kInvLn10 / pieces_[piece](lt);
   }
 
+  /// d^2 ln g / d (ln T)^2 at u = ln T: with g(u) = P(u/ln 10), (g''/g - (g'/g)^2), g' = P'/ln 10,
+  /// g'' = P''/ln 10^2 (0 outside the table); inside a reference::SlowPath scope from Boost's
+  /// spline.
+  double logCurvatureOfLog(double u) const {
+    const bool slow = reference::slowPath();
+    const double temperature = slow ? std::exp(u) : 0.0;
+    if (slow ? temperature >= kMaxTemperature : u >= lnMax_) return 0.0;
+    if (slow ? temperature <= kMinTemperature : u <= lnMin_) return 0.0;
+    int piece = 0;
+    if (slow ? temperature >= kQcdTransitionTemperature : u >= lnQcd_) {
+      piece = 2;
+    } else if (slow ? temperature >= kNeutrinoDecouplingTemperature : u >= lnNu_) {
+      piece = 1;
+    }
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    double g, g1, g2;
+    if (slow) {
+      const double lt = std::log10(temperature);
+      g = splines_[piece](lt);
+      g1 = splines_[piece].prime(lt);
+      g2 = splines_[piece].double_prime(lt);
+    } else {
+      const double lt = u * kInvLn10;
+      g = pieces_[piece](lt);
+      g1 = pieces_[piece].prime(lt);
+      g2 = pieces_[piece].secondDerivative(lt);
+    }
+    const double slope = g1 * kInvLn10 / g;
+    return g2 * kInvLn10 * kInvLn10 / g - slope * slope;
+  }
+
+  /// fromLog(u), with logSlopeOfLog(u) and logCurvatureOfLog(u), from one look-up (the fast
+  /// path: the same operations as the three); the three themselves in a reference::SlowPath scope.
+  double fromLogWithLogDerivatives(double u, double& slope, double& curvature) const {
+    if (reference::slowPath()) {
+      slope = logSlopeOfLog(u);
+      curvature = logCurvatureOfLog(u);
+      return fromLog(u);
+    }
+    if (u >= lnMax_ || u <= lnMin_) {
+      slope = curvature = 0.0;
+      return u >= lnMax_ ? top_ : bottom_;
+    }
+    const int piece = u >= lnQcd_ ? 2 : (u >= lnNu_ ? 1 : 0);
+    constexpr double kInvLn10 = 0.43429448190325182765;
+    const double lt = u * kInvLn10;
+    double g1, g2;
+    const double g = pieces_[piece].withDerivatives(lt, g1, g2);
+    slope = g1 * kInvLn10 / g;
+    curvature = g2 * kInvLn10 * kInvLn10 / g - slope * slope;
+    return g;
+  }
+
   static double direct(double temperature, Moment m) {
     const double r = neutrinoTemperatureRatio(temperature);
     const double nuWeight = table(Statistics::Fermion, m)(0.0);  // 7/8
@@ -289,6 +342,9 @@ double gStarS(double temperature) { return entropyTable()(temperature); }
 double gStarOfLog(double lnT) { return energyTable().fromLog(lnT); }
 double gStarSOfLog(double lnT) { return entropyTable().fromLog(lnT); }
 double gStarLogSlopeOfLog(double lnT) { return energyTable().logSlopeOfLog(lnT); }
+double gStarOfLogWithLogDerivatives(double lnT, double& logSlope, double& logCurvature) {
+  return energyTable().fromLogWithLogDerivatives(lnT, logSlope, logCurvature);
+}
 double energyWeightOfLog(Statistics s, double lnX) { return table(s, Moment::Energy).fromLog(lnX); }
 
 double gStarDirect(double temperature) { return GStarTable::direct(temperature, Moment::Energy); }

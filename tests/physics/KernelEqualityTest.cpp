@@ -16,8 +16,9 @@
 // abundance is referred to the end of its production, the peak of the thermalisation ratio r/H
 // over T or, above 1, the decoupling root below it. Both paths place the peak as the root of
 // d ln(r/H)/d ln T (the fast path from its tables' cubics and K_0/K_1 in double, the reference
-// from Boost's spline derivatives and cyl_bessel_k), by the same secant steps, stopped where the
-// next error is about 1e-11 in ln T; the decoupling root is solved to 1e-13 in ln T on both. Y_chi
+// from Boost's spline derivatives and cyl_bessel_k), by the same Newton steps (the slope's
+// derivative from the same tables), stopped where the next error is about 1e-12 in ln T; the
+// decoupling root is solved to 1e-13 in ln T on both. Y_chi
 // of partly thermal chi, Delta_N_eff_BBN and m_wdm_equivalent depend on that temperature through
 // g_*s(T) (log-slope at most 0.71): at most about 1e-11. (Before, the reference located the peak
 // with Brent's method to 2^-25 |ln T|, the square root of the precision, and these observables
@@ -45,6 +46,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -56,7 +58,7 @@ namespace {
 constexpr double kTolerance = 1e-10;
 constexpr double kRootTolerance = 1e-9;
 /// Chi freeze-in's temperatures (the peak of r/H, the decoupling root) and what follows them
-/// directly: the peak located to about 1e-11 in ln T (the secant's stopping rule), the root to
+/// directly: the peak located to about 1e-12 in ln T (Newton's stopping rule), the root to
 /// 1e-13 (ChiFreezeIn.cpp).
 constexpr double kEndOfProduction = 1e-10;
 
@@ -234,6 +236,64 @@ TEST(KernelEquality, ChiFreezeInPeakAndDecoupling) {
       "  chi freeze-in: 3000 portals (%d with a decoupling root); largest relative "
       "difference R %.2e, Y_FI %.2e, Y_res %.2e, T_peak %.2e, T_dec %.2e\n",
       withDecoupling, largest[0], largest[1], largest[2], largest[3], largest[4]);
+}
+
+TEST(KernelEquality, FreezeInTablesWithTheirSecondLogDerivatives) {
+  // Newton's steps on the slope of ln(r/H) (ChiFreezeIn.cpp) read g_* and the species sum of the
+  // contact rate with their first and second log-derivatives from one look-up of each table. On
+  // both paths the value and the slope are those of the separate readers, bit for bit, and the
+  // curvature is the derivative of that slope: compared here with the slope's central difference
+  // in ln T, (s(u + h) - s(u - h))/2h with h = 1e-4 (error ~h^2/6 times the slope's third
+  // derivative, and across a knot of the cubics ~h times the jump of the second; rounding
+  // ~1e-16/h), at least 1e-3 away from the tables' edges (QCD transition, neutrino decoupling,
+  // the crossover and the tables' ends), where the tables switch.
+  std::mt19937_64 rng(21);
+  cosmology::ChiPortal unit;
+  unit.gQ = 1.0;
+  const double edges[] = {
+      thermal::kMinTemperature,           thermal::kNeutrinoDecouplingTemperature,
+      thermal::kQcdTransitionTemperature, cosmology::kElectroweakCrossover,
+      thermal::kMaxTemperature,           1e-4};
+  double largestG = 0.0, largestRate = 0.0;
+  int compared = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const double u = std::log(logUniform(rng, 2e-6, 5e4));
+    bool nearEdge = false;
+    for (double e : edges) nearEdge = nearEdge || std::abs(u - std::log(e)) < 1e-3;
+    if (nearEdge) continue;
+    const double t = std::exp(u);
+    const double h = 1e-4;
+    for (bool slow : {false, true}) {
+      std::optional<reference::SlowPath> scope;
+      if (slow) scope.emplace();
+      double gSlope = 0.0, gCurvature = 0.0;
+      const double g = thermal::gStarOfLogWithLogDerivatives(u, gSlope, gCurvature);
+      EXPECT_EQ(g, thermal::gStarOfLog(u)) << "T = " << t;
+      EXPECT_EQ(gSlope, thermal::gStarLogSlopeOfLog(u)) << "T = " << t;
+      const double gDifference =
+          (thermal::gStarLogSlopeOfLog(u + h) - thermal::gStarLogSlopeOfLog(u - h)) / (2.0 * h);
+      largestG = std::max(largestG, std::abs(gCurvature - gDifference));
+      EXPECT_NEAR(gCurvature, gDifference, 1e-4 + 1e-4 * std::abs(gDifference)) << "T = " << t;
+      if (t >= 1e-4 && t < cosmology::kElectroweakCrossover) {
+        double rSlope = 0.0, rCurvature = 0.0;
+        const double rate =
+            cosmology::chiAnnihilationRateWithLogDerivatives(unit, t, u, rSlope, rCurvature);
+        EXPECT_EQ(rate, cosmology::chiAnnihilationRate(unit, t, u)) << "T = " << t;
+        EXPECT_EQ(rSlope, cosmology::chiAnnihilationRateLogSlope(unit, t, u)) << "T = " << t;
+        const double rDifference =
+            (cosmology::chiAnnihilationRateLogSlope(unit, std::exp(u + h), u + h) -
+             cosmology::chiAnnihilationRateLogSlope(unit, std::exp(u - h), u - h)) /
+            (2.0 * h);
+        largestRate = std::max(largestRate, std::abs(rCurvature - rDifference));
+        EXPECT_NEAR(rCurvature, rDifference, 1e-4 + 1e-4 * std::abs(rDifference)) << "T = " << t;
+      }
+      ++compared;
+    }
+  }
+  std::printf(
+      "  second log-derivatives, %d comparisons: largest |curvature - central difference| g_* "
+      "%.2e, species sum %.2e\n",
+      compared, largestG, largestRate);
 }
 
 TEST(KernelEquality, HiddenKevFermionOverAllParameters) {

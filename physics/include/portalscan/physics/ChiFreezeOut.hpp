@@ -69,6 +69,14 @@ double chiAnnihilationRate(const ChiPortal& p, double temperature, double lnT);
 /// (the derivative of the table it reads; the reference path: of Boost's spline); 5 above the
 /// crossover. Independent of the couplings.
 double chiAnnihilationRateLogSlope(const ChiPortal& p, double temperature, double lnT);
+/// d^2 ln Gamma/d (ln T)^2 of that rate: the species sum's, from the second derivative of the
+/// table it reads (the reference path: of Boost's spline); 0 above the crossover.
+double chiAnnihilationRateLogCurvature(const ChiPortal& p, double temperature, double lnT);
+/// chiAnnihilationRate(p, T, lnT) with chiAnnihilationRateLogSlope in logSlope and
+/// chiAnnihilationRateLogCurvature in logCurvature: the same values, the fast path reading the
+/// species-sum table once.
+double chiAnnihilationRateWithLogDerivatives(const ChiPortal& p, double temperature, double lnT,
+                                             double& logSlope, double& logCurvature);
 
 /// Estimated relative size, at temperature T, of what the contact rate leaves out,
 /// the largest over the heavy vector bosons V of the phase (Z and Z_s below the

@@ -47,6 +47,11 @@ double gStarSOfLog(double lnT);
 /// 0 outside the tabulated range, where g_* is constant); inside a reference::SlowPath scope,
 /// Boost's spline derivative at log10(exp(u)).
 double gStarLogSlopeOfLog(double lnT);
+/// gStarOfLog(lnT) with gStarLogSlopeOfLog(lnT) in logSlope and d^2 ln g_* / d (ln T)^2 in
+/// logCurvature (the second derivative of the same table, its cubic's own; 0 outside the
+/// tabulated range): the same values from one look-up of the table; inside a reference::SlowPath
+/// scope, the slow functions and Boost's spline's second derivative at log10(exp(u)).
+double gStarOfLogWithLogDerivatives(double lnT, double& logSlope, double& logCurvature);
 /// energyWeight from ln x (the same table without its log); inside a reference::SlowPath
 /// scope, energyWeight(s, exp(lnX)).
 double energyWeightOfLog(Statistics s, double lnX);
