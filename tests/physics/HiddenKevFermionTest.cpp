@@ -443,6 +443,22 @@ TEST_F(HiddenKevFermionTest, DilutionIsOneWhenPhiDecaysOnlyToChi) {
   }
 }
 
+TEST_F(HiddenKevFermionTest, TheSmShareOfAnAlmostInvisiblePhiKeepsItsDigits) {
+  // y = 0 (no nu chi): the share of the phi^0 energy that heats the plasma is the SM width over
+  // the total, both stored. Where the SM modes are a 1e-12 to 1e-16 sliver of the width, it was
+  // 1 - (chi energy)/Gamma: 1.5e-5 off at kappa = 1e-16, one ulp of 1 at 1e-18.
+  p[P::y_e] = 0.0;
+  p[P::f_L] = p[P::f_R] = 0.3;
+  for (double kappa : {1e-9, 1e-13, 1e-16, 1e-18, 1e-20}) {
+    p[P::kappa] = kappa;
+    ASSERT_EQ(evaluate(), PointStatus::Ok) << kappa;
+    ASSERT_EQ(get("Gamma_phi_nuchi"), 0.0);
+    const double share = get("Gamma_phi_SM") / get("Gamma_phi");
+    ASSERT_GT(share, 0.0) << kappa;
+    EXPECT_REL(get("f_SM_phi"), share, 1e-14) << kappa;
+  }
+}
+
 TEST_F(HiddenKevFermionTest, DilutionRecoversTheAllSmValueWhenTheChiBranchingRatioVanishes) {
   // At y_e = 1 (the earlier default) BR(chi-producing) ~ 2e-7: D is the f = 1 value to that
   // order.
