@@ -133,13 +133,16 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     for (; i + 2 <= n; i += 2) std::memcpy(o + i, &nans, sizeof nans);
     for (; i < n; ++i) o[i] = nan;
   };
-  // closure() inline: the tabulated closure without a call.
-  const BlockMask valid = blocks & allBlocks();
+  // closure() inline: the tabulated closure without a call; every block's mask from the table's
+  // size when tabulated (allBlocks() divides the size of blocks_ by a BlockSpec's).
+  const BlockMask all =
+      closures_.empty() ? allBlocks() : static_cast<BlockMask>(closures_.size() - 1);
+  const BlockMask valid = blocks & all;
   const BlockMask closed = valid < closures_.size() ? closures_[valid] : computeClosure(valid);
   // A model whose compute() writes every observable that applies (completeCompute_) needs no fill
   // when every block is asked for: only the early returns without results, and a throw, are
   // NaN-filled after compute() (the same outputs; ModelEvaluate tests).
-  const bool complete = completeCompute_ && closed == allBlocks();
+  const bool complete = completeCompute_ && closed == all;
   if (!complete) fillNaN();
   // Not finite = exponent all ones: (bits & exponent) + one exponent unit reaches the sign bit.
   constexpr std::uint64_t exponent = 0x7ff0000000000000u, unit = 0x0010000000000000u;
