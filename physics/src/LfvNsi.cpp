@@ -341,6 +341,9 @@ LfvNsi::LfvNsi(const Options& options)
   const bool hasMu = alpha_ == Flavour::Mu || beta_ == Flavour::Mu;
   setApplies("U2_eN_majorana", lnv_ && hasE);
   setApplies("U2_muN_majorana", lnv_ && hasMu);
+  // compute() writes every observable of every block (the couplings block always), those that
+  // do not apply included, unless it returns UnphysicalParameter or SolverFailed first.
+  completeCompute_ = true;
   coherent_ = std::make_shared<const CoherentTables>(parameters()[T_threshold_ar].defaultValue,
                                                      parameters()[T_threshold_csi].defaultValue);
 }
@@ -733,8 +736,19 @@ PointStatus LfvNsi::compute(std::span<const double> p, BlockMask blocks,
     out[coherent_ar_ratio] = 1.0 + ar.shift / ar.sm;
     out[coherent_ar_xsec] = coherent_->arTotalCm2 * out[coherent_ar_ratio];  // cm^2
     const double tCsI = p[P::T_threshold_csi];
-    const auto cs = averages(1, tCsI);
-    const auto io = averages(2, tCsI);
+    cevns::SnsZprimeTable::Averages cs, io;
+    const auto& csTable = coherent_->tables[1];
+    const auto& ioTable = coherent_->tables[2];
+    if (!slow && tCsI == csTable.threshold() && tCsI == ioTable.threshold()) {
+      // Both at their tables' threshold: the two reads at once (the same bits as two).
+      double shifts[2];
+      cevns::SnsZprimeTable::averagedCrossSectionShifts(csTable, ioTable, z, logMass2, shifts);
+      cs = {csTable.averagedCrossSection(), shifts[0]};
+      io = {ioTable.averagedCrossSection(), shifts[1]};
+    } else {
+      cs = averages(1, tCsI);
+      io = averages(2, tCsI);
+    }
     out[coherent_csi_ratio] = 1.0 + (cs.shift + io.shift) / (cs.sm + io.sm);
   }
 

@@ -112,7 +112,8 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
                             std::span<double> out) const noexcept {
   assert(parameters.size() == parameters_.size());
   assert(out.size() == observables_.size());
-  // NaN first (what compute() does not write stays NaN); the input check
+  // NaN first (what compute() does not write stays NaN; not needed for a complete compute()
+  // given every block, completeCompute_); the input check
   // without a branch per parameter (both measured: docs/performance.md, "lfv_nsi's default
   // chain at 40 ns" and "lfv_nsi's kernel: the frame, the tables in line, cached partial sums").
   // Both two doubles a step in SSE2 registers (GCC/Clang vector extensions, unaligned loads and
@@ -120,7 +121,7 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
   // memcpy from a block of NaNs (rep movsq) or a scalar loop.
   using Pair = double __attribute__((vector_size(16)));
   using Bits = std::uint64_t __attribute__((vector_size(16)));
-  {
+  auto fillNaN = [&out] {
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     const Pair nans = {nan, nan};
     double* o = out.data();
@@ -131,7 +132,18 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
     }
     for (; i + 2 <= n; i += 2) std::memcpy(o + i, &nans, sizeof nans);
     for (; i < n; ++i) o[i] = nan;
-  }
+  };
+  // closure() inline: the tabulated closure without a call; every block's mask from the table's
+  // size when tabulated (allBlocks() divides the size of blocks_ by a BlockSpec's).
+  const BlockMask all =
+      closures_.empty() ? allBlocks() : static_cast<BlockMask>(closures_.size() - 1);
+  const BlockMask valid = blocks & all;
+  const BlockMask closed = valid < closures_.size() ? closures_[valid] : computeClosure(valid);
+  // A model whose compute() writes every observable that applies (completeCompute_) needs no fill
+  // when every block is asked for: only the early returns without results, and a throw, are
+  // NaN-filled after compute() (the same outputs; ModelEvaluate tests).
+  const bool complete = completeCompute_ && closed == all;
+  if (!complete) fillNaN();
   // Not finite = exponent all ones: (bits & exponent) + one exponent unit reaches the sign bit.
   constexpr std::uint64_t exponent = 0x7ff0000000000000u, unit = 0x0010000000000000u;
   {
@@ -154,11 +166,11 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
       std::memcpy(&bits, values + k, sizeof bits);
       any |= (bits & exponent) + unit;
     }
-    if (any >> 63) return PointStatus::InvalidInput;
+    if (any >> 63) {
+      if (complete) fillNaN();
+      return PointStatus::InvalidInput;
+    }
   }
-  // closure() inline: the tabulated closure without a call.
-  const BlockMask valid = blocks & allBlocks();
-  const BlockMask closed = valid < closures_.size() ? closures_[valid] : computeClosure(valid);
   PointStatus status;
   bool thrown = true;
   try {
@@ -177,6 +189,9 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
   if (thrown) {
     // What compute() wrote before it threw is half a point: none of it is a result.
     std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+  } else if (complete &&
+             (status == PointStatus::UnphysicalParameter || status == PointStatus::SolverFailed)) {
+    fillNaN();  // the early returns of a complete compute(): nothing written
   }
   for (const std::size_t i : notApplying_) out[i] = std::numeric_limits<double>::quiet_NaN();
   return status;

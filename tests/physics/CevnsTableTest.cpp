@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <iostream>
 #include <random>
 #include <string>
@@ -191,6 +193,48 @@ TEST(CevnsTable, LfvNsiCoherentObservablesAgainstTheDirectIntegrals) {
   }
   EXPECT_GT(points, 2500);
   std::cout << points << " points, largest error (thresholds >= 20 keV) " << worst << "\n";
+}
+
+TEST(CevnsTable, TwoTablesAtOnceAreTwoReadsBitForBit) {
+  // averagedCrossSectionShifts (lfv_nsi's 133Cs and 127I in the two lanes of SSE2 registers)
+  // against averagedCrossSectionShift of each table: the same operations per lane, so equal bits,
+  // at masses over and beyond the grids (the series on either side, where it falls back to the
+  // one-table read), with couplings of either sign, zero charge and zero neutrino couplings.
+  const SnsZprimeTable cs(caesium133(), 5e-6), io(iodine127(), 5e-6);
+  const SnsZprimeTable ar(argon40(), 2e-5);
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  int compared = 0, onGrids = 0;
+  for (int i = 0; i < 20000; ++i) {
+    VectorMediator z;
+    z.mass = std::pow(10.0, -7.0 + 10.0 * uniform(rng));
+    auto coupling = [&] {
+      return (uniform(rng) < 0.5 ? -1.0 : 1.0) * std::pow(10.0, -6.0 * uniform(rng));
+    };
+    z.protonCoupling = i % 97 == 0 ? 0.0 : coupling();
+    z.neutronCoupling = i % 97 == 0 ? 0.0 : coupling();
+    z.electron.diagonal = i % 5 == 0 ? 0.0 : coupling();
+    z.muon.diagonal = i % 7 == 0 ? 0.0 : coupling();
+    z.electron.offDiagonalSquared = i % 3 == 0 ? 0.0 : std::pow(coupling(), 2);
+    z.muon.offDiagonalSquared = i % 2 == 0 ? 0.0 : std::pow(coupling(), 2);
+    const double logMass2 = 2.0 * std::log(z.mass);
+    for (const auto* pair : {&cs, &ar}) {  // (Cs, I), and two tables at other thresholds
+      const SnsZprimeTable& first = *pair;
+      const SnsZprimeTable& second = pair == &cs ? io : cs;
+      double shifts[2] = {-1.0, -1.0};
+      SnsZprimeTable::averagedCrossSectionShifts(first, second, z, logMass2, shifts);
+      const double one = first.averagedCrossSectionShift(z, logMass2);
+      const double two = second.averagedCrossSectionShift(z, logMass2);
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(shifts[0]), std::bit_cast<std::uint64_t>(one))
+          << "m = " << z.mass << ": " << shifts[0] << " against " << one;
+      ASSERT_EQ(std::bit_cast<std::uint64_t>(shifts[1]), std::bit_cast<std::uint64_t>(two))
+          << "m = " << z.mass << ": " << shifts[1] << " against " << two;
+      ++compared;
+      if (z.mass > 1e-4 && z.mass < 10.0 && one != 0.0) ++onGrids;
+    }
+  }
+  EXPECT_EQ(compared, 40000);
+  EXPECT_GT(onGrids, 10000);  // most of them read the grids (1e-4..10 GeV is inside all three)
 }
 
 }  // namespace

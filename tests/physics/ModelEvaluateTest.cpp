@@ -12,9 +12,11 @@
 #include <boost/math/tools/roots.hpp>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <vector>
 
 namespace portalscan::physics {
@@ -134,6 +136,76 @@ TEST(ModelEvaluate, ANonFiniteParameterIsRefusedBeforeTheKernelRuns) {
     EXPECT_TRUE(allNaN(o.out));
     EXPECT_EQ(model.computeCalls, calls);
   }
+}
+
+// lfv_nsi's compute() writes every observable that applies when it is given every block
+// (Model::completeCompute_), so evaluate() does not NaN-fill the output first. Whatever the
+// output held before (here a value no kernel produces) must not survive: for every option
+// combination, every block mask, points in and out of the domain and non-finite ones, the
+// outputs and the status equal those into an output filled with NaN, bit for bit.
+TEST(ModelEvaluate, ACompleteKernelLeavesNothingOfThePreviousPointBehind) {
+  const auto& registry = ModelRegistry::builtin();
+  const std::vector<Options> combinations = [] {
+    std::vector<Options> all;
+    for (const char* flavours : {"e-mu", "e-tau", "mu-tau"}) {
+      for (const char* version : {"lepton_number_conserving", "lepton_number_violating"}) {
+        for (const char* matter : {"b_minus_l", "kinetic_mixing"}) {
+          for (const char* mixing : {"phenomenological", "mass_matrix"}) {
+            all.push_back({{"flavours", flavours},
+                           {"version", version},
+                           {"matter_coupling", matter},
+                           {"mixing", mixing}});
+          }
+        }
+      }
+    }
+    return all;
+  }();
+  auto same = [](double a, double b) {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) ||
+           (std::isnan(a) && std::isnan(b));
+  };
+  int points = 0, complete = 0;
+  for (const auto& options : combinations) {
+    const auto model = registry.create("lfv_nsi", options);
+    auto index = [&](const char* name) { return *model->parameterIndex(name); };
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<double> u(0.5, 2.0);
+    std::vector<std::vector<double>> inputs;
+    for (int i = 0; i < 40; ++i) {
+      auto p = model->defaultParameterValues();
+      for (auto& x : p) x *= u(rng);
+      if (i % 2 == 0) {  // the thresholds of a scan that fixes them at the defaults
+        p[index("T_threshold_ar")] = model->defaultParameterValues()[index("T_threshold_ar")];
+        p[index("T_threshold_csi")] = model->defaultParameterValues()[index("T_threshold_csi")];
+      }
+      if (i == 1) p[index("m_Zprime")] = -1.0;                                   // unphysical
+      if (i == 3) p[index("sin_alpha_mix")] = 2.0;                               // unphysical
+      if (i == 5) p[index("T_threshold_ar")] = 1.0;                              // unphysical
+      if (i == 7) p[index("g_psi")] = std::numeric_limits<double>::quiet_NaN();  // invalid
+      if (i == 9) p[index("m_Zprime")] = std::numeric_limits<double>::infinity();
+      if (i == 11) p[index("m_Zprime")] = 5.0;  // above 2 m_pi+: NaN widths
+      inputs.push_back(p);
+    }
+    const std::size_t n = model->observables().size();
+    for (BlockMask blocks = 0; blocks <= model->allBlocks(); ++blocks) {
+      for (const auto& p : inputs) {
+        std::vector<double> stale(n, 1234.5), clean(n, std::numeric_limits<double>::quiet_NaN());
+        const auto s1 = model->evaluate(p, blocks, stale);
+        const auto s2 = model->evaluate(p, blocks, clean);
+        ASSERT_EQ(s1, s2);
+        for (std::size_t k = 0; k < n; ++k) {
+          ASSERT_TRUE(same(stale[k], clean[k]))
+              << model->observables()[k].name << " kept " << stale[k] << " (blocks " << blocks
+              << ", status " << toString(s1) << ")";
+        }
+        ++points;
+        if (model->closure(blocks) == model->allBlocks()) ++complete;
+      }
+    }
+  }
+  EXPECT_EQ(points, 24 * 32 * 40);
+  EXPECT_GT(complete, 24 * 40);  // every mask with couplings, nsi, lfv, higgs and coherent
 }
 
 }  // namespace

@@ -114,6 +114,12 @@ class Model {
   void setApplies(std::string_view observable, bool applies);
   BlockMask mask(std::string_view block) const;
 
+  /// Set by a model whose compute(), given every block, writes every observable that applies
+  /// whatever it returns, except when it returns UnphysicalParameter or SolverFailed (it may then
+  /// have written nothing): evaluate() skips the NaN fill before compute() for such a call and
+  /// NaN-fills after those two returns (and after a throw) instead. The outputs are the same.
+  bool completeCompute_ = false;
+
  private:
   std::vector<ParameterSpec> parameters_;
   std::vector<ObservableSpec> observables_;
