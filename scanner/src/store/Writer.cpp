@@ -288,21 +288,28 @@ void ScanWriter::prepare(ChunkBuffer& c) const {
   const auto t = std::chrono::steady_clock::now();
   ChunkBuffer::Prepared& p = c.prepared;
   const auto columns = canonicalColumns(c);
-  p.sum = chunkChecksum(c, checksumVersion_);
-  p.version = checksumVersion_;
-  p.checksum = true;
   p.stored = false;
   const bool whole = c.rows == storageRows_ || (c.rows > 0 && c.rows < storageRows_ &&
                                                 c.rows == c.end - c.begin && c.end == scanPoints_);
-  if (prefilter_ && whole && columns.size() == pipelines_.size()) {
+  const bool encode = prefilter_ && whole && columns.size() == pipelines_.size();
+  if (encode) {
     p.columns.resize(columns.size());
     p.masks.resize(columns.size());
-    for (std::size_t j = 0; j < columns.size(); ++j) {
+  }
+  // The checksum (chunkChecksum, column by column in the canonical order) and each column's
+  // stored chunk in one pass over the columns: a column is read from memory once for both.
+  std::uint64_t h = detail::kChecksumSeed;
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    h = checksumBytes(columns[j].first, c.rows * columns[j].second, h, checksumVersion_);
+    if (encode) {
       p.masks[j] =
           h5::encodeChunk(pipelines_[j], columns[j].first, c.rows, p.columns[j], p.scratch);
     }
-    p.stored = true;
   }
+  p.sum = h;
+  p.version = checksumVersion_;
+  p.checksum = true;
+  p.stored = encode;
   c.encodeSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
