@@ -36,11 +36,10 @@ void stopForTestAfterCommit(std::uint64_t committed) {
   }
 }
 
-/// Test hook (tests/scanner/ChecksumTest.cpp, tests/integration/ChecksumVersionTest.cpp): with
-/// PORTALSCAN_TEST_CHECKSUM_VERSION=1 in the environment, a new file is written as every file
-/// was before checksum version 2: version-1 checksums and no `checksum_version` attribute,
-/// so that the tests can make the files older versions left. Unset (always, outside tests):
-/// kChecksumVersion.
+/// Test hook (tests/scanner/ChecksumTest.cpp): with PORTALSCAN_TEST_CHECKSUM_VERSION=1 in the
+/// environment, a new file is written as every file was before checksum version 2: version-1
+/// checksums and no `checksum_version` attribute, so that the tests can make the files older
+/// versions left. Unset (always, outside tests): kChecksumVersion.
 std::int64_t newFileChecksumVersion() {
   const char* v = std::getenv("PORTALSCAN_TEST_CHECKSUM_VERSION");
   return v && std::string(v) == "1" ? kLegacyChecksumVersion : kChecksumVersion;
