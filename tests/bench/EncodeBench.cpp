@@ -2,11 +2,14 @@
 // quick start's rows"): every 1-D chunked column of a scan file, read back, cut into its
 // storage chunks and filtered again by h5::encodeChunk, as ScanWriter::prepare does, on one
 // thread. Prints the CPU time per row (all columns of a row), the stored bytes, and how many
-// of them equal the file's own stored chunks (the same encoder gives 100%).
+// of them equal the file's own stored chunks (the same encoder gives 100%); then the CPU time
+// per row of the chunk checksum (checksumBytes over every column's storage chunks, as
+// ScanWriter::prepare does) of checksum versions 1 and 2 (docs/hdf5-format.md).
 //
 //   bench_encode FILE [repetitions]
 
 #include "portalscan/scanner/store/Hdf5.hpp"
+#include "portalscan/scanner/store/Layout.hpp"
 
 #include <hdf5.h>
 #include <zlib.h>
@@ -124,5 +127,42 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(rowBytes), 1e9 * best / static_cast<double>(rows),
       repetitions, 1e-6 * static_cast<double>(stored), static_cast<unsigned long long>(same),
       static_cast<unsigned long long>(chunks), static_cast<unsigned long long>(inflated));
+  // The chunk checksum: every column's storage chunks, of both versions, timed alike; read
+  // from memory (each chunk once, as this loop meets it) and from the cache (each chunk
+  // timed a second time, right after a first, untimed pass).
+  for (const std::int64_t version :
+       {portalscan::scanner::kLegacyChecksumVersion, portalscan::scanner::kChecksumVersion}) {
+    double fromMemory = 1e300, fromCache = 1e300;
+    std::uint64_t h = 0;
+    for (int rep = 0; rep < repetitions; ++rep) {
+      double cached = 0.0;
+      const double t0 = cpuSeconds();
+      for (const Column& c : columns) {
+        const std::size_t e = c.pipeline.elementBytes;
+        for (std::uint64_t r = 0; r < c.rows; r += c.pipeline.chunkRows) {
+          const std::uint64_t m = std::min<std::uint64_t>(c.pipeline.chunkRows, c.rows - r);
+          h = portalscan::scanner::checksumBytes(c.bytes.data() + r * e, m * e, h, version);
+        }
+      }
+      fromMemory = std::min(fromMemory, cpuSeconds() - t0);
+      for (const Column& c : columns) {
+        const std::size_t e = c.pipeline.elementBytes;
+        for (std::uint64_t r = 0; r < c.rows; r += c.pipeline.chunkRows) {
+          const std::uint64_t m = std::min<std::uint64_t>(c.pipeline.chunkRows, c.rows - r);
+          h = portalscan::scanner::checksumBytes(c.bytes.data() + r * e, m * e, h, version);
+          const double t1 = cpuSeconds();
+          h = portalscan::scanner::checksumBytes(c.bytes.data() + r * e, m * e, h, version);
+          cached += cpuSeconds() - t1;
+        }
+      }
+      fromCache = std::min(fromCache, cached);
+    }
+    std::printf(
+        "checksum version %lld: %.1f ns per row from memory, %.1f from the cache (best of %d; "
+        "%016llx)\n",
+        static_cast<long long>(version), 1e9 * fromMemory / static_cast<double>(rows),
+        1e9 * fromCache / static_cast<double>(rows), repetitions,
+        static_cast<unsigned long long>(h));
+  }
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "Common.hpp"
 
+#include "portalscan/physics/Error.hpp"
+
 #include <cstring>
 
 namespace portalscan::scanner::detail {
@@ -21,6 +23,17 @@ std::vector<Column> dataColumns(const ScanConfig& config) {
   columns.push_back({"index", 8});
   if (config.sampler == SamplerKind::Refine) columns.push_back({"round", 1});
   return columns;
+}
+
+std::int64_t checksumVersion(const h5::Group& root, const std::string& path) {
+  if (!root.hasAttribute("checksum_version")) return kLegacyChecksumVersion;
+  const std::int64_t version = root.intAttribute("checksum_version");
+  if (version != kLegacyChecksumVersion && version != kChecksumVersion) {
+    throw InputError("'" + path + "' has chunk checksums of version " + std::to_string(version) +
+                     " (a newer portalscan); this one knows versions 1 and 2 and can neither " +
+                     "verify, resume nor merge it");
+  }
+  return version;
 }
 
 /// Rows [begin, end) of a dataset as raw bytes of its native element type.

@@ -28,6 +28,11 @@ struct Column {
 
 std::vector<Column> dataColumns(const ScanConfig& config);
 
+/// The checksum version of a scan file's /chunks/checksum (its root attribute
+/// `checksum_version`; a file without it, written before, has version 1). A version this
+/// program does not know is an InputError naming the file.
+std::int64_t checksumVersion(const h5::Group& root, const std::string& path);
+
 /// Rows [begin, end) of a dataset as raw bytes of its native element type.
 std::vector<unsigned char> readBytes(const h5::Dataset& d, std::size_t bytes, std::uint64_t begin,
                                      std::uint64_t end);

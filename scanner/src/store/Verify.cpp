@@ -50,7 +50,7 @@ struct Verification {
   bool readFailed = false;     ///< some data could not be read
 };
 
-Verification verify(h5::File& file, const ScanConfig& config) {
+Verification verify(h5::File& file, const ScanConfig& config, std::int64_t checksumVersion) {
   h5::Group& root = file.root();
   Verification v;
   FileState& state = v.state;
@@ -161,14 +161,14 @@ Verification verify(h5::File& file, const ScanConfig& config) {
         const auto block = readBytes(data[j], bytes, rowStart[k], rowStart[last]);
         for (std::uint64_t i = k; i < last; ++i) {
           hashes[i] = checksumBytes(block.data() + (rowStart[i] - rowStart[k]) * bytes,
-                                    rows[i] * bytes, hashes[i]);
+                                    rows[i] * bytes, hashes[i], checksumVersion);
         }
       } catch (const IoError&) {
         v.readFailed = true;
         for (std::uint64_t i = k; i < last; ++i) {
           try {
             const auto one = readBytes(data[j], bytes, rowStart[i], rowStart[i + 1]);
-            hashes[i] = checksumBytes(one.data(), one.size(), hashes[i]);
+            hashes[i] = checksumBytes(one.data(), one.size(), hashes[i], checksumVersion);
           } catch (const IoError&) {
             candidates = i;
             break;
@@ -194,6 +194,7 @@ Verification verify(h5::File& file, const ScanConfig& config) {
       r.excluded.push_back(excluded[k * excludedWidth + j]);
     }
     r.checksum = checksum[k];
+    r.checksumVersion = checksumVersion;
     state.allowed += r.allowed;
     for (std::size_t s = 0; s < kStatusCount; ++s) state.status[s] += r.status[s];
     for (std::size_t j = 0; j < state.excluded.size(); ++j) state.excluded[j] += r.excluded[j];
@@ -338,7 +339,8 @@ FileState verifyScanFile(const std::string& path, const ScanConfig& config, bool
                          expected->describe());
       }
     }
-    v = verify(file, config);
+    // Files written before checksum version 2 have no `checksum_version` and version 1.
+    v = verify(file, config, detail::checksumVersion(root, path));
   }
   const FileState& state = v.state;
   const bool intact = state.droppedChunks == 0 && state.droppedRows == 0 && !v.readFailed;

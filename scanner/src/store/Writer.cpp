@@ -36,6 +36,15 @@ void stopForTestAfterCommit(std::uint64_t committed) {
   }
 }
 
+/// Test hook (tests/scanner/ChecksumTest.cpp): with PORTALSCAN_TEST_CHECKSUM_VERSION=1 in the
+/// environment, a new file is written as every file was before checksum version 2: version-1
+/// checksums and no `checksum_version` attribute, so that the tests can make the files older
+/// versions left. Unset (always, outside tests): kChecksumVersion.
+std::int64_t newFileChecksumVersion() {
+  const char* v = std::getenv("PORTALSCAN_TEST_CHECKSUM_VERSION");
+  return v && std::string(v) == "1" ? kLegacyChecksumVersion : kChecksumVersion;
+}
+
 std::string utcNow() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -72,6 +81,10 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
   const int gz = config.output.compression;
   h5::Group& root = file_.root();
   root.setAttribute("format_version", kFormatVersion);
+  checksumVersion_ = newFileChecksumVersion();
+  if (checksumVersion_ != kLegacyChecksumVersion) {
+    root.setAttribute("checksum_version", checksumVersion_);
+  }
   root.setAttribute("portalscan_version", std::string(kVersion));
   root.setAttribute("git_describe", std::string(kGitDescribe));
   root.setAttribute("model", config.model);
@@ -206,6 +219,8 @@ ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, bool o
 
 ScanWriter::ScanWriter(const ScanConfig& config, const std::string& path, const FileState& state)
     : path_(path), file_(h5::File::open(path, h5::File::Mode::ReadWrite)) {
+  // The chunks appended are checksummed as the file's others are.
+  checksumVersion_ = detail::checksumVersion(file_.root(), path);
   file_.root().setAttribute("complete", std::int64_t{0});  // until finish()
   file_.root().setAttribute("open_for_writing", std::int64_t{1});
   openDatasets(config);
@@ -272,25 +287,35 @@ void ScanWriter::prepare(ChunkBuffer& c) const {
   const auto t = std::chrono::steady_clock::now();
   ChunkBuffer::Prepared& p = c.prepared;
   const auto columns = canonicalColumns(c);
-  p.sum = chunkChecksum(c);
-  p.checksum = true;
   p.stored = false;
   const bool whole = c.rows == storageRows_ || (c.rows > 0 && c.rows < storageRows_ &&
                                                 c.rows == c.end - c.begin && c.end == scanPoints_);
-  if (prefilter_ && whole && columns.size() == pipelines_.size()) {
+  const bool encode = prefilter_ && whole && columns.size() == pipelines_.size();
+  if (encode) {
     p.columns.resize(columns.size());
     p.masks.resize(columns.size());
-    for (std::size_t j = 0; j < columns.size(); ++j) {
+  }
+  // The checksum (chunkChecksum, column by column in the canonical order) and each column's
+  // stored chunk in one pass over the columns: a column is read from memory once for both.
+  std::uint64_t h = detail::kChecksumSeed;
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    h = checksumBytes(columns[j].first, c.rows * columns[j].second, h, checksumVersion_);
+    if (encode) {
       p.masks[j] =
           h5::encodeChunk(pipelines_[j], columns[j].first, c.rows, p.columns[j], p.scratch);
     }
-    p.stored = true;
   }
+  p.sum = h;
+  p.version = checksumVersion_;
+  p.checksum = true;
+  p.stored = encode;
   c.encodeSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 void ScanWriter::append(const ChunkBuffer& c) {
-  const std::uint64_t sum = c.prepared.checksum ? c.prepared.sum : chunkChecksum(c);
+  const std::uint64_t sum = c.prepared.checksum && c.prepared.version == checksumVersion_
+                                ? c.prepared.sum
+                                : chunkChecksum(c, checksumVersion_);
   if (c.prepared.stored && pendingRows_ == 0 && rowsWritten_ % storageRows_ == 0) {
     // The rows make one storage chunk at a boundary: their prefiltered bytes go in as stored.
     const std::uint64_t n = c.rows;
@@ -356,8 +381,9 @@ bool ScanWriter::storesLike(const ScanReader& reader) const {
 bool ScanWriter::appendStored(const ScanReader& reader, std::uint64_t row, std::uint64_t begin,
                               std::uint64_t end, const ChunkRecord& record) {
   const std::uint64_t n = record.rows;
+  // (A record of another checksum version is not copied: append() checksums its rows anew.)
   if (n != storageRows_ || pendingRows_ != 0 || rowsWritten_ % storageRows_ != 0 ||
-      row % storageRows_ != 0) {
+      row % storageRows_ != 0 || record.checksumVersion != checksumVersion_) {
     return false;
   }
   reserve(unflushedBytes_ + n * rowBytes_);

@@ -17,6 +17,13 @@ namespace portalscan::scanner {
 
 /// 2: per-constraint chi2 and chi2_total (docs/hdf5-format.md).
 inline constexpr std::int64_t kFormatVersion = 2;
+/// The checksum of /chunks/checksum (root attribute `checksum_version`, docs/hdf5-format.md):
+/// 1, one serial multiply-xor chain over the bytes (every file written before the attribute
+/// existed, which has none); 2, the same step in four independent lanes folded at the end (a
+/// quarter of the latency chain). New files get kChecksumVersion; a file that is resumed in
+/// place keeps its own.
+inline constexpr std::int64_t kChecksumVersion = 2;
+inline constexpr std::int64_t kLegacyChecksumVersion = 1;
 inline constexpr std::size_t kStatusCount = kPointStatusNames.size();
 
 /// Which chunks of the scan a file holds.
@@ -93,8 +100,9 @@ struct ChunkBuffer {
   /// fill one storage chunk (or end the scan), every column filtered as its
   /// dataset declares (canonical order), with its filter mask.
   struct Prepared {
-    bool checksum = false;  ///< `sum` holds chunkChecksum of the rows
-    bool stored = false;    ///< `columns` hold the stored chunk of every column
+    bool checksum = false;  ///< `sum` holds chunkChecksum of the rows, of `version`
+    std::int64_t version = 0;
+    bool stored = false;  ///< `columns` hold the stored chunk of every column
     std::uint64_t sum = 0;
     std::vector<std::vector<unsigned char>> columns;
     std::vector<std::uint32_t> masks;
@@ -111,17 +119,22 @@ struct ChunkRecord {
   std::uint64_t allowed = 0;
   std::array<std::uint64_t, kStatusCount> status{};
   std::vector<std::uint64_t> excluded;
-  std::uint64_t checksum = 0;  ///< of its rows (verified against the data)
+  std::uint64_t checksum = 0;                       ///< of its rows (verified against the data)
+  std::int64_t checksumVersion = kChecksumVersion;  ///< of `checksum` (its file's)
 };
 
 /// Checksum of one chunk's rows, column by column in the file's canonical
 /// order (parameters, observables, per constraint pass, statistic and chi2,
 /// allowed, chi2_total, status, index, and a refine scan's round): a 64-bit mix
-/// over the bytes.
-std::uint64_t chunkChecksum(const ChunkBuffer& chunk);
+/// over the bytes, of checksum version `version` (1 or 2, see kChecksumVersion).
+std::uint64_t chunkChecksum(const ChunkBuffer& chunk, std::int64_t version);
 /// The data columns of a chunk in that canonical order: the first of its
 /// `rows` elements and the element size (the order of detail::dataColumns).
 std::vector<std::pair<const void*, std::size_t>> canonicalColumns(const ChunkBuffer& chunk);
-std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed);
+/// One column's bytes mixed into `seed` (the chunk's checksum so far), by checksum
+/// `version`. For fixed bytes, a bijection of the seed; for a fixed seed and length, any
+/// change confined to one aligned 8-byte word (or to the last, partial one) changes the result.
+std::uint64_t checksumBytes(const void* data, std::size_t bytes, std::uint64_t seed,
+                            std::int64_t version);
 
 }  // namespace portalscan::scanner

@@ -52,7 +52,8 @@ class ScanWriter {
   /// Takes chunk [begin, end) of a verified file, its `record.rows` rows at
   /// `row`, by copying its storage chunks without decompressing them, when
   /// they are whole storage chunks on both sides and no rows are buffered.
-  /// Returns false, having done nothing, otherwise: then append() it.
+  /// Returns false, having done nothing, otherwise (or when `record`'s checksum is of
+  /// another version than this file's): then append() it.
   bool appendStored(const ScanReader& reader, std::uint64_t row, std::uint64_t begin,
                     std::uint64_t end, const ChunkRecord& record);
   /// Writes every buffered row and commits every chunk taken so far.
@@ -64,6 +65,9 @@ class ScanWriter {
 
   std::uint64_t rowsWritten() const { return rowsWritten_; }
   std::uint64_t chunksCommitted() const { return chunksCommitted_; }
+  /// The version of the checksums this writer records (kChecksumVersion for a new file; a
+  /// reopened file's own).
+  std::int64_t checksumVersion() const { return checksumVersion_; }
   const std::string& path() const { return path_; }
   /// The most time between commits (the config's output.commit_seconds).
   void setCommitInterval(std::chrono::duration<double> interval) { commitInterval_ = interval; }
@@ -90,6 +94,7 @@ class ScanWriter {
   std::vector<h5::Pipeline> pipelines_;  ///< of columns_
   bool prefilter_ = false;        ///< every column's pipeline is known, one storage chunk of rows
   std::uint64_t scanPoints_ = 0;  ///< points of the whole scan
+  std::int64_t checksumVersion_ = kChecksumVersion;
   std::uint64_t preparedWritten_ = 0;
   h5::Dataset status_;
   h5::Dataset index_;
