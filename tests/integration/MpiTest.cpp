@@ -39,7 +39,7 @@ std::string fresh(const std::string& name) {
 
 std::string config() {
   const auto p = dir() / "mpi.json";
-  std::ofstream(p) << kScan;
+  writeText(p, kScan);
   return p.string();
 }
 
@@ -431,7 +431,7 @@ class MpiRefine : public ::testing::Test {
  protected:
   static std::string refineConfig() {
     const auto p = dir() / "refine.json";
-    std::ofstream(p) << R"({
+    writeText(p, R"({
   "model": "lfv_nsi",
   "parameters": {
     "sin_alpha_mix": 0.1, "sin_beta_mix": 0.1,
@@ -441,7 +441,7 @@ class MpiRefine : public ::testing::Test {
   "sampler": {"kind": "refine", "depth": 5},
   "constraints": ["bbn_zprime_mass", "meson_decays_g_nu"],
   "output": {"chunk_points": 16, "commit_seconds": 0}
-})";
+})");
     return p.string();
   }
   static void SetUpTestSuite() {
