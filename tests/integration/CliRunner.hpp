@@ -58,8 +58,14 @@ inline std::filesystem::path freshDirectory(const std::string& name) {
   return d;
 }
 
+/// Writes `text` to `p` whole or not at all, as seen by any other process: into a file beside it,
+/// then renamed over it. A config written again (the same text) for each of several runs started
+/// one after the other was truncated, for a moment, while the run started just before it read
+/// it: that shard failed on an empty config, and its siblings waited an hour for its verdicts.
 inline void writeText(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream(p) << text;
+  const std::filesystem::path fresh = p.string() + ".writing-" + std::to_string(::getpid());
+  std::ofstream(fresh) << text;
+  std::filesystem::rename(fresh, p);
 }
 
 /// Runs a shell command line (in `workdir` when given), capturing its exit

@@ -12,9 +12,21 @@ namespace portalscan::test {
 
 struct RawFile {
   hid_t id = -1;
+  std::string why;  // HDF5's messages when the file did not open
   explicit RawFile(const std::string& path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (id < 0) {
+      H5Ewalk2(
+          H5E_DEFAULT, H5E_WALK_UPWARD,
+          [](unsigned, const H5E_error2_t* e, void* into) -> herr_t {
+            auto& text = *static_cast<std::string*>(into);
+            text += (text.empty() ? "" : "; ") + std::string(e->desc ? e->desc : "");
+            return 0;
+          },
+          &why);
+      H5Eclear2(H5E_DEFAULT);
+    }
   }
   ~RawFile() {
     if (id >= 0) H5Fclose(id);

@@ -74,7 +74,7 @@ std::string file(const std::string& name) {
 
 std::string config(const std::string& name, const std::string& json) {
   const auto p = scratchDirectory() / name;
-  std::ofstream(p) << json;
+  writeText(p, json);
   return p.string();
 }
 

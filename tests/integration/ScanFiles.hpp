@@ -38,8 +38,8 @@ inline std::string gridScanConfig(int chunkPoints, int kappaPoints = 60) {
 /// Every dataset of two scan files, byte for byte.
 inline void expectIdentical(const std::string& a, const std::string& b) {
   const RawFile fa(a), fb(b);
-  ASSERT_TRUE(fa.ok()) << a;
-  ASSERT_TRUE(fb.ok()) << b;
+  ASSERT_TRUE(fa.ok()) << a << ": " << fa.why;
+  ASSERT_TRUE(fb.ok()) << b << ": " << fb.why;
   const auto paths = fa.datasets();
   ASSERT_EQ(paths, fb.datasets());
   for (const auto& p : paths) EXPECT_EQ(fa.bytes(p), fb.bytes(p)) << p;
