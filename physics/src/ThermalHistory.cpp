@@ -226,20 +226,23 @@ class GStarTable {
     return pieces_[piece](u * 0.43429448190325182765);
   }
 
+  /// The table piece of u = ln T (from T itself on the slow path), -1 outside the table.
+  int pieceOfLog(double u, bool slow, double temperature) const {
+    if (slow ? temperature >= kMaxTemperature : u >= lnMax_) return -1;
+    if (slow ? temperature <= kMinTemperature : u <= lnMin_) return -1;
+    if (slow ? temperature >= kQcdTransitionTemperature : u >= lnQcd_) return 2;
+    if (slow ? temperature >= kNeutrinoDecouplingTemperature : u >= lnNu_) return 1;
+    return 0;
+  }
+
   /// d ln g / d ln T at u = ln T, from the table's own cubic (0 outside the table, where the
   /// end values are used); inside a reference::SlowPath scope from Boost's spline at
   /// log10(exp(u)).
   double logSlopeOfLog(double u) const {
     const bool slow = reference::slowPath();
     const double temperature = slow ? std::exp(u) : 0.0;
-    if (slow ? temperature >= kMaxTemperature : u >= lnMax_) return 0.0;
-    if (slow ? temperature <= kMinTemperature : u <= lnMin_) return 0.0;
-    int piece = 0;
-    if (slow ? temperature >= kQcdTransitionTemperature : u >= lnQcd_) {
-      piece = 2;
-    } else if (slow ? temperature >= kNeutrinoDecouplingTemperature : u >= lnNu_) {
-      piece = 1;
-    }
+    const int piece = pieceOfLog(u, slow, temperature);
+    if (piece < 0) return 0.0;
     constexpr double kInvLn10 = 0.43429448190325182765;
     if (slow) {
       const double lt = std::log10(temperature);
@@ -255,14 +258,8 @@ class GStarTable {
   double logCurvatureOfLog(double u) const {
     const bool slow = reference::slowPath();
     const double temperature = slow ? std::exp(u) : 0.0;
-    if (slow ? temperature >= kMaxTemperature : u >= lnMax_) return 0.0;
-    if (slow ? temperature <= kMinTemperature : u <= lnMin_) return 0.0;
-    int piece = 0;
-    if (slow ? temperature >= kQcdTransitionTemperature : u >= lnQcd_) {
-      piece = 2;
-    } else if (slow ? temperature >= kNeutrinoDecouplingTemperature : u >= lnNu_) {
-      piece = 1;
-    }
+    const int piece = pieceOfLog(u, slow, temperature);
+    if (piece < 0) return 0.0;
     constexpr double kInvLn10 = 0.43429448190325182765;
     double g, g1, g2;
     if (slow) {
