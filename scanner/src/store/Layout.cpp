@@ -114,7 +114,7 @@ inline std::uint64_t load(const unsigned char* p) {
 /// The bytes past the last whole 8-byte word, zero-padded into one word.
 inline std::uint64_t tailWord(const unsigned char* p, std::size_t n) {
   std::uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n != 0) std::memcpy(&tail, p, n);  // an empty column may have no storage at all
   return tail;
 }
 
