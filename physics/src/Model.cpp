@@ -188,7 +188,7 @@ PointStatus Model::evaluate(std::span<const double> parameters, BlockMask blocks
   }
   if (thrown) {
     // What compute() wrote before it threw is half a point: none of it is a result.
-    std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+    fillNaN();
   } else if (complete &&
              (status == PointStatus::UnphysicalParameter || status == PointStatus::SolverFailed)) {
     fillNaN();  // the early returns of a complete compute(): nothing written
